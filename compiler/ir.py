@@ -1,0 +1,370 @@
+"""The typed intermediate representation (IR) of an mlc experiment.
+
+Input:  nothing (this module only defines the data model).
+Output: pydantic models that every later stage consumes.
+Role:   the contract between the checker (``compiler.check``), which builds these objects from the
+        AST, and the back ends (``compiler.theory``, ``compiler.lower``, ``runtime``), which read them.
+
+Everything here is *fully resolved*: names are substituted, defaults are filled in, numbers are plain
+floats and ints, and the sweep is expanded into a list of :class:`Run`. No source text survives into the
+IR except the problem name, so two specs that mean the same thing give identical IR and identical
+hashes (see :func:`content_hash`).
+
+Conventions (see docs/language.md):
+  * ``x[i]`` is 1-based, as in papers: ``x[1]`` is the first coordinate.
+  * MSE is (1/n) sum (f - y)^2; ``half_mse`` is half of it (the normalisation of T4/T5).
+  * scaling ``standard`` is f = sum_k a_k s(b_k.x + c_k); ``ntk`` divides by sqrt(m); ``mean_field`` by m.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Annotated, Any, Literal, Union
+
+from pydantic import BaseModel, ConfigDict, Field
+
+IR_VERSION = 1
+
+
+class IRModel(BaseModel):
+    """Base class: IR objects are immutable and reject unknown fields."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+# ----------------------------------------------------------------------------------------------
+# Target expressions: a small closed expression language in the input vector x.
+# ----------------------------------------------------------------------------------------------
+
+FUNCTIONS: tuple[str, ...] = (
+    "relu", "tanh", "sigmoid", "exp", "log", "sin", "cos", "abs", "sqrt", "min", "max",
+)
+"""Functions allowed in a target formula. ``min``/``max`` take two or more arguments, the others one."""
+
+
+class Num(IRModel):
+    node: Literal["num"] = "num"
+    value: float
+
+
+class InputVar(IRModel):
+    """The whole input vector x (a vector of length d)."""
+
+    node: Literal["x"] = "x"
+
+
+class IndexVar(IRModel):
+    """A summation index bound by an enclosing :class:`Sum`."""
+
+    node: Literal["index_var"] = "index_var"
+    name: str
+
+
+class Component(IRModel):
+    """``x[i]``: coordinate i (1-based) of the input. ``index`` is an integer-valued expression."""
+
+    node: Literal["component"] = "component"
+    index: "Expr"
+
+
+class Vector(IRModel):
+    """A constant vector, e.g. ``[1, -1, 0.5]``, used in dot products."""
+
+    node: Literal["vector"] = "vector"
+    values: tuple[float, ...]
+
+
+class Neg(IRModel):
+    node: Literal["neg"] = "neg"
+    arg: "Expr"
+
+
+class Binary(IRModel):
+    node: Literal["binary"] = "binary"
+    op: Literal["+", "-", "*", "/", "^"]
+    left: "Expr"
+    right: "Expr"
+
+
+class Call(IRModel):
+    node: Literal["call"] = "call"
+    fn: Literal["relu", "tanh", "sigmoid", "exp", "log", "sin", "cos", "abs", "sqrt", "min", "max"]
+    args: tuple["Expr", ...]
+
+
+class Norm(IRModel):
+    """``norm(v, p)``: the p-norm of a vector expression, p in {1, 2, inf}."""
+
+    node: Literal["norm"] = "norm"
+    arg: "Expr"
+    p: float = 2.0
+
+
+class Dot(IRModel):
+    """``dot(u, v)``: inner product of two vector expressions (x, a constant vector, or x scaled)."""
+
+    node: Literal["dot"] = "dot"
+    left: "Expr"
+    right: "Expr"
+
+
+class Sum(IRModel):
+    """``sum(i in lo..hi, body)``: a sum over an inclusive integer range."""
+
+    node: Literal["sum"] = "sum"
+    var: str
+    lo: int
+    hi: int
+    body: "Expr"
+
+
+Expr = Annotated[
+    Union[Num, InputVar, IndexVar, Component, Vector, Neg, Binary, Call, Norm, Dot, Sum],
+    Field(discriminator="node"),
+]
+
+for _cls in (Component, Neg, Binary, Call, Norm, Dot, Sum):
+    _cls.model_rebuild()
+
+
+# ----------------------------------------------------------------------------------------------
+# The problem: input distribution, target, space, data.
+# ----------------------------------------------------------------------------------------------
+
+InputKind = Literal["cube", "sphere", "ball", "gaussian", "grid"]
+
+
+class InputDist(IRModel):
+    """The input distribution.
+
+    * ``cube``: uniform on [-1, 1]^dim.
+    * ``sphere``: uniform on the unit sphere S^{dim-1} in R^dim.
+    * ``ball``: uniform on the unit ball in R^dim.
+    * ``gaussian``: N(0, std^2 I_dim).
+    * ``grid``: dim = 1; the training inputs are ``points`` equispaced points of [low, high]; test
+      inputs are uniform on [low, high].
+    """
+
+    kind: InputKind
+    dim: int
+    std: float | None = None
+    low: float | None = None
+    high: float | None = None
+    points: int | None = None
+
+    @property
+    def sup_norm_bound(self) -> float:
+        """An upper bound on ||x||_inf over the support (inf for the Gaussian)."""
+        if self.kind in ("cube", "sphere", "ball"):
+            return 1.0
+        if self.kind == "grid":
+            return max(abs(self.low or 0.0), abs(self.high or 0.0))
+        return float("inf")
+
+
+Activation = Literal["relu", "tanh", "sigmoid", "identity"]
+
+
+class FormulaTarget(IRModel):
+    kind: Literal["formula"] = "formula"
+    expr: Expr
+
+
+class TeacherTarget(IRModel):
+    """A fixed random teacher network: f*(x) = sum_k a_k s(b_k.x + c_k) (standard scaling).
+
+    Its weights come from ``torch.Generator().manual_seed(seed)``: b_k ~ N(0, I/d), c_k ~ N(0, 1/d)
+    if ``bias`` else 0, a_k ~ N(0, 1/width). See ``compiler.lower.targets``.
+    """
+
+    kind: Literal["teacher"] = "teacher"
+    family: Literal["two_layer"] = "two_layer"
+    width: int
+    activation: Activation = "relu"
+    bias: bool = False
+    seed: int = 0
+
+
+Target = Annotated[Union[FormulaTarget, TeacherTarget], Field(discriminator="kind")]
+
+
+class Space(IRModel):
+    """The function space in which the target's norm is measured, with an optional declared bound."""
+
+    kind: Literal["barron", "rkhs", "flow", "multilayer"]
+    depth: int | None = None  # for multilayer(L)
+    norm_bound: float | None = None  # `norm <= Q`, as declared by the user
+
+
+class Data(IRModel):
+    n: int
+    n_test: int
+    noise: float = 0.0  # standard deviation of Gaussian label noise on training labels
+
+
+# ----------------------------------------------------------------------------------------------
+# Models and training.
+# ----------------------------------------------------------------------------------------------
+
+Family = Literal["random_features", "two_layer", "resnet", "deep"]
+Scaling = Literal["standard", "ntk", "mean_field"]
+
+
+class Model(IRModel):
+    """One model family instance.
+
+    * ``random_features``: f = scale * sum_k a_k s(w_k.x + c_k), w fixed (drawn at init), only a trained.
+    * ``two_layer``: same form, all of a, w, c trained.
+    * ``resnet``: z_0 = V x~, z_{l+1} = z_l + (1/depth) U_l s(W_l z_l), f = alpha.z_L; ``width`` is the
+      hidden width m of each block and ``state_width`` is D.
+    * ``deep``: fully connected with hidden ``widths`` (length = depth).
+
+    ``scale`` = 1 (standard), 1/sqrt(m) (ntk) or 1/m (mean_field) multiplies the output layer.
+    """
+
+    name: str
+    family: Family
+    width: int
+    depth: int = 1
+    widths: tuple[int, ...] = ()
+    state_width: int | None = None
+    activation: Activation = "relu"
+    scaling: Scaling = "standard"
+    init_scale: float = 1.0
+    bias: bool = True
+
+
+Loss = Literal["mse", "half_mse", "logistic"]
+PenaltyKind = Literal["none", "path_norm", "weighted_path_norm", "rkhs_norm", "weight_decay"]
+
+
+class Penalty(IRModel):
+    """A penalty term lambda * norm(theta).
+
+    ``auto`` means "the theorem's choice": for the path norm (T5) lambda_eff = 4 * sqrt(2 ln(2 d_eff)/n),
+    i.e. lambda = 4 in the normalised form; ``lam`` then holds the resolved value.
+    """
+
+    kind: PenaltyKind = "none"
+    lam: float = 0.0
+    auto: bool = False
+
+
+class Optimizer(IRModel):
+    kind: Literal["gd", "sgd", "adam"] = "gd"
+    lr: float = 0.1
+    batch: int | None = None  # sgd only
+    betas: tuple[float, float] = (0.9, 0.999)  # adam only
+    momentum: float = 0.0  # gd/sgd
+
+
+class StopRule(IRModel):
+    """Stop training when ``metric < threshold`` (checked at every record step), or at max_steps."""
+
+    metric: str
+    threshold: float
+
+
+class Record(IRModel):
+    every: int = 0  # 0: record only at the end
+    metrics: tuple[str, ...] = ()
+
+
+RECORDABLE_METRICS: tuple[str, ...] = (
+    "train_error", "test_error", "train_loss", "path_norm", "weighted_path_norm", "rkhs_norm",
+    "param_distance", "spectrum",
+)
+
+
+class Train(IRModel):
+    """How one model is trained. ``solve`` selects a closed form for random features."""
+
+    model: str
+    loss: Loss = "mse"
+    penalty: Penalty = Penalty()
+    optimizer: Optimizer = Optimizer()
+    steps: int = 1000
+    stop: StopRule | None = None
+    solve: Literal["gd", "min_norm", "ridge", "gd_exact"] = "gd"
+    record: Record = Record()
+
+
+# ----------------------------------------------------------------------------------------------
+# Report, sweep, runs, plan.
+# ----------------------------------------------------------------------------------------------
+
+
+class Plot(IRModel):
+    y: str
+    x: str
+
+
+class Mark(IRModel):
+    axis: str
+    value: float
+    label: str
+
+
+class Report(IRModel):
+    bounds: bool = True
+    rates: tuple[str, ...] = ()
+    plots: tuple[Plot, ...] = ()
+    marks: tuple[Mark, ...] = ()
+    delta: float = 0.05  # failure probability used in high-probability bounds
+
+
+class SweepAxis(IRModel):
+    """One swept quantity. ``key`` is the name the user wrote; ``targets`` the slots it sets."""
+
+    key: str
+    values: tuple[float, ...]
+    targets: tuple[str, ...]
+
+
+class SweepBlock(IRModel):
+    mode: Literal["product", "zip"] = "product"
+    axes: tuple[SweepAxis, ...] = ()
+
+
+class Run(IRModel):
+    """One fully resolved training run of the plan."""
+
+    index: int
+    hash: str
+    model: Model
+    train: Train
+    input: InputDist
+    target: Target
+    space: Space
+    data: Data
+    seed: int
+    params: dict[str, float] = Field(default_factory=dict)  # the swept values, by axis key
+
+
+class Plan(IRModel):
+    """The whole experiment after sweep expansion: what ``mlc compile --emit plan`` prints."""
+
+    ir_version: int = IR_VERSION
+    problem: str
+    spec_hash: str
+    sweep: tuple[SweepBlock, ...] = ()
+    report: Report = Report()
+    runs: tuple[Run, ...]
+
+
+def canonical_json(value: Any) -> str:
+    """Serialise to JSON with sorted keys and no whitespace: the input of every hash."""
+    if isinstance(value, BaseModel):
+        value = value.model_dump(mode="json")
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), allow_nan=True)
+
+
+def content_hash(value: Any, length: int = 16) -> str:
+    """A stable SHA-256 content hash (hex prefix) of an IR object or JSON-able value."""
+    return hashlib.sha256(canonical_json(value).encode()).hexdigest()[:length]
+
+
+def plan_json_schema() -> dict[str, Any]:
+    """The JSON schema of :class:`Plan` (exported by ``mlc compile --emit schema``)."""
+    return Plan.model_json_schema()
