@@ -1,0 +1,180 @@
+"""The report of an experiment: tables, rate fits, plots, result files.
+
+Input:  the :class:`~mlc.compiler.ir.Plan`, the :class:`ExperimentResult` (filled in by the executor,
+        through a :class:`ResultStore`), an output folder and a rich console.
+Output: the report printed to the console (header, measured errors next to bounds, rates next to the
+        theory's exponents, excluded runs, files written), ``summary.json`` and the plots under
+        ``out_dir/plots/``; a :class:`ReportSummary` for the caller.
+Role:   the last stage of ``mlc compile-and-run``. The public API the executor calls:
+
+        * :func:`open_result_store` (from :mod:`mlc.runtime.report_store`): ``results.json`` and
+          ``runs.csv``, rewritten after every batch of runs;
+        * :func:`write_report`: everything else, once the runs are done (or after a failure, with the runs
+          that finished);
+        * :func:`summary_json`: the same content as a JSON-able dict (for ``--json``).
+
+This module does not import torch; matplotlib is imported only when plots are drawn.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.text import Text
+
+from mlc.compiler.ir import Plan
+from mlc.runtime.report_fit import RateFit, fit_loglog_slope, fit_rates
+from mlc.runtime.report_groups import Group, group_runs
+from mlc.runtime.report_store import (
+    RESULTS_JSON,
+    RUNS_CSV,
+    ResultStore,
+    atomic_write_text,
+    load_results,
+    open_result_store,
+)
+from mlc.runtime.report_table import footer, print_report
+from mlc.runtime.results import ExperimentResult
+
+SUMMARY_JSON = "summary.json"
+
+__all__ = [
+    "ReportSummary",
+    "ResultStore",
+    "fit_loglog_slope",
+    "load_results",
+    "open_result_store",
+    "summary_json",
+    "write_report",
+]
+
+
+@dataclass
+class ReportSummary:
+    """What :func:`write_report` computed and wrote."""
+
+    groups: list[Group]
+    rate_fits: list[RateFit]
+    files: list[Path] = field(default_factory=list)
+    skipped_plots: list[str] = field(default_factory=list)
+
+    @property
+    def disagreements(self) -> list[RateFit]:
+        """Rate fits whose bootstrap interval excludes the theory's exponent."""
+        return [f for f in self.rate_fits if f.agrees is False]
+
+    @property
+    def excluded_runs(self) -> int:
+        """Number of runs that diverged or failed (shown, but left out of the means)."""
+        return sum(len(g.bad_runs) for g in self.groups)
+
+
+def _stat_dict(group: Group, metric: str) -> dict[str, Any] | None:
+    stat = group.stat(metric)
+    if stat is None:
+        return None
+    return {"n": stat.n, "mean": stat.mean, "sd": stat.sd, "median": stat.median}
+
+
+def _group_dict(group: Group) -> dict[str, Any]:
+    return {
+        "model": group.model,
+        "family": group.family,
+        "params": group.params,
+        "runs": [r.index for r in group.runs],
+        "status": group.status_counts(),
+        "metrics": {m: _stat_dict(group, m) for m in group.metrics()},
+        "bounds": [
+            {
+                "theorem": c.theorem,
+                "kind": c.kind,
+                "quantity": c.quantity,
+                "value": c.value,
+                "ratio": c.ratio,
+                "unverified": c.unverified,
+                "rate_only": c.rate_only,
+                "text": c.text,
+            }
+            for c in group.bounds()
+        ],
+        "failing_bounds": group.failing_bounds(),
+    }
+
+
+def _summary_dict(plan: Plan, result: ExperimentResult, groups: list[Group], fits: list[RateFit],
+                  files: list[Path], skipped: list[str]) -> dict[str, Any]:
+    return {
+        "problem": result.problem,
+        "spec_hash": result.spec_hash,
+        "environment": result.environment.model_dump(mode="json"),
+        "wall_time_s": result.wall_time_s,
+        "runs": {"planned": len(plan.runs), "done": len(result.runs),
+                 "excluded": sum(len(g.bad_runs) for g in groups)},
+        "groups": [_group_dict(g) for g in groups],
+        "rates": [f.as_dict() for f in fits],
+        "disagreements": sum(1 for f in fits if f.agrees is False),
+        "files": [str(p) for p in files],
+        "skipped_plots": skipped,
+    }
+
+
+def summary_json(plan: Plan, experiment_result: ExperimentResult) -> dict[str, Any]:
+    """The report's content (groups with statistics and bounds, rate fits) as a JSON-able dict, without
+    printing or writing anything."""
+    groups = group_runs(plan, experiment_result.runs)
+    fits = fit_rates(plan, groups)
+    return _summary_dict(plan, experiment_result, groups, fits, [], [])
+
+
+def write_report(
+    plan: Plan,
+    experiment_result: ExperimentResult,
+    out_dir: str | os.PathLike[str],
+    console: Console,
+    plots: bool = True,
+) -> ReportSummary:
+    """Print the report to ``console`` and write ``summary.json`` and (if ``plots``) the figures under
+    ``out_dir``. Never raises for a problem with plotting or writing: it is reported on the console and
+    the rest of the report goes on."""
+    out = Path(out_dir)
+    groups = group_runs(plan, experiment_result.runs)
+    fits = fit_rates(plan, groups)
+    summary = ReportSummary(groups=groups, rate_fits=fits)
+    print_report(console, plan, experiment_result, groups, fits)
+    for name in (RESULTS_JSON, RUNS_CSV):
+        if (out / name).exists():
+            summary.files.append(out / name)
+    if plots:
+        try:
+            outcome = _make_plots(plan, groups, out)
+        except Exception as exc:  # noqa: BLE001 - a plotting problem must not lose the report
+            summary.skipped_plots.append(f"plots failed: {type(exc).__name__}: {exc}")
+        else:
+            summary.files += outcome.files
+            summary.skipped_plots += outcome.skipped
+    summary_path = out / SUMMARY_JSON
+    data = _summary_dict(plan, experiment_result, groups, fits,
+                         summary.files + [summary_path], summary.skipped_plots)
+    try:
+        atomic_write_text(summary_path, json.dumps(data, indent=1, allow_nan=True, default=str))
+    except OSError as exc:
+        console.print(Text(f"could not write {summary_path}: {exc}", style="red"))
+    else:
+        summary.files.append(summary_path)
+    footer(console, summary.files, summary.skipped_plots, out)
+    if summary.disagreements:
+        console.print(Text(f"{len(summary.disagreements)} measured rate(s) disagree with the theory's "
+                           "exponent (outside the 95% interval)", style="bold red"))
+    return summary
+
+
+def _make_plots(plan: Plan, groups: list[Group], out: Path) -> Any:
+    from mlc.runtime.report_plots import make_plots
+
+    return make_plots(plan, groups, out)
+

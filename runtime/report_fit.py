@@ -1,0 +1,222 @@
+"""Measured rates: log-log slopes of the errors over a swept axis, with bootstrap intervals over seeds.
+
+Input:  the :class:`~mlc.compiler.ir.Plan` (which axes to fit: ``report.rates``, or by default every
+        numeric swept axis with at least 3 distinct values) and the grouped runs.
+Output: :class:`RateFit` rows: for each (model, axis, error metric, values of the other swept params),
+        the least-squares slope of log(mean over seeds) against log(axis value), its 95% bootstrap
+        interval, and the theory's exponent when ``mlc.compiler.theory.rates`` provides one
+        (via :mod:`mlc.runtime.report_theory`), with a flag when the exponent is outside the interval.
+Role:   the rate comparison that the theory reference asks to show prominently (explicit bounds are
+        loose; the rates are what the experiments test).
+
+The fitter :func:`fit_loglog_slope` resamples *seeds* with replacement (the same seeds at every x, so the
+correlation between points of one seed is kept), 1000 times with a fixed generator seed, and takes the
+2.5% and 97.5% percentiles of the refitted slopes.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Sequence
+
+import numpy as np
+
+from mlc.compiler.ir import Plan
+from mlc.runtime.report_groups import Group, is_error_metric, swept_axes
+from mlc.runtime.report_theory import Prediction, predicted_exponent
+
+N_BOOT = 1000
+BOOT_SEED = 0
+MIN_AXIS_VALUES = 3  # default axes need at least this many distinct values
+
+
+def _slope(log_x: np.ndarray, log_y: np.ndarray) -> float:
+    """Least-squares slope of log_y against log_x."""
+    x_centered = log_x - log_x.mean()
+    return float(np.dot(x_centered, log_y - log_y.mean()) / np.dot(x_centered, x_centered))
+
+
+def _fit_means(xs: np.ndarray, means: np.ndarray) -> float | None:
+    """Slope of log(mean) on log(x) over the points where both are positive and finite."""
+    keep = np.isfinite(means) & (means > 0) & np.isfinite(xs) & (xs > 0)
+    if np.unique(xs[keep]).size < 2:
+        return None
+    return _slope(np.log(xs[keep]), np.log(means[keep]))
+
+
+def fit_loglog_slope(
+    xs: Sequence[float],
+    ys_by_seed: Sequence[Sequence[float]],
+    n_boot: int = N_BOOT,
+    seed: int = BOOT_SEED,
+) -> tuple[float, float, float]:
+    """Fit y ~ C x^slope by least squares on log x vs log(mean over seeds of y).
+
+    ``ys_by_seed[s][j]`` is the value for seed s at ``xs[j]`` (NaN where missing). Returns
+    ``(slope, lo, hi)`` with the 95% percentile interval of the slope over ``n_boot`` bootstrap
+    resamples of the seeds; with one seed the interval is ``(slope, slope)``.
+    Raises ``ValueError`` if fewer than two x values have a positive mean.
+    """
+    x = np.asarray(xs, dtype=float)
+    y = np.asarray(ys_by_seed, dtype=float)
+    if y.ndim == 1:
+        y = y[None, :]
+    if y.shape[1] != x.size:
+        raise ValueError(f"ys_by_seed has {y.shape[1]} columns for {x.size} x values")
+    y = np.where(np.isfinite(y), y, np.nan)
+    with np.errstate(all="ignore"):
+        means = np.nanmean(y, axis=0) if y.size else np.full(x.size, np.nan)
+    slope = _fit_means(x, means)
+    if slope is None:
+        raise ValueError("need at least two x values with a positive mean to fit a slope")
+    n_seeds = y.shape[0]
+    if n_seeds < 2 or n_boot < 1:
+        return slope, slope, slope
+    rng = np.random.default_rng(seed)
+    slopes: list[float] = []
+    for _ in range(n_boot):
+        rows = rng.integers(0, n_seeds, size=n_seeds)
+        with np.errstate(all="ignore"), _quiet():
+            sample_means = np.nanmean(y[rows], axis=0)
+        fitted = _fit_means(x, sample_means)
+        if fitted is not None:
+            slopes.append(fitted)
+    if not slopes:
+        return slope, slope, slope
+    lo, hi = np.percentile(slopes, [2.5, 97.5])
+    return slope, float(lo), float(hi)
+
+
+class _quiet:
+    """Silence numpy's "mean of empty slice" warning for columns that a resample leaves empty."""
+
+    def __enter__(self) -> None:
+        import warnings
+
+        self._ctx = warnings.catch_warnings()
+        self._ctx.__enter__()
+        warnings.simplefilter("ignore", category=RuntimeWarning)
+
+    def __exit__(self, *exc: object) -> None:
+        self._ctx.__exit__(*exc)
+
+
+@dataclass
+class RateFit:
+    """One fitted rate: ``metric`` of ``model`` over ``axis``, the other swept params held at ``fixed``."""
+
+    model: str
+    axis: str
+    metric: str
+    fixed: dict[str, float]
+    xs: list[float]
+    means: list[float]
+    n_seeds: int
+    slope: float | None = None
+    lo: float | None = None
+    hi: float | None = None
+    prediction: Prediction | None = None
+    note: str = ""
+    excluded_runs: int = 0  # diverged / failed runs left out of the fit
+    extra: dict[str, object] = field(default_factory=dict)
+
+    @property
+    def agrees(self) -> bool | None:
+        """Whether the theory's exponent lies in the bootstrap interval (``None`` when there is no
+        exponent, no fit, or no interval)."""
+        if self.prediction is None or self.slope is None or self.lo is None or self.hi is None:
+            return None
+        if self.n_seeds < 2:
+            return None
+        exponent = self.prediction.exponent
+        return self.lo <= exponent <= self.hi
+
+    def as_dict(self) -> dict[str, object]:
+        """A JSON-able view (for ``summary.json``)."""
+        return {
+            "model": self.model,
+            "axis": self.axis,
+            "metric": self.metric,
+            "fixed": self.fixed,
+            "xs": self.xs,
+            "means": self.means,
+            "n_seeds": self.n_seeds,
+            "slope": self.slope,
+            "interval": [self.lo, self.hi] if self.lo is not None else None,
+            "theory": self.prediction.as_dict() if self.prediction else None,
+            "agrees": self.agrees,
+            "excluded_runs": self.excluded_runs,
+            "note": self.note,
+        }
+
+
+def rate_axes(plan: Plan) -> list[str]:
+    """The axes to fit: ``report.rates`` if given, else every numeric swept axis (not the seed) with at
+    least 3 distinct values."""
+    if plan.report.rates:
+        return list(plan.report.rates)
+    return [key for key, values in swept_axes(plan).items() if len(values) >= MIN_AXIS_VALUES]
+
+
+def _error_metrics(groups: list[Group]) -> list[str]:
+    seen: list[str] = []
+    for group in groups:
+        for metric in group.metrics():
+            if is_error_metric(metric) and metric not in seen:
+                seen.append(metric)
+    order = {"test_error": 0, "train_error": 1}
+    return sorted(seen, key=lambda m: (order.get(m, 2), m))
+
+
+def fit_rates(
+    plan: Plan, groups: list[Group], n_boot: int = N_BOOT, seed: int = BOOT_SEED
+) -> list[RateFit]:
+    """Fit every error metric over every rate axis, for each model and each setting of the other
+    swept params. Diverged and failed runs are left out (and counted in ``excluded_runs``)."""
+    fits: list[RateFit] = []
+    metrics = _error_metrics(groups)
+    for axis in rate_axes(plan):
+        slices: dict[tuple, list[Group]] = {}
+        for group in groups:
+            if axis not in group.params:
+                continue
+            fixed = tuple(sorted((k, v) for k, v in group.params.items() if k != axis))
+            slices.setdefault((group.model, fixed), []).append(group)
+        for (model, fixed), members in slices.items():
+            members = sorted(members, key=lambda g: g.params[axis])
+            xs = [float(g.params[axis]) for g in members]
+            seeds = sorted({r.seed for g in members for r in g.ok_runs})
+            excluded = sum(len(g.bad_runs) for g in members)
+            for metric in metrics:
+                table = np.full((len(seeds), len(xs)), np.nan)
+                row_of = {s: i for i, s in enumerate(seeds)}
+                for j, group in enumerate(members):
+                    for run in group.ok_runs:
+                        value = run.metrics.get(metric)
+                        if value is not None and math.isfinite(value):
+                            table[row_of[run.seed], j] = value
+                if np.all(np.isnan(table)):
+                    continue
+                with np.errstate(all="ignore"), _quiet():
+                    means = np.nanmean(table, axis=0)
+                fit = RateFit(
+                    model=model,
+                    axis=axis,
+                    metric=metric,
+                    fixed=dict(fixed),
+                    xs=xs,
+                    means=[float(m) for m in means],
+                    n_seeds=len(seeds),
+                    excluded_runs=excluded,
+                    prediction=predicted_exponent(plan, model, metric, axis, dict(fixed)),
+                )
+                try:
+                    fit.slope, fit.lo, fit.hi = fit_loglog_slope(xs, table, n_boot=n_boot, seed=seed)
+                except ValueError as exc:
+                    fit.note = str(exc)
+                else:
+                    if len(seeds) < 2:
+                        fit.note = "one seed: no interval"
+                fits.append(fit)
+    return fits

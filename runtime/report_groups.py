@@ -1,0 +1,211 @@
+"""Group the runs of a sweep and summarise each group over seeds.
+
+Input:  a :class:`~mlc.compiler.ir.Plan` and the list of :class:`RunResult` measured so far.
+Output: :class:`Group` objects (runs that share the model and every swept param except the seed), each
+        with mean / sd / median over its successful seeds of every metric, and its bounds compared with the
+        measured quantity (:class:`BoundCell`).
+Role:   the statistics behind the report table, the rate fits, the plots and the JSON summary. Runs that
+        diverged or failed stay in their group (``group.runs``) and are counted, but are excluded from
+        every mean.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Iterable
+
+import numpy as np
+
+from mlc.compiler.ir import Plan
+from mlc.runtime.report_store import SEED_KEY, param_keys
+from mlc.runtime.results import BoundValue, RunResult
+
+RATE_KINDS = ("upper_rate", "lower_rate")
+"""Bound kinds that state only a rate (no absolute value)."""
+
+
+def is_error_metric(name: str) -> bool:
+    """Errors are the metrics named ``*_error`` (``*_error_raw`` are the untruncated variants)."""
+    return name.endswith("_error")
+
+
+def is_norm_metric(name: str) -> bool:
+    """Norms are the metrics named ``*_norm`` (path_norm, weighted_path_norm, rkhs_norm)."""
+    return name.endswith("_norm")
+
+
+def _finite(value: float | None) -> bool:
+    return value is not None and math.isfinite(value)
+
+
+@dataclass(frozen=True)
+class Stat:
+    """A metric over the successful seeds of one group."""
+
+    n: int
+    mean: float
+    sd: float  # sample standard deviation (ddof = 1); 0 for a single seed
+    median: float | None  # only with 3 or more seeds
+    values: tuple[float, ...]
+
+    @staticmethod
+    def of(values: Iterable[float]) -> "Stat | None":
+        """The statistics of the finite ``values``; ``None`` if there are none."""
+        finite = [float(v) for v in values if _finite(v)]
+        if not finite:
+            return None
+        arr = np.asarray(finite)
+        sd = float(arr.std(ddof=1)) if arr.size > 1 else 0.0
+        median = float(np.median(arr)) if arr.size >= 3 else None
+        return Stat(n=int(arr.size), mean=float(arr.mean()), sd=sd, median=median, values=tuple(finite))
+
+
+@dataclass
+class BoundCell:
+    """One theorem for one group: its value (mean over runs) and the ratio measured / bound."""
+
+    theorem: str
+    title: str
+    kind: str
+    quantity: str
+    citation: str
+    value: float | None  # mean bound value over the group's runs; None for a rate-only bound
+    ratio: float | None  # mean over successful runs of measured[quantity] / value
+    unverified: bool
+    rate_only: bool
+    text: str  # the rate or formula as text (for rate-only bounds)
+    note: str = ""
+
+
+@dataclass
+class Group:
+    """Runs that share the model and every swept param except the seed."""
+
+    model: str
+    family: str
+    params: dict[str, float]
+    runs: list[RunResult] = field(default_factory=list)
+
+    @property
+    def ok_runs(self) -> list[RunResult]:
+        """The runs with status ``ok``: the only ones that enter the statistics."""
+        return [r for r in self.runs if r.status == "ok"]
+
+    @property
+    def bad_runs(self) -> list[RunResult]:
+        """The runs that diverged or failed."""
+        return [r for r in self.runs if r.status != "ok"]
+
+    def status_counts(self) -> dict[str, int]:
+        """Number of runs per status, e.g. ``{"ok": 4, "diverged": 1}``."""
+        counts: dict[str, int] = {}
+        for run in self.runs:
+            counts[run.status] = counts.get(run.status, 0) + 1
+        return counts
+
+    def stat(self, metric: str) -> Stat | None:
+        """Statistics of ``metric`` over the successful runs (``None`` if no run has it)."""
+        return Stat.of(r.metrics[metric] for r in self.ok_runs if metric in r.metrics)
+
+    def metrics(self) -> list[str]:
+        """Every metric measured in some successful run of the group."""
+        seen: dict[str, None] = {}
+        for run in self.ok_runs:
+            for key in run.metrics:
+                seen.setdefault(key, None)
+        return list(seen)
+
+    def bounds(self) -> list[BoundCell]:
+        """The bounds that hold (in at least one run of the group), in order of first appearance."""
+        by_theorem: dict[str, list[tuple[RunResult, BoundValue]]] = {}
+        for run in self.runs:
+            for bound in run.bounds:
+                if bound.holds:
+                    by_theorem.setdefault(bound.theorem, []).append((run, bound))
+        cells: list[BoundCell] = []
+        for theorem, pairs in by_theorem.items():
+            first = pairs[0][1]
+            valued = [(run, b) for run, b in pairs if _finite(b.value)]
+            rate_only = first.kind in RATE_KINDS or not valued
+            ok_valued = [(run, b) for run, b in valued if run.status == "ok"]
+            source = ok_valued or valued
+            value = float(np.mean([b.value for _, b in source])) if source and not rate_only else None
+            ratios = [
+                run.metrics[b.quantity] / b.value
+                for run, b in ok_valued
+                if b.quantity in run.metrics and _finite(run.metrics[b.quantity]) and b.value
+            ]
+            ratio = float(np.mean(ratios)) if ratios and not rate_only else None
+            cells.append(
+                BoundCell(
+                    theorem=theorem,
+                    title=first.title,
+                    kind=first.kind,
+                    quantity=first.quantity,
+                    citation=first.citation,
+                    value=value,
+                    ratio=ratio,
+                    unverified=any(b.unverified for _, b in pairs),
+                    rate_only=rate_only,
+                    text=first.text or first.latex,
+                    note=first.note,
+                )
+            )
+        return cells
+
+    def failing_bounds(self) -> dict[str, list[str]]:
+        """Theorems whose hypotheses fail in this group (and in no run hold), with the failing
+        hypotheses."""
+        holding = {b.theorem for r in self.runs for b in r.bounds if b.holds}
+        failing: dict[str, list[str]] = {}
+        for run in self.runs:
+            for bound in run.bounds:
+                if not bound.holds and bound.theorem not in holding:
+                    reasons = failing.setdefault(bound.theorem, [])
+                    for reason in bound.failing:
+                        if reason not in reasons:
+                            reasons.append(reason)
+        return failing
+
+
+def _sort_value(value: float | None) -> tuple[int, float]:
+    return (1, 0.0) if value is None else (0, value)
+
+
+def group_runs(plan: Plan, runs: list[RunResult]) -> list[Group]:
+    """Group ``runs`` by (model, swept params except the seed).
+
+    Groups come out by model in plan order, then by the swept params in plan axis order (numerically).
+    """
+    keys = param_keys(plan, runs)
+    model_order: dict[str, int] = {}
+    for run in plan.runs:
+        model_order.setdefault(run.model.name, len(model_order))
+    for run in runs:
+        model_order.setdefault(run.model, len(model_order))
+    groups: dict[tuple, Group] = {}
+    for run in sorted(runs, key=lambda r: r.index):
+        params = {k: v for k, v in run.params.items() if k != SEED_KEY}
+        key = (run.model, tuple(sorted(params.items())))
+        if key not in groups:
+            groups[key] = Group(model=run.model, family=run.family, params=params)
+        groups[key].runs.append(run)
+    return sorted(
+        groups.values(),
+        key=lambda g: (model_order[g.model], tuple(_sort_value(g.params.get(k)) for k in keys)),
+    )
+
+
+def swept_axes(plan: Plan) -> dict[str, list[float]]:
+    """Every swept axis key except the seed, with its distinct values in increasing order."""
+    axes: dict[str, set[float]] = {}
+    for block in plan.sweep:
+        for axis in block.axes:
+            if axis.key != SEED_KEY:
+                axes.setdefault(axis.key, set()).update(axis.values)
+    for run in plan.runs:
+        for key, value in run.params.items():
+            if key != SEED_KEY:
+                axes.setdefault(key, set()).add(value)
+    return {key: sorted(values) for key, values in axes.items()}

@@ -1,0 +1,213 @@
+"""Plots of the measured metrics against the swept axes and against training steps.
+
+Input:  the :class:`~mlc.compiler.ir.Plan` (``report.plots``, ``report.marks``), the grouped runs, and the
+        output folder.
+Output: PNG and PDF files under ``out_dir/plots/``, and notes on requested plots that could not be drawn.
+Role:   the figures of the report. For ``y vs <axis>``: log-log axes (when the values are positive), the
+        mean over successful seeds with sd error bars, one line per model and setting of the other swept
+        params, the theory's rate as a dashed line anchored at the first point (only when
+        ``mlc.compiler.theory.rates`` gives one), and a vertical line per mark on that axis.
+        For ``y vs step``: the recorded curves, averaged over the seeds of each group.
+
+matplotlib is imported inside the functions (never at module level), through the object-oriented
+``Figure`` API, which renders with Agg and touches no global pyplot state.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from mlc.compiler.ir import Plan
+from mlc.runtime.report_groups import Group, is_error_metric, swept_axes
+from mlc.runtime.report_theory import predicted_exponent
+
+STEP_AXES = ("step", "steps", "t")
+MAX_LEGEND = 12
+
+
+@dataclass
+class PlotOutcome:
+    """What :func:`make_plots` did: the files written and the requested plots it skipped (and why)."""
+
+    files: list[Path] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+
+
+def _safe(name: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_.-]+", "_", name).strip("_") or "plot"
+
+
+def _fmt_param(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() and abs(value) < 1e15 else f"{value:g}"
+
+
+def _label(model: str, fixed: dict[str, float], n_models: int) -> str:
+    parts = [model] if n_models > 1 or not fixed else []
+    parts += [f"{k}={_fmt_param(v)}" for k, v in fixed.items()]
+    return ", ".join(parts)
+
+
+def plot_requests(plan: Plan, groups: list[Group]) -> list[tuple[str, str]]:
+    """The (y, x) pairs to draw: ``report.plots`` first, then by default each error metric against each
+    swept axis with at least two values, then each recorded curve against ``step``."""
+    requests: list[tuple[str, str]] = [(p.y, p.x) for p in plan.report.plots]
+    errors: list[str] = []
+    curves: list[str] = []
+    for group in groups:
+        for metric in group.metrics():
+            if is_error_metric(metric) and metric not in errors:
+                errors.append(metric)
+        for run in group.ok_runs:
+            for name in run.curves:
+                if name not in curves:
+                    curves.append(name)
+    order = {"test_error": 0, "train_error": 1}
+    errors.sort(key=lambda m: (order.get(m, 2), m))
+    for axis, values in swept_axes(plan).items():
+        if len(values) >= 2:
+            requests += [(metric, axis) for metric in errors]
+    requests += [(name, "step") for name in curves]
+    unique: list[tuple[str, str]] = []
+    for request in requests:
+        if request not in unique:
+            unique.append(request)
+    return unique
+
+
+def _save(fig: Any, out_dir: Path, stem: str, outcome: PlotOutcome) -> None:
+    out_dir.mkdir(parents=True, exist_ok=True)
+    for ext in ("png", "pdf"):
+        path = out_dir / f"{stem}.{ext}"
+        fig.savefig(path, dpi=130 if ext == "png" else None, bbox_inches="tight")
+        outcome.files.append(path)
+
+
+def _axis_plot(plan: Plan, groups: list[Group], y: str, x: str, out_dir: Path, outcome: PlotOutcome) -> None:
+    from matplotlib.figure import Figure
+
+    lines: dict[tuple, list[Group]] = {}
+    for group in groups:
+        if x in group.params and group.stat(y) is not None:
+            fixed = tuple(sorted((k, v) for k, v in group.params.items() if k != x))
+            lines.setdefault((group.model, fixed), []).append(group)
+    if not lines:
+        outcome.skipped.append(f"{y} vs {x}: no successful run measured {y} over the swept axis {x}")
+        return
+    n_models = len({model for model, _ in lines})
+    fig = Figure(figsize=(6.4, 4.4))
+    ax = fig.add_subplot(1, 1, 1)
+    colors = _colors(len(lines))
+    all_x: list[float] = []
+    all_y: list[float] = []
+    drew_theory = False
+    for color, ((model, fixed), members) in zip(colors, lines.items()):
+        members.sort(key=lambda g: g.params[x])
+        xs = np.array([g.params[x] for g in members], dtype=float)
+        stats = [g.stat(y) for g in members]
+        means = np.array([s.mean for s in stats if s is not None])
+        sds = np.array([s.sd for s in stats if s is not None])
+        label = _label(model, dict(fixed), n_models)
+        lower = np.minimum(sds, np.where(means > 0, means * 0.999, sds))
+        ax.errorbar(xs, means, yerr=[lower, sds], marker="o", ms=4, capsize=3, color=color,
+                    label=label if len(lines) <= MAX_LEGEND else None)
+        all_x += list(xs)
+        all_y += list(means)
+        prediction = predicted_exponent(plan, model, y, x, dict(fixed))
+        if prediction is not None and xs.size and xs[0] > 0 and means[0] > 0:
+            grid = np.geomspace(xs.min(), xs.max(), 50) if xs.min() > 0 else xs
+            ax.plot(grid, means[0] * (grid / xs[0]) ** prediction.exponent, "--", color=color, lw=1,
+                    label=f"theory {x}^{prediction.exponent:.3g} ({prediction.theorem})"
+                    if len(lines) <= MAX_LEGEND else None)
+            drew_theory = True
+    if all_x and min(all_x) > 0:
+        ax.set_xscale("log")
+    if all_y and min(all_y) > 0:
+        ax.set_yscale("log")
+    for mark in plan.report.marks:
+        if mark.axis == x:
+            ax.axvline(mark.value, color="0.4", ls=":", lw=1)
+            ax.annotate(mark.label, xy=(mark.value, 1.0), xycoords=("data", "axes fraction"),
+                        xytext=(2, -10), textcoords="offset points", fontsize=8, color="0.3",
+                        rotation=90, va="top")
+    ax.set_xlabel(x)
+    ax.set_ylabel(f"{y} (mean ± sd over seeds)")
+    ax.set_title(f"{plan.problem}: {y} vs {x}" + ("" if drew_theory else "  (theory rate: n/a)"), fontsize=10)
+    ax.grid(True, which="both", alpha=0.25)
+    if len(lines) <= MAX_LEGEND:
+        ax.legend(fontsize=8)
+    else:
+        ax.text(0.01, 0.01, f"{len(lines)} lines (legend omitted)", transform=ax.transAxes, fontsize=8)
+    _save(fig, out_dir, _safe(f"{y}_vs_{x}"), outcome)
+
+
+def _colors(n: int) -> list[Any]:
+    from matplotlib import colormaps
+
+    if n <= 10:
+        cmap = colormaps["tab10"]
+        return [cmap(i) for i in range(n)]
+    cmap = colormaps["viridis"]
+    return [cmap(i / max(n - 1, 1)) for i in range(n)]
+
+
+def _curve_plot(plan: Plan, groups: list[Group], y: str, out_dir: Path, outcome: PlotOutcome) -> None:
+    from matplotlib.figure import Figure
+
+    members = [g for g in groups if any(y in r.curves and r.curves[y].steps for r in g.ok_runs)]
+    if not members:
+        outcome.skipped.append(f"{y} vs step: no successful run recorded a curve named {y}")
+        return
+    n_models = len({g.model for g in members})
+    fig = Figure(figsize=(6.4, 4.4))
+    ax = fig.add_subplot(1, 1, 1)
+    positive = True
+    for color, group in zip(_colors(len(members)), members):
+        label = _label(group.model, group.params, n_models) or group.model
+        curves = [r.curves[y] for r in group.ok_runs if y in r.curves and r.curves[y].steps]
+        common = set(curves[0].steps)
+        for curve in curves[1:]:
+            common &= set(curve.steps)
+        steps = sorted(common)
+        if len(steps) >= 2:
+            table = np.array([[dict(zip(c.steps, c.values))[s] for s in steps] for c in curves], dtype=float)
+            with np.errstate(all="ignore"):
+                mean = np.nanmean(np.where(np.isfinite(table), table, np.nan), axis=0)
+            ax.plot(steps, mean, color=color, lw=1.4,
+                    label=(f"{label} (mean of {len(curves)})" if len(curves) > 1 else label)
+                    if len(members) <= MAX_LEGEND else None)
+            positive &= bool(np.all(mean[np.isfinite(mean)] > 0))
+        else:
+            for i, curve in enumerate(curves):
+                ax.plot(curve.steps, curve.values, color=color, lw=0.8,
+                        label=label if i == 0 and len(members) <= MAX_LEGEND else None)
+                positive &= all(v > 0 for v in curve.values if math.isfinite(v))
+    if positive:
+        ax.set_yscale("log")
+    ax.set_xlabel("step")
+    ax.set_ylabel(y)
+    ax.set_title(f"{plan.problem}: {y} vs step", fontsize=10)
+    ax.grid(True, which="both", alpha=0.25)
+    if len(members) <= MAX_LEGEND:
+        ax.legend(fontsize=8)
+    _save(fig, out_dir, _safe(f"{y}_vs_step"), outcome)
+
+
+def make_plots(plan: Plan, groups: list[Group], out_dir: Path) -> PlotOutcome:
+    """Draw every requested and default plot into ``out_dir/plots/`` (PNG and PDF)."""
+    outcome = PlotOutcome()
+    plots_dir = Path(out_dir) / "plots"
+    axes = swept_axes(plan)
+    for y, x in plot_requests(plan, groups):
+        if x in STEP_AXES:
+            _curve_plot(plan, groups, y, plots_dir, outcome)
+        elif x in axes:
+            _axis_plot(plan, groups, y, x, plots_dir, outcome)
+        else:
+            outcome.skipped.append(f"{y} vs {x}: {x} is neither a swept axis nor 'step'")
+    return outcome

@@ -1,0 +1,230 @@
+"""The result files of one experiment, written incrementally.
+
+Input:  the output folder, the :class:`~mlc.compiler.ir.Plan` and the :class:`ExperimentResult` that the
+        executor fills in, then batches of :class:`RunResult` as groups of runs finish.
+Output: ``results.json`` (the whole :class:`ExperimentResult`: spec hash, run hashes, versions, device,
+        seeds, every metric, curve and bound) and ``runs.csv`` (one row per run), both rewritten
+        atomically after every batch.
+Role:   make sure that nothing computed is lost when a later group of runs fails or the process is
+        interrupted: after :meth:`ResultStore.add` returns, the files on disk hold every run added so far.
+
+Atomicity: each file is written to a temporary file in the same folder, flushed, fsynced, and moved over
+the old one with :func:`os.replace`, so a reader never sees a half-written file.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+import os
+import tempfile
+from pathlib import Path
+from typing import Any, Iterable
+
+import pydantic_core
+
+from mlc.compiler.ir import Plan
+from mlc.runtime.results import ExperimentResult, RunResult
+
+RESULTS_JSON = "results.json"
+RUNS_CSV = "runs.csv"
+
+SEED_KEY = "seed"
+"""The sweep axis key of replicate seeds; it is the ``seed`` column of the CSV, not a param column."""
+
+
+def atomic_write_text(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` atomically (temporary file in the same folder, then ``os.replace``)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp_name, path)
+    except BaseException:
+        try:
+            os.unlink(tmp_name)
+        except OSError:
+            pass
+        raise
+
+
+def _json_fallback(value: Any) -> Any:
+    """Serialise values pydantic does not know (numpy scalars and arrays, paths) in ``extras``."""
+    if hasattr(value, "tolist"):
+        return value.tolist()
+    return str(value)
+
+
+def result_json_text(result: ExperimentResult) -> str:
+    """``result`` as indented JSON that keeps NaN and +-inf (as ``NaN``/``Infinity``).
+
+    pydantic's own ``model_dump_json`` writes them as ``null``, which ``model_validate_json`` then rejects
+    for float fields: a diverged run (NaN loss) would make the file unreadable. ``model_validate_json``
+    reads the constants back.
+    """
+    data = result.model_dump(mode="python")
+    return pydantic_core.to_json(
+        data, indent=1, inf_nan_mode="constants", fallback=_json_fallback
+    ).decode("utf-8")
+
+
+def param_keys(plan: Plan, runs: Iterable[RunResult] = ()) -> list[str]:
+    """The swept parameter keys in plan order (sweep axes first, then any extra key seen in ``runs``),
+    without the replicate-seed key."""
+    keys: list[str] = []
+    for block in plan.sweep:
+        for axis in block.axes:
+            if axis.key != SEED_KEY and axis.key not in keys:
+                keys.append(axis.key)
+    for run in plan.runs:
+        for key in run.params:
+            if key != SEED_KEY and key not in keys:
+                keys.append(key)
+    for result in runs:
+        for key in result.params:
+            if key != SEED_KEY and key not in keys:
+                keys.append(key)
+    return keys
+
+
+def metric_keys(runs: Iterable[RunResult]) -> list[str]:
+    """Every final metric name present in ``runs``, errors first, then the rest alphabetically."""
+    seen: set[str] = set()
+    for result in runs:
+        seen.update(result.metrics)
+    first = [k for k in ("test_error", "train_error", "test_error_raw", "train_error_raw") if k in seen]
+    return first + sorted(seen - set(first))
+
+
+def bound_keys(runs: Iterable[RunResult]) -> list[str]:
+    """Theorem ids of every bound that holds and has a value in some run, in order of appearance."""
+    keys: list[str] = []
+    for result in runs:
+        for bound in result.bounds:
+            if bound.holds and bound.value is not None and bound.theorem not in keys:
+                keys.append(bound.theorem)
+    return keys
+
+
+def _cell(value: float | int | str | None) -> str:
+    """One CSV cell: floats with full precision (``repr``), missing values empty."""
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        if math.isnan(value):
+            return "nan"
+        return repr(value)
+    return str(value)
+
+
+def runs_csv_text(plan: Plan, runs: list[RunResult]) -> str:
+    """The text of ``runs.csv``: a header and one row per run, sorted by run index.
+
+    Columns: index, hash, model, family, seed, every swept param, status, diverged_at_step, steps_done,
+    wall_time_s, every metric, ``bound:<theorem>`` for every bound that holds, and error (last, since it
+    is free text).
+    """
+    params = param_keys(plan, runs)
+    metrics = metric_keys(runs)
+    bounds = bound_keys(runs)
+    header = (
+        ["index", "hash", "model", "family", "seed"]
+        + params
+        + ["status", "diverged_at_step", "steps_done", "wall_time_s"]
+        + metrics
+        + [f"bound:{name}" for name in bounds]
+        + ["error"]
+    )
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(header)
+    for result in sorted(runs, key=lambda r: r.index):
+        bound_values: dict[str, float] = {}
+        for bound in result.bounds:
+            if bound.holds and bound.value is not None and bound.theorem not in bound_values:
+                bound_values[bound.theorem] = bound.value
+        row = (
+            [_cell(result.index), result.hash, result.model, result.family, _cell(result.seed)]
+            + [_cell(result.params.get(key)) for key in params]
+            + [
+                result.status,
+                _cell(result.diverged_at_step),
+                _cell(result.steps_done),
+                _cell(result.wall_time_s),
+            ]
+            + [_cell(result.metrics.get(key)) for key in metrics]
+            + [_cell(bound_values.get(key)) for key in bounds]
+            + [result.error or ""]
+        )
+        writer.writerow(row)
+    return buffer.getvalue()
+
+
+class ResultStore:
+    """The result files of one experiment under ``out_dir``.
+
+    ``store.result`` is the :class:`ExperimentResult` given to :func:`open_result_store` (the same object,
+    not a copy): :meth:`add` appends runs to it, so the executor can hand it to the report afterwards.
+    """
+
+    def __init__(self, out_dir: Path, plan: Plan, result: ExperimentResult) -> None:
+        self.out_dir = Path(out_dir)
+        self.plan = plan
+        self.result = result
+
+    @property
+    def json_path(self) -> Path:
+        """Path of ``results.json``."""
+        return self.out_dir / RESULTS_JSON
+
+    @property
+    def csv_path(self) -> Path:
+        """Path of ``runs.csv``."""
+        return self.out_dir / RUNS_CSV
+
+    @property
+    def files(self) -> list[Path]:
+        """The files this store writes."""
+        return [self.json_path, self.csv_path]
+
+    def add(self, run_results: list[RunResult]) -> None:
+        """Append ``run_results`` (a run already stored under the same index is replaced) and rewrite
+        both files at once."""
+        by_index = {r.index: i for i, r in enumerate(self.result.runs)}
+        for run in run_results:
+            if run.index in by_index:
+                self.result.runs[by_index[run.index]] = run
+            else:
+                by_index[run.index] = len(self.result.runs)
+                self.result.runs.append(run)
+        self.save()
+
+    def save(self) -> None:
+        """Rewrite ``results.json`` and ``runs.csv`` from ``self.result`` (e.g. after changing
+        ``wall_time_s`` or ``extras``)."""
+        self.out_dir.mkdir(parents=True, exist_ok=True)
+        atomic_write_text(self.json_path, result_json_text(self.result))
+        atomic_write_text(self.csv_path, runs_csv_text(self.plan, self.result.runs))
+
+
+def open_result_store(out_dir: str | os.PathLike[str], plan: Plan, experiment_result: ExperimentResult) -> ResultStore:
+    """Create ``out_dir`` and write the (possibly still empty) result files; return the store.
+
+    Call ``store.add(run_results)`` after each group of runs finishes.
+    """
+    store = ResultStore(Path(out_dir), plan, experiment_result)
+    store.save()
+    return store
+
+
+def load_results(out_dir: str | os.PathLike[str]) -> ExperimentResult:
+    """Read ``results.json`` back from ``out_dir`` (or from a path to the file itself)."""
+    path = Path(out_dir)
+    if path.is_dir():
+        path = path / RESULTS_JSON
+    return ExperimentResult.model_validate_json(path.read_text(encoding="utf-8"))

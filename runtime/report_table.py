@@ -1,0 +1,337 @@
+"""Rich tables of the report: header, measured errors, bounds, rates, failed runs, footer.
+
+Input:  the :class:`~mlc.compiler.ir.Plan`, the :class:`ExperimentResult`, the grouped runs
+        (:mod:`mlc.runtime.report_groups`) and the rate fits (:mod:`mlc.runtime.report_fit`).
+Output: rich renderables (tables and text) printed to a :class:`rich.console.Console`.
+Role:   the terminal view of the report, readable on a 100-column terminal. Every number shown is read
+        from the results or computed from them here; nothing is printed that was not measured or
+        evaluated.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Sequence
+
+from rich import box
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from mlc.compiler.ir import Plan
+from mlc.runtime.report_fit import RateFit
+from mlc.runtime.report_groups import BoundCell, Group, Stat, is_error_metric, is_norm_metric
+from mlc.runtime.report_store import param_keys
+from mlc.runtime.results import ExperimentResult
+
+DASH = "—"
+DAGGER = "†"
+
+
+def fmt(value: float | None, digits: int = 3) -> str:
+    """A compact number: ``0.0123``, ``1.23e-5``, ``4.56e+3`` -> ``4.56e3``; ``—`` for missing."""
+    if value is None:
+        return DASH
+    if isinstance(value, float) and math.isnan(value):
+        return "nan"
+    if isinstance(value, float) and math.isinf(value):
+        return "inf" if value > 0 else "-inf"
+    text = f"{value:.{digits}g}"
+    if "e" in text:
+        mantissa, exponent = text.split("e")
+        text = f"{mantissa}e{int(exponent)}"
+    return text
+
+
+def fmt_param(value: float | None) -> str:
+    """A swept value: integers without a decimal point."""
+    if value is None:
+        return DASH
+    if float(value).is_integer() and abs(value) < 1e15:
+        return str(int(value))
+    return fmt(value, 4)
+
+
+def fmt_stat(stat: Stat | None) -> str:
+    """``mean ± sd`` (sd only with 2+ seeds), and ``med <median>`` on a second line with 3+ seeds."""
+    if stat is None:
+        return DASH
+    text = fmt(stat.mean) if stat.n < 2 else f"{fmt(stat.mean)} ± {fmt(stat.sd, 2)}"
+    if stat.median is not None:
+        text += f"\nmed {fmt(stat.median)}"
+    return text
+
+
+def fmt_seconds(seconds: float) -> str:
+    """``12.3 s``, ``4 min 05 s``, ``1 h 02 min``."""
+    if seconds < 60:
+        return f"{seconds:.1f} s"
+    minutes, sec = divmod(int(round(seconds)), 60)
+    if minutes < 60:
+        return f"{minutes} min {sec:02d} s"
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours} h {minutes:02d} min"
+
+
+def header(plan: Plan, result: ExperimentResult) -> Table:
+    """Problem, spec hash, device, dtype, versions, wall time, run counts."""
+    env = result.environment
+    counts: dict[str, int] = {}
+    for run in result.runs:
+        counts[run.status] = counts.get(run.status, 0) + 1
+    status = ", ".join(f"{n} {s}" for s, n in sorted(counts.items(), key=lambda kv: kv[0] != "ok"))
+    planned = len(plan.runs)
+    table = Table.grid(padding=(0, 2))
+    table.add_column(style="bold")
+    table.add_column()
+    table.add_row("problem", f"{result.problem}   ({result.spec_path})" if result.spec_path else result.problem)
+    table.add_row("spec hash", result.spec_hash)
+    device = env.device if env.device_name in ("", env.device) else f"{env.device} ({env.device_name})"
+    table.add_row("device", f"{device}   dtype {env.dtype}")
+    table.add_row("versions", f"mlc {env.mlc_version}   torch {env.torch}   python {env.python}")
+    table.add_row("started", f"{result.started_at}   wall time {fmt_seconds(result.wall_time_s)}")
+    table.add_row("runs", f"{len(result.runs)} of {planned} planned" + (f": {status}" if status else ""))
+    return table
+
+
+def _status_cell(group: Group) -> Text:
+    counts = group.status_counts()
+    total = len(group.runs)
+    ok = counts.get("ok", 0)
+    if ok == total:
+        return Text(str(total))
+    bad = ", ".join(f"{n} {s}" for s, n in counts.items() if s != "ok")
+    return Text(f"{ok}/{total}\n{bad}", style="yellow" if ok else "red")
+
+
+def measured_metrics(groups: Sequence[Group]) -> list[str]:
+    """The metrics shown in the measured table: errors (test, train, others) then norms."""
+    seen: list[str] = []
+    for group in groups:
+        for metric in group.metrics():
+            if (is_error_metric(metric) or is_norm_metric(metric)) and metric not in seen:
+                seen.append(metric)
+    order = {"test_error": 0, "train_error": 1}
+    return sorted(seen, key=lambda m: (0 if is_error_metric(m) else 1, order.get(m, 2), m))
+
+
+def measured_table(plan: Plan, model: str, groups: Sequence[Group], params: Sequence[str]) -> Table:
+    """One row per group of ``model``: swept params, runs, mean ± sd (and median) of each metric."""
+    family = groups[0].family if groups else ""
+    table = Table(
+        title=f"{model} ({family}): measured, mean ± sd over seeds",
+        title_justify="left",
+        box=box.SIMPLE_HEAD,
+        pad_edge=False,
+    )
+    shown = [k for k in params if any(k in g.params for g in groups)]
+    for key in shown:
+        table.add_column(key, justify="right")
+    table.add_column("runs", justify="right")
+    metrics = measured_metrics(groups)
+    for metric in metrics:
+        table.add_column(metric, justify="right")
+    for group in groups:
+        cells: list[str | Text] = [fmt_param(group.params.get(k)) for k in shown]
+        cells.append(_status_cell(group))
+        cells += [fmt_stat(group.stat(metric)) for metric in metrics]
+        table.add_row(*cells)
+    return table
+
+
+def _bound_cell(cell: BoundCell | None) -> str:
+    if cell is None:
+        return DASH
+    if cell.rate_only:
+        return f"rate {cell.text}" if cell.text else "rate"
+    text = fmt(cell.value)
+    if cell.ratio is not None:
+        text += f"\n×{fmt(cell.ratio, 2)}"
+    return text
+
+
+def bounds_table(model: str, groups: Sequence[Group], params: Sequence[str]) -> Table | None:
+    """One row per group of ``model``, one column per theorem that holds somewhere: the bound's value and
+    the ratio measured / bound (``×0.012``). ``None`` when no bound holds for this model."""
+    theorems: dict[str, BoundCell] = {}
+    rows: list[tuple[Group, dict[str, BoundCell]]] = []
+    for group in groups:
+        cells = {c.theorem: c for c in group.bounds()}
+        rows.append((group, cells))
+        for theorem, cell in cells.items():
+            theorems.setdefault(theorem, cell)
+            if cell.unverified:
+                theorems[theorem] = cell
+    if not theorems:
+        return None
+    table = Table(
+        title=f"{model}: bounds (value, and ×ratio = measured / bound)",
+        title_justify="left",
+        box=box.SIMPLE_HEAD,
+        pad_edge=False,
+    )
+    shown = [k for k in params if any(k in g.params for g in groups)]
+    for key in shown:
+        table.add_column(key, justify="right")
+    for theorem, cell in theorems.items():
+        mark = DAGGER if cell.unverified else ""
+        table.add_column(f"{theorem}{mark}\n{cell.kind} on {cell.quantity}", justify="right")
+    for group, cells in rows:
+        table.add_row(
+            *[fmt_param(group.params.get(k)) for k in shown],
+            *[_bound_cell(cells.get(theorem)) for theorem in theorems],
+        )
+    return table
+
+
+def bounds_notes(groups: Sequence[Group]) -> list[str]:
+    """Footnotes: one line per theorem shown (title, citation), the dagger, and theorems whose
+    hypotheses fail."""
+    notes: list[str] = []
+    seen: dict[str, BoundCell] = {}
+    unverified = False
+    for group in groups:
+        for cell in group.bounds():
+            seen.setdefault(cell.theorem, cell)
+            unverified |= cell.unverified
+    for theorem, cell in seen.items():
+        line = f"{theorem}: {cell.title}"
+        if cell.citation:
+            line += f" [{cell.citation}]"
+        if cell.note:
+            line += f". {cell.note}"
+        notes.append(line)
+    if unverified:
+        notes.append(f"{DAGGER} unverified constant")
+    failing: dict[str, list[str]] = {}
+    for group in groups:
+        for theorem, reasons in group.failing_bounds().items():
+            bucket = failing.setdefault(theorem, [])
+            bucket += [r for r in reasons if r not in bucket]
+    for theorem, reasons in failing.items():
+        where = sum(1 for g in groups if theorem in g.failing_bounds())
+        notes.append(
+            f"{theorem} not applied in {where} group(s): " + ("; ".join(reasons) if reasons else "hypotheses fail")
+        )
+    return notes
+
+
+def _interval(fit: RateFit) -> str:
+    if fit.slope is None:
+        return DASH
+    if fit.lo is None or fit.n_seeds < 2:
+        return f"{fit.slope:+.3f}"
+    return f"{fit.slope:+.3f} [{fit.lo:+.2f}, {fit.hi:+.2f}]"
+
+
+def rates_table(fits: Sequence[RateFit]) -> Table:
+    """Fitted log-log slopes with 95% bootstrap intervals over seeds, next to the theory's exponent."""
+    table = Table(
+        title="rates: log-log slope over the axis, 95% bootstrap interval over seeds",
+        title_justify="left",
+        box=box.SIMPLE_HEAD,
+        pad_edge=False,
+    )
+    table.add_column("model")
+    table.add_column("metric ~ axis^slope")
+    table.add_column("others fixed")
+    table.add_column("pts", justify="right")
+    table.add_column("slope [95%]", justify="right")
+    table.add_column("theory")
+    for fit in fits:
+        fixed = " ".join(f"{k}={fmt_param(v)}" for k, v in fit.fixed.items()) or DASH
+        points = sum(1 for m in fit.means if math.isfinite(m) and m > 0)
+        if fit.prediction is None:
+            theory = Text("n/a", style="dim")
+        else:
+            theory = Text(f"{fit.prediction.exponent:+.3g} ({fit.prediction.theorem})")
+            if fit.agrees is False:
+                theory.append("  DISAGREES", style="bold red")
+            elif fit.agrees is True:
+                theory.append("  within", style="green")
+        slope = _interval(fit)
+        if fit.note:
+            slope = f"{slope}\n{fit.note}" if fit.slope is not None else fit.note
+        table.add_row(fit.model, f"{fit.metric} ~ {fit.axis}", fixed, str(points), slope, theory)
+    return table
+
+
+def failed_runs_table(result: ExperimentResult, params: Sequence[str]) -> Table | None:
+    """The runs that diverged or failed (``None`` if there are none)."""
+    bad = [r for r in sorted(result.runs, key=lambda r: r.index) if r.status != "ok"]
+    if not bad:
+        return None
+    table = Table(
+        title="runs excluded from the means", title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False
+    )
+    for name in ("run", "model", "seed", "params", "status", "step", "error"):
+        table.add_column(name, overflow="fold")
+    for run in bad:
+        params_text = " ".join(f"{k}={fmt_param(run.params[k])}" for k in params if k in run.params)
+        step = str(run.diverged_at_step) if run.diverged_at_step is not None else str(run.steps_done)
+        error = (run.error or "").strip().splitlines()
+        message = error[-1] if error else ""
+        if len(message) > 60:
+            message = message[:57] + "..."
+        table.add_row(str(run.index), run.model, str(run.seed), params_text or DASH,
+                      Text(run.status, style="red"), step, message)
+    return table
+
+
+def print_report(
+    console: Console,
+    plan: Plan,
+    result: ExperimentResult,
+    groups: Sequence[Group],
+    fits: Sequence[RateFit],
+    show_rates: bool = True,
+) -> None:
+    """Print the header, then per model the measured and bounds tables, then rates and failed runs."""
+    params = param_keys(plan, result.runs)
+    console.print(header(plan, result))
+    models: list[str] = []
+    for group in groups:
+        if group.model not in models:
+            models.append(group.model)
+    if not groups:
+        console.print(Text("no run has finished yet: nothing to tabulate", style="yellow"))
+    for model in models:
+        model_groups = [g for g in groups if g.model == model]
+        console.print()
+        console.print(measured_table(plan, model, model_groups, params))
+        if any(g.stat(m) and g.stat(m).median is not None for g in model_groups for m in g.metrics()):
+            console.print(Text("med: median over seeds (shown with 3 or more seeds)", style="dim"))
+        if plan.report.bounds:
+            table = bounds_table(model, model_groups, params)
+            if table is not None:
+                console.print(table)
+            for note in bounds_notes(model_groups):
+                console.print(Text(note, style="dim"))
+    if show_rates:
+        console.print()
+        if fits:
+            console.print(rates_table(fits))
+            if any(f.prediction is None for f in fits):
+                console.print(Text("theory: n/a = the theory module predicts no exponent here", style="dim"))
+        else:
+            console.print(Text("rates: no axis to fit (no `rates over` axis and no numeric swept axis with "
+                               "3 or more values)", style="dim"))
+    bad = failed_runs_table(result, params)
+    if bad is not None:
+        console.print()
+        console.print(bad)
+
+
+def footer(console: Console, files: Sequence[Path], skipped: Sequence[str], out_dir: Path) -> None:
+    """The files written (relative to the current folder when possible), and plots that were skipped."""
+    console.print()
+    console.print(Text(f"files written under {out_dir}:", style="bold"))
+    for path in files:
+        try:
+            shown = str(Path(path).relative_to(out_dir))
+        except ValueError:
+            shown = str(path)
+        console.print(f"  {shown}")
+    for note in skipped:
+        console.print(Text(f"  not plotted: {note}", style="yellow"))
