@@ -37,6 +37,15 @@ def _slope(log_x: np.ndarray, log_y: np.ndarray) -> float:
     return float(np.dot(x_centered, log_y - log_y.mean()) / np.dot(x_centered, x_centered))
 
 
+def nanmean_columns(table: np.ndarray) -> np.ndarray:
+    """Mean of each column over its finite entries; NaN for a column with none (no warning)."""
+    present = np.isfinite(table)
+    counts = present.sum(axis=0)
+    sums = np.where(present, table, 0.0).sum(axis=0)
+    with np.errstate(all="ignore"):
+        return np.where(counts > 0, sums / np.maximum(counts, 1), np.nan)
+
+
 def _fit_means(xs: np.ndarray, means: np.ndarray) -> float | None:
     """Slope of log(mean) on log(x) over the points where both are positive and finite."""
     keep = np.isfinite(means) & (means > 0) & np.isfinite(xs) & (xs > 0)
@@ -65,41 +74,47 @@ def fit_loglog_slope(
     if y.shape[1] != x.size:
         raise ValueError(f"ys_by_seed has {y.shape[1]} columns for {x.size} x values")
     y = np.where(np.isfinite(y), y, np.nan)
-    with np.errstate(all="ignore"):
-        means = np.nanmean(y, axis=0) if y.size else np.full(x.size, np.nan)
+    means = nanmean_columns(y)
     slope = _fit_means(x, means)
     if slope is None:
         raise ValueError("need at least two x values with a positive mean to fit a slope")
     n_seeds = y.shape[0]
     if n_seeds < 2 or n_boot < 1:
         return slope, slope, slope
-    rng = np.random.default_rng(seed)
-    slopes: list[float] = []
-    for _ in range(n_boot):
-        rows = rng.integers(0, n_seeds, size=n_seeds)
-        with np.errstate(all="ignore"), _quiet():
-            sample_means = np.nanmean(y[rows], axis=0)
-        fitted = _fit_means(x, sample_means)
-        if fitted is not None:
-            slopes.append(fitted)
-    if not slopes:
+    slopes = _bootstrap_slopes(x, y, n_boot, seed)
+    if slopes.size == 0:
         return slope, slope, slope
     lo, hi = np.percentile(slopes, [2.5, 97.5])
     return slope, float(lo), float(hi)
 
 
-class _quiet:
-    """Silence numpy's "mean of empty slice" warning for columns that a resample leaves empty."""
+def _bootstrap_slopes(x: np.ndarray, y: np.ndarray, n_boot: int, seed: int) -> np.ndarray:
+    """Slopes refitted on ``n_boot`` resamples (with replacement) of the rows (seeds) of ``y``.
 
-    def __enter__(self) -> None:
-        import warnings
-
-        self._ctx = warnings.catch_warnings()
-        self._ctx.__enter__()
-        warnings.simplefilter("ignore", category=RuntimeWarning)
-
-    def __exit__(self, *exc: object) -> None:
-        self._ctx.__exit__(*exc)
+    Vectorised: each resample's mean over seeds is taken per x, points with a non-positive or missing
+    mean are masked out, and resamples left with fewer than two distinct x values are dropped.
+    """
+    rng = np.random.default_rng(seed)
+    rows = rng.integers(0, y.shape[0], size=(n_boot, y.shape[0]))
+    samples = y[rows]  # (n_boot, n_seeds, n_x)
+    present = np.isfinite(samples)
+    counts = present.sum(axis=1)
+    sums = np.where(present, samples, 0.0).sum(axis=1)
+    with np.errstate(all="ignore"):
+        means = sums / counts
+    keep = (counts > 0) & np.isfinite(means) & (means > 0) & np.isfinite(x) & (x > 0)
+    log_x = np.log(np.where(x > 0, x, 1.0))
+    with np.errstate(all="ignore"):
+        log_y = np.where(keep, np.log(np.where(keep, means, 1.0)), 0.0)
+        k = keep.sum(axis=1)
+        mean_x = (keep * log_x).sum(axis=1) / k
+        mean_y = log_y.sum(axis=1) / k
+        dx = np.where(keep, log_x - mean_x[:, None], 0.0)
+        sxx = (dx * dx).sum(axis=1)
+        sxy = (dx * (log_y - mean_y[:, None])).sum(axis=1)
+        fitted = sxy / sxx
+    valid = (k >= 2) & (sxx > 1e-12 * max(1.0, float(np.max(log_x**2)))) & np.isfinite(fitted)
+    return fitted[valid]
 
 
 @dataclass
@@ -198,8 +213,7 @@ def fit_rates(
                             table[row_of[run.seed], j] = value
                 if np.all(np.isnan(table)):
                     continue
-                with np.errstate(all="ignore"), _quiet():
-                    means = np.nanmean(table, axis=0)
+                means = nanmean_columns(table)
                 fit = RateFit(
                     model=model,
                     axis=axis,

@@ -23,6 +23,7 @@ from mlc.compiler.ir import Plan
 from mlc.runtime.report_fit import RateFit
 from mlc.runtime.report_groups import BoundCell, Group, Stat, is_error_metric, is_norm_metric
 from mlc.runtime.report_store import param_keys
+from mlc.runtime.report_theory import theory_rates_module
 from mlc.runtime.results import ExperimentResult
 
 DASH = "—"
@@ -233,9 +234,11 @@ def rates_table(fits: Sequence[RateFit]) -> Table:
         box=box.SIMPLE_HEAD,
         pad_edge=False,
     )
+    show_fixed = any(fit.fixed for fit in fits)
     table.add_column("model")
     table.add_column("metric ~ axis^slope")
-    table.add_column("others fixed")
+    if show_fixed:
+        table.add_column("others fixed")
     table.add_column("pts", justify="right")
     table.add_column("slope [95%]", justify="right")
     table.add_column("theory")
@@ -253,7 +256,10 @@ def rates_table(fits: Sequence[RateFit]) -> Table:
         slope = _interval(fit)
         if fit.note:
             slope = f"{slope}\n{fit.note}" if fit.slope is not None else fit.note
-        table.add_row(fit.model, f"{fit.metric} ~ {fit.axis}", fixed, str(points), slope, theory)
+        cells: list[str | Text] = [fit.model, f"{fit.metric} ~ {fit.axis}"]
+        if show_fixed:
+            cells.append(fixed)
+        table.add_row(*cells, str(points), slope, theory)
     return table
 
 
@@ -313,7 +319,10 @@ def print_report(
         if fits:
             console.print(rates_table(fits))
             if any(f.prediction is None for f in fits):
-                console.print(Text("theory: n/a = the theory module predicts no exponent here", style="dim"))
+                why = ("the theory predicts no exponent for this metric and axis"
+                       if theory_rates_module() is not None
+                       else "no theory rates available (mlc.compiler.theory.rates not installed)")
+                console.print(Text(f"theory: n/a = {why}", style="dim"))
         else:
             console.print(Text("rates: no axis to fit (no `rates over` axis and no numeric swept axis with "
                                "3 or more values)", style="dim"))

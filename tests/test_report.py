@@ -1,0 +1,273 @@
+"""Tests of the report: result files (JSON/CSV round trip, incremental writes), tables, rates, plots.
+
+The Plan and ExperimentResult are built in code (tests/report_fixtures.py): they are inputs to the
+report, with a known power law in the errors, so every expected number here is computed from them.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+from rich.console import Console
+
+from mlc.compiler.ir import Mark, Plot
+from mlc.runtime import report_fit
+from mlc.runtime.report import load_results, open_result_store, summary_json, write_report
+from mlc.runtime.report_groups import group_runs
+from mlc.runtime.report_table import fmt
+from mlc.runtime.report_theory import Prediction
+from mlc.runtime.results import ExperimentResult
+
+from report_fixtures import make_plan, make_result, make_run_results
+
+
+def _console() -> Console:
+    return Console(record=True, width=100, file=io.StringIO(), color_system=None)
+
+
+def _read_csv(path: Path) -> list[dict[str, str]]:
+    with path.open(newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+# ---------------------------------------------------------------------------------------------- store
+
+
+def test_json_and_csv_round_trip(tmp_path: Path) -> None:
+    plan = make_plan()
+    runs = make_run_results(plan)
+    result = make_result(plan)
+    store = open_result_store(tmp_path / "out", plan, result)
+    assert (tmp_path / "out" / "results.json").exists()
+    store.add(runs)
+
+    back = ExperimentResult.model_validate_json((tmp_path / "out" / "results.json").read_text())
+    assert back.spec_hash == "abc123"
+    assert back.environment.dtype == "float64"
+    assert [r.hash for r in back.runs] == [r.hash for r in runs]
+    assert back.runs[0].metrics == runs[0].metrics
+    assert back.runs[0].curves["train_error"].values == runs[0].curves["train_error"].values
+    assert back.runs[0].bounds[0].value == runs[0].bounds[0].value
+    diverged = next(r for r in back.runs if r.status == "diverged")
+    assert math.isnan(diverged.metrics["train_error"])  # NaN survives the round trip
+    assert math.isinf(diverged.curves["train_error"].values[-1])
+    assert load_results(tmp_path / "out").model_dump_json() == back.model_dump_json()
+
+    rows = _read_csv(tmp_path / "out" / "runs.csv")
+    assert len(rows) == len(runs)
+    header = list(rows[0])
+    assert header[:6] == ["index", "hash", "model", "family", "seed", "width"]
+    assert header.count("seed") == 1  # the seed axis is the seed column, not a param column
+    for key in ("status", "test_error", "train_error", "path_norm", "bound:T5", "error"):
+        assert key in header
+    assert "bound:T9e" not in header  # its hypotheses fail: no value to write
+    by_index = {int(r["index"]): r for r in rows}
+    for run in runs:
+        row = by_index[run.index]
+        assert row["hash"] == run.hash and row["status"] == run.status
+        assert float(row["width"]) == run.params["width"]
+        if run.status == "ok":
+            assert float(row["test_error"]) == run.metrics["test_error"]  # full precision
+    failed = next(r for r in runs if r.status == "failed")
+    assert by_index[failed.index]["error"] == "RuntimeError: out of memory"
+    assert by_index[failed.index]["test_error"] == ""
+
+
+def test_a_failing_group_does_not_lose_earlier_results(tmp_path: Path) -> None:
+    plan = make_plan()
+    runs = make_run_results(plan)
+    store = open_result_store(tmp_path, plan, make_result(plan))
+    first = [r for r in runs if r.model == "net"]
+    store.add(first)
+
+    def next_group() -> None:
+        raise RuntimeError("the second group crashed")
+
+    with pytest.raises(RuntimeError):
+        next_group()
+        store.add([r for r in runs if r.model == "rf"])
+    back = load_results(tmp_path)
+    assert [r.index for r in back.runs] == [r.index for r in first]
+    assert len(_read_csv(tmp_path / "runs.csv")) == len(first)
+    assert not list(tmp_path.glob(".*.tmp"))  # no temporary file left behind
+
+
+def test_an_interrupted_write_keeps_the_previous_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    plan = make_plan()
+    runs = make_run_results(plan)
+    store = open_result_store(tmp_path, plan, make_result(plan))
+    store.add(runs[:3])
+    before = (tmp_path / "results.json").read_text()
+
+    def crash(src: str, dst: str) -> None:
+        raise OSError("disk full")
+
+    monkeypatch.setattr("mlc.runtime.report_store.os.replace", crash)
+    with pytest.raises(OSError):
+        store.add(runs[3:6])
+    monkeypatch.undo()
+    assert (tmp_path / "results.json").read_text() == before
+    assert len(load_results(tmp_path).runs) == 3
+    assert not list(tmp_path.glob(".*.tmp"))
+
+
+def test_add_replaces_a_run_with_the_same_index(tmp_path: Path) -> None:
+    plan = make_plan()
+    runs = make_run_results(plan)
+    result = make_result(plan)
+    store = open_result_store(tmp_path, plan, result)
+    store.add(runs[:2])
+    again = runs[1].model_copy(update={"status": "failed", "metrics": {}, "error": "boom"})
+    store.add([again])
+    assert store.result is result
+    assert [r.index for r in result.runs] == [0, 1]
+    assert load_results(tmp_path).runs[1].status == "failed"
+
+
+# ---------------------------------------------------------------------------------------------- groups
+
+
+def test_groups_exclude_bad_runs_from_statistics() -> None:
+    plan = make_plan()
+    runs = make_run_results(plan)
+    groups = group_runs(plan, runs)
+    assert len(groups) == 8
+    assert [g.model for g in groups] == ["net"] * 4 + ["rf"] * 4
+    rf40 = next(g for g in groups if g.model == "rf" and g.params == {"width": 40.0})
+    assert rf40.status_counts() == {"ok": 2, "diverged": 1}
+    stat = rf40.stat("test_error")
+    ok_values = [r.metrics["test_error"] for r in runs if r.model == "rf" and r.params["width"] == 40.0
+                 and r.status == "ok"]
+    assert stat.n == 2 and stat.mean == pytest.approx(np.mean(ok_values))
+    assert stat.median is None  # only with 3 or more seeds
+    net10 = groups[0]
+    values = [r.metrics["test_error"] for r in runs if r.model == "net" and r.params["width"] == 10.0]
+    assert net10.stat("test_error").median == pytest.approx(np.median(values))
+    assert net10.stat("test_error").sd == pytest.approx(np.std(values, ddof=1))
+
+
+def test_bound_cells_hold_values_ratios_and_flags() -> None:
+    plan = make_plan()
+    runs = make_run_results(plan)
+    net10 = group_runs(plan, runs)[0]
+    cells = {c.theorem: c for c in net10.bounds()}
+    assert set(cells) == {"T5", "T4", "T7"}  # T9e does not hold
+    assert cells["T5"].value == pytest.approx(3.0 / 10 + 0.5)
+    expected = np.mean([r.metrics["test_error"] / (3.0 / 10 + 0.5) for r in net10.runs])
+    assert cells["T5"].ratio == pytest.approx(expected)
+    assert cells["T4"].unverified and not cells["T5"].unverified
+    assert cells["T7"].rate_only and cells["T7"].value is None
+    assert net10.failing_bounds() == {"T9e": ["m >= lambda_min(K)^-2"]}
+
+
+# ---------------------------------------------------------------------------------------------- tables
+
+
+def test_report_table_contents(tmp_path: Path) -> None:
+    plan = make_plan()
+    runs = make_run_results(plan)
+    result = make_result(plan, runs)
+    console = _console()
+    summary = write_report(plan, result, tmp_path, console, plots=False)
+    text = console.export_text()
+    assert all(len(line) <= 100 for line in text.splitlines())
+    assert "abc123" in text and "float64" in text and "torch 2.13.0" in text and "12.5 s" in text
+    assert "22 ok" in text and "1 diverged" in text and "1 failed" in text
+    net10 = summary.groups[0]
+    stat = net10.stat("test_error")
+    assert f"{fmt(stat.mean)} ± {fmt(stat.sd, 2)}" in text
+    assert f"med {fmt(stat.median)}" in text
+    assert "2/3" in text  # rf width 40: 2 of 3 runs ok
+    assert "T4†" in text and "† unverified constant" in text
+    assert "rate m^(-2/d)" in text
+    assert "T9e not applied in 4 group(s): m >= lambda_min(K)^-2" in text
+    t5 = {c.theorem: c for c in net10.bounds()}["T5"]
+    assert f"×{fmt(t5.ratio, 2)}" in text
+    assert "runs excluded from the means" in text and "RuntimeError: out of memory" in text
+    assert "theory: n/a" in text
+    assert "summary.json" in text
+
+
+def test_rates_recover_the_fixture_exponents() -> None:
+    plan = make_plan()
+    groups = group_runs(plan, make_run_results(plan))
+    fits = {(f.model, f.metric): f for f in report_fit.fit_rates(plan, groups)}
+    assert set(fits) >= {("net", "test_error"), ("net", "train_error"), ("rf", "test_error")}
+    for (model, metric), exponent in ((("net", "test_error"), -1.0), (("net", "train_error"), -0.5),
+                                      (("rf", "test_error"), -1.0)):
+        fit = fits[(model, metric)]
+        assert fit.slope == pytest.approx(exponent, abs=0.05)
+        assert fit.lo <= fit.slope <= fit.hi
+    assert fits[("rf", "test_error")].excluded_runs == 2
+
+
+def test_default_rate_axes_need_three_values() -> None:
+    plan = make_plan(rates=())
+    assert report_fit.rate_axes(plan) == ["width"]  # 4 widths; the seed axis is never a rate axis
+
+
+def test_theory_exponent_outside_interval_is_flagged(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    def fake(plan, model, metric, axis, fixed):  # noqa: ANN001, ANN202 - a test double of the theory
+        if metric != "test_error":
+            return None
+        return Prediction(exponent=-1.0 if model == "net" else -0.5, theorem="T1", kind="upper_rate")
+
+    monkeypatch.setattr(report_fit, "predicted_exponent", fake)
+    plan = make_plan()
+    result = make_result(plan, make_run_results(plan))
+    console = _console()
+    summary = write_report(plan, result, tmp_path, console, plots=False)
+    fits = {(f.model, f.metric): f for f in summary.rate_fits}
+    assert fits[("net", "test_error")].agrees is True
+    assert fits[("rf", "test_error")].agrees is False
+    assert fits[("net", "train_error")].agrees is None
+    assert summary.disagreements == [fits[("rf", "test_error")]]
+    text = console.export_text()
+    assert "DISAGREES" in text and "1 measured rate(s) disagree" in text
+
+
+def test_report_with_no_runs_does_not_fail(tmp_path: Path) -> None:
+    plan = make_plan()
+    console = _console()
+    summary = write_report(plan, make_result(plan), tmp_path, console)
+    assert summary.groups == [] and summary.rate_fits == []
+    assert "no run has finished yet" in console.export_text()
+
+
+def test_summary_json_is_json(tmp_path: Path) -> None:
+    plan = make_plan()
+    data = summary_json(plan, make_result(plan, make_run_results(plan)))
+    text = json.dumps(data, allow_nan=True)
+    back = json.loads(text)
+    assert back["spec_hash"] == "abc123"
+    assert back["runs"] == {"planned": 24, "done": 24, "excluded": 2}
+    assert len(back["groups"]) == 8
+    net_test = next(r for r in back["rates"] if r["model"] == "net" and r["metric"] == "test_error")
+    assert net_test["slope"] == pytest.approx(-1.0, abs=0.05)
+
+
+# ---------------------------------------------------------------------------------------------- plots
+
+
+def test_plots_are_written_as_png_and_pdf(tmp_path: Path) -> None:
+    plan = make_plan(plots=(Plot(y="path_norm", x="width"), Plot(y="test_error", x="depth")),
+                     marks=(Mark(axis="width", value=100.0, label="m = n"),))
+    result = make_result(plan, make_run_results(plan))
+    console = _console()
+    summary = write_report(plan, result, tmp_path, console)
+    for stem in ("path_norm_vs_width", "test_error_vs_width", "train_error_vs_width", "train_error_vs_step"):
+        for ext, magic in (("png", b"\x89PNG"), ("pdf", b"%PDF")):
+            path = tmp_path / "plots" / f"{stem}.{ext}"
+            assert path in summary.files
+            assert path.read_bytes()[:4] == magic
+    assert any("depth" in note for note in summary.skipped_plots)
+    text = console.export_text()
+    assert "plots/test_error_vs_width.png" in text and "not plotted: test_error vs depth" in text
+    written = json.loads((tmp_path / "summary.json").read_text())
+    assert str(tmp_path / "plots" / "test_error_vs_width.pdf") in written["files"]
