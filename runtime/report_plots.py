@@ -3,8 +3,8 @@
 Input:  the :class:`~mlc.compiler.ir.Plan` (``report.plots``, ``report.marks``), the grouped runs, and the
         output folder.
 Output: PNG and PDF files under ``out_dir/plots/``, and notes on requested plots that could not be drawn.
-Role:   the figures of the report. For ``y vs <axis>``: log-log axes (when the values are positive), the
-        mean over successful seeds with sd error bars, one line per model and setting of the other swept
+Role:   the figures of the report. For ``y vs <axis>``: log-log axes (when the values are positive and
+        span a factor 3 or more), the mean over successful seeds with sd error bars, one line per model and setting of the other swept
         params, the theory's rate as a dashed line anchored at the first point (only when
         ``mlc.compiler.theory.rates`` gives one), and a vertical line per mark on that axis.
         For ``y vs step``: the recorded curves, averaged over the seeds of each group.
@@ -29,6 +29,8 @@ from mlc.runtime.report_theory import predicted_exponent
 
 STEP_AXES = ("step", "steps", "t")
 MAX_LEGEND = 12
+LOG_SPAN = 3.0
+MARKERS = ("o", "s", "^", "D", "v", "P")
 
 
 @dataclass
@@ -99,7 +101,8 @@ def _axis_plot(plan: Plan, groups: list[Group], y: str, x: str, out_dir: Path, o
     if not lines:
         outcome.skipped.append(f"{y} vs {x}: no successful run measured {y} over the swept axis {x}")
         return
-    n_models = len({model for model, _ in lines})
+    models = list(dict.fromkeys(model for model, _ in lines))
+    n_models = len(models)
     fig = Figure(figsize=(6.4, 4.4))
     ax = fig.add_subplot(1, 1, 1)
     colors = _colors(len(lines))
@@ -114,7 +117,8 @@ def _axis_plot(plan: Plan, groups: list[Group], y: str, x: str, out_dir: Path, o
         sds = np.array([s.sd for s in stats if s is not None])
         label = _label(model, dict(fixed), n_models)
         lower = np.minimum(sds, np.where(means > 0, means * 0.999, sds))
-        ax.errorbar(xs, means, yerr=[lower, sds], marker="o", ms=4, capsize=3, color=color,
+        marker = MARKERS[models.index(model) % len(MARKERS)]
+        ax.errorbar(xs, means, yerr=[lower, sds], marker=marker, ms=4, capsize=3, color=color,
                     label=label if len(lines) <= MAX_LEGEND else None)
         all_x += list(xs)
         all_y += list(means)
@@ -125,9 +129,9 @@ def _axis_plot(plan: Plan, groups: list[Group], y: str, x: str, out_dir: Path, o
                     label=f"theory {x}^{prediction.exponent:.3g} ({prediction.theorem})"
                     if len(lines) <= MAX_LEGEND else None)
             drew_theory = True
-    if all_x and min(all_x) > 0:
+    if _wants_log(all_x):
         ax.set_xscale("log")
-    if all_y and min(all_y) > 0:
+    if _wants_log(all_y):
         ax.set_yscale("log")
     for mark in plan.report.marks:
         if mark.axis == x:
@@ -144,6 +148,13 @@ def _axis_plot(plan: Plan, groups: list[Group], y: str, x: str, out_dir: Path, o
     else:
         ax.text(0.01, 0.01, f"{len(lines)} lines (legend omitted)", transform=ax.transAxes, fontsize=8)
     _save(fig, out_dir, _safe(f"{y}_vs_{x}"), outcome)
+
+
+def _wants_log(values: list[float]) -> bool:
+    """Log scale for positive values that span at least a factor LOG_SPAN (narrower ranges read better
+    on a linear axis)."""
+    finite = [v for v in values if math.isfinite(v)]
+    return bool(finite) and min(finite) > 0 and max(finite) / min(finite) >= LOG_SPAN
 
 
 def _colors(n: int) -> list[Any]:
@@ -166,7 +177,7 @@ def _curve_plot(plan: Plan, groups: list[Group], y: str, out_dir: Path, outcome:
     n_models = len({g.model for g in members})
     fig = Figure(figsize=(6.4, 4.4))
     ax = fig.add_subplot(1, 1, 1)
-    positive = True
+    drawn: list[float] = []
     for color, group in zip(_colors(len(members)), members):
         label = _label(group.model, group.params, n_models) or group.model
         curves = [r.curves[y] for r in group.ok_runs if y in r.curves and r.curves[y].steps]
@@ -181,13 +192,13 @@ def _curve_plot(plan: Plan, groups: list[Group], y: str, out_dir: Path, outcome:
             ax.plot(steps, mean, color=color, lw=1.4,
                     label=(f"{label} (mean of {len(curves)})" if len(curves) > 1 else label)
                     if len(members) <= MAX_LEGEND else None)
-            positive &= bool(np.all(mean[np.isfinite(mean)] > 0))
+            drawn += [float(v) for v in mean]
         else:
             for i, curve in enumerate(curves):
                 ax.plot(curve.steps, curve.values, color=color, lw=0.8,
                         label=label if i == 0 and len(members) <= MAX_LEGEND else None)
-                positive &= all(v > 0 for v in curve.values if math.isfinite(v))
-    if positive:
+                drawn += list(curve.values)
+    if _wants_log(drawn):
         ax.set_yscale("log")
     ax.set_xlabel("step")
     ax.set_ylabel(y)
