@@ -1,0 +1,228 @@
+"""Target formulas: AST expression in x -> IR expression (``mlc.compiler.ir.Expr``).
+
+Input:  the right-hand side of ``target f*(x) = ...`` as an AST expression, the input variable's name,
+        the input dimension d, and the constant environment (lets and sweep bindings).
+Output: an IR expression tree with every constant folded to a number, or SpecErrors.
+Role:   check the formula (unknown names and functions, arity, ``x[i]`` within 1..d, vector lengths in
+        ``dot``, sums over integer ranges) and give it a form that sympy (theory) and torch (lowering) can
+        both walk. Nothing here evaluates text.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Mapping
+
+from mlc.compiler import ir
+from mlc.compiler.evaluate import Number, evaluate
+from mlc.dsl import ast
+from mlc.dsl.diagnostics import Diagnostic, SpecErrors, suggestion_help
+
+ONE_ARG_FUNCTIONS = ("relu", "tanh", "sigmoid", "exp", "log", "sin", "cos", "abs", "sqrt")
+SPECIAL_FUNCTIONS = ("min", "max", "norm", "dot", "sum")
+ALL_FUNCTIONS = ONE_ARG_FUNCTIONS + SPECIAL_FUNCTIONS
+
+
+def _fail(code: str, message: str, node, help: str | None = None) -> SpecErrors:
+    return SpecErrors([Diagnostic(code, message, node.span, help=help)])
+
+
+class FormulaBuilder:
+    """Turns one target formula into IR. ``shape`` tracking: each result is a scalar or a d-vector."""
+
+    def __init__(self, input_name: str, dim: int, env: Mapping[str, Number]):
+        self.input_name = input_name
+        self.dim = dim
+        self.env = env
+        self.index_ranges: dict[str, tuple[int, int]] = {}
+
+    # Each method returns (ir_expr, length) where length is None for scalars and k for k-vectors.
+    def build(self, node: ast.Expr) -> tuple[ir.Expr, int | None]:
+        if isinstance(node, ast.Number):
+            return ir.Num(value=node.value), None
+        if isinstance(node, ast.Paren):
+            return self.build(node.expr)
+        if isinstance(node, ast.Name):
+            return self._name(node)
+        if isinstance(node, ast.VectorLit):
+            value = evaluate(node, self.env, "a constant vector")
+            return ir.Vector(values=tuple(value)), len(value)
+        if isinstance(node, ast.UnaryOp):
+            arg, length = self.build(node.operand)
+            return (ir.Neg(arg=arg) if node.op == "-" else arg), length
+        if isinstance(node, ast.BinOp):
+            return self._binary(node)
+        if isinstance(node, ast.Index):
+            return self._index(node)
+        if isinstance(node, ast.Call):
+            return self._call(node)
+        if isinstance(node, ast.Compare):
+            raise _fail("E201", "a target is a function value, not a comparison", node)
+        raise _fail("E201", "this is not allowed in a target formula", node)
+
+    def scalar(self, node: ast.Expr) -> ir.Expr:
+        expr, length = self.build(node)
+        if length is not None:
+            raise _fail("E201", f"expected a number here, found a vector of length {length}", node,
+                        help="reduce it with `norm(...)`, `dot(w, x)` or pick a coordinate `x[i]`")
+        return expr
+
+    def _name(self, node: ast.Name) -> tuple[ir.Expr, int | None]:
+        if node.id == self.input_name:
+            return ir.InputVar(), self.dim
+        if node.id in self.index_ranges:
+            return ir.IndexVar(name=node.id), None
+        if node.id in self.env or node.id in ("pi",):
+            value = evaluate(node, self.env)
+            if isinstance(value, tuple):
+                return ir.Vector(values=value), len(value)
+            return ir.Num(value=value), None
+        known = [self.input_name, *self.env, *self.index_ranges, "pi"]
+        raise _fail("E101", f"unknown name `{node.id}` in the target", node,
+                    help=suggestion_help(node.id, known, "names in scope")
+                    or f"the target may use `{self.input_name}`, `let` constants and sum indices")
+
+    def _binary(self, node: ast.BinOp) -> tuple[ir.Expr, int | None]:
+        left, left_len = self.build(node.left)
+        right, right_len = self.build(node.right)
+        if left_len is None and right_len is None:
+            if node.op == "/" and isinstance(right, ir.Num) and right.value == 0:
+                raise _fail("E202", "division by zero", node.right)
+            return ir.Binary(op=node.op, left=left, right=right), None
+        # Vector arithmetic: scalar*vector, vector/scalar, vector +- vector of the same length.
+        if node.op == "*" and (left_len is None) != (right_len is None):
+            return ir.Binary(op="*", left=left, right=right), left_len or right_len
+        if node.op == "/" and right_len is None:
+            return ir.Binary(op="/", left=left, right=right), left_len
+        if node.op in "+-" and left_len is not None and right_len is not None:
+            if left_len != right_len:
+                raise _fail("E302", f"vectors of lengths {left_len} and {right_len} cannot be combined",
+                            node, help=f"the input has dimension d = {self.dim}")
+            return ir.Binary(op=node.op, left=left, right=right), left_len
+        raise _fail("E201", f"`{node.spelling or node.op}` is not defined between these operands "
+                            "(scalar and vector)", node,
+                    help="use `dot(w, x)` for inner products and `norm(x)^2` for squared norms")
+
+    def _index(self, node: ast.Index) -> tuple[ir.Expr, int | None]:
+        base, length = self.build(node.base)
+        if length is None:
+            raise _fail("E201", "only vectors can be indexed", node.base)
+        index = self._index_expr(node.index)
+        if isinstance(base, ir.Vector):
+            if isinstance(index, ir.Num):
+                return ir.Num(value=base.values[int(index.value) - 1]), None
+            raise _fail("E201", "a constant vector can only be indexed by a number", node.index)
+        if not isinstance(base, ir.InputVar):
+            raise _fail("E201", f"only `{self.input_name}` or a constant vector can be indexed", node.base)
+        self._check_index_range(node.index, index, length)
+        return ir.Component(index=index), None
+
+    def _index_expr(self, node: ast.Expr) -> ir.Expr:
+        expr = self.scalar(node)
+        if isinstance(expr, ir.Num) and expr.value != int(expr.value):
+            raise _fail("E201", f"an index must be an integer, not {expr.value:g}", node)
+        return expr
+
+    def _bounds_of(self, expr: ir.Expr) -> tuple[float, float] | None:
+        """Interval of an integer index expression (index vars range over their sum)."""
+        if isinstance(expr, ir.Num):
+            return expr.value, expr.value
+        if isinstance(expr, ir.IndexVar):
+            lo, hi = self.index_ranges[expr.name]
+            return float(lo), float(hi)
+        if isinstance(expr, ir.Neg):
+            inner = self._bounds_of(expr.arg)
+            return None if inner is None else (-inner[1], -inner[0])
+        if isinstance(expr, ir.Binary) and expr.op in "+-*":
+            a, b = self._bounds_of(expr.left), self._bounds_of(expr.right)
+            if a is None or b is None:
+                return None
+            if expr.op == "+":
+                return a[0] + b[0], a[1] + b[1]
+            if expr.op == "-":
+                return a[0] - b[1], a[1] - b[0]
+            products = [x * y for x in a for y in b]
+            return min(products), max(products)
+        return None
+
+    def _check_index_range(self, node: ast.Expr, index: ir.Expr, length: int) -> None:
+        bounds = self._bounds_of(index)
+        if bounds is None:
+            raise _fail("E201", "an index must be an integer expression of sum indices", node)
+        lo, hi = bounds
+        if lo < 1 or hi > length:
+            shown = f"{lo:g}" if lo == hi else f"{lo:g}..{hi:g}"
+            bad = lo if lo < 1 else hi
+            raise _fail("E302", f"index {shown} is out of range: `{self.input_name}` has coordinates "
+                                f"1..{length} (d = {length})", node,
+                        help=("indices start at 1, as in papers: `x[1]` is the first coordinate"
+                              if bad < 1 else f"use an index between 1 and {length}, or raise d"))
+
+    def _call(self, node: ast.Call) -> tuple[ir.Expr, int | None]:
+        name = node.func.name
+        if name not in ALL_FUNCTIONS:
+            raise _fail("E101", f"unknown function `{name}`", node.func,
+                        help=suggestion_help(name, ALL_FUNCTIONS, "functions"))
+        if name == "sum":
+            return self._sum(node)
+        for arg in node.args:
+            if isinstance(arg, (ast.KwArg, ast.Bind)):
+                raise _fail("E201", f"`{name}` takes no named arguments", arg)
+        args = node.positional
+        if name in ONE_ARG_FUNCTIONS:
+            if len(args) != 1:
+                raise _fail("E201", f"`{name}` takes one argument, not {len(args)}", node)
+            return ir.Call(fn=name, args=(self.scalar(args[0]),)), None
+        if name in ("min", "max"):
+            if len(args) < 2:
+                raise _fail("E201", f"`{name}` takes two or more arguments", node)
+            return ir.Call(fn=name, args=tuple(self.scalar(a) for a in args)), None
+        if name == "norm":
+            if len(args) not in (1, 2):
+                raise _fail("E201", "`norm` takes a vector and optionally p: `norm(x)`, `norm(x, 1)`", node)
+            vec, length = self.build(args[0])
+            if length is None:
+                raise _fail("E201", "`norm` takes a vector; for a number use `abs`", args[0])
+            p = 2.0
+            if len(args) == 2:
+                p_value = evaluate(args[1], {**self.env, "inf": math.inf})
+                if p_value not in (1.0, 2.0, math.inf):
+                    raise _fail("E202", f"`norm` supports p = 1, 2 or inf, not {p_value}", args[1])
+                p = float(p_value)
+            return ir.Norm(arg=vec, p=p), None
+        # dot
+        if len(args) != 2:
+            raise _fail("E201", "`dot` takes two vectors: `dot(w, x)`", node)
+        left, left_len = self.build(args[0])
+        right, right_len = self.build(args[1])
+        if left_len is None or right_len is None:
+            raise _fail("E201", "`dot` takes two vectors", node)
+        if left_len != right_len:
+            raise _fail("E302", f"`dot` of vectors of lengths {left_len} and {right_len}", node,
+                        help=f"the input has dimension d = {self.dim}; give a vector of that length")
+        return ir.Dot(left=left, right=right), None
+
+    def _sum(self, node: ast.Call) -> tuple[ir.Expr, int | None]:
+        binds = [a for a in node.args if isinstance(a, ast.Bind)]
+        others = [a for a in node.args if not isinstance(a, ast.Bind)]
+        if len(binds) != 1 or len(others) != 1 or isinstance(others[0], ast.KwArg):
+            raise _fail("E201", "write a sum as `sum(i in 1..d, body)`", node)
+        bind = binds[0]
+        lo = evaluate(bind.lo, self.env)
+        hi = evaluate(bind.hi, self.env)
+        for value, part in ((lo, bind.lo), (hi, bind.hi)):
+            if isinstance(value, tuple) or value != int(value):
+                raise _fail("E201", "sum bounds must be integers", part)
+        if bind.var.name in self.index_ranges or bind.var.name == self.input_name:
+            raise _fail("E102", f"`{bind.var.name}` is already in use", bind.var)
+        self.index_ranges[bind.var.name] = (int(lo), int(hi))
+        try:
+            body = self.scalar(others[0])
+        finally:
+            del self.index_ranges[bind.var.name]
+        return ir.Sum(var=bind.var.name, lo=int(lo), hi=int(hi), body=body), None
+
+
+def build_formula(node: ast.Expr, input_name: str, dim: int, env: Mapping[str, Number]) -> ir.Expr:
+    """Build the IR of a scalar target formula; raises SpecErrors."""
+    return FormulaBuilder(input_name, dim, env).scalar(node)

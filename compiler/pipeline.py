@@ -1,0 +1,108 @@
+"""The front-end pipeline: file -> text -> AST -> checked IR -> plan.
+
+Input:  a path (or text).
+Output: a :class:`CompileOutcome`: the AST and the :class:`~mlc.compiler.ir.Plan` when the spec is valid,
+        the diagnostics in any case, the exit status a command should use, and the rendered diagnostics.
+Role:   run the stages in order and stop at the first stage with errors, so that one mistake does not
+        cascade into many. Never raises: every failure, including an internal one, becomes a diagnostic.
+
+Stages (cf. FFCx's compiler docstring):
+  1. ``mlc.dsl.source``  read and validate bytes (size, UTF-8, not binary);
+  2. ``mlc.dsl.parser``  text -> AST with spans (syntax errors, several per run);
+  3. ``mlc.compiler.check`` names, types, ranges, combinations;
+  4. ``mlc.compiler.sweep`` sweep expansion -> runs with content hashes -> Plan.
+``mlc.compiler.verify`` checks the Plan's invariants between stage 4 and any back end.
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass, field
+
+from mlc.compiler import ir
+from mlc.compiler.check import Checker
+from mlc.compiler.sweep import build_plan
+from mlc.compiler.verify import PlanInvariantError, verify_plan
+from mlc.dsl import ast
+from mlc.dsl.diagnostics import Diagnostic, SpecErrors, render_all
+from mlc.dsl.parser import parse
+from mlc.dsl.source import SourceError, read_source
+
+
+@dataclass
+class CompileOutcome:
+    path: str
+    source: str | None = None
+    spec: ast.Spec | None = None
+    plan: ir.Plan | None = None
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    usage_error: str | None = None
+
+    @property
+    def errors(self) -> list[Diagnostic]:
+        return [d for d in self.diagnostics if d.is_error]
+
+    @property
+    def ok(self) -> bool:
+        return self.usage_error is None and not self.errors
+
+    @property
+    def exit_code(self) -> int:
+        if self.usage_error is not None:
+            return 2
+        return 1 if self.errors else 0
+
+    @property
+    def rendered(self) -> str:
+        if self.usage_error is not None:
+            return f"mlc: error: {self.usage_error}"
+        if not self.diagnostics:
+            return ""
+        return render_all(self.diagnostics, self.path, self.source)
+
+
+def compile_text(text: str, path: str = "<string>", stop_after: str = "plan") -> CompileOutcome:
+    """Compile spec text. ``stop_after`` is 'ast' or 'plan'."""
+    outcome = CompileOutcome(path=path, source=text)
+    spec, diagnostics = parse(text, path)
+    outcome.spec = spec
+    outcome.diagnostics.extend(diagnostics)
+    if outcome.errors or stop_after == "ast":
+        return outcome
+    limit = sys.getrecursionlimit()
+    try:
+        sys.setrecursionlimit(max(limit, 5000))
+        checker = Checker(spec)
+        outcome.diagnostics.extend(checker.diagnostics)
+        if outcome.errors:
+            return outcome
+        outcome.plan = build_plan(checker)
+        verify_plan(outcome.plan)
+    except SpecErrors as exc:
+        outcome.diagnostics.extend(exc.diagnostics)
+    except PlanInvariantError as exc:
+        outcome.plan = None
+        outcome.diagnostics.append(Diagnostic(
+            "E999", f"internal error: {exc}", None,
+            help="this is a bug in mlc, not in your spec; please report it with the spec"))
+    except RecursionError:
+        outcome.diagnostics.append(Diagnostic(
+            "E005", "an expression is too long or too deeply nested to compile", None,
+            help="split it with `let` constants or simplify it"))
+    finally:
+        sys.setrecursionlimit(limit)
+    return outcome
+
+
+def compile_path(path: str, stop_after: str = "plan") -> CompileOutcome:
+    """Read and compile a spec file. Usage errors (no such file, a directory) set ``usage_error``."""
+    try:
+        source = read_source(path)
+    except SourceError as exc:
+        outcome = CompileOutcome(path=path)
+        if exc.usage:
+            outcome.usage_error = exc.message
+        else:
+            outcome.diagnostics.append(exc.diagnostic)
+        return outcome
+    return compile_text(source.text, source.path, stop_after)

@@ -1,0 +1,274 @@
+"""Sweep expansion: sweep blocks -> the list of runs, each with a stable content hash.
+
+Input:  a :class:`~mlc.compiler.check.Checker` (the spec's statements, already collected).
+Output: a :class:`~mlc.compiler.ir.Plan`: one :class:`~mlc.compiler.ir.Run` per (sweep point x model).
+Role:   decide what each sweep key sets, expand lists / ranges / lin- and log-spaces as a product (the
+        default) or a zip, resolve every point through the checker, and hash each run by its meaning.
+
+What a sweep key may name, tried in this order:
+  * ``seed``: the run's seed (data sampling and initialisation);
+  * a ``let`` constant, or a free name used somewhere in the spec (``width = m`` and ``sweep { m = ... }``);
+  * a setting name (``width``, ``n``, ``lr``, ``lambda``, ``steps``, ...): it sets that setting in every
+    section that has it (every model, every training).
+Several sweep blocks combine as a product. Values for integer settings produced by ``linspace`` or
+``logspace`` are rounded to the nearest integer and repeated values dropped.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from dataclasses import dataclass
+from typing import Any
+
+from mlc.compiler import ir
+from mlc.compiler.check import INTEGER_SLOTS, SWEEPABLE_SLOTS, Checker, Point
+from mlc.compiler.evaluate import Number, evaluate
+from mlc.dsl import ast
+from mlc.dsl.diagnostics import Diagnostic, SpecErrors, Span, suggestion_help
+
+MAX_RUNS = 100_000
+
+
+@dataclass
+class Axis:
+    key: str
+    values: list[float]
+    targets: list[str]  # "seed", "let:NAME" or slot paths like "model:net.width"
+    span: Span
+
+
+def _names_used(spec: ast.Spec) -> set[str]:
+    """Every bare name the spec refers to (to recognise free sweep variables such as `m`)."""
+    found: set[str] = set()
+
+    def walk(node: Any) -> None:
+        if isinstance(node, ast.Name):
+            found.add(node.id)
+        elif isinstance(node, (list, tuple)):
+            for item in node:
+                walk(item)
+        elif hasattr(node, "__dataclass_fields__") and not isinstance(node, (ast.Ident, Span)):
+            for name in node.__dataclass_fields__:
+                walk(getattr(node, name))
+
+    walk([s for s in spec.statements if not isinstance(s, ast.SweepStmt)])
+    return found
+
+
+def _slot_targets(checker: Checker, key: str) -> list[str]:
+    """The slot paths a bare setting name reaches."""
+    targets: list[str] = []
+    if key in SWEEPABLE_SLOTS["data"]:
+        targets.append(f"data.{key}")
+    if key in SWEEPABLE_SLOTS["model"]:
+        targets += [f"model:{name}.{key}" for name in checker.models]
+    if key in SWEEPABLE_SLOTS["optimizer"] or key in SWEEPABLE_SLOTS["penalty"] \
+            or key in SWEEPABLE_SLOTS["train"]:
+        targets += [f"train:{name}.{key}" for name in checker.models]
+    if key in SWEEPABLE_SLOTS["report"]:
+        targets.append(f"report.{key}")
+    return targets
+
+
+def _base_env(checker: Checker) -> dict[str, Number]:
+    """The `let` constants that do not depend on swept names (used to evaluate sweep values)."""
+    env: dict[str, Number] = {}
+    for name, stmt in checker.lets.items():
+        try:
+            if not isinstance(stmt.value, (ast.RangeLit, ast.Every)):
+                env[name] = evaluate(stmt.value, env)
+        except SpecErrors:
+            continue
+    return env
+
+
+def _axis_values(node: ast.Value, env: dict[str, Number], key: str) -> tuple[list[float], bool]:
+    """The values of one axis and whether they came from a lin/log space (then ints are rounded)."""
+    if isinstance(node, ast.RangeLit):
+        lo, hi = evaluate(node.lo, env), evaluate(node.hi, env)
+        if isinstance(lo, tuple) or isinstance(hi, tuple) or lo != int(lo) or hi != int(hi):
+            raise SpecErrors([Diagnostic("E201", "a range `a..b` needs integer ends", node.span,
+                                         help="for real values use `linspace(a, b, k)`")])
+        if hi < lo:
+            raise SpecErrors([Diagnostic("E303", f"the range {int(lo)}..{int(hi)} is empty", node.span)])
+        return [float(v) for v in range(int(lo), int(hi) + 1)], False
+    if isinstance(node, ast.Call) and node.func.name in ("linspace", "logspace", "geomspace"):
+        args = node.positional
+        if len(args) != 3 or node.keywords:
+            raise SpecErrors([Diagnostic("E201", f"write `{node.func.name}(start, stop, count)`", node.span)])
+        a, b, k = (evaluate(x, env) for x in args)
+        if any(isinstance(v, tuple) for v in (a, b, k)) or k != int(k) or k < 1:
+            raise SpecErrors([Diagnostic("E201", "the count must be a positive integer", args[2].span)])
+        k = int(k)
+        grid = [a + (b - a) * i / (k - 1) for i in range(k)] if k > 1 else [a]
+        if node.func.name == "logspace":
+            grid = [10.0 ** v for v in grid]
+        elif node.func.name == "geomspace":
+            if a <= 0 or b <= 0:
+                raise SpecErrors([Diagnostic("E202", "geomspace needs positive ends", node.span)])
+            grid = [math.exp(math.log(a) + (math.log(b) - math.log(a)) * i / (k - 1)) for i in range(k)] \
+                if k > 1 else [a]
+        return grid, True
+    if isinstance(node, ast.Every):
+        raise SpecErrors([Diagnostic("E201", f"`{key}` in a sweep takes a list, a range or a space",
+                                     node.span)])
+    value = evaluate(node, env)
+    if isinstance(value, tuple):
+        if not value:
+            raise SpecErrors([Diagnostic("E303", f"the sweep of `{key}` has no values", node.span)])
+        return list(value), False
+    return [value], False
+
+
+def resolve_axes(checker: Checker) -> list[tuple[str, list[Axis]]]:
+    """Each sweep block's mode and axes. Raises SpecErrors listing every bad key."""
+    env = _base_env(checker)
+    used = _names_used(checker.spec)
+    errors: list[Diagnostic] = []
+    blocks: list[tuple[str, list[Axis]]] = []
+    seen: dict[str, Span] = {}
+    for stmt in checker.sweeps:
+        mode = stmt.mode.name if stmt.mode else "product"
+        axes: list[Axis] = []
+        for item in stmt.block.items:
+            if isinstance(item, ast.Until):
+                errors.append(Diagnostic("E201", "`until` belongs in a `train` block", item.span))
+                continue
+            key = item.key.name
+            if key in seen:
+                errors.append(Diagnostic("E102", f"`{key}` is swept twice", item.key.span,
+                                         help=f"it is first swept at line {seen[key].line}"))
+                continue
+            seen[key] = item.key.span
+            if key == "seed":
+                targets = ["seed"]
+            elif key in checker.lets or (key in used and not _slot_targets(checker, key)):
+                targets = [f"let:{key}"]
+            else:
+                targets = _slot_targets(checker, key)
+            if not targets:
+                candidates = set(checker.lets) | {s for v in SWEEPABLE_SLOTS.values() for s in v} | {"seed"}
+                errors.append(Diagnostic(
+                    "E101", f"`{key}` names nothing that can be swept", item.key.span,
+                    help=suggestion_help(key, candidates, "sweepable names")
+                    or "sweep a `let` constant, a name used in the spec, `seed`, or a setting such as `width`"))
+                continue
+            try:
+                values, spaced = _axis_values(item.value, env, key)
+            except SpecErrors as exc:
+                errors.extend(exc.diagnostics)
+                continue
+            integer = key == "seed" or all(t.rsplit(".", 1)[-1] in INTEGER_SLOTS for t in targets
+                                           if not t.startswith("let:")) and not targets[0].startswith("let:")
+            if integer:
+                if spaced:
+                    values = list(dict.fromkeys(float(round(v)) for v in values))
+                bad = [v for v in values if v != int(v)]
+                if bad:
+                    errors.append(Diagnostic("E201", f"`{key}` takes integers; the sweep gives {bad[0]:g}",
+                                             item.value.span,
+                                             help="use whole numbers, or logspace/linspace (they are rounded)"))
+                    continue
+                if key == "seed" and any(v < 0 for v in values):
+                    errors.append(Diagnostic("E202", "seeds must be ≥ 0", item.value.span))
+                    continue
+            axes.append(Axis(key, values, targets, item.span))
+        if mode == "zip" and axes:
+            lengths = {len(a.values) for a in axes}
+            if len(lengths) > 1:
+                detail = ", ".join(f"{a.key}: {len(a.values)}" for a in axes)
+                errors.append(Diagnostic("E303", f"a zip sweep needs axes of equal length ({detail})",
+                                         stmt.span, help="use `sweep { ... }` (a product) or equalise the lists"))
+                continue
+        blocks.append((mode, axes))
+    if errors:
+        raise SpecErrors(errors)
+    return blocks
+
+
+def expand_points(blocks: list[tuple[str, list[Axis]]]) -> list[dict[str, float]]:
+    """Every sweep point as {axis key: value}, in a deterministic order (first axis slowest)."""
+    per_block: list[list[dict[str, float]]] = []
+    for mode, axes in blocks:
+        if not axes:
+            continue
+        if mode == "zip":
+            per_block.append([dict(zip([a.key for a in axes], combo))
+                              for combo in zip(*[a.values for a in axes])])
+        else:
+            per_block.append([dict(zip([a.key for a in axes], combo))
+                              for combo in itertools.product(*[a.values for a in axes])])
+    points = []
+    for combo in itertools.product(*per_block):
+        merged: dict[str, float] = {}
+        for part in combo:
+            merged.update(part)
+        points.append(merged)
+    return points or [{}]
+
+
+def point_of(values: dict[str, float], axes: dict[str, Axis]) -> Point:
+    point = Point()
+    for key, value in values.items():
+        for target in axes[key].targets:
+            if target == "seed":
+                point.seed = int(value)
+            elif target.startswith("let:"):
+                point.bindings[target[4:]] = value
+            else:
+                point.overrides[target] = value
+    return point
+
+
+def run_hash(run_fields: dict[str, Any]) -> str:
+    """Hash of a run's meaning: labels (model name, index, sweep keys) do not count."""
+    meaning = {k: v for k, v in run_fields.items() if k not in ("index", "hash", "params")}
+    meaning["model"] = {k: v for k, v in meaning["model"].items() if k != "name"}
+    meaning["train"] = {k: v for k, v in meaning["train"].items() if k != "model"}
+    return ir.content_hash(meaning)
+
+
+def build_plan(checker: Checker) -> ir.Plan:
+    """Expand the sweep and resolve every run. Raises SpecErrors (deduplicated over runs)."""
+    blocks = resolve_axes(checker)
+    axes = {a.key: a for _, block_axes in blocks for a in block_axes}
+    points = expand_points(blocks)
+    if len(points) * max(1, len(checker.models)) > MAX_RUNS:
+        span = checker.sweeps[0].span if checker.sweeps else None
+        raise SpecErrors([Diagnostic("E303", f"the sweep expands to {len(points) * len(checker.models):,} "
+                                             f"runs; the limit is {MAX_RUNS:,}", span)])
+    swept = {key: axis.values for key, axis in axes.items()}
+    runs: list[ir.Run] = []
+    errors: dict[tuple, Diagnostic] = {}
+    report: ir.Report | None = None
+    for values in points:
+        point = point_of(values, axes)
+        try:
+            resolved = checker.resolve(point, swept)
+        except SpecErrors as exc:
+            for diag in exc.diagnostics:
+                errors.setdefault((diag.code, diag.message, diag.span), diag)
+            if len(errors) > 50:
+                break
+            continue
+        report = report or resolved.report
+        for model in resolved.models:
+            fields = dict(index=len(runs), hash="", model=model, train=resolved.trains[model.name],
+                          input=resolved.input, target=resolved.target, space=resolved.space,
+                          data=resolved.data, seed=point.seed, params=dict(values))
+            dumped = {k: (v.model_dump(mode="json") if hasattr(v, "model_dump") else v)
+                      for k, v in fields.items()}
+            fields["hash"] = run_hash(dumped)
+            runs.append(ir.Run(**fields))
+    if errors:
+        raise SpecErrors(list(errors.values()))
+    sweep_ir = tuple(
+        ir.SweepBlock(mode=mode, axes=tuple(ir.SweepAxis(key=a.key, values=tuple(a.values),
+                                                         targets=tuple(a.targets)) for a in block_axes))
+        for mode, block_axes in blocks
+    )
+    report = report or ir.Report()
+    spec_hash = ir.content_hash({"runs": [r.hash for r in runs], "report": report.model_dump(mode="json")})
+    return ir.Plan(problem=checker.problem_name, spec_hash=spec_hash, sweep=sweep_ir, report=report,
+                   runs=tuple(runs))
