@@ -1,0 +1,95 @@
+"""Closed-form solutions of random-feature models.
+
+Input:  one random-feature :class:`~mlc.compiler.lower.ensemble.Member` with ``train.solve`` in
+        {min_norm, ridge, gd_exact}.
+Output: a :class:`~mlc.compiler.lower.ensemble.MemberOutcome` (the solved coefficients, metrics, curves).
+Role:   solve for the outer weights a through the features Phi (n, m), Phi_ij = scale * s(w_j.x_i + c_j), so
+        that f = Phi a (all linear algebra in float64 on the CPU, then cast back):
+  * ``min_norm``: a = Phi^+ y, the minimum-norm least-squares solution (the initial a is ignored);
+  * ``ridge``: a = argmin loss + lambda ||a||_2^2 with lambda = the penalty's lambda, i.e.
+    a = (Phi^T Phi + c n lambda I)^{-1} Phi^T y with c = 1 for mse, 2 for half_mse;
+  * ``gd_exact``: the exact GD trajectory of REFERENCE T18 from the initial a_0 with the run's learning rate eta
+    (mean-field rescaled as in training): with Phi = U S V^T and k = 2 for mse, 1 for half_mse, each mode
+    z_i = v_i.a moves as z_i(t) - z_i* = (1 - eta k s_i^2 / n)^t (z_i(0) - z_i*), z_i* = u_i.y / s_i;
+    the null-space part of a_0 is untouched. Evaluated at the recorded steps and at ``steps``.
+"""
+
+from __future__ import annotations
+
+import torch
+
+from mlc.compiler.lower.ensemble import Member, MemberOutcome, effective_lr
+from mlc.compiler.lower.measure import measure, rf_features
+from mlc.compiler.lower.penalties import lam_of
+from mlc.compiler.lower.tracking import Tracker
+
+
+def _phi(member: Member) -> tuple[torch.Tensor, torch.Tensor]:
+    params64 = {k: v.unsqueeze(0).to(torch.float64) for k, v in member.init.items()}
+    x = member.data.x_train.to("cpu", torch.float64)
+    y = member.data.y_train.to("cpu", torch.float64)
+    return rf_features(member.run.model, params64, x), y
+
+
+def gd_exact_path(phi: torch.Tensor, y: torch.Tensor, a0: torch.Tensor, lr: float, loss: str,
+                  steps: list[int]) -> list[torch.Tensor]:
+    """The exact GD iterates a_t (float64) at the given step counts (REFERENCE T18, discrete form)."""
+    n = phi.shape[0]
+    k = 2.0 if loss == "mse" else 1.0
+    U, S, Vh = torch.linalg.svd(phi, full_matrices=False)
+    tol = float(S.max()) * max(phi.shape) * torch.finfo(torch.float64).eps if S.numel() else 0.0
+    keep = S > tol
+    U, S, Vh = U[:, keep], S[keep], Vh[keep]
+    z0 = Vh @ a0
+    zstar = (U.T @ y) / S
+    base = 1.0 - lr * k * S.pow(2) / n
+    null_part = a0 - Vh.T @ z0
+    out = []
+    for t in steps:
+        z = zstar + base.pow(t) * (z0 - zstar)
+        out.append(null_part + Vh.T @ z)
+    return out
+
+
+def solve_closed_form(member: Member, device: torch.device, dtype: torch.dtype) -> MemberOutcome:
+    """Solve one random-feature run in closed form (see the module docstring)."""
+    run = member.run
+    train = run.train
+    phi, y = _phi(member)
+    n, m = phi.shape
+    init = {k: v.unsqueeze(0).to(device=device, dtype=dtype) for k, v in member.init.items()}
+    a0 = member.init["a"].to(torch.float64)
+    tracker = Tracker(train, 1)
+
+    def params_with(a: torch.Tensor) -> dict[str, torch.Tensor]:
+        p = {k: v.clone() for k, v in init.items()}
+        p["a"] = a.to(device=device, dtype=dtype).unsqueeze(0)
+        return p
+
+    names = tracker.wanted_metrics()
+    if train.solve == "min_norm":
+        a = torch.linalg.pinv(phi) @ y
+        steps_done = 0
+    elif train.solve == "ridge":
+        c = 1.0 if train.loss == "mse" else 2.0
+        lam = lam_of(train.penalty)
+        a = torch.linalg.solve(phi.T @ phi + c * n * lam * torch.eye(m, dtype=torch.float64), phi.T @ y)
+        steps_done = 0
+    elif train.solve == "gd_exact":
+        every = train.record.every
+        record_steps = list(range(0, train.steps, every)) if every > 0 else []
+        path = gd_exact_path(phi, y, a0, effective_lr(run), train.loss, record_steps + [train.steps])
+        for t, a_t in zip(record_steps, path[:-1]):
+            metrics = measure(run.model, train.loss, params_with(a_t), init, [member.data], names,
+                              is_grid=member.is_grid)
+            tracker._record(0, t, metrics[0])
+        a = path[-1]
+        steps_done = train.steps
+    else:
+        raise ValueError(f"unknown closed-form solve {train.solve!r}")
+    final_params = params_with(a)
+    final = measure(run.model, train.loss, final_params, init, [member.data], names, final=True,
+                    is_grid=member.is_grid)
+    if train.record.every > 0:
+        tracker._record(0, steps_done, final[0])
+    return MemberOutcome(final_params, init, steps_done, None, tracker.curves[0], final[0])

@@ -1,0 +1,137 @@
+"""The general ensemble trainer: any family, any optimizer, autograd gradients.
+
+Input:  a list of :class:`Member` (runs of the same shape with their data and initial parameters).
+Output: one :class:`MemberOutcome` per member (final parameters, curves, status).
+Role:   train all members at once with a leading ensemble axis: one forward/backward/update per step serves
+        the whole group. Per-member learning rate, lambda, seed, noise and init_scale vary inside a group.
+
+Members never interact: every operation is batched over the ensemble axis (bmm), the objective is the sum of the
+members' objectives (so each member receives exactly its own gradient), and the optimizers keep per-member
+state. A member therefore follows the same trajectory as when trained alone (tested).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import torch
+
+from mlc.compiler.ir import Model, Run, Train
+from mlc.compiler.lower import families
+from mlc.compiler.lower.losses import loss_per_member
+from mlc.compiler.lower.measure import measure
+from mlc.compiler.lower.optimizers import EnsembleOptimizer
+from mlc.compiler.lower.penalties import lam_of, penalty_per_member
+from mlc.compiler.lower.samplers import DataSet
+from mlc.compiler.lower.tracking import Tracker
+
+MODEL_SEED_OFFSET = 1_000_003  # model init generator: manual_seed(seed + MODEL_SEED_OFFSET)
+SGD_SEED_OFFSET = 2_000_003  # minibatch generator: manual_seed(seed + SGD_SEED_OFFSET)
+
+
+@dataclass
+class Member:
+    """One run inside a training group."""
+
+    run: Run
+    data: DataSet  # on the training device, in the training dtype
+    init: families.Params  # float64 CPU, no ensemble axis
+
+    @property
+    def is_grid(self) -> bool:
+        return self.run.input.kind == "grid"
+
+
+@dataclass
+class MemberOutcome:
+    params: families.Params  # final parameters, leading axis of size 1
+    init: families.Params  # initial parameters, leading axis of size 1
+    steps_done: int
+    diverged_at: int | None
+    curves: dict[str, tuple[list[int], list[float]]] = field(default_factory=dict)
+    metrics: dict[str, float] = field(default_factory=dict)  # final metrics (see compiler.lower.measure)
+
+
+def init_params(run: Run) -> families.Params:
+    """A run's initial parameters, from ``Generator().manual_seed(seed + MODEL_SEED_OFFSET)``."""
+    gen = torch.Generator().manual_seed(int(run.seed) + MODEL_SEED_OFFSET)
+    return families.init_member(run.model, run.input.dim, gen)
+
+
+def effective_lr(run: Run) -> float:
+    """The learning rate used: under mean_field with gd/sgd it is multiplied by the output fan-in m
+    (the particle time scale of REFERENCE T15), so that each particle moves O(1) per unit time."""
+    lr = run.train.optimizer.lr
+    if run.model.scaling == "mean_field" and run.train.optimizer.kind in ("gd", "sgd"):
+        lr *= families.out_fan_in(run.model) if run.model.family != "resnet" else families.state_width(
+            run.model, run.input.dim)
+    return lr
+
+
+def train_autograd(members: list[Member], device: torch.device, dtype: torch.dtype) -> list[MemberOutcome]:
+    """Train a group of same-shape members as one ensemble (see the module docstring)."""
+    first = members[0].run
+    model: Model = first.model
+    train: Train = first.train
+    E = len(members)
+    d = first.input.dim
+    names = families.trainable(model)
+    params = {k: v.to(device=device, dtype=dtype) for k, v in
+              families.stack_members([m.init for m in members]).items()}
+    init = {k: v.clone() for k, v in params.items()}
+    for k in names:
+        params[k].requires_grad_(True)
+    X = torch.stack([m.data.x_train for m in members])
+    Y = torch.stack([m.data.y_train for m in members])
+    n = X.shape[1]
+    datas = [m.data for m in members]
+    lr = torch.tensor([effective_lr(m.run) for m in members], dtype=dtype, device=device)
+    lam = torch.tensor([lam_of(m.run.train.penalty) for m in members], dtype=dtype, device=device)
+    opt = EnsembleOptimizer(train.optimizer, lr)
+    tracker = Tracker(train, E)
+    batch = train.optimizer.batch if train.optimizer.kind == "sgd" and train.optimizer.batch else None
+    gens = [torch.Generator().manual_seed(int(m.run.seed) + SGD_SEED_OFFSET) for m in members] if batch else []
+    is_grid = members[0].is_grid
+    active_t = torch.ones(E, dtype=torch.bool, device=device)
+
+    def snapshot() -> families.Params:
+        return {k: v.detach() for k, v in params.items()}
+
+    for step in range(train.steps):
+        if not tracker.any_active():
+            break
+        if tracker.metrics_due(step):
+            metrics = measure(model, train.loss, snapshot(), init, datas, tracker.wanted_metrics(),
+                              is_grid=is_grid)
+            tracker.observe_metrics(step, metrics)
+            if not tracker.any_active():
+                break
+        if batch:
+            idx = torch.stack([torch.randint(n, (min(batch, n),), generator=g) for g in gens]).to(device)
+            xb = torch.gather(X, 1, idx.unsqueeze(2).expand(-1, -1, X.shape[2]))
+            yb = torch.gather(Y, 1, idx)
+        else:
+            xb, yb = X, Y
+        f = families.forward(model, params, xb)
+        losses = loss_per_member(train.loss, f, yb)
+        tracker.observe_loss(step, losses)
+        objective = losses + penalty_per_member(train.penalty, model, params, lam, d, n)
+        grads = torch.autograd.grad(objective.sum(), [params[k] for k in names])
+        active_t.copy_(torch.tensor(tracker.active, dtype=torch.bool))
+        opt.step(params, dict(zip(names, grads)), active_t)
+    final_params = snapshot()
+    final = measure(model, train.loss, final_params, init, datas, tracker.wanted_metrics(), final=True,
+                    is_grid=is_grid)
+    finish_tracking(tracker, final)
+    return [MemberOutcome(families.member(final_params, i), families.member(init, i), tracker.steps_done(i),
+                          tracker.diverged_at[i], tracker.curves[i], final[i]) for i in range(E)]
+
+
+def finish_tracking(tracker: Tracker, final: list[dict[str, float]]) -> None:
+    """Record each member's final state at its own last step (diverged members have no final point)."""
+    if tracker.train.record.every <= 0:
+        return
+    for i, values in enumerate(final):
+        if tracker.diverged_at[i] is None:
+            tracker._record(i, tracker.steps_done(i), values)

@@ -1,0 +1,66 @@
+"""Which runs of a plan train together.
+
+Input:  a :class:`~mlc.compiler.ir.Plan`.
+Output: a list of :class:`Group` (engine name and the runs it trains at once), in plan order of first run.
+Role:   runs that differ only in per-member quantities (seed, learning rate, lambda, label noise, init scale)
+        share a group and train as one ensemble. On the fast path (two_layer / random_features with full-batch
+        GD) the width is per-member too: all widths are packed into one hidden dimension. Random-feature runs with
+        a closed-form ``solve`` are solved one by one.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+from mlc.compiler.ir import Plan, Run
+from mlc.compiler.lower.fastpath import fast_eligible
+
+Engine = str  # "fast" | "autograd" | "closed_form"
+
+
+@dataclass
+class Group:
+    engine: Engine
+    runs: list[Run]
+
+    @property
+    def label(self) -> str:
+        r = self.runs[0]
+        widths = sorted({x.model.width for x in self.runs})
+        wtxt = ",".join(map(str, widths)) if len(widths) <= 6 else f"{widths[0]}..{widths[-1]}"
+        return f"{r.model.name} ({r.model.family}, width {wtxt}, {len(self.runs)} runs, {self.engine})"
+
+
+def engine_of(run: Run, allow_fast: bool = True) -> Engine:
+    if run.model.family == "random_features" and run.train.solve != "gd":
+        return "closed_form"
+    if allow_fast and fast_eligible(run):
+        return "fast"
+    return "autograd"
+
+
+def group_key(run: Run, engine: Engine) -> str:
+    """The shape of a run: everything except the per-member quantities (and the width on the fast path)."""
+    data = run.model_dump(mode="json", exclude={"index", "hash", "seed", "params"})
+    data["model"].pop("init_scale", None)
+    data["data"].pop("noise", None)
+    data["train"]["optimizer"].pop("lr", None)
+    data["train"]["penalty"].pop("lam", None)
+    if engine == "fast":
+        data["model"].pop("width", None)
+    if engine == "closed_form":
+        return f"closed_form:{run.index}"
+    return engine + ":" + json.dumps(data, sort_keys=True)
+
+
+def group_runs(plan: Plan, allow_fast: bool = True) -> list[Group]:
+    """Partition the plan's runs into training groups."""
+    groups: dict[str, Group] = {}
+    for run in plan.runs:
+        engine = engine_of(run, allow_fast)
+        key = group_key(run, engine)
+        if key not in groups:
+            groups[key] = Group(engine, [])
+        groups[key].runs.append(run)
+    return list(groups.values())

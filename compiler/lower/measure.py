@@ -1,0 +1,129 @@
+"""Measurements of trained ensembles.
+
+Input:  a model, ensemble parameters (E-stacked), the initial parameters, the members' data sets.
+Output: one dict of metric name -> float per member.
+Role:   the single definition of every measured quantity, shared by the autograd and fast trainers:
+  * ``train_error`` / ``test_error``: mean (T_B(f) - f*)^2 on the train / test inputs against the CLEAN target,
+    where T_B clips to [-B, B] and B = max |f*| over the training inputs raised to 1 if it is <= 1;
+    ``*_raw``: the same without clipping;
+  * ``train_loss``: the training loss (on the noisy labels, without the penalty);
+  * ``path_norm`` (two_layer, random_features, deep), ``weighted_path_norm`` (resnet), ``rkhs_norm``
+    (random_features), ``param_distance`` = ||theta_t - theta_0||_2 over the trained parameters;
+  * ``lambda_min`` (random_features, final only): the smallest nonzero eigenvalue of Phi^T Phi / n where
+    Phi_ij = scale * s(w_j.x_i + c_j) (so f = Phi a, the form of REFERENCE T18);
+  * ``spectrum`` (1-D grid inputs): for each of the target's peak frequencies k (the largest local maxima of
+    |DFT f*| on the training grid, at most 3, DC excluded), |F(f)[k] - F(f*)[k]| / |F(f*)[k]|, reported
+    as ``spectrum_k{k}``.
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+
+from mlc.compiler.ir import Model
+from mlc.compiler.lower import families
+from mlc.compiler.lower.losses import loss_per_member
+from mlc.compiler.lower.samplers import DataSet
+
+EVAL_BLOCK = 4096  # test inputs per forward pass when measuring (bounds the memory of wide ensembles)
+
+
+def _stack(datas: list[DataSet], attr: str) -> torch.Tensor:
+    return torch.stack([getattr(ds, attr) for ds in datas])
+
+
+@torch.no_grad()
+def predict(model: Model, params: families.Params, x: torch.Tensor) -> torch.Tensor:
+    """Ensemble outputs (E, N) on inputs (E, N, d), in blocks of EVAL_BLOCK inputs."""
+    outs = [families.forward(model, params, x[:, i:i + EVAL_BLOCK]) for i in range(0, x.shape[1], EVAL_BLOCK)]
+    return torch.cat(outs, dim=1)
+
+
+def _errors(f: torch.Tensor, fstar: torch.Tensor, bound: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    raw = (f - fstar).pow(2).mean(-1)
+    b = bound.unsqueeze(1)
+    clipped = torch.maximum(torch.minimum(f, b), -b)
+    return (clipped - fstar).pow(2).mean(-1), raw
+
+
+def spectrum_peaks(f_grid: torch.Tensor, count: int = 3) -> list[int]:
+    """Indices of the largest local maxima of |rfft(f*)| (DC excluded), at most ``count``."""
+    mag = torch.fft.rfft(f_grid.to(torch.float64)).abs()
+    peaks = [k for k in range(1, mag.shape[0])
+             if mag[k] >= mag[k - 1] and (k + 1 >= mag.shape[0] or mag[k] > mag[k + 1])]
+    top = float(mag.max()) if mag.numel() else 0.0
+    peaks = [k for k in peaks if mag[k] > 1e-6 * top]
+    peaks.sort(key=lambda k: -float(mag[k]))
+    return sorted(peaks[:count])
+
+
+@torch.no_grad()
+def measure(model: Model, loss: str, params: families.Params, init: families.Params, datas: list[DataSet],
+            names: tuple[str, ...] | list[str], final: bool = False,
+            is_grid: bool = False) -> list[dict[str, float]]:
+    """The requested metrics (plus the errors, always) for every member of an ensemble.
+
+    ``names`` are metric names from ``RECORDABLE_METRICS``; norms that do not apply to the family are skipped.
+    With ``final``, every applicable metric is measured.
+    """
+    E = len(datas)
+    d = datas[0].x_train.shape[-1]
+    bound = torch.tensor([ds.truncation for ds in datas], dtype=datas[0].f_train.dtype,
+                         device=datas[0].f_train.device)
+    want = set(names)
+    out: dict[str, torch.Tensor] = {}
+    f_tr = predict(model, params, _stack(datas, "x_train"))
+    out["train_error"], out["train_error_raw"] = _errors(f_tr, _stack(datas, "f_train"), bound)
+    out["train_loss"] = loss_per_member(loss, f_tr, _stack(datas, "y_train"))
+    if final or "test_error" in want or "test_error_raw" in want:
+        f_te = predict(model, params, _stack(datas, "x_test"))
+        out["test_error"], out["test_error_raw"] = _errors(f_te, _stack(datas, "f_test"), bound)
+    fam = model.family
+    if (final or "path_norm" in want) and fam in ("two_layer", "random_features", "deep"):
+        out["path_norm"] = families.path_norm(model, params, d)
+    if (final or "weighted_path_norm" in want) and fam == "resnet":
+        out["weighted_path_norm"] = families.weighted_path_norm(model, params, d)
+    if (final or "rkhs_norm" in want) and fam == "random_features":
+        out["rkhs_norm"] = families.rkhs_norm(model, params, d)
+    if final or "param_distance" in want:
+        sq = sum((params[k] - init[k]).pow(2).flatten(1).sum(-1) for k in families.trainable(model))
+        out["param_distance"] = sq.sqrt()
+    results = [{k: float(v[i]) for k, v in out.items()} for i in range(E)]
+    if (final or "spectrum" in want) and is_grid and d == 1:
+        for i, ds in enumerate(datas):
+            target_hat = torch.fft.rfft(ds.f_train.to(torch.float64))
+            out_hat = torch.fft.rfft(f_tr[i].to(torch.float64))
+            for k in spectrum_peaks(ds.f_train):
+                rel = (out_hat[k] - target_hat[k]).abs() / target_hat[k].abs()
+                results[i][f"spectrum_k{k}"] = float(rel)
+    if final and fam == "random_features":
+        for i, ds in enumerate(datas):
+            results[i]["lambda_min"] = rf_lambda_min(model, families.member(params, i), ds.x_train)
+    return results
+
+
+@torch.no_grad()
+def rf_features(model: Model, params: families.Params, x: torch.Tensor) -> torch.Tensor:
+    """Phi (n, m) = scale * s(x W^T + c) of a single random-feature member (params with E = 1)."""
+    s = families.activation(model.activation)
+    scale = families.output_scale(model, x.shape[-1])
+    return scale * s(x @ params["W"][0].T + params["c"][0])
+
+
+@torch.no_grad()
+def rf_lambda_min(model: Model, params: families.Params, x: torch.Tensor) -> float:
+    """Smallest nonzero eigenvalue of Phi^T Phi / n (computed in float64 through the singular values)."""
+    phi = rf_features(model, {k: v.to(torch.float64) for k, v in params.items()}, x.to(torch.float64))
+    n = phi.shape[0]
+    sv = torch.linalg.svdvals(phi.cpu())
+    if sv.numel() == 0 or float(sv[0]) == 0.0:
+        return 0.0
+    tol = float(sv[0]) * max(phi.shape) * torch.finfo(torch.float64).eps
+    nonzero = sv[sv > tol]
+    return float(nonzero[-1] ** 2 / n) if nonzero.numel() else 0.0
+
+
+def is_bad(value: float) -> bool:
+    return math.isnan(value) or math.isinf(value)

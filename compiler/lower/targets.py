@@ -1,0 +1,235 @@
+"""The target f* as a torch function.
+
+Input:  a :class:`~mlc.compiler.ir.FormulaTarget` (an Expr tree) or a :class:`~mlc.compiler.ir.TeacherTarget`.
+Output: a callable ``f(x: Tensor (n, d)) -> Tensor (n,)``.
+Role:   walk the Expr IR node by node and build torch operations (no text is ever evaluated); draw the
+        teacher network's weights from its own seeded generator.
+
+Values during the walk are either scalars (shape (n,) or ()) or vectors (shape (n, k) or (k,)); a scalar
+broadcasts against a vector. ``x[i]`` is 1-based. Integer expressions (indices of ``x[...]``) are evaluated
+exactly in Python from Num, IndexVar and arithmetic nodes.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Callable
+
+import torch
+
+from mlc.compiler import ir
+
+TargetFn = Callable[[torch.Tensor], torch.Tensor]
+
+
+class TargetError(ValueError):
+    """A target formula that cannot be evaluated (bad index, vector where a scalar is needed, ...)."""
+
+
+class _Val:
+    """A value of the walk: a tensor and whether it is a vector (last axis = components)."""
+
+    __slots__ = ("t", "vec")
+
+    def __init__(self, t: torch.Tensor, vec: bool) -> None:
+        self.t = t
+        self.vec = vec
+
+
+def _activation(name: str) -> Callable[[torch.Tensor], torch.Tensor]:
+    return {"relu": torch.relu, "tanh": torch.tanh, "sigmoid": torch.sigmoid,
+            "identity": lambda t: t}[name]
+
+
+def _int_value(node: ir.Expr, env: dict[str, int]) -> int:
+    """Evaluate an integer-valued index expression exactly."""
+    if isinstance(node, ir.Num):
+        if float(node.value) != int(node.value):
+            raise TargetError(f"index {node.value} is not an integer")
+        return int(node.value)
+    if isinstance(node, ir.IndexVar):
+        if node.name not in env:
+            raise TargetError(f"index variable {node.name!r} is not bound by a sum")
+        return env[node.name]
+    if isinstance(node, ir.Neg):
+        return -_int_value(node.arg, env)
+    if isinstance(node, ir.Binary):
+        a, b = _int_value(node.left, env), _int_value(node.right, env)
+        if node.op == "+":
+            return a + b
+        if node.op == "-":
+            return a - b
+        if node.op == "*":
+            return a * b
+        if node.op == "/":
+            if b == 0 or a % b:
+                raise TargetError(f"index {a}/{b} is not an integer")
+            return a // b
+        if node.op == "^":
+            return a ** b
+    raise TargetError(f"an index must be an integer expression, got a {node.node!r} node")
+
+
+def _broadcast(a: _Val, b: _Val) -> tuple[torch.Tensor, torch.Tensor]:
+    ta, tb = a.t, b.t
+    if a.vec and not b.vec and tb.dim() > 0:
+        tb = tb.unsqueeze(-1)
+    if b.vec and not a.vec and ta.dim() > 0:
+        ta = ta.unsqueeze(-1)
+    return ta, tb
+
+
+class _Walker:
+    def __init__(self, x: torch.Tensor) -> None:
+        self.x = x
+
+    def const(self, value: float) -> torch.Tensor:
+        return torch.tensor(value, dtype=self.x.dtype, device=self.x.device)
+
+    def eval(self, node: ir.Expr, env: dict[str, int]) -> _Val:
+        method = getattr(self, "_" + node.node)
+        return method(node, env)
+
+    def scalar(self, node: ir.Expr, env: dict[str, int], what: str) -> torch.Tensor:
+        v = self.eval(node, env)
+        if v.vec:
+            raise TargetError(f"{what} needs a number, got a vector (use norm(...) or dot(...))")
+        return v.t
+
+    def _num(self, node: ir.Num, env: dict[str, int]) -> _Val:
+        return _Val(self.const(node.value), False)
+
+    def _x(self, node: ir.InputVar, env: dict[str, int]) -> _Val:
+        return _Val(self.x, True)
+
+    def _index_var(self, node: ir.IndexVar, env: dict[str, int]) -> _Val:
+        return _Val(self.const(float(_int_value(node, env))), False)
+
+    def _component(self, node: ir.Component, env: dict[str, int]) -> _Val:
+        i = _int_value(node.index, env)
+        d = self.x.shape[1]
+        if not 1 <= i <= d:
+            raise TargetError(f"x[{i}] is out of range: the input has coordinates x[1] .. x[{d}]")
+        return _Val(self.x[:, i - 1], False)
+
+    def _vector(self, node: ir.Vector, env: dict[str, int]) -> _Val:
+        return _Val(torch.tensor(node.values, dtype=self.x.dtype, device=self.x.device), True)
+
+    def _neg(self, node: ir.Neg, env: dict[str, int]) -> _Val:
+        v = self.eval(node.arg, env)
+        return _Val(-v.t, v.vec)
+
+    def _binary(self, node: ir.Binary, env: dict[str, int]) -> _Val:
+        a = self.eval(node.left, env)
+        b = self.eval(node.right, env)
+        ta, tb = _broadcast(a, b)
+        op = node.op
+        if op == "+":
+            t = ta + tb
+        elif op == "-":
+            t = ta - tb
+        elif op == "*":
+            t = ta * tb
+        elif op == "/":
+            t = ta / tb
+        else:
+            t = torch.pow(ta, tb)
+        return _Val(t, a.vec or b.vec)
+
+    def _call(self, node: ir.Call, env: dict[str, int]) -> _Val:
+        if node.fn in ("min", "max"):
+            if len(node.args) < 2:
+                raise TargetError(f"{node.fn} takes two or more arguments")
+            out = self.scalar(node.args[0], env, node.fn)
+            for arg in node.args[1:]:
+                other = self.scalar(arg, env, node.fn)
+                out = torch.minimum(out, other) if node.fn == "min" else torch.maximum(out, other)
+            return _Val(out, False)
+        if len(node.args) != 1:
+            raise TargetError(f"{node.fn} takes one argument")
+        v = self.eval(node.args[0], env)
+        fn = {"relu": torch.relu, "tanh": torch.tanh, "sigmoid": torch.sigmoid, "exp": torch.exp,
+              "log": torch.log, "sin": torch.sin, "cos": torch.cos, "abs": torch.abs,
+              "sqrt": torch.sqrt}[node.fn]
+        return _Val(fn(v.t), v.vec)
+
+    def _norm(self, node: ir.Norm, env: dict[str, int]) -> _Val:
+        v = self.eval(node.arg, env)
+        if not v.vec:
+            return _Val(v.t.abs(), False)
+        p = node.p
+        if p == 1:
+            t = v.t.abs().sum(-1)
+        elif p == 2:
+            t = torch.sqrt((v.t * v.t).sum(-1))
+        elif math.isinf(p):
+            t = v.t.abs().amax(-1)
+        else:
+            raise TargetError(f"norm(., {p}) is not supported: p must be 1, 2 or inf")
+        return _Val(t, False)
+
+    def _dot(self, node: ir.Dot, env: dict[str, int]) -> _Val:
+        a = self.eval(node.left, env)
+        b = self.eval(node.right, env)
+        if not (a.vec and b.vec):
+            raise TargetError("dot(u, v) needs two vectors")
+        if a.t.shape[-1] != b.t.shape[-1]:
+            raise TargetError(f"dot of vectors of lengths {a.t.shape[-1]} and {b.t.shape[-1]}")
+        return _Val((a.t * b.t).sum(-1), False)
+
+    def _sum(self, node: ir.Sum, env: dict[str, int]) -> _Val:
+        total: _Val | None = None
+        for i in range(node.lo, node.hi + 1):
+            v = self.eval(node.body, {**env, node.var: i})
+            if total is None:
+                total = v
+            else:
+                ta, tb = _broadcast(total, v)
+                total = _Val(ta + tb, total.vec or v.vec)
+        return total if total is not None else _Val(self.const(0.0), False)
+
+
+def formula_function(expr: ir.Expr) -> TargetFn:
+    """Compile an Expr tree into ``f(x) -> (n,)``; raises :class:`TargetError` if the result is a vector."""
+
+    def f(x: torch.Tensor) -> torch.Tensor:
+        v = _Walker(x).eval(expr, {})
+        if v.vec:
+            raise TargetError("the target formula gives a vector; use norm(...) or dot(...) to get a number")
+        return v.t.expand(x.shape[0]).clone() if v.t.dim() == 0 else v.t
+
+    return f
+
+
+def teacher_weights(teacher: ir.TeacherTarget, d: int) -> dict[str, torch.Tensor]:
+    """The teacher's weights (float64), drawn as the :class:`~mlc.compiler.ir.TeacherTarget` docstring says:
+    ``gen = Generator().manual_seed(seed)``; b (width, d) ~ N(0, I/d), then c ~ N(0, 1/d) if bias else 0,
+    then a ~ N(0, 1/width)."""
+    gen = torch.Generator().manual_seed(int(teacher.seed))
+    m = teacher.width
+    b = torch.randn(m, d, generator=gen, dtype=torch.float64) / math.sqrt(d)
+    if teacher.bias:
+        c = torch.randn(m, generator=gen, dtype=torch.float64) / math.sqrt(d)
+    else:
+        c = torch.zeros(m, dtype=torch.float64)
+    a = torch.randn(m, generator=gen, dtype=torch.float64) / math.sqrt(m)
+    return {"b": b, "c": c, "a": a}
+
+
+def teacher_function(teacher: ir.TeacherTarget, d: int) -> TargetFn:
+    """f*(x) = sum_k a_k s(b_k.x + c_k), standard scaling."""
+    w = teacher_weights(teacher, d)
+    act = _activation(teacher.activation)
+
+    def f(x: torch.Tensor) -> torch.Tensor:
+        b, c, a = (w[k].to(device=x.device, dtype=x.dtype) for k in ("b", "c", "a"))
+        return act(x @ b.T + c) @ a
+
+    return f
+
+
+def target_function(target: ir.Target, d: int) -> TargetFn:
+    """The torch function of a target (formula or teacher) for inputs of dimension d."""
+    if isinstance(target, ir.TeacherTarget):
+        return teacher_function(target, d)
+    return formula_function(target.expr)

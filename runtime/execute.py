@@ -1,0 +1,142 @@
+"""Execution of a plan: train every run and measure it.
+
+Input:  a :class:`~mlc.compiler.ir.Plan`, a device ("cpu", "cuda", "auto") and a dtype ("float32", "float64").
+Output: ``list[RunResult]`` in plan order (runs.index); each group's results are also handed to ``on_results``
+        as soon as they exist.
+Role:   group the runs (``compiler.lower.grouping``), build each run's data (shared between runs with the same
+        data seed) and initial parameters, dispatch each group to its engine (fast packed GD, autograd ensemble,
+        closed form), turn the outcomes into :class:`RunResult`, and attach the theory's bounds when the theory
+        engine is importable. A failure inside one group marks only that group's runs as failed (with the
+        message) and execution continues; a failure in the bounds never loses measured results.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Callable
+
+import torch
+
+from mlc.compiler.ir import Plan, Run
+from mlc.runtime.results import Curve, RunResult
+
+ProgressFn = Callable[[int, int, str], None]  # (runs done, runs total, label of the current group)
+ResultsFn = Callable[[list[RunResult]], None]
+
+
+class ExecutionError(RuntimeError):
+    """A usage problem detected before training (e.g. cuda requested but unavailable)."""
+
+
+def resolve_device(device: str) -> torch.device:
+    """``auto`` -> cuda if available else cpu; ``cuda`` without a GPU is an error."""
+    if device == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if device == "cuda" and not torch.cuda.is_available():
+        raise ExecutionError("--device cuda was requested but no CUDA device is available")
+    if device not in ("cpu", "cuda"):
+        raise ExecutionError(f"unknown device {device!r} (use cpu, cuda or auto)")
+    return torch.device(device)
+
+
+def resolve_dtype(dtype: str) -> torch.dtype:
+    try:
+        return {"float32": torch.float32, "float64": torch.float64}[dtype]
+    except KeyError:
+        raise ExecutionError(f"unknown dtype {dtype!r} (use float32 or float64)") from None
+
+
+def device_name(device: torch.device) -> str:
+    if device.type == "cuda":
+        return torch.cuda.get_device_name(device)
+    import platform
+    return platform.processor() or platform.machine() or "cpu"
+
+
+def _data_key(run: Run) -> str:
+    from mlc.compiler.ir import canonical_json
+    return canonical_json({"input": run.input.model_dump(mode="json"), "data": run.data.model_dump(mode="json"),
+                           "target": run.target.model_dump(mode="json"), "seed": run.seed})
+
+
+def _failed(run: Run, message: str) -> RunResult:
+    return RunResult(index=run.index, hash=run.hash, model=run.model.name, family=run.model.family, seed=run.seed,
+                     params=dict(run.params), status="failed", error=message)
+
+
+def _attach_bounds(result: RunResult, run: Run, plan: Plan) -> None:
+    try:
+        from mlc.compiler.theory import evaluate_run_bounds  # type: ignore[attr-defined]
+    except Exception:  # the theory engine is optional: no bounds, results unchanged
+        return
+    try:
+        result.bounds = list(evaluate_run_bounds(run, plan, dict(result.metrics)))
+    except Exception as exc:  # noqa: BLE001 - a theory failure must never lose measured results
+        note = f"bounds could not be evaluated: {type(exc).__name__}: {exc}"
+        result.error = note if result.error is None else result.error + "; " + note
+
+
+def _train_group(engine: str, runs: list[Run], device: torch.device, dtype: torch.dtype,
+                 data_cache: dict[str, object]) -> list:
+    from mlc.compiler.lower.closed_forms import solve_closed_form
+    from mlc.compiler.lower.ensemble import Member, init_params, train_autograd
+    from mlc.compiler.lower.fastpath import train_fast
+    from mlc.compiler.lower.samplers import make_dataset
+
+    members = []
+    for run in runs:
+        key = _data_key(run)
+        if key not in data_cache:
+            data_cache[key] = make_dataset(run.input, run.data, run.target, run.seed).to(device, dtype)
+        members.append(Member(run, data_cache[key], init_params(run)))  # type: ignore[arg-type]
+    if engine == "closed_form":
+        return [solve_closed_form(m, device, dtype) for m in members]
+    if engine == "fast":
+        return train_fast(members, device, dtype)
+    return train_autograd(members, device, dtype)
+
+
+def execute_plan(plan: Plan, device: str = "cpu", dtype: str = "float32", progress: ProgressFn | None = None,
+                 on_results: ResultsFn | None = None, allow_fast: bool = True) -> list[RunResult]:
+    """Train and measure every run of ``plan``; see the module docstring. ``allow_fast=False`` forces the
+    autograd engine (used to check that both engines agree)."""
+    from mlc.compiler.lower.grouping import group_runs
+
+    dev = resolve_device(device)
+    dt = resolve_dtype(dtype)
+    groups = group_runs(plan, allow_fast=allow_fast)
+    total = len(plan.runs)
+    done = 0
+    results: dict[int, RunResult] = {}
+    data_cache: dict[str, object] = {}
+    for group in groups:
+        if progress:
+            progress(done, total, group.label)
+        start = time.perf_counter()
+        group_results: list[RunResult] = []
+        try:
+            outcomes = _train_group(group.engine, group.runs, dev, dt, data_cache)
+            if dev.type == "cuda":
+                torch.cuda.synchronize(dev)
+            share = (time.perf_counter() - start) / len(group.runs)
+            for run, out in zip(group.runs, outcomes):
+                status = "diverged" if out.diverged_at is not None else "ok"
+                res = RunResult(
+                    index=run.index, hash=run.hash, model=run.model.name, family=run.model.family,
+                    seed=run.seed, params=dict(run.params), status=status, diverged_at_step=out.diverged_at,
+                    steps_done=out.steps_done, metrics=dict(out.metrics),
+                    curves={k: Curve(steps=list(s), values=list(v)) for k, (s, v) in out.curves.items()},
+                    wall_time_s=share)
+                _attach_bounds(res, run, plan)
+                group_results.append(res)
+        except Exception as exc:  # noqa: BLE001 - one failing group must not lose the others
+            message = f"{type(exc).__name__}: {exc}"
+            group_results = [_failed(run, message) for run in group.runs]
+        for res in group_results:
+            results[res.index] = res
+        if on_results:
+            on_results(group_results)
+        done += len(group.runs)
+        if progress:
+            progress(done, total, group.label)
+    return [results[r.index] for r in plan.runs]
