@@ -1,0 +1,47 @@
+"""The theory engine: which theorems apply to a run, their hypotheses, formulas and values.
+
+Input:  a resolved :class:`~mlc.compiler.ir.Run` (and its :class:`~mlc.compiler.ir.Plan`), optionally the
+        trained metrics of the run.
+Output: a list of dicts with exactly the fields of ``mlc.runtime.results.BoundValue`` (theorem, title,
+        citation, kind, holds, failing, quantity, value, latex, text, unverified, note), so that the runtime
+        validates them with ``BoundValue.model_validate`` while the import graph keeps pointing down.
+Role:   the public face of ``catalog`` (theorems), ``norms`` (target norms), ``kernels`` (infinite-width
+        predictions), ``rates`` (predicted exponents and log-log fits).
+
+Metric keys understood in ``metrics`` (all optional):
+  * ``path_norm``: trained path norm sum_k |a_k|(||b_k||_1 + |c_k|) of the function, scale included (T4);
+  * ``weighted_path_norm``: trained weighted path norm of a ResNet (T12 a posteriori);
+  * ``kernel_lambda_min``: smallest eigenvalue of the kernel Gram matrix k(x_i, x_j)/n (T9e, T10);
+  * ``rf_lambda_min``: smallest nonzero eigenvalue of Phi^T Phi / n of the drawn features (T18);
+  * ``steps_done``: steps actually taken (used for the time t = lr × steps_done when present).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from mlc.compiler import ir
+from mlc.compiler.theory.catalog import BY_ID, CATALOG, Context, Theorem, evaluate_all
+from mlc.compiler.theory.norms import NormEstimate, infer_norm
+
+__all__ = [
+    "BY_ID", "CATALOG", "Context", "NormEstimate", "Theorem", "evaluate_run_bounds", "infer_norm",
+]
+
+
+def evaluate_run_bounds(run: ir.Run, plan: ir.Plan | None = None, metrics: dict[str, float] | None = None,
+                        *, delta: float | None = None, norm: NormEstimate | None = None) -> list[dict[str, Any]]:
+    """Every relevant theorem evaluated for ``run`` (BoundValue-shaped dicts, see the module docstring).
+
+    ``delta`` defaults to the plan's ``report.delta`` (0.05 without a plan). ``norm`` may be passed to reuse
+    a :func:`infer_norm` result across runs that share a target. With ``steps_done`` in ``metrics`` the
+    time t uses the steps actually taken.
+    """
+    if delta is None:
+        delta = plan.report.delta if plan is not None else 0.05
+    if norm is None:
+        norm = infer_norm(run)
+    metrics = dict(metrics or {})
+    if "steps_done" in metrics and metrics["steps_done"] > 0:
+        run = run.model_copy(update={"train": run.train.model_copy(update={"steps": int(metrics["steps_done"])})})
+    return evaluate_all(Context(run=run, norm=norm, metrics=metrics, delta=float(delta)))
