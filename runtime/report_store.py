@@ -212,7 +212,9 @@ class ResultStore:
         atomic_write_text(self.csv_path, runs_csv_text(self.plan, self.result.runs))
 
 
-def open_result_store(out_dir: str | os.PathLike[str], plan: Plan, experiment_result: ExperimentResult) -> ResultStore:
+def open_result_store(
+    out_dir: str | os.PathLike[str], plan: Plan, experiment_result: ExperimentResult
+) -> ResultStore:
     """Create ``out_dir`` and write the (possibly still empty) result files; return the store.
 
     Call ``store.add(run_results)`` after each group of runs finishes.

@@ -27,6 +27,7 @@ from mlc.runtime.report_theory import theory_rates_module
 from mlc.runtime.results import ExperimentResult
 
 DASH = "—"
+MAX_WIDTH = 100
 DAGGER = "†"
 
 
@@ -86,13 +87,14 @@ def header(plan: Plan, result: ExperimentResult) -> Table:
     table = Table.grid(padding=(0, 2))
     table.add_column(style="bold")
     table.add_column()
-    table.add_row("problem", f"{result.problem}   ({result.spec_path})" if result.spec_path else result.problem)
-    table.add_row("spec hash", result.spec_hash)
+    problem = f"{result.problem}   ({result.spec_path})" if result.spec_path else result.problem
+    _add_row(table, "problem", problem)
+    _add_row(table, "spec hash", result.spec_hash)
     device = env.device if env.device_name in ("", env.device) else f"{env.device} ({env.device_name})"
-    table.add_row("device", f"{device}   dtype {env.dtype}")
-    table.add_row("versions", f"mlc {env.mlc_version}   torch {env.torch}   python {env.python}")
-    table.add_row("started", f"{result.started_at}   wall time {fmt_seconds(result.wall_time_s)}")
-    table.add_row("runs", f"{len(result.runs)} of {planned} planned" + (f": {status}" if status else ""))
+    _add_row(table, "device", f"{device}   dtype {env.dtype}")
+    _add_row(table, "versions", f"mlc {env.mlc_version}   torch {env.torch}   python {env.python}")
+    _add_row(table, "started", f"{result.started_at}   wall time {fmt_seconds(result.wall_time_s)}")
+    _add_row(table, "runs", f"{len(result.runs)} of {planned} planned" + (f": {status}" if status else ""))
     return table
 
 
@@ -107,7 +109,7 @@ def _status_cell(group: Group) -> Text:
 
 
 def measured_metrics(groups: Sequence[Group]) -> list[str]:
-    """The metrics shown in the measured table: errors (test, train, others) then norms."""
+    """The metrics shown in the measured tables: errors (test, train, others) then norms."""
     seen: list[str] = []
     for group in groups:
         for metric in group.metrics():
@@ -117,28 +119,73 @@ def measured_metrics(groups: Sequence[Group]) -> list[str]:
     return sorted(seen, key=lambda m: (0 if is_error_metric(m) else 1, order.get(m, 2), m))
 
 
-def measured_table(plan: Plan, model: str, groups: Sequence[Group], params: Sequence[str]) -> Table:
-    """One row per group of ``model``: swept params, runs, mean ± sd (and median) of each metric."""
+def split_params(groups: Sequence[Group], params: Sequence[str]) -> tuple[list[str], dict[str, float]]:
+    """The params that vary across ``groups`` (table columns) and those with one value in every group
+    (shown once, in the table title)."""
+    varying: list[str] = []
+    constant: dict[str, float] = {}
+    for key in params:
+        values = {g.params.get(key) for g in groups}
+        if values == {None}:
+            continue
+        if len(values) == 1 and len(groups) > 1:
+            constant[key] = next(iter(values))  # type: ignore[assignment]
+        else:
+            varying.append(key)
+    return varying, constant
+
+
+def _add_row(table: Table, *cells: str | Text) -> None:
+    """Add a row whose strings are shown as they are (never read as rich markup: ``[x]`` stays)."""
+    table.add_row(*(cell if isinstance(cell, Text) else Text(cell) for cell in cells))
+
+
+def _table(title: str) -> Table:
+    """A report table: left-aligned title, light rules, at least as wide as its title."""
+    return Table(title=Text(title, style="bold"), title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False,
+                 min_width=min(len(title), MAX_WIDTH))
+
+
+def _title(text: str, constant: dict[str, float]) -> str:
+    if not constant:
+        return text
+    return f"{text}   [" + " ".join(f"{k}={fmt_param(v)}" for k, v in constant.items()) + "]"
+
+
+MAX_METRIC_COLUMNS = 4
+"""Metric columns per measured table; norms move to a second table beyond this (100-column terminal)."""
+
+
+def measured_tables(model: str, groups: Sequence[Group], params: Sequence[str]) -> list[Table]:
+    """One row per group of ``model``: the varying swept params, runs, mean ± sd (and median) of each
+    error; the norms in the same table when they fit, else in a second one."""
     family = groups[0].family if groups else ""
-    table = Table(
-        title=f"{model} ({family}): measured, mean ± sd over seeds",
-        title_justify="left",
-        box=box.SIMPLE_HEAD,
-        pad_edge=False,
-    )
-    shown = [k for k in params if any(k in g.params for g in groups)]
-    for key in shown:
-        table.add_column(key, justify="right")
-    table.add_column("runs", justify="right")
+    varying, constant = split_params(groups, params)
     metrics = measured_metrics(groups)
-    for metric in metrics:
-        table.add_column(metric, justify="right")
-    for group in groups:
-        cells: list[str | Text] = [fmt_param(group.params.get(k)) for k in shown]
-        cells.append(_status_cell(group))
-        cells += [fmt_stat(group.stat(metric)) for metric in metrics]
-        table.add_row(*cells)
-    return table
+    errors = [m for m in metrics if is_error_metric(m)]
+    norms = [m for m in metrics if not is_error_metric(m)]
+    parts = [metrics] if len(metrics) <= MAX_METRIC_COLUMNS else [errors, norms]
+    titles = [
+        f"{model} ({family}): measured, mean ± sd over seeds",
+        f"{model}: norms, mean ± sd over seeds",
+    ]
+    tables: list[Table] = []
+    for title, columns in zip(titles, parts):
+        if not columns and tables:
+            continue
+        table = _table(_title(title, constant))
+        for key in varying:
+            table.add_column(key, justify="right")
+        table.add_column("runs", justify="right")
+        for metric in columns:
+            table.add_column(metric, justify="right", overflow="fold")
+        for group in groups:
+            cells: list[str | Text] = [fmt_param(group.params.get(k)) for k in varying]
+            cells.append(_status_cell(group))
+            cells += [fmt_stat(group.stat(metric)) for metric in columns]
+            _add_row(table, *cells)
+        tables.append(table)
+    return tables
 
 
 def _bound_cell(cell: BoundCell | None) -> str:
@@ -166,20 +213,15 @@ def bounds_table(model: str, groups: Sequence[Group], params: Sequence[str]) -> 
                 theorems[theorem] = cell
     if not theorems:
         return None
-    table = Table(
-        title=f"{model}: bounds (value, and ×ratio = measured / bound)",
-        title_justify="left",
-        box=box.SIMPLE_HEAD,
-        pad_edge=False,
-    )
-    shown = [k for k in params if any(k in g.params for g in groups)]
+    shown, constant = split_params(groups, params)
+    table = _table(_title(f"{model}: bounds (value, and ×ratio = measured / bound)", constant))
     for key in shown:
         table.add_column(key, justify="right")
     for theorem, cell in theorems.items():
         mark = DAGGER if cell.unverified else ""
-        table.add_column(f"{theorem}{mark}\n{cell.kind} on {cell.quantity}", justify="right")
+        table.add_column(Text(f"{theorem}{mark}\n{cell.kind} on {cell.quantity}"), justify="right")
     for group, cells in rows:
-        table.add_row(
+        _add_row(table, 
             *[fmt_param(group.params.get(k)) for k in shown],
             *[_bound_cell(cells.get(theorem)) for theorem in theorems],
         )
@@ -213,7 +255,8 @@ def bounds_notes(groups: Sequence[Group]) -> list[str]:
     for theorem, reasons in failing.items():
         where = sum(1 for g in groups if theorem in g.failing_bounds())
         notes.append(
-            f"{theorem} not applied in {where} group(s): " + ("; ".join(reasons) if reasons else "hypotheses fail")
+            f"{theorem} not applied in {where} group(s): "
+            + ("; ".join(reasons) if reasons else "hypotheses fail")
         )
     return notes
 
@@ -228,12 +271,7 @@ def _interval(fit: RateFit) -> str:
 
 def rates_table(fits: Sequence[RateFit]) -> Table:
     """Fitted log-log slopes with 95% bootstrap intervals over seeds, next to the theory's exponent."""
-    table = Table(
-        title="rates: log-log slope over the axis, 95% bootstrap interval over seeds",
-        title_justify="left",
-        box=box.SIMPLE_HEAD,
-        pad_edge=False,
-    )
+    table = _table("rates: log-log slope over the axis, 95% bootstrap interval over seeds")
     show_fixed = any(fit.fixed for fit in fits)
     table.add_column("model")
     table.add_column("metric ~ axis^slope")
@@ -259,7 +297,7 @@ def rates_table(fits: Sequence[RateFit]) -> Table:
         cells: list[str | Text] = [fit.model, f"{fit.metric} ~ {fit.axis}"]
         if show_fixed:
             cells.append(fixed)
-        table.add_row(*cells, str(points), slope, theory)
+        _add_row(table, *cells, str(points), slope, theory)
     return table
 
 
@@ -268,9 +306,7 @@ def failed_runs_table(result: ExperimentResult, params: Sequence[str]) -> Table 
     bad = [r for r in sorted(result.runs, key=lambda r: r.index) if r.status != "ok"]
     if not bad:
         return None
-    table = Table(
-        title="runs excluded from the means", title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False
-    )
+    table = _table("runs excluded from the means")
     for name in ("run", "model", "seed", "params", "status", "step", "error"):
         table.add_column(name, overflow="fold")
     for run in bad:
@@ -280,7 +316,7 @@ def failed_runs_table(result: ExperimentResult, params: Sequence[str]) -> Table 
         message = error[-1] if error else ""
         if len(message) > 60:
             message = message[:57] + "..."
-        table.add_row(str(run.index), run.model, str(run.seed), params_text or DASH,
+        _add_row(table, str(run.index), run.model, str(run.seed), params_text or DASH,
                       Text(run.status, style="red"), step, message)
     return table
 
@@ -305,7 +341,8 @@ def print_report(
     for model in models:
         model_groups = [g for g in groups if g.model == model]
         console.print()
-        console.print(measured_table(plan, model, model_groups, params))
+        for table in measured_tables(model, model_groups, params):
+            console.print(table)
         if any(g.stat(m) and g.stat(m).median is not None for g in model_groups for m in g.metrics()):
             console.print(Text("med: median over seeds (shown with 3 or more seeds)", style="dim"))
         if plan.report.bounds:
@@ -341,6 +378,6 @@ def footer(console: Console, files: Sequence[Path], skipped: Sequence[str], out_
             shown = str(Path(path).relative_to(out_dir))
         except ValueError:
             shown = str(path)
-        console.print(f"  {shown}")
+        console.print(Text(f"  {shown}"))
     for note in skipped:
         console.print(Text(f"  not plotted: {note}", style="yellow"))

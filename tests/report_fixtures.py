@@ -57,7 +57,7 @@ def _bounds(width: float, path_norm: float) -> list[BoundValue]:
         BoundValue(theorem="T9e", title="RF min-norm", citation="Wu", kind="upper", holds=False,
                    failing=["m >= lambda_min(K)^-2"]),
         BoundValue(theorem="T7", title="RF on Barron target", citation="E-Ma-Wu", kind="lower_rate",
-                   holds=True, text="m^(-2/d)"),
+                   holds=True, text="m^(-2/d) [worst case]"),
     ]
 
 

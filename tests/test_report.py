@@ -98,7 +98,9 @@ def test_a_failing_group_does_not_lose_earlier_results(tmp_path: Path) -> None:
     assert not list(tmp_path.glob(".*.tmp"))  # no temporary file left behind
 
 
-def test_an_interrupted_write_keeps_the_previous_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_an_interrupted_write_keeps_the_previous_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     plan = make_plan()
     runs = make_run_results(plan)
     store = open_result_store(tmp_path, plan, make_result(plan))
@@ -185,13 +187,25 @@ def test_report_table_contents(tmp_path: Path) -> None:
     assert f"med {fmt(stat.median)}" in text
     assert "2/3" in text  # rf width 40: 2 of 3 runs ok
     assert "T4†" in text and "† unverified constant" in text
-    assert "rate m^(-2/d)" in text
+    assert "rate m^(-2/d) [worst case]" in text  # brackets are not swallowed as rich markup
     assert "T9e not applied in 4 group(s): m >= lambda_min(K)^-2" in text
     t5 = {c.theorem: c for c in net10.bounds()}["T5"]
     assert f"×{fmt(t5.ratio, 2)}" in text
     assert "runs excluded from the means" in text and "RuntimeError: out of memory" in text
     assert "theory: n/a" in text
     assert "summary.json" in text
+
+
+def test_params_constant_over_a_model_go_to_the_title(tmp_path: Path) -> None:
+    plan = make_plan()
+    runs = make_run_results(plan)
+    for run in runs:
+        run.params["n"] = 100.0
+    console = _console()
+    write_report(plan, make_result(plan, runs), tmp_path, console, plots=False)
+    text = console.export_text()
+    assert "measured, mean ± sd over seeds   [n=100]" in text
+    assert " n " not in text.split("runs excluded")[0]  # no column for a constant param
 
 
 def test_rates_recover_the_fixture_exponents() -> None:
