@@ -5,8 +5,9 @@ Input:  the :class:`~mlc.compiler.ir.Plan` (``report.plots``, ``report.marks``),
 Output: PNG and PDF files under ``out_dir/plots/``, and notes on requested plots that could not be drawn.
 Role:   the figures of the report. For ``y vs <axis>``: log-log axes (when the values are positive and
         span a factor 3 or more), the mean over successful seeds with sd error bars, one line per model
-        and setting of the other swept params, the theory's rate as a dashed line anchored at the first point (only when
-        ``mlc.compiler.theory.rates`` gives one), and a vertical line per mark on that axis.
+        and setting of the other swept params, the theory's rate as a dashed line anchored at the first
+        point (only when ``mlc.compiler.theory.rates`` gives one), and a vertical line per mark on that
+        axis.
         For ``y vs step``: the recorded curves, averaged over the seeds of each group.
 
 matplotlib is imported inside the functions (never at module level), through the object-oriented
