@@ -56,6 +56,21 @@ def _names_used(spec: ast.Spec) -> set[str]:
     return found
 
 
+def _integer_names(spec: ast.Spec) -> set[str]:
+    """Names written as the whole value of an integer setting (``width = m``): their spaces are rounded."""
+    found: set[str] = set()
+    for stmt in spec.statements:
+        settings: list = []
+        if isinstance(stmt, ast.ModelStmt):
+            settings = list(stmt.settings)
+        elif isinstance(stmt, (ast.DataStmt, ast.TrainStmt)):
+            settings = [i for i in stmt.block.items if isinstance(i, ast.Setting)]
+        for setting in settings:
+            if setting.key.name in INTEGER_SLOTS and isinstance(setting.value, ast.Name):
+                found.add(setting.value.id)
+    return found
+
+
 def _slot_targets(checker: Checker, key: str) -> list[str]:
     """The slot paths a bare setting name reaches."""
     targets: list[str] = []
@@ -125,6 +140,7 @@ def resolve_axes(checker: Checker) -> list[tuple[str, list[Axis]]]:
     """Each sweep block's mode and axes. Raises SpecErrors listing every bad key."""
     env = _base_env(checker)
     used = _names_used(checker.spec)
+    integer_names = _integer_names(checker.spec)
     errors: list[Diagnostic] = []
     blocks: list[tuple[str, list[Axis]]] = []
     seen: dict[str, Span] = {}
@@ -159,8 +175,10 @@ def resolve_axes(checker: Checker) -> list[tuple[str, list[Axis]]]:
             except SpecErrors as exc:
                 errors.extend(exc.diagnostics)
                 continue
-            integer = key == "seed" or all(t.rsplit(".", 1)[-1] in INTEGER_SLOTS for t in targets
-                                           if not t.startswith("let:")) and not targets[0].startswith("let:")
+            if targets[0].startswith("let:"):
+                integer = key in integer_names
+            else:
+                integer = key == "seed" or all(t.rsplit(".", 1)[-1] in INTEGER_SLOTS for t in targets)
             if integer:
                 if spaced:
                     values = list(dict.fromkeys(float(round(v)) for v in values))
@@ -241,6 +259,7 @@ def build_plan(checker: Checker) -> ir.Plan:
     swept = {key: axis.values for key, axis in axes.items()}
     runs: list[ir.Run] = []
     errors: dict[tuple, Diagnostic] = {}
+    repeats: dict[tuple, int] = {}
     report: ir.Report | None = None
     for values in points:
         point = point_of(values, axes)
@@ -248,7 +267,9 @@ def build_plan(checker: Checker) -> ir.Plan:
             resolved = checker.resolve(point, swept)
         except SpecErrors as exc:
             for diag in exc.diagnostics:
-                errors.setdefault((diag.code, diag.message, diag.span), diag)
+                key = (diag.code, diag.span)  # one report per place, however many sweep points hit it
+                errors.setdefault(key, diag)
+                repeats[key] = repeats.get(key, 0) + 1
             if len(errors) > 50:
                 break
             continue
@@ -262,6 +283,9 @@ def build_plan(checker: Checker) -> ir.Plan:
             fields["hash"] = run_hash(dumped)
             runs.append(ir.Run(**fields))
     if errors:
+        for key, diag in errors.items():
+            if repeats[key] > 1:
+                diag.notes.append(f"{repeats[key] - 1} more sweep point(s) fail here the same way")
         raise SpecErrors(list(errors.values()))
     sweep_ir = tuple(
         ir.SweepBlock(mode=mode, axes=tuple(ir.SweepAxis(key=a.key, values=tuple(a.values),

@@ -39,7 +39,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"mlc {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name, (module_name, help_text) in COMMANDS.items():
-        module = importlib.import_module(f"mlc.runtime.{module_name}")
+        try:
+            module = importlib.import_module(f"mlc.runtime.{module_name}")
+        except ModuleNotFoundError as exc:  # a command whose module is not installed in this build
+            if exc.name != f"mlc.runtime.{module_name}":
+                raise
+            continue
         command_parser = sub.add_parser(name, help=help_text, description=help_text)
         module.configure(command_parser)
         command_parser.set_defaults(_module=module)

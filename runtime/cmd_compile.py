@@ -1,0 +1,121 @@
+"""``mlc compile FILE --emit ast|ir|plan|schema``: show what the compiler makes of a spec.
+
+Input:  one spec path.
+Output: on stdout, the AST (an indented tree with spans), the typed IR of the first run (JSON), the plan
+        (every run of the sweep with its hash and parameters, as a table, or JSON with ``--json``), or the
+        JSON schema of the plan. Diagnostics on stderr; exit 0/1/2 as ``mlc check``.
+Role:   the dry run: see exactly what would be trained before training anything. Imports no torch.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import sys
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("file", metavar="FILE", help="a spec file (.ml)")
+    parser.add_argument("--emit", choices=("ast", "ir", "plan", "schema"), default="plan",
+                        help="what to print (default: plan)")
+    parser.add_argument("--json", action="store_true", help="print the plan as JSON instead of a table")
+
+
+def _ast_lines(node, indent: int = 0) -> list[str]:
+    """An indented, span-annotated dump of the AST."""
+    from mlc.dsl import ast
+    from mlc.dsl.diagnostics import Span
+
+    pad = "  " * indent
+    if isinstance(node, (list, tuple)):
+        lines: list[str] = []
+        for item in node:
+            lines += _ast_lines(item, indent)
+        return lines
+    if isinstance(node, ast.Ident):
+        return [f"{pad}{node.name!s}  @{node.span.line}:{node.span.column}"]
+    if not dataclasses.is_dataclass(node):
+        return [f"{pad}{node!r}"]
+    span = getattr(node, "span", None)
+    where = f"  @{span.line}:{span.column}-{span.end_line}:{span.end_column}" if isinstance(span, Span) else ""
+    scalars = []
+    children = []
+    for field in dataclasses.fields(node):
+        if field.name == "span":
+            continue
+        value = getattr(node, field.name)
+        if isinstance(value, (str, int, float, bool)) or value is None:
+            if field.name not in ("text", "spelling") and value not in ("", None, ()):
+                scalars.append(f"{field.name}={value!r}")
+        elif value not in ((), []):
+            children.append((field.name, value))
+    lines = [f"{pad}{type(node).__name__}({', '.join(scalars)}){where}"]
+    for name, value in children:
+        lines.append(f"{pad}  .{name}:")
+        lines += _ast_lines(value, indent + 2)
+    return lines
+
+
+def _plan_table(plan) -> str:
+    keys = []
+    for block in plan.sweep:
+        keys += [a.key for a in block.axes]
+    header = ["#", "hash", "model", "family", *keys]
+    rows = []
+    for run in plan.runs:
+        values = [f"{run.params[k]:g}" if k in run.params else "" for k in keys]
+        rows.append([str(run.index), run.hash, run.model.name, run.model.family, *values])
+    widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(header)]
+    fmt = "  ".join(f"{{:<{w}}}" for w in widths)
+    lines = [f"problem {plan.problem}   spec hash {plan.spec_hash}   {len(plan.runs)} runs"]
+    sweep = " x ".join(
+        f"{block.mode}({', '.join(f'{a.key}[{len(a.values)}]' for a in block.axes)})"
+        for block in plan.sweep if block.axes) or "no sweep"
+    lines.append(f"sweep: {sweep}")
+    lines.append(fmt.format(*header))
+    lines.append(fmt.format(*("-" * w for w in widths)))
+    lines += [fmt.format(*row) for row in rows]
+    first = plan.runs[0]
+    lines.append("")
+    lines.append(f"input: {first.input.kind}(d = {first.input.dim})   n = {first.data.n}   "
+                 f"n_test = {first.data.n_test}   space: {first.space.kind}")
+    for name in dict.fromkeys(r.model.name for r in plan.runs):
+        run = next(r for r in plan.runs if r.model.name == name)
+        m, t = run.model, run.train
+        lines.append(f"model {name}: {m.family}, width {m.width}, depth {m.depth}, {m.activation}, "
+                     f"{m.scaling} scaling; {t.loss}, {t.penalty.kind}"
+                     f"{f' (lambda {t.penalty.lam:g})' if t.penalty.kind != 'none' else ''}, "
+                     f"{t.optimizer.kind}(lr {t.optimizer.lr:g}), {t.steps} steps"
+                     f"{f', until {t.stop.metric} < {t.stop.threshold:g}' if t.stop else ''}"
+                     f"{f', solve {t.solve}' if t.solve != 'gd' else ''}")
+    return "\n".join(lines)
+
+
+def run(args: argparse.Namespace) -> int:
+    from mlc.compiler import ir
+    from mlc.compiler.pipeline import compile_path
+
+    if args.emit == "schema":
+        print(json.dumps(ir.plan_json_schema(), indent=2))
+        return 0
+    outcome = compile_path(args.file, stop_after="ast" if args.emit == "ast" else "plan")
+    if outcome.rendered:
+        print(outcome.rendered, file=sys.stderr)
+    if not outcome.ok:
+        return outcome.exit_code
+    if args.emit == "ast":
+        if args.json:
+            print(json.dumps([dataclasses.asdict(s) for s in outcome.spec.statements], indent=1, default=str))
+        else:
+            print("\n".join(_ast_lines(outcome.spec.statements)))
+        return 0
+    plan = outcome.plan
+    if args.emit == "ir":
+        print(plan.runs[0].model_dump_json(indent=2))
+        return 0
+    if args.json:
+        print(plan.model_dump_json(indent=2))
+    else:
+        print(_plan_table(plan))
+    return 0
