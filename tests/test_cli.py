@@ -1,0 +1,99 @@
+"""The command line: --version, --help on every command, exit codes, and no torch in the front end."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from mlc import __version__
+from mlc.runtime.cli import COMMANDS, build_parser, main
+
+ROOT = Path(__file__).resolve().parents[1]
+QUICKSTART = str(ROOT / "specs" / "quickstart.ml")
+
+
+def test_version(capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(["--version"])
+    assert exc.value.code == 0
+    assert __version__ in capsys.readouterr().out
+
+
+def test_every_registered_command_is_installed():
+    parser = build_parser()
+    subparsers = next(a for a in parser._actions if a.dest == "command")
+    assert set(subparsers.choices) == set(COMMANDS)
+
+
+@pytest.mark.parametrize("command", sorted(COMMANDS))
+def test_help_on_every_command(command, capsys):
+    with pytest.raises(SystemExit) as exc:
+        main([command, "--help"])
+    assert exc.value.code == 0
+    out = capsys.readouterr().out
+    assert out.startswith("usage: mlc " + command)
+
+
+def test_no_command_is_a_usage_error(capsys):
+    assert main([]) == 2
+
+
+def test_unknown_option_is_a_usage_error(capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(["check", "--no-such-flag", QUICKSTART])
+    assert exc.value.code == 2
+
+
+def test_check_ok_and_missing_file(capsys):
+    assert main(["check", QUICKSTART]) == 0
+    assert "ok" in capsys.readouterr().out
+    assert main(["check", str(ROOT / "no-such-spec.ml")]) == 2
+    assert "no such file" in capsys.readouterr().err
+
+
+def test_check_spec_error_exits_1(tmp_path, capsys):
+    spec = tmp_path / "bad.ml"
+    spec.write_text("input x ~ uniform(cube(3))\ntarget f*(x) = x[4]\nmodel net = two_layer(width = 0)\n")
+    assert main(["check", str(spec)]) == 1
+    err = capsys.readouterr().err
+    assert f"{spec}:2:" in err and "error[E302]" in err
+    assert f"{spec}:3:" in err and "error[E202]" in err
+
+
+@pytest.mark.parametrize("argv", [
+    ["check", QUICKSTART],
+    ["compile", QUICKSTART, "--emit", "plan"],
+    ["compile", QUICKSTART, "--emit", "ir"],
+    ["compile", QUICKSTART, "--emit", "ast"],
+])
+def test_front_end_commands_do_not_import_torch(argv):
+    code = (
+        "import sys\n"
+        "from mlc.runtime.cli import main\n"
+        f"status = main({argv!r})\n"
+        "assert 'torch' not in sys.modules, 'torch was imported'\n"
+        "assert 'matplotlib' not in sys.modules, 'matplotlib was imported'\n"
+        "sys.exit(status)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+
+
+def test_compile_plan_json_round_trips(capsys):
+    from mlc.compiler.ir import Plan
+
+    assert main(["compile", QUICKSTART, "--emit", "plan", "--json"]) == 0
+    plan = Plan.model_validate_json(capsys.readouterr().out)
+    assert len(plan.runs) == 12
+    assert {r.model.width for r in plan.runs} == {8, 32, 128, 512}
+
+
+def test_compile_schema_is_json(capsys):
+    import json
+
+    assert main(["compile", QUICKSTART, "--emit", "schema"]) == 0
+    schema = json.loads(capsys.readouterr().out)
+    assert schema["title"] == "Plan"
