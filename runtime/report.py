@@ -96,6 +96,7 @@ def _group_dict(group: Group) -> dict[str, Any]:
                 "quantity": c.quantity,
                 "value": c.value,
                 "ratio": c.ratio,
+                "measured": c.measured,
                 "unverified": c.unverified,
                 "rate_only": c.rate_only,
                 "text": c.text,

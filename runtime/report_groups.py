@@ -39,6 +39,18 @@ def _finite(value: float | None) -> bool:
     return value is not None and math.isfinite(value)
 
 
+def measured_quantity(metrics: dict[str, float], quantity: str) -> float | None:
+    """The measured value of a bound's ``quantity`` in one run: the metric of that name, or a quantity
+    derived from the metrics (``generalisation_gap`` = |test_error - train_error|); ``None`` if the run
+    does not measure it (e.g. an approximation error or a Rademacher complexity)."""
+    value = metrics.get(quantity)
+    if value is None and quantity == "generalisation_gap":
+        test, train = metrics.get("test_error"), metrics.get("train_error")
+        if test is not None and train is not None:
+            value = abs(test - train)
+    return float(value) if _finite(value) else None
+
+
 @dataclass(frozen=True)
 class Stat:
     """A metric over the successful seeds of one group."""
@@ -72,6 +84,7 @@ class BoundCell:
     citation: str
     value: float | None  # mean bound value over the group's runs; None for a rate-only bound
     ratio: float | None  # mean over successful runs of measured[quantity] / value
+    measured: float | None  # mean over successful runs of the measured quantity (see measured_quantity)
     unverified: bool
     rate_only: bool
     text: str  # the rate or formula as text (for rate-only bounds)
@@ -131,12 +144,12 @@ class Group:
             ok_valued = [(run, b) for run, b in valued if run.status == "ok"]
             source = ok_valued or valued
             value = float(np.mean([b.value for _, b in source])) if source and not rate_only else None
-            ratios = [
-                run.metrics[b.quantity] / b.value
-                for run, b in ok_valued
-                if b.quantity in run.metrics and _finite(run.metrics[b.quantity]) and b.value
-            ]
+            pairs_measured = [(measured_quantity(run.metrics, b.quantity), b) for run, b in ok_valued]
+            ratios = [m / b.value for m, b in pairs_measured if m is not None and b.value]
             ratio = float(np.mean(ratios)) if ratios and not rate_only else None
+            measured_all = [m for m in (measured_quantity(r.metrics, first.quantity) for r in self.ok_runs)
+                            if m is not None]
+            measured = float(np.mean(measured_all)) if measured_all else None
             cells.append(
                 BoundCell(
                     theorem=theorem,
@@ -146,6 +159,7 @@ class Group:
                     citation=first.citation,
                     value=value,
                     ratio=ratio,
+                    measured=measured,
                     unverified=any(b.unverified for _, b in pairs),
                     rate_only=rate_only,
                     text=first.text or first.latex,

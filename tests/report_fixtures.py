@@ -53,7 +53,7 @@ def _bounds(width: float, path_norm: float) -> list[BoundValue]:
         BoundValue(theorem="T5", title="a priori, path-norm regularised", citation="E-Ma-Wu 2019",
                    kind="upper", holds=True, value=3.0 / width + 0.5),
         BoundValue(theorem="T4", title="a posteriori", citation="E-Ma-Wu 2019", kind="a_posteriori",
-                   holds=True, value=4 * (path_norm + 1) * 0.1, unverified=True),
+                   quantity="generalisation_gap", holds=True, value=4 * (path_norm + 1) * 0.1, unverified=True),
         BoundValue(theorem="T9e", title="RF min-norm", citation="Wu", kind="upper", holds=False,
                    failing=["m >= lambda_min(K)^-2"]),
         BoundValue(theorem="T7", title="RF on Barron target", citation="E-Ma-Wu", kind="lower_rate",

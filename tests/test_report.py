@@ -164,6 +164,10 @@ def test_bound_cells_hold_values_ratios_and_flags() -> None:
     expected = np.mean([r.metrics["test_error"] / (3.0 / 10 + 0.5) for r in net10.runs])
     assert cells["T5"].ratio == pytest.approx(expected)
     assert cells["T4"].unverified and not cells["T5"].unverified
+    gaps = [abs(r.metrics["test_error"] - r.metrics["train_error"]) for r in net10.runs]
+    assert cells["T4"].measured == pytest.approx(np.mean(gaps))  # derived: |test - train|
+    assert cells["T4"].ratio == pytest.approx(np.mean([g / b.value for g, b in
+                                                       zip(gaps, [r.bounds[1] for r in net10.runs])]))
     assert cells["T7"].rate_only and cells["T7"].value is None
     assert net10.failing_bounds() == {"T9e": ["m >= lambda_min(K)^-2"]}
 
@@ -188,12 +192,29 @@ def test_report_table_contents(tmp_path: Path) -> None:
     assert "2/3" in text  # rf width 40: 2 of 3 runs ok
     assert "T4†" in text and "† unverified constant" in text
     assert "rate m^(-2/d) [worst case]" in text  # brackets are not swallowed as rich markup
-    assert "T9e not applied in 4 group(s): m >= lambda_min(K)^-2" in text
+    assert "T9e not applied in 4 of 4 group(s): m >= lambda_min(K)^-2" in text
     t5 = {c.theorem: c for c in net10.bounds()}["T5"]
     assert f"×{fmt(t5.ratio, 2)}" in text
     assert "runs excluded from the means" in text and "RuntimeError: out of memory" in text
     assert "theory: n/a" in text
     assert "summary.json" in text
+
+
+def test_many_theorems_switch_to_one_row_per_theorem(tmp_path: Path) -> None:
+    plan = make_plan()
+    runs = make_run_results(plan)
+    for run in runs:
+        for k in range(3):
+            run.bounds.append(run.bounds[0].model_copy(update={"theorem": f"X{k}", "value": 10.0 + k}))
+    console = _console()
+    write_report(plan, make_result(plan, runs), tmp_path, console, plots=False)
+    text = console.export_text()
+    assert all(len(line) <= 100 for line in text.splitlines())
+    assert "net: bounds, and ratio = measured / bound" in text
+    row = next(line for line in text.splitlines() if line.strip().startswith("10 ") and "T5" in line)
+    net10 = group_runs(plan, runs)[0]
+    t5 = {c.theorem: c for c in net10.bounds()}["T5"]
+    assert row.split()[-3:] == [fmt(t5.value), fmt(t5.measured), fmt(t5.ratio, 2)]
 
 
 def test_params_constant_over_a_model_go_to_the_title(tmp_path: Path) -> None:
