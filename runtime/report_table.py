@@ -289,8 +289,8 @@ def bounds_notes(groups: Sequence[Group]) -> list[str]:
             where[theorem] = where.get(theorem, 0) + 1
     for theorem, reasons in failing.items():
         first = reasons[0] if reasons else "its hypotheses fail"
-        more = f", {len(reasons)} reasons" if len(reasons) > 1 else ""
-        notes.append(_clip(f"{theorem} not applied in {where[theorem]} of {len(groups)} group(s){more}: {first}"))
+        more = f"; {len(reasons)} reasons" if len(reasons) > 1 else ""
+        notes.append(_clip(f"{theorem} not applied ({where[theorem]}/{len(groups)} groups{more}): {first}"))
     if failing:
         notes.append("(all failing hypotheses: `mlc bounds <spec>`, or summary.json)")
     return notes
