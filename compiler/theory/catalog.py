@@ -87,8 +87,25 @@ class Context:
 
     @property
     def lam_normalised(self) -> float:
-        """λ of T5 (objective L̂ + λ ε_n ‖θ‖_P with L = MSE/2) implied by the spec's penalty coefficient."""
-        return self.run.train.penalty.lam / (self.loss_factor * self.eps)
+        """λ of T5 (objective L̂ + λ ε_n ‖θ‖_P with L = MSE/2) implied by the spec.
+
+        The lowering adds ``lam · ε_n · ‖θ‖_P`` to the loss (``mlc.compiler.lower.penalties``); with loss = mse
+        the objective is 2 (L̂ + (lam/2) ε_n ‖θ‖_P), so T5's λ is lam / 2.
+        """
+        return self.run.train.penalty.lam / self.loss_factor
+
+    @property
+    def lr_effective(self) -> float:
+        """The learning rate the lowering uses: × the output fan-in m under mean_field with gd/sgd."""
+        lr = self.run.train.optimizer.lr
+        if self.model.scaling == "mean_field" and self.run.train.optimizer.kind in ("gd", "sgd"):
+            if self.model.family == "resnet":
+                lr *= self.model.state_width or (self.d + 1)
+            elif self.model.family == "deep" and self.model.widths:
+                lr *= self.model.widths[-1]
+            else:
+                lr *= self.model.width
+        return lr
 
     @cached_property
     def target_range(self) -> Interval:
@@ -246,9 +263,11 @@ def t5_lambda() -> Hypothesis:
         lam_n = c.lam_normalised
         if lam_n >= 4 - 1e-9:
             return None
-        need = 4 * c.eps * c.loss_factor
-        return (f"T5 needs λ ≥ 4 in J = L̂ + λ ε_n ‖θ‖_P (L = MSE/2, ε_n = {_g(c.eps)}), i.e. a penalty coefficient "
-                f"≥ {_g(need)} with loss = {c.run.train.loss}; the spec has {_g(c.run.train.penalty.lam)} (λ = {_g(lam_n)})")
+        if c.loss_factor == 2.0:
+            return (f"T5 needs λ ≥ 4 in J = L̂ + λ ε_n ‖θ‖_P with L = MSE/2; the spec minimises MSE + "
+                    f"{_g(c.run.train.penalty.lam)} ε_n ‖θ‖_P = 2(L̂ + {_g(lam_n)} ε_n ‖θ‖_P), so λ = {_g(lam_n)}: "
+                    f"use loss = half_mse with λ ≥ 4, or λ ≥ 8 with loss = mse")
+        return f"T5 needs λ ≥ 4 in J = L̂ + λ ε_n ‖θ‖_P; the spec has λ = {_g(lam_n)}"
     return Hypothesis("λ ≥ 4", check)
 
 
@@ -445,18 +464,23 @@ def _min_norm(c: Context) -> str | None:
     return f"T9e is about the minimum-norm interpolant (solve = min_norm); the spec has solve = {c.run.train.solve}"
 
 
+def _tau(c: Context) -> float:
+    # the lowering's rkhs penalty is lam · sqrt(ln(2 d_eff)/n) · ‖θ‖_H (slide form); lec5's is τ/√n · ‖θ‖_H
+    return c.run.train.penalty.lam * math.sqrt(math.log(2 * c.d_eff)) / c.loss_factor
+
+
 def _t9c_tau(c: Context) -> dict[sp.Symbol, float]:
-    return {tau: c.run.train.penalty.lam * math.sqrt(c.run.data.n)}
+    return {tau: _tau(c)}
 
 
 def _t9c_check(c: Context) -> str | None:
     if c.run.train.penalty.kind != "rkhs_norm":
         return None
-    tv = c.run.train.penalty.lam * math.sqrt(c.run.data.n)
+    tv = _tau(c)
     if tv >= 1:
         return None
-    return (f"T9c needs the penalty λ‖a‖ with λ = τ√m/√n, τ ≥ 1, i.e. a coefficient ≥ 1/√n = "
-            f"{_g(1 / math.sqrt(c.run.data.n))} on the RKHS norm; the spec has {_g(c.run.train.penalty.lam)} (τ = {_g(tv)})")
+    return (f"T9c (lec5 form) needs L̂ + (τ/√n)‖θ‖_H with τ ≥ 1; the spec's penalty λ √(ln(2d_eff)/n) ‖θ‖_H with "
+            f"λ = {_g(c.run.train.penalty.lam)} and loss = {c.run.train.loss} gives τ = {_g(tv)}")
 
 
 def _m_ge_n(c: Context) -> str | None:
@@ -489,7 +513,9 @@ def _t19_value(c: Context) -> float:
 
 def _t18_value(c: Context) -> float | None:
     v = c.metrics.get("rf_lambda_min")
-    return 1.0 / v if v and v > 0 else None
+    if not v or v <= 0:
+        return None
+    return 1.0 / (c.lr_effective * c.loss_factor * v)
 
 
 def _spectrum_recorded(c: Context) -> bool:
@@ -580,7 +606,7 @@ CATALOG: tuple[Theorem, ...] = (
         id="T9c", title="Regularised RF, a priori (rate)",
         citation="V-slides#23, V-lec5 eq. (7); REFERENCE §3.3 T9c",
         kind="upper_rate", quantity="test_error",
-        normalisation="MSE up to absolute constants; τ = λ√n for the penalty λ·√m‖a‖₂",
+        normalisation="MSE up to absolute constants (set to 1); τ = λ√(ln(2d_eff)) from the slide-form penalty",
         formula=(Q ** 2 / m + (1 + tau) * Q / sp.sqrt(n) + sp.sqrt(sp.log(n ** 2 / delta) / n)
                  + sp.sqrt(sp.log(1 / delta) / n) * Q),
         families=("random_features",),
@@ -687,9 +713,11 @@ CATALOG: tuple[Theorem, ...] = (
     Theorem(
         id="T18", title="GD on random features in closed form: slow deterioration time",
         citation="REFERENCE §3.8 T18 [D]; Ma–Wu–E arXiv 2008.05621 (abstract)",
-        kind="prediction", quantity="deterioration_time",
-        normalisation="t_det = 1/λ_min, λ_min the smallest nonzero eigenvalue of ΦᵀΦ/n (time lr·steps, R̂ = MSE/2)",
-        formula=1 / lam_min, families=("random_features",),
+        kind="prediction", quantity="deterioration_step",
+        normalisation=("the GD step 1/(η k λ_min) at which the slowest mode (λ_min = smallest nonzero eigenvalue of "
+                       "ΦᵀΦ/n) is learned and the error may rise toward the min-norm error; η = effective lr, "
+                       "k = 2 for mse, 1 for half_mse"),
+        formula=1 / (sp.Symbol("eta") * sp.Symbol("k") * lam_min), families=("random_features",),
         hypotheses=(metric("T18", "rf_lambda_min", "the smallest nonzero eigenvalue of the feature Gram matrix"),),
         value_fn=_t18_value,
     ),

@@ -1,0 +1,288 @@
+"""Infinite-width kernels of random-feature and two-layer models, and kernel predictors in closed form.
+
+Input:  float64 torch tensors of inputs (n, d), labels (n,), a :class:`~mlc.compiler.ir.Run` for the
+        convenience entry point :func:`infinite_width_prediction`.
+Output: Gram matrices, predictions and predicted test errors.
+Role:   the "prediction" half of the theory engine: what a random-feature model (or an NTK-scaled two-layer
+        net) converges to as m -> infinity, with the same initialisation law, scaling, learning rate and
+        number of steps as the lowering (``mlc.compiler.lower.families``, ``ensemble.effective_lr``).
+
+Conventions (REFERENCE §2.3, checked against Monte Carlo in tests/test_theory_kernels.py):
+  * arc-cosine kernel of order 1, w ~ N(0, I):  k1(x, x') = ||x|| ||x'|| (sin θ + (π − θ) cos θ) / (2π);
+    w ~ N(0, v I) multiplies it by v; w uniform on the sphere S^{D−1} divides it by D;
+  * a bias acts through x~ = (x, 1) (then the sphere is S^d and one divides by d + 1);
+  * two-layer NTK (f = m^{-1/2} Σ a_k σ(w_k·x~), a ~ N(0, a_var), w ~ N(0, w_var I)):
+    Θ(x, x') = w_var k1(x~, x~') + a_var (x~·x~') (π − θ)/(2π);
+  * GD in function space: u ← u − η (k/n) G (u − y) with k = 2 for mse and 1 for half_mse, solved through the
+    eigendecomposition of the Gram matrix G (REFERENCE T18).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import torch
+
+from mlc.compiler import ir
+
+Tensor = torch.Tensor
+
+
+def augment(x: Tensor, bias: bool) -> Tensor:
+    """x~ = (x, 1) when ``bias``, else x."""
+    return torch.cat([x, torch.ones_like(x[:, :1])], dim=1) if bias else x
+
+
+def _angles(x1: Tensor, x2: Tensor) -> tuple[Tensor, Tensor, Tensor]:
+    n1 = x1.norm(dim=1, keepdim=True)
+    n2 = x2.norm(dim=1, keepdim=True)
+    dots = x1 @ x2.T
+    prod = n1 * n2.T
+    cos = torch.where(prod > 0, dots / prod.clamp_min(1e-300), torch.ones_like(dots)).clamp(-1.0, 1.0)
+    return prod, cos, torch.arccos(cos)
+
+
+def arccos1(x1: Tensor, x2: Tensor) -> Tensor:
+    """E_{w ~ N(0, I)} relu(w·x) relu(w·x') for all pairs (the order-1 arc-cosine kernel)."""
+    prod, cos, theta = _angles(x1, x2)
+    sin = torch.sqrt((1 - cos ** 2).clamp_min(0.0))
+    return prod * (sin + (math.pi - theta) * cos) / (2 * math.pi)
+
+
+def arccos0_dot(x1: Tensor, x2: Tensor) -> Tensor:
+    """E_w relu'(w·x) relu'(w·x') (x·x') = (x·x') (π − θ)/(2π): the inner-layer NTK part."""
+    _, cos, theta = _angles(x1, x2)
+    return (x1 @ x2.T) * (math.pi - theta) / (2 * math.pi)
+
+
+def rf_kernel(x1: Tensor, x2: Tensor, *, bias: bool = True, w_var: float | None = None,
+              features: str = "gaussian") -> Tensor:
+    """k(x, x') = E_w relu(w·x~) relu(w·x~') for w ~ N(0, w_var I) (default w_var = 1/d, the lowering's
+    init with init_scale 1) or w uniform on the unit sphere of R^{dim x~} (``features = "sphere"``)."""
+    xa, xb = augment(x1, bias), augment(x2, bias)
+    k = arccos1(xa, xb)
+    if features == "sphere":
+        return k / xa.shape[1]
+    v = 1.0 / x1.shape[1] if w_var is None else w_var
+    return v * k
+
+
+def ntk_kernel(x1: Tensor, x2: Tensor, *, bias: bool = True, w_var: float | None = None,
+               a_var: float = 1.0) -> Tensor:
+    """The two-layer NTK with bias (module docstring) for a ~ N(0, a_var), w ~ N(0, w_var I)."""
+    xa, xb = augment(x1, bias), augment(x2, bias)
+    v = 1.0 / x1.shape[1] if w_var is None else w_var
+    return v * arccos1(xa, xb) + a_var * arccos0_dot(xa, xb)
+
+
+# ----------------------------------------------------------------------------------------------
+# Kernel predictors
+# ----------------------------------------------------------------------------------------------
+
+
+def kernel_min_norm(g_train: Tensor, g_test_train: Tensor, y: Tensor, rcond: float = 1e-12) -> Tensor:
+    """Minimum-norm interpolant G(x, X) G^+ y (pseudo-inverse with relative cutoff ``rcond``)."""
+    return g_test_train @ (torch.linalg.pinv(g_train, rtol=rcond, hermitian=True) @ y)
+
+
+def kernel_ridge(g_train: Tensor, g_test_train: Tensor, y: Tensor, ridge: float) -> Tensor:
+    """Kernel ridge regression G(x, X) (G + ridge I)^{-1} y."""
+    n = g_train.shape[0]
+    return g_test_train @ torch.linalg.solve(g_train + ridge * torch.eye(n, dtype=g_train.dtype), y)
+
+
+def gd_filter(evals: Tensor, rate: float, steps: int) -> tuple[Tensor, bool]:
+    """(1 − (1 − rate λ)^steps)/λ for each eigenvalue λ (→ rate·steps as λ → 0), and whether GD diverges."""
+    x = rate * evals
+    diverges = bool((x >= 2.0).any())
+    base = (1.0 - x).clamp_min(-1.0 + 1e-300) if not diverges else 1.0 - x
+    with torch.no_grad():
+        if diverges:
+            done = 1.0 - base ** steps
+        else:
+            done = -torch.expm1(steps * torch.log1p(-x.clamp(max=2.0 - 1e-15)))
+    small = evals.abs() < 1e-300
+    return torch.where(small, torch.full_like(evals, rate * steps), done / torch.where(small, torch.ones_like(evals), evals)), diverges
+
+
+def kernel_gd(g_train: Tensor, g_test_train: Tensor, y: Tensor, rate: float, steps: int,
+              u0_train: Tensor | None = None, u0_test: Tensor | None = None) -> tuple[Tensor, Tensor, bool]:
+    """GD in function space: u ← u − rate · G (u − y) for ``steps`` steps, in closed form.
+
+    Returns (test predictions, train predictions, diverged). With u0 the initial function values.
+    """
+    evals, vecs = torch.linalg.eigh(g_train)
+    evals = evals.clamp_min(0.0)
+    filt, diverged = gd_filter(evals, rate, steps)
+    r0 = y - (u0_train if u0_train is not None else torch.zeros_like(y))
+    coef = vecs @ (filt * (vecs.T @ r0))  # = G^{-1}(I − (I − rate G)^t) r0
+    test = g_test_train @ coef
+    train = g_train @ coef
+    if u0_test is not None:
+        test = test + u0_test
+    if u0_train is not None:
+        train = train + u0_train
+    return test, train, diverged
+
+
+def gd_init_variance(g_train: Tensor, g_test_train: Tensor, s_train: Tensor, s_test_train: Tensor,
+                     s_test_diag: Tensor, rate: float, steps: int) -> Tensor:
+    """Var of the GD predictor at test points caused by a Gaussian random initial function with covariance S.
+
+    f_t(x) = f_0(x) − A(x) f_0(X) + (terms in y), A(x) = G(x, X) M, M = V diag((1 − (1 − rate λ)^t)/λ) V^T.
+    """
+    evals, vecs = torch.linalg.eigh(g_train)
+    filt, _ = gd_filter(evals.clamp_min(0.0), rate, steps)
+    mmat = vecs @ torch.diag(filt) @ vecs.T
+    a = g_test_train @ mmat
+    return (s_test_diag - 2 * (a * s_test_train).sum(1) + ((a @ s_train) * a).sum(1)).clamp_min(0.0)
+
+
+def rf_gd_closed_form(phi: Tensor, y: Tensor, lr: float, steps: int, loss: str = "half_mse",
+                      a0: Tensor | None = None) -> Tensor:
+    """The GD iterate a_T of the RF model f = Φ a (REFERENCE T18, discrete form) from a0 (default 0).
+
+    With Φ = U S Vᵀ, k = 2 for mse and 1 for half_mse: each mode z_i = v_i·a moves as
+    z_i(T) − z_i* = (1 − η k s_i²/n)^T (z_i(0) − z_i*), z_i* = u_i·y/s_i; the null space of Φ is untouched.
+    """
+    n, m = phi.shape
+    k = 2.0 if loss == "mse" else 1.0
+    a0 = torch.zeros(m, dtype=phi.dtype) if a0 is None else a0
+    u, s, vt = torch.linalg.svd(phi, full_matrices=False)
+    keep = s > s[0] * max(n, m) * torch.finfo(phi.dtype).eps if s.numel() else s > 0
+    u, s, vt = u[:, keep], s[keep], vt[keep]
+    z0 = vt @ a0
+    zstar = (u.T @ y) / s
+    decay = (1.0 - lr * k * s ** 2 / n) ** steps
+    z = zstar + decay * (z0 - zstar)
+    return a0 - vt.T @ z0 + vt.T @ z
+
+
+# ----------------------------------------------------------------------------------------------
+# The run-level entry point
+# ----------------------------------------------------------------------------------------------
+
+
+def _output_scale(model: ir.Model) -> float:
+    m = model.width
+    return {"standard": 1.0, "ntk": 1.0 / math.sqrt(m), "mean_field": 1.0 / m}[model.scaling]
+
+
+def _effective_lr(run: ir.Run) -> float:
+    lr = run.train.optimizer.lr
+    if run.model.scaling == "mean_field" and run.train.optimizer.kind in ("gd", "sgd"):
+        lr *= run.model.width
+    return lr
+
+
+def kernel_lambda_min(run: ir.Run, x_train: Tensor) -> float:
+    """λ_min of K = k(x_i, x_j)/n: the RF kernel of the run's feature law for random features, the T10 kernel
+    k₀ (w uniform on S^{d−1}, no bias) for two-layer nets."""
+    n = x_train.shape[0]
+    if run.model.family == "random_features":
+        d = x_train.shape[1]
+        k = rf_kernel(x_train, x_train, bias=run.model.bias, w_var=run.model.init_scale ** 2 / d)
+    else:
+        k = rf_kernel(x_train, x_train, bias=False, features="sphere")
+    return float(torch.linalg.eigvalsh(k / n)[0])
+
+
+def infinite_width_prediction(run: ir.Run, x_train: Tensor, y_train: Tensor, x_test: Tensor,
+                              y_test: Tensor) -> dict[str, Any]:
+    """The predicted test MSE of the run's infinite-width limit (see the module docstring).
+
+    * random_features: the RF kernel k of the lowering's feature law (w, c ~ N(0, s²/d), s = init_scale);
+      the function-space kernel is G = scale²·m·k; solve = min_norm → kernel interpolation, ridge → kernel
+      ridge with c·n·λ, gd / gd_exact → GD in function space at the run's effective lr and steps, including the
+      variance of the random initial outputs (a ~ N(0, s²/m) standard, N(0, s²) otherwise).
+    * two_layer with ntk scaling: the NTK with the same initialisation, GD in function space.
+    Other models: ``{"available": False, "reason": ...}``.
+    Errors are MSE against ``y_test`` (the clean target), untruncated.
+    """
+    model, train = run.model, run.train
+    d = x_train.shape[1]
+    n = x_train.shape[0]
+    s2 = model.init_scale ** 2
+    k_loss = 2.0 if train.loss == "mse" else 1.0
+    out: dict[str, Any] = {"available": False}
+    if model.family == "random_features":
+        kern = "random-feature kernel (arc-cosine, w ~ N(0, s²I/d) on x~ = (x, 1))" if model.bias else \
+            "random-feature kernel (arc-cosine, w ~ N(0, s²I/d))"
+
+        def base(a: Tensor, b: Tensor) -> Tensor:
+            return rf_kernel(a, b, bias=model.bias, w_var=s2 / d)
+        scale = _output_scale(model)
+        gmul = scale ** 2 * model.width
+        a_var = s2 / model.width if model.scaling == "standard" else s2
+        init_mul = scale ** 2 * model.width * a_var  # f_0 = Φ a_0 has covariance a_var · E ΦΦᵀ
+    elif model.family == "two_layer" and model.scaling == "ntk" and model.activation == "relu":
+        kern = "two-layer NTK (ReLU, bias)" if model.bias else "two-layer NTK (ReLU)"
+
+        def base(a: Tensor, b: Tensor) -> Tensor:
+            return ntk_kernel(a, b, bias=model.bias, w_var=s2 / d, a_var=s2)
+        gmul = 1.0
+        init_mul = s2  # f_0 = m^{-1/2} Σ a σ(w·x~) has covariance a_var · k_rf(w_var = s²/d)
+    else:
+        out["reason"] = ("an infinite-width prediction exists for random_features and for ReLU two_layer nets with "
+                         f"ntk scaling; this model is {model.family} with {model.scaling} scaling")
+        return out
+    g_tr = gmul * base(x_train, x_train)
+    g_te = gmul * base(x_test, x_train)
+    evals = torch.linalg.eigvalsh(g_tr / n)
+    out.update(available=True, kernel=kern, n=n, lambda_min=float(evals[0]), lambda_max=float(evals[-1]))
+    mn = kernel_min_norm(g_tr, g_te, y_train)
+    out["min_norm_test_error"] = float(((mn - y_test) ** 2).mean())
+    solve = train.solve if model.family == "random_features" else "gd"
+    out["solve"] = solve
+    if solve == "min_norm":
+        pred = mn
+        out["predicted_test_error"] = out["min_norm_test_error"]
+        out["regime"] = "minimum-norm kernel interpolation (T9e, T18 t → ∞)"
+        return out
+    if solve == "ridge":
+        lam = train.penalty.lam
+        c = 1.0 if train.loss == "mse" else 2.0
+        pred = kernel_ridge(g_tr, g_te, y_train, c * n * lam)
+        out["predicted_test_error"] = float(((pred - y_test) ** 2).mean())
+        out["regime"] = f"kernel ridge regression (ridge c·n·λ = {c * n * lam:.4g})"
+        return out
+    if train.optimizer.kind != "gd":
+        out.update(available=False, reason=f"the closed form covers full-batch GD; the run uses {train.optimizer.kind}")
+        return out
+    lr = _effective_lr(run)
+    rate = lr * k_loss / n
+    steps = train.steps
+    mean_test, mean_train, diverged = kernel_gd(g_tr, g_te, y_train, rate, steps)
+    out["regime"] = f"GD in function space, {steps} steps at effective lr {lr:.4g} (time η·steps = {lr * steps:.4g})"
+    out["diverged"] = diverged
+    if diverged:
+        out["predicted_test_error"] = math.inf
+        out["note"] = "the kernel GD diverges: η k λ_max(G/n) ≥ 2"
+        return out
+    mean_err = float(((mean_test - y_test) ** 2).mean())
+    # variance of the random initial function f_0 (Gaussian process with covariance s0 · k_f0)
+    if model.family == "random_features":
+        def k0(a: Tensor, b: Tensor) -> Tensor:
+            return init_mul * base(a, b)
+    else:
+        def k0(a: Tensor, b: Tensor) -> Tensor:
+            return init_mul * rf_kernel(a, b, bias=model.bias, w_var=s2 / d)
+    diag = _diag_kernel(k0, x_test)
+    var = gd_init_variance(g_tr, g_te, k0(x_train, x_train), k0(x_test, x_train), diag, rate, steps)
+    out["mean_test_error"] = mean_err
+    out["init_variance"] = float(var.mean())
+    out["predicted_test_error"] = mean_err + float(var.mean())
+    out["train_error_mean"] = float(((mean_train - y_train) ** 2).mean())
+    if out["lambda_min"] > 0:
+        out["t_det_steps"] = 1.0 / (lr * k_loss * out["lambda_min"])
+    return out
+
+
+def _diag_kernel(k, x: Tensor) -> Tensor:  # type: ignore[no-untyped-def]
+    """diag k(x_i, x_i) without forming the full matrix (rows in chunks)."""
+    vals = []
+    for start in range(0, x.shape[0], 512):
+        chunk = x[start:start + 512]
+        vals.append(torch.diagonal(k(chunk, chunk)))
+    return torch.cat(vals)
