@@ -93,17 +93,17 @@ def kernel_ridge(g_train: Tensor, g_test_train: Tensor, y: Tensor, ridge: float)
 
 
 def gd_filter(evals: Tensor, rate: float, steps: int) -> tuple[Tensor, bool]:
-    """(1 − (1 − rate λ)^steps)/λ for each eigenvalue λ (→ rate·steps as λ → 0), and whether GD diverges."""
+    """(1 − (1 − rate λ)^steps)/λ for each eigenvalue λ (→ rate·steps as λ → 0), and whether GD diverges
+    (some rate λ > 2). Accurate for small rate λ through expm1/log1p."""
     x = rate * evals
-    diverges = bool((x >= 2.0).any())
-    base = (1.0 - x).clamp_min(-1.0 + 1e-300) if not diverges else 1.0 - x
-    with torch.no_grad():
-        if diverges:
-            done = 1.0 - base ** steps
-        else:
-            done = -torch.expm1(steps * torch.log1p(-x.clamp(max=2.0 - 1e-15)))
+    diverges = bool((x > 2.0).any())
+    safe = x.clamp(max=1.0 - 1e-16)
+    smooth = -torch.expm1(steps * torch.log1p(-safe))  # x < 1: 1 − (1 − x)^steps, accurate
+    direct = 1.0 - torch.pow(1.0 - x, steps)  # 1 ≤ x: oscillating (or diverging) modes
+    done = torch.where(x < 1.0, smooth, direct)
     small = evals.abs() < 1e-300
-    return torch.where(small, torch.full_like(evals, rate * steps), done / torch.where(small, torch.ones_like(evals), evals)), diverges
+    denom = torch.where(small, torch.ones_like(evals), evals)
+    return torch.where(small, torch.full_like(evals, rate * steps), done / denom), diverges
 
 
 def kernel_gd(g_train: Tensor, g_test_train: Tensor, y: Tensor, rate: float, steps: int,
