@@ -22,7 +22,7 @@ import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable, TypeVar
 
 from rich.console import Console
 from rich.text import Text
@@ -143,10 +143,11 @@ def write_report(
     ``out_dir``. Never raises for a problem with plotting or writing: it is reported on the console and
     the rest of the report goes on."""
     out = Path(out_dir)
-    groups = group_runs(plan, experiment_result.runs)
-    fits = fit_rates(plan, groups)
+    groups = _guard(console, "grouping the runs", lambda: group_runs(plan, experiment_result.runs), [])
+    fits = _guard(console, "fitting the rates", lambda: fit_rates(plan, groups), [])
     summary = ReportSummary(groups=groups, rate_fits=fits)
-    print_report(console, plan, experiment_result, groups, fits)
+    _guard(console, "printing the tables",
+           lambda: print_report(console, plan, experiment_result, groups, fits), None)
     for name in (RESULTS_JSON, RUNS_CSV):
         if (out / name).exists():
             summary.files.append(out / name)
@@ -159,19 +160,35 @@ def write_report(
             summary.files += outcome.files
             summary.skipped_plots += outcome.skipped
     summary_path = out / SUMMARY_JSON
-    data = _summary_dict(plan, experiment_result, groups, fits,
-                         summary.files + [summary_path], summary.skipped_plots)
-    try:
+
+    def write_summary() -> None:
+        data = _summary_dict(plan, experiment_result, groups, fits,
+                             summary.files + [summary_path], summary.skipped_plots)
         atomic_write_text(summary_path, json.dumps(data, indent=1, allow_nan=True, default=str))
-    except OSError as exc:
-        console.print(Text(f"could not write {summary_path}: {exc}", style="red"))
-    else:
         summary.files.append(summary_path)
+
+    _guard(console, f"writing {summary_path}", write_summary, None)
     footer(console, summary.files, summary.skipped_plots, out)
     if summary.disagreements:
         console.print(Text(f"{len(summary.disagreements)} measured rate(s) disagree with the theory's "
                            "exponent (outside the 95% interval)", style="bold red"))
     return summary
+
+
+T = TypeVar("T")
+
+
+def _guard(console: Console, stage: str, action: Callable[[], T], default: T) -> T:
+    """Run one stage of the report; if it fails, say so on the console and go on with ``default``.
+
+    The result files are written before the report, so a failure here never loses a measurement.
+    """
+    try:
+        return action()
+    except Exception as exc:  # noqa: BLE001 - no traceback reaches the user; the message does
+        console.print(Text(f"report: {stage} failed ({type(exc).__name__}: {exc}); "
+                           "results.json and runs.csv are not affected", style="red"))
+        return default
 
 
 def _make_plots(plan: Plan, groups: list[Group], out: Path) -> Any:

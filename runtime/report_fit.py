@@ -24,7 +24,7 @@ import numpy as np
 
 from mlc.compiler.ir import Plan
 from mlc.runtime.report_groups import Group, is_error_metric, swept_axes
-from mlc.runtime.report_theory import Prediction, predicted_exponent
+from mlc.runtime.report_theory import Prediction, safe_predicted_exponent
 
 N_BOOT = 1000
 BOOT_SEED = 0
@@ -223,14 +223,16 @@ def fit_rates(
                     means=[float(m) for m in means],
                     n_seeds=len(seeds),
                     excluded_runs=excluded,
-                    prediction=predicted_exponent(plan, model, metric, axis, dict(fixed)),
                 )
+                fit.prediction, theory_note = safe_predicted_exponent(plan, model, metric, axis, dict(fixed))
+                notes = [theory_note] if theory_note else []
                 try:
                     fit.slope, fit.lo, fit.hi = fit_loglog_slope(xs, table, n_boot=n_boot, seed=seed)
                 except ValueError as exc:
-                    fit.note = str(exc)
+                    notes.append(str(exc))
                 else:
                     if len(seeds) < 2:
-                        fit.note = "one seed: no interval"
+                        notes.append("one seed: no interval")
+                fit.note = "; ".join(notes)
                 fits.append(fit)
     return fits

@@ -26,7 +26,7 @@ import numpy as np
 
 from mlc.compiler.ir import Plan
 from mlc.runtime.report_groups import Group, is_error_metric, swept_axes
-from mlc.runtime.report_theory import predicted_exponent
+from mlc.runtime.report_theory import safe_predicted_exponent
 
 STEP_AXES = ("step", "steps", "t")
 MAX_LEGEND = 12
@@ -123,11 +123,12 @@ def _axis_plot(plan: Plan, groups: list[Group], y: str, x: str, out_dir: Path, o
                     label=label if len(lines) <= MAX_LEGEND else None)
         all_x += list(xs)
         all_y += list(means)
-        prediction = predicted_exponent(plan, model, y, x, dict(fixed))
+        prediction, _ = safe_predicted_exponent(plan, model, y, x, dict(fixed))
         if prediction is not None and xs.size and xs[0] > 0 and means[0] > 0:
             grid = np.geomspace(xs.min(), xs.max(), 50) if xs.min() > 0 else xs
             ax.plot(grid, means[0] * (grid / xs[0]) ** prediction.exponent, "--", color=color, lw=1,
-                    label=f"theory {x}^{prediction.exponent:.3g} ({prediction.theorem})"
+                    label=f"{label + ': ' if label else ''}theory {x}^{prediction.exponent:.3g} "
+                    f"({prediction.theorem})"
                     if len(lines) <= MAX_LEGEND else None)
             drew_theory = True
     if _wants_log(all_x):
@@ -139,7 +140,8 @@ def _axis_plot(plan: Plan, groups: list[Group], y: str, x: str, out_dir: Path, o
             ax.axvline(mark.value, color="0.4", ls=":", lw=1)
             ax.annotate(mark.label, xy=(mark.value, 1.0), xycoords=("data", "axes fraction"),
                         xytext=(2, -10), textcoords="offset points", fontsize=8, color="0.3",
-                        rotation=90, va="top")
+                        rotation=90, va="top",
+                        bbox={"facecolor": "white", "alpha": 0.7, "edgecolor": "none", "pad": 1})
     ax.set_xlabel(x)
     ax.set_ylabel(f"{y} (mean ± sd over seeds)")
     ax.set_title(f"{plan.problem}: {y} vs {x}" + ("" if drew_theory else "  (theory rate: n/a)"), fontsize=10)

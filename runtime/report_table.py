@@ -21,7 +21,14 @@ from rich.text import Text
 
 from mlc.compiler.ir import Plan
 from mlc.runtime.report_fit import RateFit
-from mlc.runtime.report_groups import BoundCell, Group, Stat, is_error_metric, is_norm_metric
+from mlc.runtime.report_groups import (
+    BoundCell,
+    Group,
+    Stat,
+    is_error_metric,
+    is_norm_metric,
+    swept_axes,
+)
 from mlc.runtime.report_store import param_keys
 from mlc.runtime.report_theory import theory_rates_module
 from mlc.runtime.results import ExperimentResult
@@ -388,6 +395,11 @@ def print_report(
                 console.print(Text(note, style="dim"))
     if show_rates:
         console.print()
+        axes = swept_axes(plan)
+        for axis in plan.report.rates:
+            if axis not in axes:
+                console.print(Text(f"rates over {axis}: {axis} is not a swept axis; nothing to fit",
+                                   style="yellow"))
         if fits:
             console.print(rates_table(fits))
             if any(f.prediction is None for f in fits):

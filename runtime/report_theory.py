@@ -21,6 +21,10 @@ _UNSET: Any = object()
 _module_cache: Any = _UNSET
 
 
+class TheoryRateError(RuntimeError):
+    """The theory module raised while predicting a rate."""
+
+
 @dataclass(frozen=True)
 class Prediction:
     """A predicted exponent: the metric should scale as axis^exponent."""
@@ -68,9 +72,23 @@ def predicted_exponent(
     """The theory's exponent for ``metric`` of ``model`` over ``axis`` (other params at ``fixed``).
 
     Uses ``mlc.compiler.theory.rates.predicted_rate(plan, model, metric, axis, fixed)`` when that module
-    exists; returns ``None`` otherwise.
+    exists; returns ``None`` otherwise. Raises :class:`TheoryRateError` if the theory module fails.
     """
     module = theory_rates_module()
     if module is None or not hasattr(module, "predicted_rate"):
         return None
-    return _as_prediction(module.predicted_rate(plan, model, metric, axis, fixed))
+    try:
+        raw = module.predicted_rate(plan, model, metric, axis, fixed)
+        return _as_prediction(raw)
+    except Exception as exc:  # noqa: BLE001 - another stage's failure becomes a note, not a traceback
+        raise TheoryRateError(f"theory rates failed for {metric} over {axis}: {type(exc).__name__}: {exc}") from exc
+
+
+def safe_predicted_exponent(
+    plan: Plan, model: str, metric: str, axis: str, fixed: dict[str, float]
+) -> tuple[Prediction | None, str]:
+    """:func:`predicted_exponent`, with a failure of the theory module turned into a note."""
+    try:
+        return predicted_exponent(plan, model, metric, axis, fixed), ""
+    except TheoryRateError as exc:
+        return None, str(exc)

@@ -10,6 +10,7 @@ import csv
 import io
 import json
 import math
+import types
 from pathlib import Path
 
 import numpy as np
@@ -17,7 +18,7 @@ import pytest
 from rich.console import Console
 
 from mlc.compiler.ir import Mark, Plot
-from mlc.runtime import report_fit
+from mlc.runtime import report_fit, report_theory
 from mlc.runtime.report import load_results, open_result_store, summary_json, write_report
 from mlc.runtime.report_groups import group_runs
 from mlc.runtime.report_table import fmt
@@ -248,23 +249,64 @@ def test_default_rate_axes_need_three_values() -> None:
 
 
 def test_theory_exponent_outside_interval_is_flagged(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    def fake(plan, model, metric, axis, fixed):  # noqa: ANN001, ANN202 - a test double of the theory
+    def predicted_rate(plan, model, metric, axis, fixed):  # noqa: ANN001, ANN202 - a theory test double
         if metric != "test_error":
             return None
-        return Prediction(exponent=-1.0 if model == "net" else -0.5, theorem="T1", kind="upper_rate")
+        return {"exponent": -1.0 if model == "net" else -0.5, "theorem": "T1", "kind": "upper_rate"}
 
-    monkeypatch.setattr(report_fit, "predicted_exponent", fake)
+    monkeypatch.setattr(report_theory, "theory_rates_module",
+                        lambda: types.SimpleNamespace(predicted_rate=predicted_rate))
     plan = make_plan()
     result = make_result(plan, make_run_results(plan))
     console = _console()
-    summary = write_report(plan, result, tmp_path, console, plots=False)
+    summary = write_report(plan, result, tmp_path, console, plots=True)
     fits = {(f.model, f.metric): f for f in summary.rate_fits}
     assert fits[("net", "test_error")].agrees is True
     assert fits[("rf", "test_error")].agrees is False
     assert fits[("net", "train_error")].agrees is None
     assert summary.disagreements == [fits[("rf", "test_error")]]
+    assert fits[("rf", "test_error")].prediction == Prediction(exponent=-0.5, theorem="T1", kind="upper_rate")
     text = console.export_text()
     assert "DISAGREES" in text and "1 measured rate(s) disagree" in text
+    assert (tmp_path / "plots" / "test_error_vs_width.png").exists()
+
+
+def test_a_failing_theory_module_becomes_a_note(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    def predicted_rate(plan, model, metric, axis, fixed):  # noqa: ANN001, ANN202 - a theory test double
+        raise KeyError("width")
+
+    monkeypatch.setattr(report_theory, "theory_rates_module",
+                        lambda: types.SimpleNamespace(predicted_rate=predicted_rate))
+    plan = make_plan()
+    console = _console()
+    summary = write_report(plan, make_result(plan, make_run_results(plan)), tmp_path, console)
+    assert all(f.prediction is None and "theory rates failed" in f.note for f in summary.rate_fits)
+    assert all(f.slope is not None for f in summary.rate_fits)
+    assert (tmp_path / "plots" / "test_error_vs_width.pdf").exists()
+
+
+def test_rates_over_an_unswept_axis_say_so(tmp_path: Path) -> None:
+    plan = make_plan(rates=("depth",))
+    console = _console()
+    summary = write_report(plan, make_result(plan, make_run_results(plan)), tmp_path, console, plots=False)
+    assert summary.rate_fits == []
+    assert "rates over depth: depth is not a swept axis" in console.export_text()
+
+
+def test_a_failing_report_stage_is_reported_not_raised(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    from mlc.runtime import report
+
+    def broken(plan, groups):  # noqa: ANN001, ANN202 - a failing stage
+        raise ZeroDivisionError("boom")
+
+    monkeypatch.setattr(report, "fit_rates", broken)
+    plan = make_plan()
+    console = _console()
+    summary = write_report(plan, make_result(plan, make_run_results(plan)), tmp_path, console, plots=False)
+    text = console.export_text()
+    assert "report: fitting the rates failed (ZeroDivisionError: boom)" in text
+    assert "net (two_layer): measured" in text  # the tables are still printed
+    assert (tmp_path / "summary.json") in summary.files
 
 
 def test_report_with_no_runs_does_not_fail(tmp_path: Path) -> None:
