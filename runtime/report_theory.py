@@ -81,7 +81,8 @@ def predicted_exponent(
         raw = module.predicted_rate(plan, model, metric, axis, fixed)
         return _as_prediction(raw)
     except Exception as exc:  # noqa: BLE001 - another stage's failure becomes a note, not a traceback
-        raise TheoryRateError(f"theory rates failed for {metric} over {axis}: {type(exc).__name__}: {exc}") from exc
+        message = f"theory rates failed for {metric} over {axis}: {type(exc).__name__}: {exc}"
+        raise TheoryRateError(message) from exc
 
 
 def safe_predicted_exponent(

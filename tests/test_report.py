@@ -293,7 +293,9 @@ def test_rates_over_an_unswept_axis_say_so(tmp_path: Path) -> None:
     assert "rates over depth: depth is not a swept axis" in console.export_text()
 
 
-def test_a_failing_report_stage_is_reported_not_raised(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+def test_a_failing_report_stage_is_reported_not_raised(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     from mlc.runtime import report
 
     def broken(plan, groups):  # noqa: ANN001, ANN202 - a failing stage
