@@ -24,6 +24,7 @@ from mlc.compiler.evaluate import Number, evaluate
 from mlc.compiler.formula import build_formula
 from mlc.dsl import ast
 from mlc.dsl.diagnostics import Diagnostic, SpecErrors, Span, suggestion_help
+from mlc.dsl.formatter import format_expr
 
 FAMILIES = ("random_features", "two_layer", "resnet", "deep")
 ACTIVATIONS = ("relu", "tanh", "sigmoid", "identity")
@@ -750,8 +751,10 @@ class Checker:
                     value = evaluate(mark.value, mark_env)
                     if isinstance(value, tuple):
                         raise _fail("E201", "a mark is one number", mark.value.span)
-                    source = self.spec.source[mark.value.span.start:mark.value.span.end]
-                    marks.append(ir.Mark(axis=mark.axis.name, value=value, label=f"{mark.axis.name} = {source}"))
+                    # The label is the canonical text of the expression, so that layout (`mlc fmt`)
+                    # does not change the report, nor the spec hash.
+                    marks.append(ir.Mark(axis=mark.axis.name, value=value,
+                                         label=f"{mark.axis.name} = {format_expr(mark.value)}"))
             elif isinstance(item, ast.Setting):
                 if item.key.name not in REPORT_KEYS:
                     raise _fail("E101", f"unknown report setting `{item.key.name}`", item.key.span,
