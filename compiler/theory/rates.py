@@ -1,0 +1,206 @@
+"""Predicted convergence exponents per swept axis, log-log slope fits with bootstrap intervals, comparison.
+
+Input:  a :class:`~mlc.compiler.ir.Run` (one representative of a swept group) and the swept axis; measured
+        (x, y) values per seed for the fit.
+Output: :class:`RatePrediction` lists, ``(slope, lo, hi)`` fits, comparison dicts.
+Role:   the "rates" half of REFERENCE §7: explicit bounds are loose by orders of magnitude, so the report
+        compares the predicted exponents with the measured log-log slopes (the report engine calls these).
+
+Relations: "upper" means the theory bounds the error by C·x^p (the measured slope should be ≤ p, up to the
+fitting error; a slower decay points to another term dominating), "lower" means the error is at least
+C·x^p (the measured slope should be ≥ p), "equal" means the theory predicts the slope itself.
+"""
+
+from __future__ import annotations
+
+from typing import Literal, Sequence
+
+import numpy as np
+from pydantic import BaseModel
+
+from mlc.compiler import ir
+
+Relation = Literal["upper", "lower", "equal"]
+
+AXIS_ALIASES: dict[str, str] = {
+    "width": "m", "m": "m", "n": "n", "depth": "L", "L": "L", "steps": "t", "t": "t", "time": "t",
+}
+
+
+class RatePrediction(BaseModel):
+    """One predicted power law metric ∝ axis^exponent."""
+
+    axis: str
+    metric: str
+    exponent: float
+    relation: Relation
+    theorem: str
+    regime: str
+    unverified: bool = False
+    note: str = ""
+
+
+def canonical_axis(key: str) -> str | None:
+    """'width' -> 'm', 'n' -> 'n', 'depth' -> 'L', 'steps' -> 't'; None for axes with no theory (seed, lr...)."""
+    return AXIS_ALIASES.get(key)
+
+
+def predicted_rates(run: ir.Run, axis: str) -> list[RatePrediction]:
+    """The theory's exponents for the error metrics when ``axis`` is swept (others fixed)."""
+    ax = canonical_axis(axis)
+    if ax is None:
+        return []
+    fam = run.model.family
+    space = run.space.kind
+    d = run.input.dim
+    out: list[RatePrediction] = []
+
+    def add(metric: str, exponent: float, relation: Relation, theorem: str, regime: str,
+            unverified: bool = False, note: str = "") -> None:
+        out.append(RatePrediction(axis=axis, metric=metric, exponent=exponent, relation=relation, theorem=theorem,
+                                  regime=regime, unverified=unverified, note=note))
+
+    if ax == "m":
+        if fam == "two_layer":
+            add("test_error", -1.0, "upper", "T1", "approximation-limited (m ≪ n); saturates at the n^(−1/2) estimation term",
+                note="Barron target: 3Q²/m")
+            if run.train.penalty.kind == "path_norm":
+                add("path_norm", 0.0, "upper", "T5", "path-norm regularised: ‖θ‖_P ≤ 2Q + 1/(2λε_n), independent of m")
+        elif fam == "random_features":
+            if space == "barron":
+                add("test_error", -2.0 / d, "lower", "T7",
+                    "fixed features on a Barron target: worst case over the Barron ball (curse of dimensionality)")
+            else:
+                add("test_error", -1.0, "upper", "T9a", "RKHS target, approximation-limited (m ≪ n)")
+        elif fam == "resnet":
+            add("test_error", -1.0, "upper", "T12", "E–Ma–Wang: ‖f*‖²_B/(L m)", unverified=True)
+        elif fam == "deep":
+            add("test_error", -1.0, "upper", "T14m", "(Σ_l C_l/√m_l)² with equal widths", unverified=True)
+    elif ax == "n":
+        if fam == "two_layer":
+            add("test_error", -0.5, "upper", "T5", "estimation-limited (m large): Monte Carlo rate n^(−1/2)")
+        elif fam == "random_features":
+            if run.train.solve == "min_norm":
+                add("test_error", -0.5, "upper", "T9e", "min-norm interpolant, RKHS target, m ≥ λ_min(K)^(−2)")
+            elif run.train.penalty.kind == "rkhs_norm":
+                add("test_error", -0.5, "upper", "T9c", "regularised RF, RKHS target")
+            else:
+                add("test_error", -0.25, "upper", "T9d", "GD with the early-stopping time t ~ n^(1/4)")
+        elif fam == "resnet":
+            add("test_error", -0.5, "upper", "T12", "estimation term √(ln(2d)/n)")
+        elif fam == "deep":
+            add("test_error", -0.5, "upper", "T14m", "estimation term", unverified=True)
+    elif ax == "L":
+        if fam == "resnet":
+            add("test_error", -1.0, "upper", "T13", "flow-space approximation ‖f*‖²_D₂/L (large depth)")
+    elif ax == "t":
+        if fam == "two_layer" and run.model.scaling == "mean_field" and d > 2:
+            add("test_error", -4.0 / (d - 2), "lower", "T17",
+                "mean-field GD on a non-Barron (Lipschitz) target: risk ≳ t^(−4/(d−2))")
+        if fam == "random_features" and run.train.penalty.kind == "none":
+            add("test_error", -1.0, "upper", "T9d", "optimisation term ‖f*‖²_H/(2t), before the t/√n term takes over")
+    return out
+
+
+def fit_loglog_slope(xs: Sequence[float], ys_by_seed: Sequence[Sequence[float | None]], n_boot: int = 1000,
+                     seed: int = 0) -> tuple[float, float, float]:
+    """Least-squares slope of log y on log x, pooled over seeds, with a 95% bootstrap interval.
+
+    ``ys_by_seed[s][i]`` is the value at ``xs[i]`` for seed s; non-positive, missing or non-finite values are
+    dropped. The bootstrap resamples whole seeds (so the interval reflects seed-to-seed variation); with a
+    single seed it resamples the points. Raises ValueError with fewer than two distinct valid x values.
+    """
+    x = np.asarray(xs, dtype=float)
+    rows: list[tuple[np.ndarray, np.ndarray]] = []
+    for ys in ys_by_seed:
+        yv = np.array([np.nan if v is None else float(v) for v in ys], dtype=float)
+        if yv.shape[0] != x.shape[0]:
+            raise ValueError("each seed needs one value per x")
+        ok = np.isfinite(yv) & (yv > 0) & np.isfinite(x) & (x > 0)
+        if ok.any():
+            rows.append((np.log(x[ok]), np.log(yv[ok])))
+    if not rows:
+        raise ValueError("no positive finite values to fit")
+    lx = np.concatenate([r[0] for r in rows])
+    ly = np.concatenate([r[1] for r in rows])
+    if np.unique(lx).size < 2:
+        raise ValueError("a slope needs at least two distinct x values")
+    slope = _ols(lx, ly)
+    rng = np.random.default_rng(seed)
+    boots: list[float] = []
+    if len(rows) >= 2:
+        for _ in range(n_boot):
+            pick = rng.integers(0, len(rows), len(rows))
+            bx = np.concatenate([rows[i][0] for i in pick])
+            by = np.concatenate([rows[i][1] for i in pick])
+            if np.unique(bx).size >= 2:
+                boots.append(_ols(bx, by))
+    else:
+        for _ in range(n_boot):
+            pick = rng.integers(0, lx.size, lx.size)
+            if np.unique(lx[pick]).size >= 2:
+                boots.append(_ols(lx[pick], ly[pick]))
+    if not boots:
+        return slope, slope, slope
+    lo, hi = np.percentile(boots, [2.5, 97.5])
+    return float(slope), float(lo), float(hi)
+
+
+def _ols(lx: np.ndarray, ly: np.ndarray) -> float:
+    xc = lx - lx.mean()
+    return float((xc * (ly - ly.mean())).sum() / (xc * xc).sum())
+
+
+def compare(predicted: RatePrediction, fitted: tuple[float, float, float], tol: float = 0.1) -> dict[str, object]:
+    """Whether a fitted (slope, lo, hi) agrees with a predicted exponent (see the module docstring).
+
+    ``tol`` widens the bootstrap interval (fits over few points are noisy). Returns a dict with keys
+    ``agree`` (bool), ``predicted``, ``fitted``, ``interval``, ``theorem``, ``message``.
+    """
+    slope, lo, hi = fitted
+    p = predicted.exponent
+    inside = lo - tol <= p <= hi + tol
+    if predicted.relation == "equal":
+        agree = inside
+    elif predicted.relation == "upper":
+        agree = inside or hi < p  # decaying faster than an upper-bound rate is consistent
+    else:
+        agree = inside or lo > p  # decaying slower than a lower-bound rate is consistent
+    if agree:
+        msg = f"measured slope {slope:.3g} [{lo:.3g}, {hi:.3g}] is consistent with {predicted.theorem} ({predicted.relation} x^{p:.3g})"
+    elif predicted.relation == "upper":
+        msg = (f"measured slope {slope:.3g} [{lo:.3g}, {hi:.3g}] decays slower than {predicted.theorem}'s x^{p:.3g}: "
+               f"outside the regime '{predicted.regime}' (another error term dominates?)")
+    elif predicted.relation == "lower":
+        msg = f"measured slope {slope:.3g} [{lo:.3g}, {hi:.3g}] decays faster than {predicted.theorem}'s lower envelope x^{p:.3g}"
+    else:
+        msg = f"measured slope {slope:.3g} [{lo:.3g}, {hi:.3g}] differs from {predicted.theorem}'s x^{p:.3g}"
+    return {"agree": bool(agree), "predicted": p, "fitted": slope, "interval": [lo, hi],
+            "theorem": predicted.theorem, "message": msg}
+
+
+
+
+def predicted_rate(plan: ir.Plan, model: str, metric: str, axis: str,
+                   fixed: dict[str, float]) -> dict[str, object] | None:
+    """The report's entry point: the predicted exponent of ``metric`` for ``model`` over ``axis``.
+
+    Picks the first run of ``model`` whose swept params match ``fixed``; returns ``{"exponent", "theorem",
+    "kind", "note"}`` (kind "upper_rate" / "lower_rate" / "prediction") or None when the theory predicts no
+    rate for that (metric, axis).
+    """
+    run = None
+    for r in plan.runs:
+        if r.model.name != model:
+            continue
+        if all(k == axis or r.params.get(k) == v for k, v in fixed.items()):
+            run = r
+            break
+    if run is None:
+        return None
+    for pred in predicted_rates(run, axis):
+        if pred.metric == metric:
+            kind = {"upper": "upper_rate", "lower": "lower_rate", "equal": "prediction"}[pred.relation]
+            note = pred.regime + (" [unverified]" if pred.unverified else "")
+            return {"exponent": pred.exponent, "theorem": pred.theorem, "kind": kind, "note": note}
+    return None
