@@ -363,7 +363,8 @@ class SpecPrinter(ExprPrinter):
                     lines.append("")
             first_comment_blank_handled = previous is None or (lines and lines[-1] == "")
             lines += self._leading(notes.leading, "", first=first_comment_blank_handled)
-            if notes.leading and self.layout.blank_before(stmt.span.start):
+            if notes.leading and max(c.span.start for c in notes.leading) < stmt.span.start \
+                    and self.layout.blank_before(stmt.span.start):
                 lines.append("")
             lines += self.statement_lines(stmt)
             previous = stmt

@@ -245,6 +245,26 @@ def _check_nesting(text: str) -> Diagnostic | None:
     return None
 
 
+def _unclosed_bracket(text: str) -> tuple[str, int, int, int] | None:
+    """The innermost bracket still open at the end of ``text`` (outside comments): (char, line, column,
+    offset), or None."""
+    stack: list[tuple[str, int, int, int]] = []
+    line, column, in_comment = 1, 0, False
+    for offset, ch in enumerate(text):
+        column += 1
+        if ch == "\n":
+            line, column, in_comment = line + 1, 0, False
+        elif in_comment:
+            continue
+        elif ch == "#":
+            in_comment = True
+        elif ch in "([{":
+            stack.append((ch, line, column, offset))
+        elif ch in ")]}" and stack:
+            stack.pop()
+    return stack[-1] if stack else None
+
+
 def _describe_token(token: Token) -> str:
     if token.type == "$END":
         return "end of file"
@@ -277,6 +297,10 @@ def _syntax_help(exc: UnexpectedInput, text: str) -> str | None:
         return "a `{` is not closed"
     if token is not None and token.type == "$END" and "RPAR" in expected:
         return "a `(` is not closed"
+    if token is not None and token.type == "NAME" and {"COMMA", "RPAR"} <= expected:
+        return "arguments are separated by `,`"
+    if token is not None and token.type == "NAME" and {"COMMA", "RSQB"} <= expected:
+        return "vector items are separated by `,`"
     if token is not None and token.type == "NUMBER" and "EQUAL" in expected:
         return "settings are written `key = value`"
     if token is not None and str(token) in STATEMENT_KEYWORDS:
@@ -307,6 +331,13 @@ def _diagnostic_from(exc: UnexpectedInput, text: str) -> Diagnostic:
     if isinstance(exc, UnexpectedToken):
         token = exc.token
         if token.type == "$END":
+            unclosed = _unclosed_bracket(text)
+            if unclosed is not None:
+                ch, line, column, offset = unclosed
+                closer = {"(": ")", "[": "]", "{": "}"}[ch]
+                return Diagnostic("E001", f"this `{ch}` is never closed: the file ends before its `{closer}`",
+                                  Span.point(line, column, offset),
+                                  help=f"add `{closer}` where the {'block' if ch == '{' else 'expression'} ends")
             line = text.count("\n") + 1
             column = len(text) - (text.rfind("\n") + 1) + 1
             span = Span.point(line, column, len(text))

@@ -1,0 +1,2 @@
+problem golden
+let = 3

@@ -1,0 +1,11 @@
+problem golden
+
+let d = 5
+
+input  x ~ uniform(cube(d))
+target f*(x) = relu(x[1])
+model net = two_layer(width = 64)
+
+train net {
+  steps = 100
+  optimizer = gd(lr = 0.1)

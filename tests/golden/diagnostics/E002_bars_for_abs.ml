@@ -1,0 +1,5 @@
+problem golden
+let d = 5
+input x ~ uniform(cube(d))
+target f*(x) = |x[1]|
+model net = two_layer(width = 64)

@@ -1,0 +1,9 @@
+problem golden
+let d = 5
+input x ~ uniform(cube(d))
+target f*(x) = relu(x[1])
+model net = two_layer(width = 64)
+train net {
+	optimizer = gd(lr = 0.1)
+	stepz = 100
+}
