@@ -170,8 +170,8 @@ def write_report(
     _guard(console, f"writing {summary_path}", write_summary, None)
     footer(console, summary.files, summary.skipped_plots, out)
     if summary.disagreements:
-        console.print(Text(f"{len(summary.disagreements)} measured rate(s) disagree with the theory's "
-                           "exponent (outside the 95% interval)", style="bold red"))
+        console.print(Text(f"{len(summary.disagreements)} measured rate(s) disagree with the theory "
+                           "(see the rates table)", style="bold red"))
     return summary
 
 

@@ -3,28 +3,37 @@
 Input:  the :class:`~mlc.compiler.ir.Plan` (which axes to fit: ``report.rates``, or by default every
         numeric swept axis with at least 3 distinct values) and the grouped runs.
 Output: :class:`RateFit` rows: for each (model, axis, error metric, values of the other swept params),
-        the least-squares slope of log(mean over seeds) against log(axis value), its 95% bootstrap
-        interval, and the theory's exponent when ``mlc.compiler.theory.rates`` provides one
-        (via :mod:`mlc.runtime.report_theory`), with a flag when the exponent is outside the interval.
+        the least-squares log-log slope, its 95% bootstrap interval over seeds, and the theory's exponent
+        when ``mlc.compiler.theory.rates`` provides one (via :mod:`mlc.runtime.report_theory`), with the
+        theory's verdict (an upper-bound rate agrees with any faster decay) or, without the theory's
+        ``compare``, a flag when the exponent is outside the interval.
 Role:   the rate comparison that the theory reference asks to show prominently (explicit bounds are
         loose; the rates are what the experiments test).
 
-The fitter :func:`fit_loglog_slope` resamples *seeds* with replacement (the same seeds at every x, so the
-correlation between points of one seed is kept), 1000 times with a fixed generator seed, and takes the
-2.5% and 97.5% percentiles of the refitted slopes.
+When the theory module offers its own ``fit_loglog_slope`` (log y pooled over seeds, whole seeds
+resampled), that one is used, so that fit and comparison match. Otherwise this module's
+:func:`fit_loglog_slope` (log of the mean over seeds) resamples *seeds* with replacement (the same seeds
+at every x, so the correlation between points of one seed is kept), 1000 times with a fixed generator
+seed, and takes the 2.5% and 97.5% percentiles of the refitted slopes.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Sequence
 
 import numpy as np
 
 from mlc.compiler.ir import Plan
 from mlc.runtime.report_groups import Group, is_error_metric, swept_axes
-from mlc.runtime.report_theory import Prediction, safe_predicted_exponent
+from mlc.runtime.report_theory import (
+    Fitter,
+    Prediction,
+    compare_fit,
+    safe_predicted_exponent,
+    slope_fitter,
+)
 
 N_BOOT = 1000
 BOOT_SEED = 0
@@ -134,18 +143,15 @@ class RateFit:
     prediction: Prediction | None = None
     note: str = ""
     excluded_runs: int = 0  # diverged / failed runs left out of the fit
-    extra: dict[str, object] = field(default_factory=dict)
+    fitter: str = ""
+    agreement: bool | None = None  # set by fit_rates from report_theory.compare_fit
+    message: str = ""  # the comparison in words
 
     @property
     def agrees(self) -> bool | None:
-        """Whether the theory's exponent lies in the bootstrap interval (``None`` when there is no
-        exponent, no fit, or no interval)."""
-        if self.prediction is None or self.slope is None or self.lo is None or self.hi is None:
-            return None
-        if self.n_seeds < 2:
-            return None
-        exponent = self.prediction.exponent
-        return self.lo <= exponent <= self.hi
+        """Whether the fit agrees with the theory's exponent (``None`` when there is no exponent, no fit,
+        or fewer than two seeds)."""
+        return self.agreement
 
     def as_dict(self) -> dict[str, object]:
         """A JSON-able view (for ``summary.json``)."""
@@ -161,6 +167,8 @@ class RateFit:
             "interval": [self.lo, self.hi] if self.lo is not None else None,
             "theory": self.prediction.as_dict() if self.prediction else None,
             "agrees": self.agrees,
+            "comparison": self.message,
+            "fitter": self.fitter,
             "excluded_runs": self.excluded_runs,
             "note": self.note,
         }
@@ -187,10 +195,17 @@ def _error_metrics(groups: list[Group]) -> list[str]:
 def fit_rates(
     plan: Plan, groups: list[Group], n_boot: int = N_BOOT, seed: int = BOOT_SEED
 ) -> list[RateFit]:
-    """Fit every error metric over every rate axis, for each model and each setting of the other
-    swept params. Diverged and failed runs are left out (and counted in ``excluded_runs``)."""
+    """Fit every error metric (and every other metric the theory predicts a rate for) over every rate
+    axis, for each model and each setting of the other swept params.
+
+    Diverged and failed runs are left out (and counted in ``excluded_runs``). The fitter is the theory's
+    when ``mlc.compiler.theory.rates`` offers one, else :func:`fit_loglog_slope`.
+    """
+    fitter, fitter_name = slope_fitter(fit_loglog_slope)
     fits: list[RateFit] = []
-    metrics = _error_metrics(groups)
+    errors = _error_metrics(groups)
+    others = [m for g in groups for m in g.metrics() if m not in errors]
+    others = list(dict.fromkeys(others))
     for axis in rate_axes(plan):
         slices: dict[tuple, list[Group]] = {}
         for group in groups:
@@ -200,39 +215,47 @@ def fit_rates(
             slices.setdefault((group.model, fixed), []).append(group)
         for (model, fixed), members in slices.items():
             members = sorted(members, key=lambda g: g.params[axis])
-            xs = [float(g.params[axis]) for g in members]
-            seeds = sorted({r.seed for g in members for r in g.ok_runs})
-            excluded = sum(len(g.bad_runs) for g in members)
-            for metric in metrics:
-                table = np.full((len(seeds), len(xs)), np.nan)
-                row_of = {s: i for i, s in enumerate(seeds)}
-                for j, group in enumerate(members):
-                    for run in group.ok_runs:
-                        value = run.metrics.get(metric)
-                        if value is not None and math.isfinite(value):
-                            table[row_of[run.seed], j] = value
-                if np.all(np.isnan(table)):
+            for metric in errors + others:
+                prediction, theory_note = safe_predicted_exponent(plan, model, metric, axis, dict(fixed))
+                if metric in others and prediction is None:
+                    continue  # norms and diagnostics are fitted only when the theory predicts a rate
+                fit = _fit_one(model, axis, metric, dict(fixed), members, fitter, n_boot, seed)
+                if fit is None:
                     continue
-                means = nanmean_columns(table)
-                fit = RateFit(
-                    model=model,
-                    axis=axis,
-                    metric=metric,
-                    fixed=dict(fixed),
-                    xs=xs,
-                    means=[float(m) for m in means],
-                    n_seeds=len(seeds),
-                    excluded_runs=excluded,
-                )
-                fit.prediction, theory_note = safe_predicted_exponent(plan, model, metric, axis, dict(fixed))
-                notes = [theory_note] if theory_note else []
-                try:
-                    fit.slope, fit.lo, fit.hi = fit_loglog_slope(xs, table, n_boot=n_boot, seed=seed)
-                except ValueError as exc:
-                    notes.append(str(exc))
-                else:
-                    if len(seeds) < 2:
-                        notes.append("one seed: no interval")
-                fit.note = "; ".join(notes)
+                fit.prediction = prediction
+                fit.fitter = fitter_name
+                if theory_note:
+                    fit.note = "; ".join(n for n in (theory_note, fit.note) if n)
+                if prediction is not None and fit.slope is not None and fit.n_seeds >= 2:
+                    fit.agreement, fit.message = compare_fit(prediction, (fit.slope, fit.lo, fit.hi))
                 fits.append(fit)
     return fits
+
+
+def _fit_one(model: str, axis: str, metric: str, fixed: dict[str, float], members: list[Group],
+             fitter: Fitter, n_boot: int, seed: int) -> RateFit | None:
+    """Fit ``metric`` over ``axis`` across the groups ``members`` (one per axis value)."""
+    xs = [float(g.params[axis]) for g in members]
+    seeds = sorted({r.seed for g in members for r in g.ok_runs})
+    row_of = {s: i for i, s in enumerate(seeds)}
+    table = np.full((len(seeds), len(xs)), np.nan)
+    for j, group in enumerate(members):
+        for run in group.ok_runs:
+            value = run.metrics.get(metric)
+            if value is not None and math.isfinite(value):
+                table[row_of[run.seed], j] = value
+    if np.all(np.isnan(table)):
+        return None
+    fit = RateFit(model=model, axis=axis, metric=metric, fixed=fixed, xs=xs,
+                  means=[float(m) for m in nanmean_columns(table)], n_seeds=len(seeds),
+                  excluded_runs=sum(len(g.bad_runs) for g in members))
+    try:
+        fit.slope, fit.lo, fit.hi = fitter(xs, table.tolist(), n_boot=n_boot, seed=seed)
+    except ValueError as exc:
+        fit.note = str(exc)
+    except Exception as exc:  # noqa: BLE001 - the theory's fitter failing must not stop the report
+        fit.note = f"fit failed: {type(exc).__name__}: {exc}"
+    else:
+        if len(seeds) < 2:
+            fit.note = "one seed: no interval over seeds"
+    return fit

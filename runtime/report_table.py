@@ -328,11 +328,11 @@ def rates_table(fits: Sequence[RateFit]) -> Table:
         if fit.prediction is None:
             theory = Text("n/a", style="dim")
         else:
-            theory = Text(f"{fit.prediction.exponent:+.3g} ({fit.prediction.theorem})")
+            theory = Text(fit.prediction.shown)
             if fit.agrees is False:
-                theory.append("  DISAGREES", style="bold red")
+                theory.append("\nDISAGREES", style="bold red")
             elif fit.agrees is True:
-                theory.append("  within", style="green")
+                theory.append("\nagrees", style="green")
         slope = _interval(fit)
         if fit.note:
             slope = f"{slope}\n{fit.note}" if fit.slope is not None else fit.note
@@ -402,6 +402,12 @@ def print_report(
                                    style="yellow"))
         if fits:
             console.print(rates_table(fits))
+            for fit in fits:
+                if fit.agrees is False and fit.message:
+                    console.print(Text(f"{fit.model}, {fit.metric} ~ {fit.axis}: {fit.message}", style="red"))
+            if any(f.prediction is not None for f in fits):
+                console.print(Text("theory: ≤ p means the theory bounds the error by C·axis^p (any faster "
+                                   "decay agrees), ≥ p a lower envelope, † unverified", style="dim"))
             if any(f.prediction is None for f in fits):
                 why = ("the theory predicts no exponent for this metric and axis"
                        if theory_rates_module() is not None

@@ -249,13 +249,12 @@ def test_default_rate_axes_need_three_values() -> None:
 
 
 def test_theory_exponent_outside_interval_is_flagged(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    def predicted_rate(plan, model, metric, axis, fixed):  # noqa: ANN001, ANN202 - a theory test double
-        if metric != "test_error":
-            return None
-        return {"exponent": -1.0 if model == "net" else -0.5, "theorem": "T1", "kind": "upper_rate"}
+    def predicted_rates(run, axis):  # noqa: ANN001, ANN202 - a theory test double (no compare, no fitter)
+        exponent = -1.0 if run.model.name == "net" else -0.5
+        return [{"metric": "test_error", "exponent": exponent, "theorem": "T1", "relation": "equal"}]
 
     monkeypatch.setattr(report_theory, "theory_rates_module",
-                        lambda: types.SimpleNamespace(predicted_rate=predicted_rate))
+                        lambda: types.SimpleNamespace(predicted_rates=predicted_rates))
     plan = make_plan()
     result = make_result(plan, make_run_results(plan))
     console = _console()
@@ -265,18 +264,19 @@ def test_theory_exponent_outside_interval_is_flagged(monkeypatch: pytest.MonkeyP
     assert fits[("rf", "test_error")].agrees is False
     assert fits[("net", "train_error")].agrees is None
     assert summary.disagreements == [fits[("rf", "test_error")]]
-    assert fits[("rf", "test_error")].prediction == Prediction(exponent=-0.5, theorem="T1", kind="upper_rate")
+    assert fits[("rf", "test_error")].prediction == Prediction(exponent=-0.5, theorem="T1", relation="equal")
+    assert "report_fit" in fits[("rf", "test_error")].fitter  # no theory fitter: ours
     text = console.export_text()
-    assert "DISAGREES" in text and "1 measured rate(s) disagree" in text
+    assert "DISAGREES" in text and "1 measured rate(s) disagree with the theory" in text
     assert (tmp_path / "plots" / "test_error_vs_width.png").exists()
 
 
 def test_a_failing_theory_module_becomes_a_note(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    def predicted_rate(plan, model, metric, axis, fixed):  # noqa: ANN001, ANN202 - a theory test double
+    def predicted_rates(run, axis):  # noqa: ANN001, ANN202 - a failing theory test double
         raise KeyError("width")
 
     monkeypatch.setattr(report_theory, "theory_rates_module",
-                        lambda: types.SimpleNamespace(predicted_rate=predicted_rate))
+                        lambda: types.SimpleNamespace(predicted_rates=predicted_rates))
     plan = make_plan()
     console = _console()
     summary = write_report(plan, make_result(plan, make_run_results(plan)), tmp_path, console)
@@ -309,6 +309,28 @@ def test_a_failing_report_stage_is_reported_not_raised(
     assert "report: fitting the rates failed (ZeroDivisionError: boom)" in text
     assert "net (two_layer): measured" in text  # the tables are still printed
     assert (tmp_path / "summary.json") in summary.files
+
+
+def test_rates_use_the_theory_module_when_installed(tmp_path: Path) -> None:
+    rates = pytest.importorskip("mlc.compiler.theory.rates")
+    plan = make_plan()
+    console = _console()
+    summary = write_report(plan, make_result(plan, make_run_results(plan)), tmp_path, console, plots=False)
+    text = console.export_text()
+    checked = 0
+    for fit in summary.rate_fits:
+        run = next(r for r in plan.runs if r.model.name == fit.model)
+        expected = [p for p in rates.predicted_rates(run, fit.axis) if p.metric == fit.metric]
+        if not expected:
+            assert fit.prediction is None
+            continue
+        assert fit.prediction.exponent == expected[0].exponent
+        assert fit.prediction.theorem == expected[0].theorem
+        verdict = rates.compare(expected[0], (fit.slope, fit.lo, fit.hi))
+        assert fit.agrees is verdict["agree"] and fit.message == verdict["message"]
+        assert fit.prediction.shown in text
+        checked += 1
+    assert checked >= 1  # the fixture's two-layer width sweep has a predicted rate
 
 
 def test_report_with_no_runs_does_not_fail(tmp_path: Path) -> None:
