@@ -26,7 +26,7 @@ import numpy as np
 
 from mlc.compiler.ir import Plan
 from mlc.runtime.report_groups import Group, is_error_metric, swept_axes
-from mlc.runtime.report_theory import safe_predicted_exponent
+from mlc.runtime.report_theory import RELATION_SIGNS, safe_predicted_exponent
 
 STEP_AXES = ("step", "steps", "t")
 MAX_LEGEND = 12
@@ -127,7 +127,8 @@ def _axis_plot(plan: Plan, groups: list[Group], y: str, x: str, out_dir: Path, o
         if prediction is not None and xs.size and xs[0] > 0 and means[0] > 0:
             grid = np.geomspace(xs.min(), xs.max(), 50) if xs.min() > 0 else xs
             ax.plot(grid, means[0] * (grid / xs[0]) ** prediction.exponent, "--", color=color, lw=1,
-                    label=f"{label + ': ' if label else ''}theory {x}^{prediction.exponent:.3g} "
+                    label=f"{label + ': ' if label else ''}theory "
+                    f"{RELATION_SIGNS.get(prediction.relation, '∝')} C·{x}^{prediction.exponent:.3g} "
                     f"({prediction.theorem})"
                     if len(lines) <= MAX_LEGEND else None)
             drew_theory = True

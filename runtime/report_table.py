@@ -102,6 +102,8 @@ def header(plan: Plan, result: ExperimentResult) -> Table:
     _add_row(table, "versions", f"mlc {env.mlc_version}   torch {env.torch}   python {env.python}")
     _add_row(table, "started", f"{result.started_at}   wall time {fmt_seconds(result.wall_time_s)}")
     _add_row(table, "runs", f"{len(result.runs)} of {planned} planned" + (f": {status}" if status else ""))
+    if env.command:
+        _add_row(table, "command", env.command)
     return table
 
 
