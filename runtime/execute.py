@@ -18,7 +18,7 @@ from typing import Callable
 import torch
 
 from mlc.compiler.ir import Plan, Run
-from mlc.runtime.results import Curve, RunResult
+from mlc.runtime.results import BoundValue, Curve, RunResult
 
 ProgressFn = Callable[[int, int, str], None]  # (runs done, runs total, label of the current group)
 ResultsFn = Callable[[list[RunResult]], None]
@@ -65,12 +65,16 @@ def _failed(run: Run, message: str) -> RunResult:
 
 
 def _attach_bounds(result: RunResult, run: Run, plan: Plan) -> None:
+    """Add the theory's bounds to ``result`` (if the theory engine is importable); never raises."""
     try:
-        from mlc.compiler.theory import evaluate_run_bounds  # type: ignore[attr-defined]
-    except Exception:  # the theory engine is optional: no bounds, results unchanged
+        from mlc.compiler.theory import evaluate_run_bounds
+    except Exception:  # noqa: BLE001 - the theory engine is optional: no bounds, results unchanged
         return
     try:
-        result.bounds = list(evaluate_run_bounds(run, plan, dict(result.metrics)))
+        metrics = dict(result.metrics)
+        metrics["steps_done"] = float(result.steps_done)
+        raw = evaluate_run_bounds(run, plan, metrics)
+        result.bounds = [b if isinstance(b, BoundValue) else BoundValue.model_validate(b) for b in raw]
     except Exception as exc:  # noqa: BLE001 - a theory failure must never lose measured results
         note = f"bounds could not be evaluated: {type(exc).__name__}: {exc}"
         result.error = note if result.error is None else result.error + "; " + note

@@ -6,16 +6,18 @@ Output: one :class:`~mlc.compiler.lower.ensemble.MemberOutcome` per member, the 
         trainer gives (tested), faster.
 Role:   the hot loop of width/seed sweeps. Layout and algorithm:
 
-  * Members that share a data set (same seed and noise) form a *data group* g. The hidden units of all members
-    of a data group are concatenated into one hidden dimension of M units (padded to the largest group with
-    units whose weights are zero, which stay zero). Buffers: ``Wt`` (G, d~, M) holds [W^T; c] (x~ = (x, 1)),
-    ``a`` (G, M) the output weights, ``P`` (G, M, J) the 0/1 unit-to-member map.
-  * Forward: H = X~ Wt (one bmm for every width and member of the data group), A = s(H) in place,
-    f = A S with S = P * (scale a) (G, M, J): the segment sum per member as a thin matmul.
-  * Backward by hand: r = c_loss (f - y); dL/dS = A^T r (restricted to the member's column through P gives
-    dL/da); dL/dH = (r S^T) * s'(H) with s' computed from A; dL/dWt = X~^T dL/dH.
-  * The n samples are processed in blocks of rows so that H and dL/dH of a block stay in cache; the gradient
-    buffers accumulate across blocks (baddbmm); updates are in place into preallocated buffers.
+  * Members that share a data set (same seed and noise) form a *data group* g (G groups). Inside a group the
+    members are sorted by width and occupy *segments* j = 0..J-1 of one hidden dimension of M units; segment j
+    has the same column range in every group (its width is the largest j-th width, smaller members are padded
+    with zero units that have learning rate 0). Buffers: ``Wt`` (G, d~, M) holds [W^T; c] (x~ = (x, 1)),
+    ``a`` (G, M) the output weights.
+  * Forward: H = X~ Wt is ONE batched matmul for every width and member; A = s(H) in place; per segment
+    f_j = A_j (scale a)_j (a matrix-vector product).
+  * Backward by hand: r = c_loss (f - y); Q_j = X~^T (r_j * s'(H_j)) (one matmul per segment, s' from A), so that
+    dL/dWt_j = (scale a)_j * Q_j. For ReLU, 1-homogeneity gives dL/da_k = scale_k (Q_k . Wt_k) with no extra
+    pass; for other activations and for random features dL/da_j = scale_j A_j^T r_j.
+  * The n samples are processed in blocks of rows so that a block of H stays in cache; the gradient buffers
+    accumulate across blocks (baddbmm); all buffers are preallocated and updated in place.
 
 Supported: families two_layer and random_features; any activation; scalings standard/ntk/mean_field; bias on or
 off; loss mse or half_mse; penalty none, weight_decay or path_norm; optimizer gd without momentum; any record
@@ -33,7 +35,8 @@ from mlc.compiler.lower.measure import measure
 from mlc.compiler.lower.penalties import lam_of, penalty_factor
 from mlc.compiler.lower.tracking import Tracker
 
-BLOCK_ELEMENTS = 1 << 18  # rows per block chosen so that one (G, rows, M) activation block has about this many entries
+BLOCK_ELEMENTS = 1 << 20  # rows per block: one (G, rows, M) activation block has about this many entries
+_threshold_backward = torch.ops.aten.threshold_backward.grad_input
 
 
 def fast_eligible(run: Run) -> bool:
@@ -46,21 +49,6 @@ def fast_eligible(run: Run) -> bool:
             and tr.penalty.kind in ("none", "weight_decay", "path_norm"))
 
 
-def _derivative_inplace(activation: str, R: torch.Tensor, A: torch.Tensor, tmp: torch.Tensor) -> None:
-    """R *= s'(H), with s' written in terms of A = s(H)."""
-    if activation == "relu":
-        torch.gt(A, 0, out=tmp)
-        R.mul_(tmp)
-    elif activation == "tanh":
-        torch.mul(A, A, out=tmp)
-        tmp.neg_().add_(1.0)
-        R.mul_(tmp)
-    elif activation == "sigmoid":
-        torch.mul(A, A, out=tmp)
-        tmp.neg_().add_(A)
-        R.mul_(tmp)
-
-
 def _activate_inplace(activation: str, H: torch.Tensor) -> None:
     if activation == "relu":
         H.relu_()
@@ -70,30 +58,41 @@ def _activate_inplace(activation: str, H: torch.Tensor) -> None:
         H.sigmoid_()
 
 
+def _derivative(activation: str, A: torch.Tensor) -> torch.Tensor:
+    """s'(H) written in terms of A = s(H) (tanh, sigmoid, identity)."""
+    if activation == "tanh":
+        return 1.0 - A * A
+    if activation == "sigmoid":
+        return A - A * A
+    return torch.ones_like(A)
+
+
 class PackedGroup:
     """The packed buffers of a fast group and the per-step kernel."""
 
     def __init__(self, members: list[Member], device: torch.device, dtype: torch.dtype) -> None:
         first = members[0].run
         self.members = members
-        self.model0 = first.model
         self.train = first.train
         self.device, self.dtype = device, dtype
-        self.d = first.input.dim
+        self.d = d = first.input.dim
         self.bias = first.model.bias
         self.inner = first.model.family == "two_layer"
         self.act = first.model.activation
-        d, dp = self.d, self.d + (1 if self.bias else 0)
-        self.dp = dp
-        # Data groups: members that share the same DataSet object share X and y.
-        groups: dict[int, list[int]] = {}
+        self.dp = dp = d + (1 if self.bias else 0)
+        # Data groups: members that share the same DataSet object share X and y; sorted by width inside.
+        by_data: dict[int, list[int]] = {}
         for i, m in enumerate(members):
-            groups.setdefault(id(m.data), []).append(i)
-        self.groups = list(groups.values())
+            by_data.setdefault(id(m.data), []).append(i)
+        self.groups = [sorted(g, key=lambda i: (members[i].run.model.width, i)) for g in by_data.values()]
         G = len(self.groups)
         J = max(len(g) for g in self.groups)
-        M = max(sum(members[i].run.model.width for i in g) for g in self.groups)
-        self.G, self.J, self.M = G, J, M
+        seg_w = [max(members[g[j]].run.model.width for g in self.groups if j < len(g)) for j in range(J)]
+        offs = [0]
+        for w in seg_w:
+            offs.append(offs[-1] + w)
+        M = offs[-1]
+        self.G, self.J, self.M, self.seg_w, self.offs = G, J, M, seg_w, offs
         n = members[0].data.x_train.shape[0]
         self.n = n
         kw = dict(device=device, dtype=dtype)
@@ -102,7 +101,6 @@ class PackedGroup:
         self.Wt = torch.zeros(G, dp, M, **kw)
         self.a = torch.zeros(G, M, **kw)
         self.scale = torch.zeros(G, M, **kw)
-        self.P = torch.zeros(G, M, J, **kw)
         self.lr = torch.zeros(G, M, **kw)
         self.lam = torch.zeros(G, M, **kw)
         self.unit_active = torch.zeros(G, M, **kw)
@@ -113,82 +111,103 @@ class PackedGroup:
             if self.bias:
                 self.X[g, :, d] = 1.0
             self.Y[g] = data.y_train
-            k0 = 0
             for j, i in enumerate(idx):
-                run = members[i].run
-                init = members[i].init
-                m = run.model.width
-                k1 = k0 + m
+                run, init = members[i].run, members[i].init
+                k0 = offs[j]
+                k1 = k0 + run.model.width
                 self.slot[i] = (g, j, k0, k1)
                 self.Wt[g, :d, k0:k1] = init["W"].T.to(**kw)
                 if self.bias:
                     self.Wt[g, d, k0:k1] = init["c"].to(**kw)
                 self.a[g, k0:k1] = init["a"].to(**kw)
                 self.scale[g, k0:k1] = families.output_scale(run.model, d)
-                self.P[g, k0:k1, j] = 1.0
                 self.lr[g, k0:k1] = effective_lr(run)
                 self.lam[g, k0:k1] = lam_of(run.train.penalty) * penalty_factor(
                     run.train.penalty.kind, run.model, d, n)
                 self.unit_active[g, k0:k1] = 1.0
-                k0 = k1
         self.loss_coef = 2.0 / n if self.train.loss == "mse" else 1.0 / n
         self.loss_norm = 1.0 / n if self.train.loss == "mse" else 0.5 / n
         rows = max(8, min(n, BLOCK_ELEMENTS // max(1, G * M)))
         self.blocks = [(s, min(rows, n - s)) for s in range(0, n, rows)]
-        self.bufH = {nb: torch.empty(G, nb, M, **kw) for _, nb in self.blocks}
-        self.bufR = {nb: torch.empty(G, nb, M, **kw) for _, nb in self.blocks} if self.inner else {}
-        self.bufT = {nb: torch.empty(G, nb, M, **kw) for _, nb in self.blocks} if self.inner else {}
+        self.bufA = {nb: torch.empty(G, nb, M, **kw) for _, nb in self.blocks}
+        self.bufF = {nb: torch.empty(G, nb, J, **kw) for _, nb in self.blocks}
+        self.bufR = {nb: [torch.empty(G, nb, w, **kw) for w in seg_w] for _, nb in self.blocks} if self.inner else {}
+        self.Q = [torch.zeros(G, dp, w, **kw) for w in seg_w]
+        self.sa = [torch.zeros(G, w, 1, **kw) for w in seg_w]
+        self.gA = [torch.zeros(G, w, 1, **kw) for w in seg_w]
+        self.ga = torch.zeros(G, M, **kw)
         self.gW = torch.zeros(G, dp, M, **kw)
-        self.gS = torch.zeros(G, M, J, **kw)
         self.loss_acc = torch.zeros(G, J, **kw)
+        # dL/da from Q by 1-homogeneity (ReLU with the bias inside x~, or no bias at all).
+        self.homogeneous = self.inner and self.act == "relu"
+
+    def _seg(self, t: torch.Tensor, j: int) -> torch.Tensor:
+        return t[..., self.offs[j]:self.offs[j + 1]]
 
     # -------------------------------------------------------------------------------------------
-    def pass_(self, need_grad: bool = True) -> torch.Tensor:
-        """One pass over the data: member losses (len(members),) and, if asked, the gradients in gW, gS."""
-        S = self.P * (self.scale * self.a).unsqueeze(2)
-        St = S.transpose(1, 2)
-        self.gW.zero_()
-        self.gS.zero_()
+    def pass_(self) -> torch.Tensor:
+        """One pass over the data: member losses (len(members),) and the gradients in ``ga``, ``gW``."""
+        sa_full = self.scale * self.a
+        for j in range(self.J):
+            self.sa[j].copy_(self._seg(sa_full, j).unsqueeze(2))
+            self.Q[j].zero_()
+            self.gA[j].zero_()
         self.loss_acc.zero_()
         for s0, nb in self.blocks:
             Xb = self.X[:, s0:s0 + nb]
-            H = self.bufH[nb]
-            torch.bmm(Xb, self.Wt, out=H)
-            _activate_inplace(self.act, H)
-            r = torch.bmm(H, S)
-            r.sub_(self.Y[:, s0:s0 + nb].unsqueeze(2))
+            Xt = Xb.transpose(1, 2)
+            A = self.bufA[nb]
+            f = self.bufF[nb]
+            torch.bmm(Xb, self.Wt, out=A)
+            _activate_inplace(self.act, A)
+            for j in range(self.J):
+                torch.bmm(self._seg(A, j), self.sa[j], out=f[:, :, j:j + 1])
+            r = f.sub_(self.Y[:, s0:s0 + nb].unsqueeze(2))
             self.loss_acc.add_((r * r).sum(1))
-            if not need_grad:
-                continue
             r.mul_(self.loss_coef)
-            self.gS.baddbmm_(H.transpose(1, 2), r)
+            for j in range(self.J):
+                Aj = self._seg(A, j)
+                rj = r[:, :, j:j + 1]
+                if not self.homogeneous:
+                    self.gA[j].baddbmm_(Aj.transpose(1, 2), rj)
+                if self.inner:
+                    Rj = self.bufR[nb][j]
+                    if self.act == "relu":
+                        _threshold_backward(rj.expand_as(Aj), Aj, 0, grad_input=Rj)
+                    else:
+                        torch.mul(_derivative(self.act, Aj), rj, out=Rj)
+                    self.Q[j].baddbmm_(Xt, Rj)
+        for j in range(self.J):
+            ga_j = self._seg(self.ga, j)
+            if self.homogeneous:
+                torch.sum(self.Q[j] * self._seg(self.Wt, j), dim=1, out=ga_j)
+            else:
+                ga_j.copy_(self.gA[j].squeeze(2))
             if self.inner:
-                R = self.bufR[nb]
-                torch.bmm(r, St, out=R)
-                _derivative_inplace(self.act, R, H, self.bufT[nb])
-                self.gW.baddbmm_(Xb.transpose(1, 2), R)
+                torch.mul(self.Q[j], self.sa[j].transpose(1, 2), out=self._seg(self.gW, j))
+        self.ga.mul_(self.scale)
         losses = self.loss_acc * self.loss_norm
         return torch.stack([losses[g, j] for (g, j, _, _) in self.slot])
 
     def update(self) -> None:
-        """In-place GD step on the packed parameters (frozen members have zero learning rate)."""
-        ga = (self.gS * self.P).sum(2).mul_(self.scale)
+        """In-place GD step on the packed parameters (frozen members and padding have learning rate 0)."""
+        ga, gW = self.ga, self.gW
         kind = self.train.penalty.kind
         if kind == "weight_decay":
             ga.add_(2.0 * self.lam * self.a)
             if self.inner:
-                self.gW.add_(2.0 * self.lam.unsqueeze(1) * self.Wt)
+                gW.add_(2.0 * self.lam.unsqueeze(1) * self.Wt)
         elif kind == "path_norm":
             # lam * scale * sum_k |a_k| (||W_k||_1 + |c_k|): subgradient sign(.), 0 at 0 (as autograd).
             coef = self.lam * self.scale
             ga.add_(coef * torch.sign(self.a) * self.Wt.abs().sum(1))
             if self.inner:
-                self.gW.add_((coef * self.a.abs()).unsqueeze(1) * torch.sign(self.Wt))
+                gW.add_((coef * self.a.abs()).unsqueeze(1) * torch.sign(self.Wt))
         lr = self.lr * self.unit_active
         self.a.sub_(lr * ga)
         if self.inner:
-            self.gW.mul_(lr.unsqueeze(1))
-            self.Wt.sub_(self.gW)
+            gW.mul_(lr.unsqueeze(1))
+            self.Wt.sub_(gW)
 
     def unpack(self, i: int) -> families.Params:
         """Member i's parameters in the canonical layout (leading axis of size 1)."""
