@@ -24,6 +24,7 @@ re-parses its output and refuses to return text whose tree differs from the inpu
 from __future__ import annotations
 
 import dataclasses
+import sys
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Sequence
 
@@ -404,20 +405,29 @@ def tree_shape(node: Any) -> Any:
 def format_text(text: str, path: str = "<string>") -> tuple[str | None, list[Diagnostic]]:
     """Format spec text. Returns (formatted text, []) or (None, diagnostics) when the text has syntax
     errors or (a bug) the formatted text would not mean the same."""
-    from mlc.dsl.parser import parse
+    from mlc.dsl.parser import RECURSION_LIMIT, parse
 
     spec, diagnostics = parse(text, path)
     if any(d.is_error for d in diagnostics):
         return None, diagnostics
+    limit = sys.getrecursionlimit()
     try:
+        sys.setrecursionlimit(max(limit, RECURSION_LIMIT))
         out = format_spec(spec)
-    except (RecursionError, TypeError) as exc:
-        return None, [Diagnostic("E999", f"internal error: the formatter failed ({type(exc).__name__})", None,
+        again, problems = parse(out, path)
+        same_shape = tree_shape(again.statements) == tree_shape(spec.statements)
+    except RecursionError:
+        return None, [Diagnostic("E005", "an expression is too long or too deeply nested to format",
+                                 Span.point(1, 1), help="the file was not changed; split the expression with "
+                                                        "`let` constants")]
+    except TypeError as exc:
+        return None, [Diagnostic("E999", f"internal error: the formatter failed ({exc})", None,
                                  help="the file was not changed; please report this spec")]
-    again, problems = parse(out, path)
+    finally:
+        sys.setrecursionlimit(limit)
     same_comments = sorted(c.text.rstrip() for c in again.comments) == \
         sorted(c.text.rstrip() for c in spec.comments)
-    if problems or not same_comments or tree_shape(again.statements) != tree_shape(spec.statements):
+    if problems or not same_comments or not same_shape:
         return None, [Diagnostic("E999", "internal error: the formatted text would not mean the same", None,
                                  help="the file was not changed; please report this spec")]
     return out, []

@@ -15,6 +15,7 @@ deep tree would exhaust Python's recursion; any RecursionError while building th
 from __future__ import annotations
 
 import re
+import sys
 from functools import lru_cache
 from importlib import resources
 from typing import Any
@@ -27,6 +28,8 @@ from mlc.dsl.diagnostics import Diagnostic, Span
 
 MAX_NESTING = 64
 MAX_SYNTAX_ERRORS = 20
+RECURSION_LIMIT = 5000
+"""Python's recursion limit while building the AST (the default 1000 allows only ~300-term sums)."""
 
 STATEMENT_KEYWORDS = (
     "problem", "let", "input", "target", "space", "data", "model", "train", "sweep", "report",
@@ -403,16 +406,31 @@ def parse(text: str, path: str = "<string>") -> tuple[ast.Spec, list[Diagnostic]
             working = blanked
     if tree is None:
         return ast.Spec([], _collect_comments(text), path, text), diagnostics
+    limit = sys.getrecursionlimit()
     try:
+        sys.setrecursionlimit(max(limit, RECURSION_LIMIT))
         statements = _ToAst().transform(tree)
     except (RecursionError, VisitError) as exc:
         if isinstance(exc, VisitError) and not isinstance(exc.orig_exc, RecursionError):
             raise
         diagnostics.append(Diagnostic(
-            "E005", "an expression is too long or too deeply nested to compile", Span.point(1, 1),
+            "E005", "an expression is too long or too deeply nested to compile", _longest_statement(text),
             help="split it with `let` constants or simplify it"))
         return ast.Spec([], _collect_comments(text), path, text), diagnostics
+    finally:
+        sys.setrecursionlimit(limit)
     return ast.Spec(statements, _collect_comments(text), path, text), diagnostics
+
+
+def _longest_statement(text: str) -> Span:
+    """The keyword of the statement with the most operators (where a too-long expression must be)."""
+    starts = [m.start(1) for m in _STATEMENT_START.finditer(text)] or [0]
+    bounds = list(zip(starts, starts[1:] + [len(text)]))
+    begin, end = max(bounds, key=lambda b: sum(text.count(op, b[0], b[1]) for op in "+-*/^(["))
+    line = text.count("\n", 0, begin) + 1
+    column = begin - (text.rfind("\n", 0, begin) + 1) + 1
+    word = re.match(r"[A-Za-z_]*", text[begin:]).group(0) or " "
+    return Span(line, column, line, column + len(word), begin, begin + len(word))
 
 
 _COMMENT = re.compile(r"#[^\n]*")
