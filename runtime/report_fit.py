@@ -26,7 +26,7 @@ from typing import Sequence
 import numpy as np
 
 from mlc.compiler.ir import Plan
-from mlc.runtime.report_groups import Group, is_error_metric, swept_axes
+from mlc.runtime.report_groups import Group, is_error_metric, swept_axes, zip_partners
 from mlc.runtime.report_theory import (
     Fitter,
     Prediction,
@@ -176,10 +176,14 @@ class RateFit:
 
 def rate_axes(plan: Plan) -> list[str]:
     """The axes to fit: ``report.rates`` if given, else every numeric swept axis (not the seed) with at
-    least 3 distinct values."""
+    least 3 distinct values, one per zip block (zipped axes move together)."""
     if plan.report.rates:
         return list(plan.report.rates)
-    return [key for key, values in swept_axes(plan).items() if len(values) >= MIN_AXIS_VALUES]
+    axes: list[str] = []
+    for key, values in swept_axes(plan).items():
+        if len(values) >= MIN_AXIS_VALUES and not (zip_partners(plan, key) & set(axes)):
+            axes.append(key)
+    return axes
 
 
 def _error_metrics(groups: list[Group]) -> list[str]:
@@ -207,11 +211,12 @@ def fit_rates(
     others = [m for g in groups for m in g.metrics() if m not in errors]
     others = list(dict.fromkeys(others))
     for axis in rate_axes(plan):
+        moving = {axis} | zip_partners(plan, axis)
         slices: dict[tuple, list[Group]] = {}
         for group in groups:
             if axis not in group.params:
                 continue
-            fixed = tuple(sorted((k, v) for k, v in group.params.items() if k != axis))
+            fixed = tuple(sorted((k, v) for k, v in group.params.items() if k not in moving))
             slices.setdefault((group.model, fixed), []).append(group)
         for (model, fixed), members in slices.items():
             members = sorted(members, key=lambda g: g.params[axis])

@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 
 from mlc.compiler.ir import Plan
-from mlc.runtime.report_groups import Group, is_error_metric, swept_axes
+from mlc.runtime.report_groups import Group, is_error_metric, swept_axes, zip_partners
 from mlc.runtime.report_theory import RELATION_SIGNS, safe_predicted_exponent
 
 STEP_AXES = ("step", "steps", "t")
@@ -95,9 +95,10 @@ def _axis_plot(plan: Plan, groups: list[Group], y: str, x: str, out_dir: Path, o
     from matplotlib.figure import Figure
 
     lines: dict[tuple, list[Group]] = {}
+    moving = {x} | zip_partners(plan, x)
     for group in groups:
         if x in group.params and group.stat(y) is not None:
-            fixed = tuple(sorted((k, v) for k, v in group.params.items() if k != x))
+            fixed = tuple(sorted((k, v) for k, v in group.params.items() if k not in moving))
             lines.setdefault((group.model, fixed), []).append(group)
     if not lines:
         outcome.skipped.append(f"{y} vs {x}: no successful run measured {y} over the swept axis {x}")

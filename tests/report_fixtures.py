@@ -27,8 +27,9 @@ TRAIN_EXPONENT = -0.5
 
 
 def make_plan(rates: tuple[str, ...] = ("width",), plots: tuple[Plot, ...] = (),
-              marks: tuple[Mark, ...] = ()) -> Plan:
-    """A product sweep width x seed over two models."""
+              marks: tuple[Mark, ...] = (), zipped: bool = False) -> Plan:
+    """A product sweep width x seed over two models; with ``zipped``, width is zipped with an axis
+    ``n_test`` = 10 x width (as in ``sweep { zip(width, n_test) }``)."""
     runs: list[Run] = []
     for name, family in MODELS:
         for width in WIDTHS:
@@ -40,10 +41,15 @@ def make_plan(rates: tuple[str, ...] = ("width",), plots: tuple[Plot, ...] = (),
                     train=Train(model=name), input=InputDist(kind="cube", dim=5),
                     target=FormulaTarget(expr=Num(value=1.0)), space=Space(kind="barron"),
                     data=Data(n=100, n_test=100), seed=int(seed),
-                    params={"width": width, "seed": seed},
+                    params={"width": width, "seed": seed, **({"n_test": 10 * width} if zipped else {})},
                 ))
-    sweep = (SweepBlock(axes=(SweepAxis(key="width", values=WIDTHS, targets=("model.width",)),
-                              SweepAxis(key="seed", values=SEEDS, targets=("seed",)))),)
+    width_axis = SweepAxis(key="width", values=WIDTHS, targets=("model.width",))
+    seed_axis = SweepAxis(key="seed", values=SEEDS, targets=("seed",))
+    if zipped:
+        n_test_axis = SweepAxis(key="n_test", values=tuple(10 * w for w in WIDTHS), targets=("data.n_test",))
+        sweep = (SweepBlock(mode="zip", axes=(width_axis, n_test_axis)), SweepBlock(axes=(seed_axis,)))
+    else:
+        sweep = (SweepBlock(axes=(width_axis, seed_axis)),)
     return Plan(problem="toy", spec_hash="abc123", sweep=sweep,
                 report=Report(rates=rates, plots=plots, marks=marks), runs=tuple(runs))
 

@@ -243,6 +243,19 @@ def test_rates_recover_the_fixture_exponents() -> None:
     assert fits[("rf", "test_error")].excluded_runs == 2
 
 
+def test_zipped_axes_move_together_in_fits_and_plots(tmp_path: Path) -> None:
+    plan = make_plan(rates=(), zipped=True)
+    assert report_fit.rate_axes(plan) == ["width"]  # n_test moves with width: one fit, not two
+    groups = group_runs(plan, make_run_results(plan))
+    fits = {(f.model, f.metric): f for f in report_fit.fit_rates(plan, groups)}
+    fit = fits[("net", "test_error")]
+    assert fit.fixed == {} and fit.xs == [10.0, 40.0, 160.0, 640.0]
+    assert fit.slope == pytest.approx(-1.0, abs=0.05)
+    console = _console()
+    summary = write_report(plan, make_result(plan, make_run_results(plan)), tmp_path, console)
+    assert (tmp_path / "plots" / "test_error_vs_n_test.png") in summary.files
+
+
 def test_default_rate_axes_need_three_values() -> None:
     plan = make_plan(rates=())
     assert report_fit.rate_axes(plan) == ["width"]  # 4 widths; the seed axis is never a rate axis
