@@ -321,6 +321,10 @@ class Theorem:
             return False
         return self.relevant(c) if self.relevant is not None else True
 
+    def hypothesis_status(self, c: Context) -> list[tuple[str, str | None]]:
+        """(name, failure message or None) for every hypothesis, in order."""
+        return [(h.name, h.check(c)) for h in self.hypotheses]
+
     def evaluate(self, c: Context) -> dict[str, Any]:
         """The BoundValue-shaped dict for this run."""
         failing = [msg for h in self.hypotheses if (msg := h.check(c)) is not None]
@@ -442,7 +446,7 @@ def _t10_width(c: Context) -> float | None:
 def _t10_check(c: Context) -> str | None:
     need = _t10_width(c)
     if need is None:
-        return None  # reported by the metric hypothesis
+        return "cannot be checked until λ_n is known"
     if c.model.width > need:
         return None
     return f"T10 needs m > 64 λ_n⁻⁴ ln(n²/δ) = {_g(need)}; the model has m = {c.model.width}"
@@ -451,7 +455,7 @@ def _t10_check(c: Context) -> str | None:
 def _t9e_check(c: Context) -> str | None:
     lmin = c.metrics.get("kernel_lambda_min")
     if lmin is None or lmin <= 0:
-        return None
+        return "cannot be checked until λ_min(K) is known"
     need = lmin ** -2
     if c.model.width >= need:
         return None

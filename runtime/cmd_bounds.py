@@ -1,0 +1,280 @@
+"""``mlc bounds SPEC [--explain] [--json] [--delta 0.05] [--estimate-norm]``: the theory, without training.
+
+Input:  a spec path.
+Output: for each distinct model configuration of the plan (runs that differ only by seed are grouped), the
+        theorems that apply, their hypotheses (✓/✗ with reasons), formulas and values; with ``--explain``
+        also the target-norm derivation, data-dependent quantities (kernel λ_min, feature λ_min), the
+        infinite-width prediction and the predicted rates; with ``--json`` one record per run of the plan.
+        Exit 0 on success, 1 if the spec has errors (the compile diagnostics are printed), 2 on usage errors.
+Role:   the front door of ``mlc.compiler.theory``. torch is imported only inside :func:`run` when --explain
+        needs data (the CLI imports this module at startup).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+from typing import Any
+
+MAX_EXPLAIN_N = 4000  # largest n for which --explain forms n × n kernel matrices
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("spec", metavar="SPEC", help="spec file (.ml)")
+    parser.add_argument("--explain", action="store_true",
+                        help="add the norm derivation, data-dependent quantities, infinite-width predictions, rates")
+    parser.add_argument("--json", action="store_true", help="machine-readable output: one record per run")
+    parser.add_argument("--delta", type=float, default=None,
+                        help="failure probability of high-probability bounds (default: the spec's report, 0.05)")
+    parser.add_argument("--estimate-norm", action="store_true",
+                        help="estimate the target norm numerically when no rule applies and none is declared (slow)")
+
+
+def run(args: argparse.Namespace) -> int:
+    from mlc.compiler.pipeline import compile_path
+
+    outcome = compile_path(args.spec)
+    if not outcome.ok or outcome.plan is None:
+        if outcome.rendered:
+            print(outcome.rendered, file=sys.stderr)
+        return outcome.exit_code or 1
+    plan = outcome.plan
+    delta = plan.report.delta if args.delta is None else float(args.delta)
+    if not (0.0 < delta < 1.0):
+        print(f"mlc bounds: error: --delta must lie in (0, 1); got {args.delta}", file=sys.stderr)
+        return 2
+    try:
+        report = build_report(plan, delta=delta, explain=args.explain, estimate=args.estimate_norm)
+    except Exception as exc:  # noqa: BLE001 - no traceback reaches the user
+        print(f"mlc bounds: internal error while evaluating the theory: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return 1
+    text = json.dumps(report, indent=2, ensure_ascii=False, default=_json_default) if args.json else \
+        render_text(report, explain=args.explain)
+    try:
+        print(text)
+    except BrokenPipeError:  # e.g. piped into `head`
+        pass
+    return 0
+
+
+def _json_default(v: Any) -> Any:
+    if isinstance(v, float) and not math.isfinite(v):
+        return str(v)
+    return str(v)
+
+
+# ----------------------------------------------------------------------------------------------
+# Building the report (data only)
+# ----------------------------------------------------------------------------------------------
+
+
+def group_key(run: Any) -> str:
+    """Runs that share everything but the seed share a key."""
+    from mlc.compiler.ir import canonical_json
+
+    data = run.model_dump(mode="json")
+    for k in ("index", "hash", "seed"):
+        data.pop(k, None)
+    data["params"] = {k: v for k, v in data.get("params", {}).items() if k != "seed"}
+    return canonical_json(data)
+
+
+def build_report(plan: Any, *, delta: float, explain: bool = False, estimate: bool = False) -> dict[str, Any]:
+    """Everything ``mlc bounds`` prints, as a JSON-able dict (groups with their runs)."""
+    from mlc.compiler.theory import catalog
+    from mlc.compiler.theory.norms import infer_norm
+    from mlc.compiler.theory.rates import predicted_rates
+
+    groups: dict[str, list[Any]] = {}
+    for r in plan.runs:
+        groups.setdefault(group_key(r), []).append(r)
+    swept = [ax.key for block in plan.sweep for ax in block.axes if ax.key != "seed"]
+    out_groups: list[dict[str, Any]] = []
+    out_runs: list[dict[str, Any]] = []
+    norms: dict[str, Any] = {}
+    for runs in groups.values():
+        rep = runs[0]
+        nkey = catalog.ir.canonical_json({"t": rep.target.model_dump(mode="json"), "i": rep.input.model_dump(mode="json"),
+                                          "s": rep.space.model_dump(mode="json")})
+        if nkey not in norms:
+            norms[nkey] = infer_norm(rep, estimate=estimate)
+        norm = norms[nkey]
+        metrics: dict[str, float] = {}
+        extra: dict[str, Any] = {}
+        if explain:
+            metrics, extra = data_quantities(rep)
+        ctx = catalog.Context(run=rep, norm=norm, metrics=metrics, delta=delta)
+        theorems = []
+        for th in catalog.CATALOG:
+            if not th.applies_to(ctx):
+                continue
+            bv = th.evaluate(ctx)
+            bv["hypotheses"] = [{"name": name, "ok": msg is None, "message": msg}
+                                for name, msg in th.hypothesis_status(ctx)]
+            theorems.append(bv)
+        group = {
+            "model": rep.model.name, "family": rep.model.family, "describe": describe_run(rep),
+            "runs": [r.index for r in runs], "seeds": [r.seed for r in runs],
+            "params": {k: v for k, v in rep.params.items() if k != "seed"},
+            "norm": _norm_dict(norm, steps=True), "theorems": theorems,
+        }
+        if explain:
+            group["data"] = extra
+            group["rates"] = [p.model_dump() for ax in swept for p in predicted_rates(rep, ax)]
+        out_groups.append(group)
+        for r in runs:
+            out_runs.append({
+                "index": r.index, "hash": r.hash, "model": r.model.name, "seed": r.seed, "params": dict(r.params),
+                "norm": _norm_dict(norm, steps=False),
+                "bounds": [{k: bv[k] for k in ("theorem", "title", "citation", "kind", "holds", "failing", "quantity",
+                                                "value", "latex", "text", "unverified", "note")} for bv in theorems],
+            })
+    return {"problem": plan.problem, "spec_hash": plan.spec_hash, "delta": delta, "groups": out_groups,
+            "runs": sorted(out_runs, key=lambda x: x["index"])}
+
+
+def _norm_dict(norm: Any, steps: bool) -> dict[str, Any]:
+    d = {"space": norm.space, "value": norm.value, "method": norm.method, "warnings": list(norm.warnings),
+         "unverified": norm.unverified}
+    if steps:
+        d["steps"] = list(norm.steps)
+    return d
+
+
+def describe_run(run: Any) -> str:
+    """A one-line description of a model configuration."""
+    m = run.model
+    parts = [f"{m.family}(width = {m.width}"]
+    if m.family in ("resnet", "deep"):
+        parts.append(f"depth = {m.depth}")
+    parts.append(f"scaling = {m.scaling})")
+    tr = run.train
+    pen = "" if tr.penalty.kind == "none" else f", penalty {tr.penalty.kind}(λ = {tr.penalty.lam:g})"
+    return (", ".join(parts) + f"; n = {run.data.n}, d = {run.input.dim}, loss {tr.loss}, "
+            f"{tr.optimizer.kind}(lr = {tr.optimizer.lr:g}) × {tr.steps} steps, solve {tr.solve}{pen}")
+
+
+def data_quantities(run: Any) -> tuple[dict[str, float], dict[str, Any]]:
+    """Sample the run's data (seed = the run's seed) and compute what data-dependent theorems need."""
+    if run.data.n > MAX_EXPLAIN_N:
+        return {}, {"skipped": f"n = {run.data.n} > {MAX_EXPLAIN_N}: kernel matrices not formed"}
+    if run.input.kind == "grid" and (run.input.points or 101) > MAX_EXPLAIN_N:
+        return {}, {"skipped": "grid too large"}
+    import torch
+
+    from mlc.compiler.lower import families
+    from mlc.compiler.lower.measure import rf_lambda_min
+    from mlc.compiler.lower.samplers import make_dataset
+    from mlc.compiler.theory.kernels import infinite_width_prediction, kernel_lambda_min
+
+    ds = make_dataset(run.input, run.data, run.target, run.seed)
+    metrics: dict[str, float] = {}
+    extra: dict[str, Any] = {}
+    if run.model.family in ("random_features", "two_layer"):
+        metrics["kernel_lambda_min"] = kernel_lambda_min(run, ds.x_train)
+        extra["kernel_lambda_min"] = metrics["kernel_lambda_min"]
+    if run.model.family == "random_features":
+        params = families.init_member(run.model, run.input.dim, torch.Generator().manual_seed(int(run.seed)))
+        params = {k: v.unsqueeze(0) for k, v in params.items()}
+        metrics["rf_lambda_min"] = rf_lambda_min(run.model, params, ds.x_train)
+        extra["rf_lambda_min"] = metrics["rf_lambda_min"]
+        extra["rf_lambda_min_note"] = "one feature draw (generator seeded with the run's seed), not necessarily the run's own"
+    n_test = min(ds.x_test.shape[0], 2000)
+    pred = infinite_width_prediction(run, ds.x_train, ds.y_train, ds.x_test[:n_test], ds.f_test[:n_test])
+    extra["infinite_width"] = pred
+    return metrics, extra
+
+
+# ----------------------------------------------------------------------------------------------
+# Text rendering
+# ----------------------------------------------------------------------------------------------
+
+KIND_LABEL = {
+    "upper": "upper bound", "upper_rate": "upper bound, rate only", "lower": "lower bound",
+    "lower_rate": "lower bound, rate only", "a_posteriori": "a posteriori", "prediction": "prediction",
+}
+
+
+def _fmt(v: Any) -> str:
+    if v is None:
+        return "—"
+    if isinstance(v, float):
+        if not math.isfinite(v):
+            return str(v)
+        return f"{v:.4g}"
+    return str(v)
+
+
+def render_text(report: dict[str, Any], explain: bool = False) -> str:
+    """The human-readable form of :func:`build_report`'s result."""
+    lines: list[str] = []
+    ngroups = len(report["groups"])
+    nruns = len(report["runs"])
+    lines.append(f"problem {report['problem']}: {nruns} run{'s' if nruns != 1 else ''} in {ngroups} "
+                 f"configuration{'s' if ngroups != 1 else ''} (seeds grouped); δ = {report['delta']:g}")
+    lines.append("errors are MSE = mean (f − f*)²; logs are natural; d_eff = d + 1 with biases; "
+                 "rate-only values set unknown constants to 1")
+    seen_norms: set[str] = set()
+    for g in report["groups"]:
+        lines.append("")
+        runs = g["runs"]
+        span = f"run {runs[0]}" if len(runs) == 1 else f"runs {', '.join(str(i) for i in runs)}"
+        params = ", ".join(f"{k} = {v:g}" for k, v in g["params"].items())
+        lines.append(f"▸ {g['model']}{' [' + params + ']' if params else ''} ({span})")
+        lines.append(f"  {g['describe']}")
+        norm = g["norm"]
+        label = f"‖f*‖_{norm['space']} ≤ {_fmt(norm['value'])} ({norm['method']})" if norm["value"] is not None \
+            else f"‖f*‖_{norm['space']}: none"
+        if norm["unverified"]:
+            label += " [unverified constant]"
+        lines.append(f"  target norm: {label}")
+        nkey = json.dumps(norm["steps"])
+        if explain and nkey not in seen_norms:
+            seen_norms.add(nkey)
+            for st in norm["steps"]:
+                lines.append(f"      {st}")
+        elif norm["method"] == "none" and norm["steps"]:
+            lines.append(f"      {norm['steps'][-1]}")
+        for w in norm["warnings"]:
+            lines.append(f"  warning: {w}")
+        for th in g["theorems"]:
+            mark = "✓" if th["holds"] else "✗"
+            unv = " [unverified constant]" if th["unverified"] else ""
+            lines.append(f"  {mark} {th['theorem']:<5} {th['title']} ({KIND_LABEL.get(th['kind'], th['kind'])}){unv}")
+            lines.append(f"          {th['citation']}")
+            for h in th["hypotheses"]:
+                lines.append(f"          {'✓' if h['ok'] else '✗'} {h['name']}" + ("" if h["ok"] else f": {h['message']}"))
+            if th["text"]:
+                value = f" = {_fmt(th['value'])}" if th["value"] is not None else ""
+                lines.append(f"          {th['quantity']} ≤ {th['text']}{value}" if th["kind"] in ("upper", "upper_rate", "a_posteriori")
+                             else f"          {th['quantity']}: {th['text']}{value}")
+            elif th["value"] is not None:
+                lines.append(f"          {th['quantity']} = {_fmt(th['value'])}")
+            if th["note"]:
+                lines.append(f"          note: {th['note']}")
+        if explain:
+            data = g.get("data", {})
+            if "skipped" in data:
+                lines.append(f"  data: {data['skipped']}")
+            for key in ("kernel_lambda_min", "rf_lambda_min"):
+                if key in data:
+                    lines.append(f"  {key} = {_fmt(data[key])}")
+            iw = data.get("infinite_width")
+            if iw:
+                if iw.get("available"):
+                    lines.append(f"  infinite width ({iw['kernel']}): {iw['regime']}")
+                    lines.append(f"      predicted test MSE {_fmt(iw.get('predicted_test_error'))}"
+                                 + (f" (mean predictor {_fmt(iw['mean_test_error'])} + init variance "
+                                    f"{_fmt(iw['init_variance'])})" if "mean_test_error" in iw else "")
+                                 + f"; min-norm interpolant {_fmt(iw.get('min_norm_test_error'))}")
+                    if "t_det_steps" in iw:
+                        lines.append(f"      slowest kernel mode learned after ≈ {_fmt(iw['t_det_steps'])} steps (T18)")
+                else:
+                    lines.append(f"  infinite width: {iw.get('reason', 'n/a')}")
+            for r in g.get("rates", []):
+                unv = " [unverified]" if r["unverified"] else ""
+                lines.append(f"  rate: {r['metric']} ∝ {r['axis']}^{r['exponent']:.3g} ({r['relation']}, {r['theorem']}: "
+                             f"{r['regime']}){unv}")
+    return "\n".join(lines)
