@@ -1,0 +1,240 @@
+"""Parser unit tests: every construct parses to the right AST node, with correct spans.
+
+Input:  small spec texts.
+Output: pass/fail.
+Role:   pin down ``mlc.dsl.parser.parse``: node types and fields for each statement, block item, report
+        item and expression form; 1-based line/column spans (a tab counts as one column); comments
+        collected with spans; several syntax errors per run; ``**`` kept as a spelling of ``^``.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from mlc.dsl import ast
+from mlc.dsl.parser import MAX_NESTING, parse
+
+
+def parse_ok(text: str) -> ast.Spec:
+    spec, diagnostics = parse(text, "t.ml")
+    assert diagnostics == [], diagnostics
+    return spec
+
+
+def expr_of(text: str) -> ast.Expr:
+    spec = parse_ok(f"let a = {text}\n")
+    return spec.statements[0].value
+
+
+def at(node, line: int, column: int, end_line: int | None = None, end_column: int | None = None) -> None:
+    span = node.span
+    assert (span.line, span.column) == (line, column), span
+    if end_line is not None:
+        assert (span.end_line, span.end_column) == (end_line, end_column), span
+
+
+def test_every_statement_kind() -> None:
+    spec = parse_ok(
+        "problem p\n"
+        "let d = 3\n"
+        "input x ~ uniform(cube(d))\n"
+        "target f*(x) = relu(x[1])\n"
+        "space barron(norm <= 2)\n"
+        "data { n = 10 }\n"
+        "model net = two_layer(width = 4)\n"
+        "train net { steps = 5 }\n"
+        "sweep zip { n = [1, 2] }\n"
+        "report { bounds }\n")
+    kinds = [type(s).__name__ for s in spec.statements]
+    assert kinds == ["ProblemStmt", "LetStmt", "InputStmt", "TargetStmt", "SpaceStmt", "DataStmt",
+                     "ModelStmt", "TrainStmt", "SweepStmt", "ReportStmt"]
+    problem, let, inp, target, space, data, model, train, sweep, report = spec.statements
+    assert problem.name.name == "p"
+    at(problem, 1, 1, 1, 10)
+    assert let.name.name == "d" and isinstance(let.value, ast.Number) and let.value.value == 3
+    at(let.value, 2, 9, 2, 10)
+    assert inp.var.name == "x" and isinstance(inp.distribution, ast.Call)
+    assert inp.distribution.func.name == "uniform"
+    at(inp.distribution.args[0], 3, 19, 3, 26)
+    assert target.name.name == "f" and target.star and target.param.name == "x"
+    at(target.param, 4, 11)
+    assert isinstance(space.space, ast.Call) and isinstance(space.space.args[0], ast.Compare)
+    assert [s.key.name for s in data.block.items] == ["n"]
+    at(data.block, 6, 6, 6, 16)
+    assert (model.name.name, model.family.name, model.form) == ("net", "two_layer", "call")
+    assert [s.key.name for s in model.settings] == ["width"]
+    assert train.model.name == "net"
+    assert sweep.mode.name == "zip"
+    assert isinstance(report.items[0], ast.ReportBounds)
+
+
+def test_model_forms() -> None:
+    spec = parse_ok("model a = two_layer(width = 4, bias = false)\n"
+                    "model b = deep { widths = [2, 2] }\n"
+                    "model resnet { width = 3   depth = 2 }\n")
+    a, b, c = spec.statements
+    assert (a.form, b.form, c.form) == ("call", "named_block", "block")
+    assert (b.name.name, b.family.name) == ("b", "deep")
+    assert (c.name.name, c.family.name) == ("resnet", "resnet")
+    assert [s.key.name for s in c.settings] == ["width", "depth"]
+    at(c.settings[1], 3, 28, 3, 37)
+
+
+def test_model_positional_arguments_are_kept_for_the_checker() -> None:
+    model = parse_ok("model a = two_layer(64, width = 4)\n").statements[0]
+    assert len(model.positional) == 1 and model.positional[0].value == 64
+
+
+def test_target_forms() -> None:
+    spec = parse_ok("target f = x[1]\ntarget g* = teacher two_layer(width = 3, seed = 1)\n")
+    plain, teacher = spec.statements
+    assert (plain.star, plain.param) == (False, None)
+    assert teacher.star and isinstance(teacher.rhs, ast.Teacher)
+    assert teacher.rhs.call.func.name == "two_layer"
+    at(teacher.rhs, 2, 13)
+
+
+def test_train_and_sweep_heads_are_optional() -> None:
+    train, sweep, product = parse_ok("train { steps = 1 }\nsweep { seed = 0..2 }\n"
+                                     "sweep product { n = [1] }\n").statements
+    assert train.model is None and sweep.mode is None and product.mode.name == "product"
+    assert isinstance(sweep.block.items[0].value, ast.RangeLit)
+
+
+def test_block_items_and_separators() -> None:
+    train = parse_ok("train net {\n  steps = 1, loss = mse; until train_error < 1e-3\n"
+                     "  record = every 10: train_error, test_error\n}\n").statements[0]
+    steps, loss, until, record = train.block.items
+    assert isinstance(until, ast.Until) and isinstance(until.condition, ast.Compare)
+    assert until.condition.op == "<"
+    at(until, 2, 26, 2, 50)
+    assert isinstance(record.value, ast.Every)
+    assert record.value.interval.value == 10
+    assert [m.name for m in record.value.metrics] == ["train_error", "test_error"]
+    at(record.value.metrics[1], 3, 35, 3, 45)
+
+
+def test_report_items() -> None:
+    report = parse_ok("report {\n  bounds\n  rates over n, width\n  plot test_error vs n\n"
+                      "  mark n = 2 * d, width = 3\n  delta = 0.1\n}\n").statements[0]
+    bounds, rates, plot, mark, delta = report.items
+    assert isinstance(bounds, ast.ReportBounds)
+    assert [a.name for a in rates.axes] == ["n", "width"]
+    assert (plot.y.name, plot.x.name) == ("test_error", "n")
+    assert [m.axis.name for m in mark.marks] == ["n", "width"]
+    assert isinstance(mark.marks[0].value, ast.BinOp)
+    assert isinstance(delta, ast.Setting) and delta.key.name == "delta"
+    at(plot, 4, 3, 4, 23)
+
+
+def test_precedence_and_associativity() -> None:
+    e = expr_of("1 + 2 * 3 - 4 / 5")
+    assert e.op == "-" and e.left.op == "+" and e.left.right.op == "*" and e.right.op == "/"
+    p = expr_of("2 ^ 3 ^ 4")
+    assert p.op == "^" and isinstance(p.left, ast.Number) and p.right.op == "^"
+    u = expr_of("-x^2")
+    assert isinstance(u, ast.UnaryOp) and u.operand.op == "^"
+    n = expr_of("2^-1")
+    assert n.op == "^" and isinstance(n.right, ast.UnaryOp)
+    plus = expr_of("+a")
+    assert isinstance(plus, ast.UnaryOp) and plus.op == "+"
+
+
+def test_power_spelling_is_kept() -> None:
+    star, caret = expr_of("x ** 2"), expr_of("x ^ 2")
+    assert star.op == caret.op == "^"
+    assert (star.spelling, caret.spelling) == ("**", "^")
+
+
+def test_parens_vectors_index_calls() -> None:
+    paren = expr_of("(1 + 2) * 3")
+    assert isinstance(paren.left, ast.Paren) and paren.left.expr.op == "+"
+    at(paren.left, 1, 9, 1, 16)
+    vec = expr_of("[1, -2, 3.5e-1]")
+    assert isinstance(vec, ast.VectorLit) and [i.span.column for i in vec.items] == [10, 13, 17]
+    assert vec.items[2].value == pytest.approx(0.35) and vec.items[2].text == "3.5e-1"
+    assert expr_of("[]").items == ()
+    index = expr_of("w[i + 1]")
+    assert isinstance(index, ast.Index) and index.base.id == "w" and index.index.op == "+"
+    call = expr_of("sum(i in 1..d, x[i]^2)")
+    bind = call.args[0]
+    assert isinstance(bind, ast.Bind) and bind.var.name == "i" and bind.hi.id == "d"
+    kw = expr_of("gd(lr = 0.1)").args[0]
+    assert isinstance(kw, ast.KwArg) and kw.key.name == "lr"
+    assert call.positional == [call.args[1]] and expr_of("gd(lr = 0.1)").keywords == [kw]
+
+
+def test_values_range_and_every() -> None:
+    let = parse_ok("let r = 1..d\n").statements[0]
+    assert isinstance(let.value, ast.RangeLit) and let.value.hi.id == "d"
+    at(let.value, 1, 9, 1, 13)
+
+
+def test_comparisons() -> None:
+    for op in ("<", "<=", ">", ">="):
+        e = expr_of(f"a {op} b")
+        assert isinstance(e, ast.Compare) and e.op == op
+
+
+def test_multiline_statement_spans() -> None:
+    spec = parse_ok("model net = two_layer(\n    width = 4,\n    activation = relu)\nlet a = 1\n")
+    model, let = spec.statements
+    at(model, 1, 1, 3, 23)
+    at(model.settings[1].value, 3, 18, 3, 22)
+    at(let, 4, 1)
+
+
+def test_tab_counts_one_column() -> None:
+    spec = parse_ok("let\ta =\t\t7\n")
+    at(spec.statements[0].value, 1, 10)
+
+
+def test_comments_are_collected_with_spans() -> None:
+    spec = parse_ok("# head\nlet a = 1  # tail\n\n  # indented\n")
+    assert [c.text for c in spec.comments] == ["# head", "# tail", "# indented"]
+    assert [(c.span.line, c.span.column) for c in spec.comments] == [(1, 1), (2, 12), (4, 3)]
+    assert spec.source.startswith("# head") and spec.path == "t.ml"
+
+
+def test_crlf_comment_text_has_no_carriage_return() -> None:
+    spec = parse_ok("let a = 1  # tail\r\nlet b = 2\r\n")
+    assert spec.comments[0].text == "# tail"
+    at(spec.statements[1], 2, 1)
+
+
+def test_keywords_are_contextual() -> None:
+    spec = parse_ok("let report = 1\nlet bounds = report + 1\nmodel data = two_layer(width = bounds)\n")
+    assert spec.statements[1].value.left.id == "report"
+    assert spec.statements[2].name.name == "data"
+
+
+def test_several_syntax_errors_in_one_run() -> None:
+    _, diagnostics = parse("let = 1\nlet b 2\nlet c = 3\nlet d = )\n", "t.ml")
+    assert [d.code for d in diagnostics] == ["E001", "E001", "E001"]
+    assert [d.span.line for d in diagnostics] == [1, 2, 4]
+
+
+def test_invalid_characters() -> None:
+    for text, hint in (("let a = |b|\n", "abs"), ('let a = "s"\n', "no strings"), ("let a = !b\n", "`!`")):
+        _, diagnostics = parse(text)
+        assert diagnostics[0].code == "E002" and hint in diagnostics[0].help
+        assert diagnostics[0].span.column == 9
+
+
+def test_unclosed_bracket_points_at_it() -> None:
+    _, diagnostics = parse("train net {\n  steps = 1\n")
+    assert diagnostics[0].code == "E001" and (diagnostics[0].span.line, diagnostics[0].span.column) == (1, 11)
+
+
+def test_nesting_limit() -> None:
+    ok = "let a = " + "(" * MAX_NESTING + "1" + ")" * MAX_NESTING
+    parse_ok(ok)
+    _, diagnostics = parse("let a = " + "(" * (MAX_NESTING + 1) + "1" + ")" * (MAX_NESTING + 1))
+    assert [d.code for d in diagnostics] == ["E005"]
+    # brackets inside comments do not count
+    parse_ok("# " + "(" * 500 + "\nlet a = 1\n")
+
+
+def test_empty_and_comment_only() -> None:
+    assert parse_ok("").statements == []
+    assert parse_ok("# only\n").statements == []
