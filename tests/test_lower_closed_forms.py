@@ -1,0 +1,62 @@
+"""Closed forms of random features: exact GD against GD step by step, min-norm and ridge against lstsq."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from mlc.compiler.lower.closed_forms import solve_closed_form
+from mlc.compiler.lower.ensemble import Member, init_params, train_autograd
+from mlc.compiler.lower.examples import make_plan, make_run
+from mlc.compiler.lower.measure import rf_features, rf_lambda_min
+from mlc.compiler.lower.samplers import make_dataset
+from mlc.runtime.execute import execute_plan
+
+F64 = torch.float64
+CPU = torch.device("cpu")
+
+
+def _member(run):
+    return Member(run, make_dataset(run.input, run.data, run.target, run.seed).to(CPU, F64), init_params(run))
+
+
+@pytest.mark.parametrize("loss", ["mse", "half_mse"])
+@pytest.mark.parametrize("width", [6, 40])  # under- and over-parameterised (n = 20)
+def test_gd_exact_equals_gd_step_by_step(loss, width):
+    kw = dict(family="random_features", width=width, n=20, steps=60, lr=0.05, loss=loss, record_every=20,
+              metrics=("train_error", "test_error", "rkhs_norm"))
+    exact = solve_closed_form(_member(make_run(solve="gd_exact", **kw)), CPU, F64)
+    gd = train_autograd([_member(make_run(**kw))], CPU, F64)[0]
+    assert torch.allclose(exact.params["a"], gd.params["a"], atol=1e-10)
+    for k in gd.curves:
+        assert exact.curves[k][0] == gd.curves[k][0]
+        assert exact.curves[k][1] == pytest.approx(gd.curves[k][1], rel=1e-8, abs=1e-12)
+
+
+def test_min_norm_and_ridge():
+    run = make_run(family="random_features", width=50, n=20, solve="min_norm")
+    mem = _member(run)
+    out = solve_closed_form(mem, CPU, F64)
+    phi = rf_features(run.model, {k: v.unsqueeze(0) for k, v in mem.init.items()}, mem.data.x_train)
+    a_ref = torch.linalg.lstsq(phi, mem.data.y_train.unsqueeze(1), driver="gelsd").solution[:, 0]
+    assert torch.allclose(out.params["a"][0], a_ref, atol=1e-8)
+    assert out.metrics["train_error_raw"] < 1e-12  # interpolates (m > n)
+    ridge_run = make_run(family="random_features", width=50, n=20, solve="ridge", penalty="weight_decay", lam=0.1)
+    r = solve_closed_form(_member(ridge_run), CPU, F64)
+    a = r.params["a"][0]
+    # stationarity of (1/n)||Phi a - y||^2 + lam ||a||^2
+    grad = 2 / 20 * phi.T @ (phi @ a - mem.data.y_train) + 2 * 0.1 * a
+    assert grad.abs().max() < 1e-10
+
+
+def test_lambda_min_is_smallest_nonzero_eigenvalue():
+    run = make_run(family="random_features", width=8, n=30, solve="min_norm")
+    mem = _member(run)
+    params = {k: v.unsqueeze(0) for k, v in mem.init.items()}
+    phi = rf_features(run.model, params, mem.data.x_train)
+    eig = torch.linalg.eigvalsh(phi.T @ phi / 30)
+    nonzero = eig[eig > 1e-10 * eig.max()]  # dead ReLU features give exact zeros, which are skipped
+    expected = float(nonzero[0])
+    assert rf_lambda_min(run.model, params, mem.data.x_train) == pytest.approx(expected, rel=1e-8)
+    res = execute_plan(make_plan([run]), dtype="float64")[0]
+    assert res.metrics["lambda_min"] == pytest.approx(expected, rel=1e-8)
