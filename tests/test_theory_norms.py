@@ -167,3 +167,11 @@ def test_ridge_bound_upper_bounds_sampled_sup(r: float) -> None:
     v = bound(e, 2)
     xs = np.linspace(-1, 1, 101)
     assert np.abs(np.cos(r * xs)).max() <= v + 1e-9
+
+
+def test_rkhs_estimate_is_opt_in_and_labelled() -> None:
+    run = make_run(call("sin", comp(1)), d=3, space="rkhs")
+    assert infer_norm(run).method == "none"
+    est = infer_norm(run, estimate=True)
+    assert est.method == "estimated" and est.value is not None and est.value > 0
+    assert "LOWER" in est.steps[-1] and est.warnings

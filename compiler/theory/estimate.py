@@ -5,7 +5,7 @@ Output: ``(value, steps)``: the estimate and how it was obtained.
 Role:   the fallback of ``norms.infer_norm``. The numbers are estimates, not proofs, and are labelled so.
 
 * Barron / flow / multilayer: fit a wide two-layer ReLU net (mean-field scaling, with bias) with a small
-  path-norm penalty to f* on 2000 samples; its path norm is an upper-bound *estimate* (T2, REFERENCE §4).
+  path-norm penalty to f* on 1000 samples; its path norm is an upper-bound *estimate* (T2, REFERENCE §4).
 * RKHS: sqrt(y^T K^{-1} y) with the random-feature kernel on 1000 points: a lower estimate of ||f*||_H that
   increases to it as the number of points grows (REFERENCE §4).
 """
@@ -15,7 +15,7 @@ from __future__ import annotations
 from mlc.compiler import ir
 
 
-def estimate_norm(run: ir.Run, samples: int = 2000, width: int = 1000, steps: int = 1500,
+def estimate_norm(run: ir.Run, samples: int = 1000, width: int = 256, steps: int = 800,
                   seed: int = 0) -> tuple[float, list[str]]:
     """Estimate the target's norm in the run's space; see the module docstring."""
     import torch
@@ -30,13 +30,15 @@ def estimate_norm(run: ir.Run, samples: int = 2000, width: int = 1000, steps: in
     if run.space.kind == "rkhs":
         from mlc.compiler.theory.kernels import rf_kernel
 
-        k = rf_kernel(x[:1000], x[:1000], bias=True, w_var=1.0 / d)
+        bias = run.model.bias
+        k = rf_kernel(x[:1000], x[:1000], bias=bias, w_var=run.model.init_scale ** 2 / d)
         yy = y[:1000]
         jitter = 1e-10 * float(k.diagonal().mean())
         sol = torch.linalg.solve(k + jitter * torch.eye(k.shape[0], dtype=k.dtype), yy)
         value = float(torch.sqrt(torch.clamp(yy @ sol, min=0.0)))
-        return value, [f"estimated: sqrt(yᵀK⁻¹y) = {value:.4g} with the RF kernel (w ~ N(0, I/d), bias) on 1000 "
-                       "sampled points: a LOWER estimate of ‖f*‖_H"]
+        return value, [f"estimated: sqrt(yᵀK⁻¹y) = {value:.4g} with the RF kernel of the model's feature law "
+                       f"(w ~ N(0, s²I/d){', bias' if bias else ''}) on {yy.shape[0]} sampled points: a LOWER "
+                       "estimate of ‖f*‖_H"]
     b = torch.randn(width, d, generator=gen, dtype=torch.float64) / d ** 0.5
     c = torch.randn(width, generator=gen, dtype=torch.float64) / d ** 0.5
     a = torch.zeros(width, dtype=torch.float64)
