@@ -75,7 +75,8 @@ def plot_requests(plan: Plan, groups: list[Group]) -> list[tuple[str, str]]:
     for axis, values in swept_axes(plan).items():
         if len(values) >= 2:
             requests += [(metric, axis) for metric in errors]
-    requests += [(name, "step") for name in curves]
+    bases = [m.group("base") if (m := CURVE_FAMILY.match(name)) else name for name in curves]
+    requests += [(name, "step") for name in bases]
     unique: list[tuple[str, str]] = []
     for request in requests:
         if request not in unique:
@@ -172,36 +173,66 @@ def _colors(n: int) -> list[Any]:
     return [cmap(i / max(n - 1, 1)) for i in range(n)]
 
 
+CURVE_FAMILY = re.compile(r"^(?P<base>.+)_k\d+$")
+"""Curves recorded per frequency (``spectrum_k2``, ``spectrum_k5``...) form one family, ``spectrum``."""
+
+
+def curve_family(names: list[str], y: str) -> list[str]:
+    """The curve names that ``y`` asks for: ``y`` itself if recorded, else its family ``y_k<k>``, ordered
+    by k."""
+    if y in names:
+        return [y]
+    family = [n for n in names if (m := CURVE_FAMILY.match(n)) and m.group("base") == y]
+    return sorted(family, key=lambda n: int(n.rsplit("_k", 1)[1]))
+
+
+def _mean_curve(curves: list[Any]) -> tuple[list[int], np.ndarray] | None:
+    """Steps common to every curve and the mean over curves there (``None`` with fewer than 2 steps)."""
+    common = set(curves[0].steps)
+    for curve in curves[1:]:
+        common &= set(curve.steps)
+    steps = sorted(common)
+    if len(steps) < 2:
+        return None
+    table = np.array([[dict(zip(c.steps, c.values))[s] for s in steps] for c in curves], dtype=float)
+    present = np.isfinite(table)
+    with np.errstate(all="ignore"):
+        mean = np.where(present, table, 0.0).sum(axis=0) / present.sum(axis=0)
+    return steps, mean
+
+
 def _curve_plot(plan: Plan, groups: list[Group], y: str, out_dir: Path, outcome: PlotOutcome) -> None:
     from matplotlib.figure import Figure
 
-    members = [g for g in groups if any(y in r.curves and r.curves[y].steps for r in g.ok_runs)]
-    if not members:
+    recorded = list(dict.fromkeys(n for g in groups for r in g.ok_runs for n in r.curves))
+    names = curve_family(recorded, y)
+    lines = [(g, name) for g in groups for name in names
+             if any(name in r.curves and r.curves[name].steps for r in g.ok_runs)]
+    if not lines:
         outcome.skipped.append(f"{y} vs step: no successful run recorded a curve named {y}")
         return
-    n_models = len({g.model for g in members})
+    n_models = len({g.model for g, _ in lines})
+    n_groups = len({id(g) for g, _ in lines})
+    legend = len(lines) <= MAX_LEGEND
     fig = Figure(figsize=(6.4, 4.4))
     ax = fig.add_subplot(1, 1, 1)
     drawn: list[float] = []
-    for color, group in zip(_colors(len(members)), members):
-        label = _label(group.model, group.params, n_models) or group.model
-        curves = [r.curves[y] for r in group.ok_runs if y in r.curves and r.curves[y].steps]
-        common = set(curves[0].steps)
-        for curve in curves[1:]:
-            common &= set(curve.steps)
-        steps = sorted(common)
-        if len(steps) >= 2:
-            table = np.array([[dict(zip(c.steps, c.values))[s] for s in steps] for c in curves], dtype=float)
-            with np.errstate(all="ignore"):
-                mean = np.nanmean(np.where(np.isfinite(table), table, np.nan), axis=0)
-            ax.plot(steps, mean, color=color, lw=1.4,
-                    label=(f"{label} (mean of {len(curves)})" if len(curves) > 1 else label)
-                    if len(members) <= MAX_LEGEND else None)
-            drawn += [float(v) for v in mean]
+    for color, (group, name) in zip(_colors(len(lines)), lines):
+        label = _label(group.model, group.params, n_models) if n_groups > 1 else ""
+        if len(names) > 1:
+            label = f"{name}, {label}" if label else name
+        label = label or group.model
+        curves = [r.curves[name] for r in group.ok_runs if name in r.curves and r.curves[name].steps]
+        mean = _mean_curve(curves)
+        if mean is not None:
+            steps, values = mean
+            shown = f"{label} (mean of {len(curves)})" if len(curves) > 1 else label
+            ax.plot(steps, values, color=color, lw=1.4, label=shown if legend else None)
+            drawn += [float(v) for v in values]
         else:
             for i, curve in enumerate(curves):
                 ax.plot(curve.steps, curve.values, color=color, lw=0.8,
-                        label=label if i == 0 and len(members) <= MAX_LEGEND else None)
+                        label=label if i == 0 and legend else None)
                 drawn += list(curve.values)
     if _wants_log(drawn):
         ax.set_yscale("log")
@@ -209,7 +240,7 @@ def _curve_plot(plan: Plan, groups: list[Group], y: str, out_dir: Path, outcome:
     ax.set_ylabel(y)
     ax.set_title(f"{plan.problem}: {y} vs step", fontsize=10)
     ax.grid(True, which="both", alpha=0.25)
-    if len(members) <= MAX_LEGEND:
+    if legend:
         ax.legend(fontsize=8)
     _save(fig, out_dir, _safe(f"{y}_vs_step"), outcome)
 

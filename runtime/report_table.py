@@ -175,7 +175,7 @@ def measured_tables(model: str, groups: Sequence[Group], params: Sequence[str]) 
     norms = [m for m in metrics if not is_error_metric(m)]
     parts = [metrics] if len(metrics) <= MAX_METRIC_COLUMNS else [errors, norms]
     titles = [
-        f"{model} ({family}): measured, mean ± sd over seeds",
+        f"{model}{f' ({family})' if family != model else ''}: measured, mean ± sd over seeds",
         f"{model}: norms, mean ± sd over seeds",
     ]
     tables: list[Table] = []

@@ -369,6 +369,27 @@ def test_summary_json_is_json(tmp_path: Path) -> None:
 # ---------------------------------------------------------------------------------------------- plots
 
 
+def test_curves_per_frequency_form_one_family(tmp_path: Path) -> None:
+    from mlc.runtime.report_plots import curve_family, plot_requests
+    from mlc.runtime.results import Curve
+
+    assert curve_family(["train_error", "spectrum_k10", "spectrum_k2"], "spectrum") == ["spectrum_k2",
+                                                                                        "spectrum_k10"]
+    assert curve_family(["spectrum"], "spectrum") == ["spectrum"]
+    plan = make_plan(plots=(Plot(y="spectrum", x="step"),))
+    runs = make_run_results(plan)
+    for run in runs:
+        if run.status == "ok":
+            run.curves["spectrum_k2"] = Curve(steps=[0, 10, 20], values=[1.0, 0.1, 0.01])
+            run.curves["spectrum_k5"] = Curve(steps=[0, 10, 20], values=[1.0, 0.5, 0.2])
+    groups = group_runs(plan, runs)
+    requests = plot_requests(plan, groups)
+    assert ("spectrum", "step") in requests and ("spectrum_k2", "step") not in requests
+    summary = write_report(plan, make_result(plan, runs), tmp_path, _console())
+    assert (tmp_path / "plots" / "spectrum_vs_step.png") in summary.files
+    assert not any("spectrum" in note for note in summary.skipped_plots)
+
+
 def test_plots_are_written_as_png_and_pdf(tmp_path: Path) -> None:
     plan = make_plan(plots=(Plot(y="path_norm", x="width"), Plot(y="test_error", x="depth")),
                      marks=(Mark(axis="width", value=100.0, label="m = n"),))
