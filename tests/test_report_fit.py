@@ -6,6 +6,8 @@ import math
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from mlc.runtime.report_fit import fit_loglog_slope, nanmean_columns
 
@@ -77,3 +79,13 @@ def test_nanmean_columns_ignores_missing_values() -> None:
     table = np.array([[1.0, np.nan, np.nan], [3.0, 4.0, np.nan]])
     means = nanmean_columns(table)
     assert means[0] == 2.0 and means[1] == 4.0 and math.isnan(means[2])
+
+
+@settings(max_examples=40, deadline=None)
+@given(exponent=st.floats(-3.0, 1.0), scale=st.floats(1e-3, 1e3), n_x=st.integers(2, 8))
+def test_exact_power_laws_are_recovered(exponent: float, scale: float, n_x: int) -> None:
+    xs = np.geomspace(2.0, 2000.0, n_x)
+    seeds = [scale * (1.0 + 0.1 * s) * xs**exponent for s in range(3)]  # seed-dependent constant only
+    slope, lo, hi = fit_loglog_slope(xs, seeds, n_boot=50)
+    assert slope == pytest.approx(exponent, abs=1e-9)
+    assert lo == pytest.approx(exponent, abs=1e-9) and hi == pytest.approx(exponent, abs=1e-9)
