@@ -11,7 +11,9 @@ Role:   the last stage of ``mlc compile-and-run``. The public API the executor c
           ``runs.csv``, rewritten after every batch of runs;
         * :func:`write_report`: everything else, once the runs are done (or after a failure, with the runs
           that finished);
-        * :func:`summary_json`: the same content as a JSON-able dict (for ``--json``).
+        * :func:`summary_json`: the same content as a JSON-able dict (for ``--json``);
+        * :func:`result_json_text`: an ExperimentResult as JSON that keeps NaN/inf (pydantic's own
+          ``model_dump_json`` writes them as null, which ``model_validate_json`` then rejects).
 
 This module does not import torch; matplotlib is imported only when plots are drawn.
 """
@@ -37,6 +39,7 @@ from mlc.runtime.report_store import (
     atomic_write_text,
     load_results,
     open_result_store,
+    result_json_text,
 )
 from mlc.runtime.report_table import footer, print_report
 from mlc.runtime.results import ExperimentResult
@@ -49,6 +52,7 @@ __all__ = [
     "fit_loglog_slope",
     "load_results",
     "open_result_store",
+    "result_json_text",
     "summary_json",
     "write_report",
 ]
