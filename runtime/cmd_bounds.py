@@ -235,8 +235,9 @@ def render_text(report: dict[str, Any], explain: bool = False) -> str:
             seen_norms.add(nkey)
             for st in norm["steps"]:
                 lines.append(f"      {st}")
-        elif norm["method"] == "none" and norm["steps"]:
-            lines.append(f"      {norm['steps'][-1]}")
+        elif norm["method"] == "none":
+            for st in norm["steps"]:
+                lines.append(f"      {st}")
         for w in norm["warnings"]:
             lines.append(f"  warning: {w}")
         for th in g["theorems"]:

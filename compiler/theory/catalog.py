@@ -292,11 +292,11 @@ def custom(name: str, check: Check) -> Hypothesis:
 
 @dataclass(frozen=True)
 class Theorem:
-    """One catalog entry. ``formula`` is evaluated with ``values(ctx)`` (plus DEFINITIONS) substituted.
-
-    ``scale`` multiplies the formula's value to give the reported quantity (used only for documentation;
-    formulas are already written in the reported normalisation). ``trivial`` returns the trivial bound on
-    the quantity (for the clip note) or None.
+    """One catalog entry. ``formula`` is written in the reported normalisation and evaluated with the
+    context's values (plus DEFINITIONS and ``extra_values``) substituted, unless ``value_fn`` computes the
+    value directly. ``families`` lists the model families it is about (others do not list it at all),
+    ``relevant`` narrows that further; ``trivial`` returns the trivial bound on the quantity (for the
+    "vacuous" note) or None.
     """
 
     id: str

@@ -53,9 +53,8 @@ def expr_text(e: ir.Expr, parent_prec: int = 0) -> str:
         p = _PREC[e.op]
         right_prec = p + 1 if e.op in "-/" else p
         left_prec = p + 1 if e.op == "^" else p
-        s = f"{expr_text(e.left, left_prec)} {e.op} {expr_text(e.right, right_prec)}"
-        if e.op == "^":
-            s = f"{expr_text(e.left, left_prec)}^{expr_text(e.right, right_prec)}"
+        sep = "^" if e.op == "^" else f" {e.op} "
+        s = f"{expr_text(e.left, left_prec)}{sep}{expr_text(e.right, right_prec)}"
         return f"({s})" if p < parent_prec else s
     if isinstance(e, ir.Call):
         return f"{e.fn}(" + ", ".join(expr_text(a) for a in e.args) + ")"

@@ -236,7 +236,6 @@ def infinite_width_prediction(run: ir.Run, x_train: Tensor, y_train: Tensor, x_t
     solve = train.solve if model.family == "random_features" else "gd"
     out["solve"] = solve
     if solve == "min_norm":
-        pred = mn
         out["predicted_test_error"] = out["min_norm_test_error"]
         out["regime"] = "minimum-norm kernel interpolation (T9e, T18 t → ∞)"
         return out

@@ -33,9 +33,7 @@ import numpy as np
 from pydantic import BaseModel, Field
 
 from mlc.compiler import ir
-from mlc.compiler.theory.exprs import (
-    NotAffine, const_value, expand_sum, expr_text, try_affine,
-)
+from mlc.compiler.theory.exprs import const_value, expand_sum, expr_text, try_affine
 
 Method = Literal["derived", "declared", "estimated", "none"]
 
@@ -142,8 +140,6 @@ class _Ridge:
                 f, f1, f2 = self.jet(e.left)
                 if not float(k).is_integer() and np.any(f <= 0):
                     raise NoRule("a non-integer power of a function that reaches 0")
-                if k < 2 and float(k).is_integer() is False:
-                    pass
                 p0 = f ** k
                 p1 = k * f ** (k - 1) * f1 if k != 0 else np.zeros_like(f)
                 p2 = (k * (k - 1) * f ** (k - 2) * f1 ** 2 if k not in (0, 1) else 0.0) + (
@@ -306,6 +302,9 @@ class BarronDeriver:
             except NoRule as exc:
                 errors.append(str(exc))
         if not candidates:
+            nested = [msg for msg in errors if msg.startswith("no rule bounds")]
+            if nested:  # the innermost failing subterm says more than its parents
+                raise NoRule(nested[0])
             raise NoRule(f"no rule bounds the Barron norm of {expr_text(e)}: " + "; ".join(dict.fromkeys(errors)))
         best = min(candidates, key=lambda c: c.value)
         if len(candidates) > 1:
