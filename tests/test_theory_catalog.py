@@ -191,3 +191,9 @@ def test_delta_from_plan_and_argument() -> None:
     v2 = by_id(evaluate_run_bounds(run, delta=0.01), "T5")["value"]
     v3 = by_id(evaluate_run_bounds(run), "T5")["value"]
     assert v1 == v2 and v1 > v3
+
+
+def test_resnet_with_barron_space_converts_to_flow_norm() -> None:
+    run = make_run(family="resnet", depth=4, space="barron", d=5, n=1000, expr=b("*", num(0.5), call("relu", comp(1))))
+    t13 = by_id(evaluate_run_bounds(run), "T13")
+    assert t13["holds"] and t13["value"] == pytest.approx((math.sqrt(6) * 0.5) ** 2 / 4)

@@ -526,9 +526,18 @@ def _spectrum_recorded(c: Context) -> bool:
     return "spectrum" in c.run.train.record.metrics
 
 
+def _flow_q(c: Context) -> dict[sp.Symbol, float]:
+    """Q in flow space: a Barron-space norm converts by ‖f‖_D₂ ≤ √(d+1)‖f‖_B (REFERENCE §2.4)."""
+    if c.run.space.kind == "barron" and c.norm.value is not None:
+        return {Q: math.sqrt(c.d + 1) * float(c.norm.value)}
+    return {}
+
+
 def _resnet_lambda(c: Context) -> dict[sp.Symbol, float]:
-    unit = math.sqrt(2 * math.log(2 * c.d) / c.run.data.n)
-    return {lam: c.run.train.penalty.lam / unit}
+    # the lowering's penalty is lam · √(2 ln(2 d_eff)/n) · ‖θ‖_WP, T12's is λ (‖θ‖ + 1) √(2 log(2d)/n)
+    vals = _flow_q(c)
+    vals[lam] = c.run.train.penalty.lam * math.sqrt(math.log(2 * c.d_eff) / math.log(2 * c.d))
+    return vals
 
 
 T5_CITE = "E, Ma, Wu, arXiv 1810.06397 (CMS 2019), a priori estimate; REFERENCE §3.1 T5 explicit version [D]"
@@ -661,9 +670,10 @@ CATALOG: tuple[Theorem, ...] = (
         id="T12r", title="ResNet (flow space) Rademacher complexity",
         citation="V-slides#38-40; REFERENCE §3.5 T12",
         kind="upper", quantity="rademacher_complexity",
-        normalisation="Rad_S of {‖f‖_D₁ ≤ Q}, every depth; Q taken as the flow-space bound",
+        normalisation="Rad_S of {‖f‖_D₁ ≤ Q}, every depth; Q taken as the flow-space bound (√(d+1)·‖f*‖_B for a Barron-space spec)",
         formula=3 * Q * sp.sqrt(2 * sp.log(2 * d) / n), families=("resnet",),
-        hypotheses=(bounded_inputs("T12"), space_is("T12", "flow"), norm_known("T12", "flow")),
+        hypotheses=(bounded_inputs("T12"), space_is("T12", "flow", "barron"), norm_known("T12", "flow")),
+        extra_values=_flow_q,
     ),
     Theorem(
         id="T12p", title="ResNet a posteriori generalisation gap",
@@ -680,10 +690,10 @@ CATALOG: tuple[Theorem, ...] = (
         id="T12a", title="ResNet a priori estimate (rate)",
         citation="V-slides#40; E–Ma–Wang arXiv 1903.02154; REFERENCE §3.5 T12",
         kind="upper_rate", quantity="test_error",
-        normalisation="MSE up to constants (set to 1); Q used for both ‖f*‖_D₂ and ‖f*‖_D₁; λ = coefficient/√(2 ln(2d)/n)",
+        normalisation="MSE up to constants (set to 1); Q used for both ‖f*‖_D₂ and ‖f*‖_D₁ (√(d+1)·‖f*‖_B for a Barron-space spec)",
         formula=Q ** 2 / L + lam * (Q ** 3 + 1) * sp.sqrt(sp.log(2 * d) / n) + sp.sqrt(sp.log(1 / delta) / n),
         families=("resnet",),
-        hypotheses=(bounded_inputs("T12"), space_is("T12", "flow"), norm_known("T12", "flow"),
+        hypotheses=(bounded_inputs("T12"), space_is("T12", "flow", "barron"), norm_known("T12", "flow"),
                     target_in("T12", -1.0, 1.0), penalty_is("T12", "weighted_path_norm")),
         extra_values=_resnet_lambda,
     ),
@@ -693,7 +703,8 @@ CATALOG: tuple[Theorem, ...] = (
         kind="upper_rate", quantity="approximation_error",
         normalisation="squared L² error up to a constant (set to 1)",
         formula=Q ** 2 / L, families=("resnet",),
-        hypotheses=(space_is("T13", "flow"), norm_known("T13", "flow")),
+        hypotheses=(space_is("T13", "flow", "barron"), norm_known("T13", "flow")),
+        extra_values=_flow_q,
     ),
     Theorem(
         id="T14m", title="Multi-layer spaces W^L (shape only)",
