@@ -197,3 +197,9 @@ def test_resnet_with_barron_space_converts_to_flow_norm() -> None:
     run = make_run(family="resnet", depth=4, space="barron", d=5, n=1000, expr=b("*", num(0.5), call("relu", comp(1))))
     t13 = by_id(evaluate_run_bounds(run), "T13")
     assert t13["holds"] and t13["value"] == pytest.approx((math.sqrt(6) * 0.5) ** 2 / 4)
+
+
+def test_time_based_theorems_need_gradient_descent() -> None:
+    lip = call("abs", b("-", ir.Norm(arg=X), num(1)))
+    adam = by_id(evaluate_run_bounds(make_run(lip, scaling="mean_field", d=10, optimizer="adam")), "T17")
+    assert not adam["holds"] and any("adam" in f for f in adam["failing"])

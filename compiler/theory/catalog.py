@@ -281,6 +281,15 @@ def gd_from_zero(tid: str) -> Hypothesis:
     return Hypothesis("unregularised GD", check)
 
 
+def gradient_flow(tid: str) -> Hypothesis:
+    def check(c: Context) -> str | None:
+        k = c.run.train.optimizer.kind
+        if k in ("gd", "sgd"):
+            return None
+        return f"{tid} is about (stochastic) gradient descent, where time = lr × steps; the spec uses {k}"
+    return Hypothesis("GD/SGD time scale", check)
+
+
 def custom(name: str, check: Check) -> Hypothesis:
     return Hypothesis(name, check)
 
@@ -664,7 +673,8 @@ CATALOG: tuple[Theorem, ...] = (
         normalisation="MSE up to constants (set to 1); only for f* ∈ H_k0 (the kernel method)",
         formula=1 / m + 1 / sp.sqrt(n), families=("two_layer",),
         hypotheses=(space_is("T11", "rkhs"), target_in("T11", -1.0, 1.0), custom("m ≥ n", _m_ge_n),
-                    custom("t = O(√n/m)", _t11_time), custom("conventional/NTK scaling", _ntk_scaling)),
+                    custom("t = O(√n/m)", _t11_time), custom("conventional/NTK scaling", _ntk_scaling),
+                    gradient_flow("T11")),
     ),
     Theorem(
         id="T12r", title="ResNet (flow space) Rademacher complexity",
@@ -723,7 +733,7 @@ CATALOG: tuple[Theorem, ...] = (
         normalisation="population risk ≳ t^(−4/(d−2)) for some non-Barron Lipschitz targets; constant set to 1",
         formula=t ** (-4 / (d - 2)), families=("two_layer",),
         hypotheses=(custom("mean-field scaling", _mean_field), custom("d > 2", _d_gt_2),
-                    custom("f* not known to be Barron", _not_barron)),
+                    custom("f* not known to be Barron", _not_barron), gradient_flow("T17")),
     ),
     Theorem(
         id="T18", title="GD on random features in closed form: slow deterioration time",
