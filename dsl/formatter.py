@@ -402,6 +402,12 @@ def tree_shape(node: Any) -> Any:
     return node
 
 
+def _comment_pieces(comments: Sequence[ast.Comment]) -> list[str]:
+    """The text of the comments, as a sorted list of pieces: several trailing comments of one multi-line
+    item are printed on one line (``# a  # b``), which re-parses as one comment with the same pieces."""
+    return sorted(piece.strip() for c in comments for piece in ("  " + c.text).split("  #") if piece.strip())
+
+
 def format_text(text: str, path: str = "<string>") -> tuple[str | None, list[Diagnostic]]:
     """Format spec text. Returns (formatted text, []) or (None, diagnostics) when the text has syntax
     errors or (a bug) the formatted text would not mean the same."""
@@ -425,8 +431,7 @@ def format_text(text: str, path: str = "<string>") -> tuple[str | None, list[Dia
                                  help="the file was not changed; please report this spec")]
     finally:
         sys.setrecursionlimit(limit)
-    same_comments = sorted(c.text.rstrip() for c in again.comments) == \
-        sorted(c.text.rstrip() for c in spec.comments)
+    same_comments = _comment_pieces(again.comments) == _comment_pieces(spec.comments)
     if problems or not same_comments or not same_shape:
         return None, [Diagnostic("E999", "internal error: the formatted text would not mean the same", None,
                                  help="the file was not changed; please report this spec")]
