@@ -111,3 +111,26 @@ def test_float32_close_to_float64():
     for x, y in zip(a, b):
         assert x.metrics["test_error"] == pytest.approx(y.metrics["test_error"], rel=1e-4)
         assert math.isfinite(x.metrics["path_norm"])
+
+
+@pytest.mark.parametrize("fast", [True, False])
+def test_stop_rule_checked_every_step_without_recording(fast):
+    runs = [make_run(width=8, seed=s, steps=300, lr=0.5, stop=("train_error", 0.02), noise=0.05)
+            for s in (0, 1, 2)]
+    res = execute_plan(make_plan(runs), dtype="float64", allow_fast=fast)
+    stopped = [r for r in res if r.steps_done < 300]
+    assert stopped, "the threshold should be reached by some member"
+    for r in res:
+        before = make_run(width=8, seed=r.seed, steps=max(r.steps_done - 1, 0), lr=0.5, noise=0.05)
+        at = make_run(width=8, seed=r.seed, steps=r.steps_done, lr=0.5, noise=0.05)
+        e_before = execute_plan(make_plan([before]), dtype="float64")[0].metrics["train_error"]
+        e_at = execute_plan(make_plan([at]), dtype="float64")[0].metrics["train_error"]
+        if r.steps_done < 300:
+            assert e_at < 0.02 <= e_before
+            assert r.metrics["train_error"] == pytest.approx(e_at, rel=1e-10)
+
+
+def test_fast_and_autograd_agree_with_stop_rule():
+    runs = [make_run(width=w, seed=s, steps=200, lr=0.5, stop=("train_error", 0.03)) for w in (4, 9) for s in (0, 1)]
+    _compare(execute_plan(make_plan(runs), dtype="float64"),
+             execute_plan(make_plan(runs), dtype="float64", allow_fast=False))

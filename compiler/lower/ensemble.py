@@ -98,10 +98,13 @@ def train_autograd(members: list[Member], device: torch.device, dtype: torch.dty
     def snapshot() -> families.Params:
         return {k: v.detach() for k, v in params.items()}
 
+    cheap = tracker.cheap_stop() and not batch
+    F_clean = torch.stack([m.data.f_train for m in members])
+    bound = torch.tensor([m.data.truncation for m in members], dtype=dtype, device=device).unsqueeze(1)
     for step in range(train.steps):
         if not tracker.any_active():
             break
-        if tracker.metrics_due(step):
+        if tracker.metrics_due(step) and not cheap:
             metrics = measure(model, train.loss, snapshot(), init, datas, tracker.wanted_metrics(),
                               is_grid=is_grid)
             tracker.observe_metrics(step, metrics)
@@ -116,6 +119,13 @@ def train_autograd(members: list[Member], device: torch.device, dtype: torch.dty
         f = families.forward(model, params, xb)
         losses = loss_per_member(train.loss, f, yb)
         tracker.observe_loss(step, losses)
+        if cheap:
+            with torch.no_grad():
+                fd = f.detach()
+                raw = (fd - F_clean).pow(2).mean(1)
+                clipped = (torch.maximum(torch.minimum(fd, bound), -bound) - F_clean).pow(2).mean(1)
+            tracker.observe_metrics(step, [{"train_loss": float(a), "train_error": float(b), "train_error_raw": float(c)}
+                                           for a, b, c in zip(losses.detach(), clipped, raw)])
         objective = losses + penalty_per_member(train.penalty, model, params, lam, d, n)
         grads = torch.autograd.grad(objective.sum(), [params[k] for k in names])
         active_t.copy_(torch.tensor(tracker.active, dtype=torch.bool))

@@ -138,6 +138,16 @@ class PackedGroup:
         self.ga = torch.zeros(G, M, **kw)
         self.gW = torch.zeros(G, dp, M, **kw)
         self.loss_acc = torch.zeros(G, J, **kw)
+        # Training-set errors against the clean target, accumulated during the pass when a stopping rule needs
+        # them every step (Tracker.cheap_stop).
+        self.track_errors = False
+        self.F = torch.zeros(G, n, **kw)
+        self.B = torch.ones(G, 1, 1, **kw)
+        for g, idx in enumerate(self.groups):
+            self.F[g] = members[idx[0]].data.f_train
+            self.B[g] = members[idx[0]].data.truncation
+        self.err_acc = torch.zeros(G, J, **kw)
+        self.raw_acc = torch.zeros(G, J, **kw)
         # dL/da from Q by 1-homogeneity (ReLU with the bias inside x~, or no bias at all).
         self.homogeneous = self.inner and self.act == "relu"
 
@@ -153,6 +163,8 @@ class PackedGroup:
             self.Q[j].zero_()
             self.gA[j].zero_()
         self.loss_acc.zero_()
+        self.err_acc.zero_()
+        self.raw_acc.zero_()
         for s0, nb in self.blocks:
             Xb = self.X[:, s0:s0 + nb]
             Xt = Xb.transpose(1, 2)
@@ -162,6 +174,10 @@ class PackedGroup:
             _activate_inplace(self.act, A)
             for j in range(self.J):
                 torch.bmm(self._seg(A, j), self.sa[j], out=f[:, :, j:j + 1])
+            if self.track_errors:
+                Fb = self.F[:, s0:s0 + nb].unsqueeze(2)
+                self.raw_acc.add_((f - Fb).pow(2).sum(1))
+                self.err_acc.add_((torch.maximum(torch.minimum(f, self.B), -self.B) - Fb).pow(2).sum(1))
             r = f.sub_(self.Y[:, s0:s0 + nb].unsqueeze(2))
             self.loss_acc.add_((r * r).sum(1))
             r.mul_(self.loss_coef)
@@ -188,6 +204,12 @@ class PackedGroup:
         self.ga.mul_(self.scale)
         losses = self.loss_acc * self.loss_norm
         return torch.stack([losses[g, j] for (g, j, _, _) in self.slot])
+
+    def train_errors(self) -> list[dict[str, float]]:
+        """Per-member training errors of the last pass (needs ``track_errors``)."""
+        err = (self.err_acc / self.n).tolist()
+        raw = (self.raw_acc / self.n).tolist()
+        return [{"train_error": err[g][j], "train_error_raw": raw[g][j]} for (g, j, _, _) in self.slot]
 
     def update(self) -> None:
         """In-place GD step on the packed parameters (frozen members and padding have learning rate 0)."""
@@ -244,10 +266,12 @@ def train_fast(members: list[Member], device: torch.device, dtype: torch.dtype) 
                                is_grid=m.is_grid)[0])
         return out
 
+    cheap = tracker.cheap_stop()
+    pk.track_errors = cheap
     for step in range(train.steps):
         if not tracker.any_active():
             break
-        if tracker.metrics_due(step):
+        if tracker.metrics_due(step) and not cheap:
             for i in tracker.observe_metrics(step, measure_all(tracker.wanted_metrics())):
                 pk.freeze(i, remove=False)
             if not tracker.any_active():
@@ -261,6 +285,14 @@ def train_fast(members: list[Member], device: torch.device, dtype: torch.dtype) 
             if not tracker.any_active():
                 break
             pk.pass_()  # the diverged members' NaNs may have reached shared buffers: recompute cleanly
+        if cheap:
+            values = pk.train_errors()
+            for v, loss in zip(values, losses.tolist()):
+                v["train_loss"] = loss
+            for i in tracker.observe_metrics(step, values):
+                pk.freeze(i, remove=False)
+            if not tracker.any_active():
+                break
         pk.update()
     final = measure_all(tracker.wanted_metrics(), final=True)
     finish_tracking(tracker, final)

@@ -52,8 +52,9 @@ class EnsembleOptimizer:
                 p.copy_(torch.where(act, p - lr * direction, p))
             elif kind == "adam":
                 b1, b2 = self.spec.betas
-                m = st.get("m", torch.zeros_like(p))
-                v = st.get("v", torch.zeros_like(p))
+                if "m" not in st:
+                    st["m"], st["v"] = torch.zeros_like(p), torch.zeros_like(p)
+                m, v = st["m"], st["v"]
                 m = torch.where(act, b1 * m + (1 - b1) * g, m)
                 v = torch.where(act, b2 * v + (1 - b2) * g * g, v)
                 st["m"], st["v"] = m, v

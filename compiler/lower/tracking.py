@@ -54,6 +54,13 @@ class Tracker:
             return True
         return self.train.stop is not None and every == 0
 
+    def cheap_stop(self) -> bool:
+        """Whether the stopping rule is checked every step on a training-set metric, which the trainers then
+        compute from the forward pass they already do (no extra measurement)."""
+        stop = self.train.stop
+        return (stop is not None and self.train.record.every == 0
+                and stop.metric in ("train_error", "train_error_raw", "train_loss"))
+
     def wanted_metrics(self) -> tuple[str, ...]:
         names = tuple(self.train.record.metrics)
         if self.train.stop is not None:
