@@ -2,7 +2,8 @@
 
 Input:  the text of a spec (and its path, for messages).
 Output: a :class:`~mlc.dsl.ast.Spec` and a list of syntax :class:`~mlc.dsl.diagnostics.Diagnostic` (codes
-        E001, E002, E005). The AST may be partial when there are errors.
+        E001, E002, E005; and E201 for an ``until`` in a model block, which the AST has no place for).
+        The AST may be partial when there are errors.
 Role:   syntax only. The grammar is ``grammar.lark`` (LALR(1), contextual lexer, positions propagated).
         Several syntax errors are reported in one run: after an error, the statement that contains it is
         blanked out (its characters replaced by spaces, newlines kept, so positions do not move) and the
@@ -180,12 +181,17 @@ class _ToAst(Transformer):
 
     def model_named_block(self, meta, children):
         block: ast.Block = children[2]
-        return ast.ModelStmt(_ident(children[0]), _ident(children[1]), _only_settings(block),
+        return ast.ModelStmt(_ident(children[0]), _ident(children[1]), self._only_settings(block),
                              "named_block", _span_of_meta(meta))
 
     def model_block(self, meta, children):
         family = _ident(children[0])
-        return ast.ModelStmt(family, family, _only_settings(children[1]), "block", _span_of_meta(meta))
+        return ast.ModelStmt(family, family, self._only_settings(children[1]), "block", _span_of_meta(meta))
+
+    def _only_settings(self, block: ast.Block) -> tuple[ast.Setting, ...]:
+        # `until` has no meaning in a model block: it is reported (E201), not silently dropped.
+        self.stray_untils.extend(item for item in block.items if isinstance(item, ast.Until))
+        return tuple(item for item in block.items if isinstance(item, ast.Setting))
 
     def train_stmt(self, meta, children):
         model = _ident(children[0]) if len(children) == 2 else None
@@ -215,11 +221,6 @@ class _ToAst(Transformer):
 
     def start(self, meta, children):
         return list(children)
-
-
-def _only_settings(block: ast.Block) -> tuple[ast.Setting, ...]:
-    # `until` has no meaning in a model block; the checker reports it, so keep it as a setting-like item.
-    return tuple(item for item in block.items if isinstance(item, ast.Setting))
 
 
 def _check_nesting(text: str) -> Diagnostic | None:
@@ -409,7 +410,11 @@ def parse(text: str, path: str = "<string>") -> tuple[ast.Spec, list[Diagnostic]
     limit = sys.getrecursionlimit()
     try:
         sys.setrecursionlimit(max(limit, RECURSION_LIMIT))
-        statements = _ToAst().transform(tree)
+        transformer = _ToAst()
+        transformer.stray_untils = []
+        statements = transformer.transform(tree)
+        diagnostics += [Diagnostic("E201", "`until` belongs in a `train` block, not in a model", u.span,
+                                   help="move it to `train NAME { ... }`") for u in transformer.stray_untils]
     except (RecursionError, VisitError) as exc:
         if isinstance(exc, VisitError) and not isinstance(exc.orig_exc, RecursionError):
             raise

@@ -238,3 +238,10 @@ def test_nesting_limit() -> None:
 def test_empty_and_comment_only() -> None:
     assert parse_ok("").statements == []
     assert parse_ok("# only\n").statements == []
+
+
+def test_until_in_a_model_block_is_reported_not_dropped() -> None:
+    spec, diagnostics = parse("model deep { width = 3   until train_error < 1 }\n")
+    assert [d.code for d in diagnostics] == ["E201"]
+    assert diagnostics[0].span.column == 26
+    assert [s.key.name for s in spec.statements[0].settings] == ["width"]
