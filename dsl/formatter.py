@@ -14,7 +14,8 @@ Role:   ``mlc fmt``. The layout rules, applied always and whatever the input loo
   ``k = v`` in calls, ``..`` tight when both ends are atoms; the user's parentheses are kept (they carry
   meaning for readers), and parentheses are added only where the tree needs them;
 * every comment is kept: a comment alone on its line goes above the statement or item that follows it,
-  a comment after code stays after that statement or item (two spaces before ``#``).
+  a comment after code stays after that statement or item (two spaces before ``#``); the comments of
+  consecutive lines that all end in one are aligned.
 
 The printer follows SymPy's printers: one ``_print_<Node>`` method per node type. The result is
 idempotent (fmt(fmt(s)) == fmt(s)) and meaning-preserving (same plan, same hashes); :func:`format_text`
@@ -380,7 +381,25 @@ def format_spec(spec: ast.Spec) -> str:
     lines = printer.spec_lines(spec.statements)
     while lines and lines[0] == "":
         lines.pop(0)
-    return "\n".join(lines) + "\n" if lines else ""
+    return "\n".join(_align_trailing_comments(lines)) + "\n" if lines else ""
+
+
+def _align_trailing_comments(lines: list[str]) -> list[str]:
+    """Consecutive lines that all end in a comment get their comments aligned (two spaces after the
+    longest code). The language has no strings, so the first `#` of a line starts its comment."""
+    out = list(lines)
+    i = 0
+    while i < len(out):
+        j = i
+        while j < len(out) and "#" in out[j] and out[j][: out[j].index("#")].strip():
+            j += 1
+        if j - i >= 2:
+            codes = [out[k][: out[k].index("#")].rstrip() for k in range(i, j)]
+            width = max(len(c) for c in codes)
+            for k, code in zip(range(i, j), codes):
+                out[k] = code.ljust(width) + "  " + out[k][out[k].index("#"):]
+        i = max(j, i + 1)
+    return out
 
 
 # ----------------------------------------------------------------------------------- safety net
