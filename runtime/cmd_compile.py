@@ -19,7 +19,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("file", metavar="FILE", help="a spec file (.ml)")
     parser.add_argument("--emit", choices=("ast", "ir", "plan", "schema"), default="plan",
                         help="what to print (default: plan)")
-    parser.add_argument("--json", action="store_true", help="print the plan as JSON instead of a table")
+    parser.add_argument("--json", action="store_true", help="print JSON: the plan instead of a table, or the AST (--emit ast)")
 
 
 def _ast_lines(node, indent: int = 0) -> list[str]:
@@ -55,6 +55,18 @@ def _ast_lines(node, indent: int = 0) -> list[str]:
         lines.append(f"{pad}  .{name}:")
         lines += _ast_lines(value, indent + 2)
     return lines
+
+
+def _ast_json(node):
+    """The AST as JSON-able data: each node a dict with its type under "node", spans as dicts."""
+    if isinstance(node, (list, tuple)):
+        return [_ast_json(item) for item in node]
+    if dataclasses.is_dataclass(node):
+        data = {"node": type(node).__name__} if type(node).__name__ != "Span" else {}
+        for field in dataclasses.fields(node):
+            data[field.name] = _ast_json(getattr(node, field.name))
+        return data
+    return node
 
 
 def _plan_table(plan) -> str:
@@ -106,7 +118,7 @@ def run(args: argparse.Namespace) -> int:
         return outcome.exit_code
     if args.emit == "ast":
         if args.json:
-            print(json.dumps([dataclasses.asdict(s) for s in outcome.spec.statements], indent=1, default=str))
+            print(json.dumps(_ast_json(outcome.spec.statements), indent=1))
         else:
             print("\n".join(_ast_lines(outcome.spec.statements)))
         return 0

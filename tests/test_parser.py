@@ -245,3 +245,17 @@ def test_until_in_a_model_block_is_reported_not_dropped() -> None:
     assert [d.code for d in diagnostics] == ["E201"]
     assert diagnostics[0].span.column == 26
     assert [s.key.name for s in spec.statements[0].settings] == ["width"]
+
+
+def test_emit_ast_json(capsys) -> None:
+    import json
+    from pathlib import Path
+
+    from mlc.runtime.cli import main
+
+    path = Path(__file__).resolve().parents[1] / "specs" / "quickstart.ml"
+    assert main(["compile", str(path), "--emit", "ast", "--json"]) == 0
+    tree = json.loads(capsys.readouterr().out)
+    assert [s["node"] for s in tree[:3]] == ["ProblemStmt", "LetStmt", "InputStmt"]
+    assert tree[1]["value"] == {"node": "Number", "value": 5.0, "text": "5", "span": tree[1]["value"]["span"]}
+    assert tree[1]["value"]["span"]["line"] == 5
