@@ -1,7 +1,7 @@
 # The frequency principle: a deep tanh net fits low frequencies first (Xu et al.; REFERENCE §5.2).
 problem f_principle
 
-input  x ~ grid(-5, 5, points = 101)
+input x ~ grid(-5, 5, points = 101)
 target f*(x) = sin(x[1]) + 2 * sin(3 * x[1]) + 3 * sin(5 * x[1])
 
 data { n_test = 400 }

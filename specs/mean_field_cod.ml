@@ -5,10 +5,10 @@ problem mean_field_cod
 let d = 4
 let r = 0.5
 
-input  x ~ uniform(cube(d))
+input x ~ uniform(cube(d))
 # |‖x‖ - r| is not a Barron function (its singular set is curved); it lies in the multi-layer space W^2.
 target f*(x) = abs(norm(x) - r) + sqrt(1 + sum(i in 1..d, x[i]^2)) / 10 - log(2 + min(x[1], x[2]))
-space  multilayer(2)
+space multilayer(2)
 
 data { n = 300   n_test = 2000   noise = 0.05 }
 
@@ -25,4 +25,9 @@ train mf {
 sweep { d = [2, 4, 8] }
 sweep { lr = linspace(0.05, 0.2, 2)   seed = 0..1 }
 
-report { bounds   rates over d   plot test_error vs d   plot test_error vs step }
+report {
+  bounds
+  rates over d
+  plot test_error vs d
+  plot test_error vs step
+}

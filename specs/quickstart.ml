@@ -4,9 +4,9 @@ problem quickstart
 
 let d = 5
 
-input  x ~ uniform(cube(d))                # x uniform on [-1, 1]^d
-target f*(x) = exp(-norm(x)^2 / 8)         # a Gaussian of width s = 2
-space  barron                              # mlc bounds ||f*||_B from the Fourier rule (3 gamma + 1)
+input x ~ uniform(cube(d))          # x uniform on [-1, 1]^d
+target f*(x) = exp(-norm(x)^2 / 8)  # a Gaussian of width s = 2
+space barron                        # mlc bounds ||f*||_B from the Fourier rule (3 gamma + 1)
 
 data { n = 500   n_test = 2000 }
 
@@ -14,7 +14,7 @@ model net = two_layer(width = 64, activation = relu, scaling = mean_field)
 
 train net {
   loss      = mse
-  penalty   = path_norm(lambda = auto)     # T5's choice: lambda = 4
+  penalty   = path_norm(lambda = auto)  # T5's choice: lambda = 4
   optimizer = gd(lr = 0.05)
   steps     = 1500
   record    = every 100: train_error, test_error, path_norm

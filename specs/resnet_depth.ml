@@ -4,9 +4,9 @@ problem resnet_depth
 let d = 8
 let w = [1, -1, 0.5, 0, 0, 0.5, 0, -0.5]
 
-input  x ~ uniform(ball(d))
+input x ~ uniform(ball(d))
 target f*(x) = tanh(dot(w, x)) * sigmoid(x[1] - x[2]) + 0.1 * max(x[3], x[4], 0)
-space  flow(norm <= 4)                         # declared: no inference rule covers this product
+space flow(norm <= 4)  # declared: no inference rule covers this product
 
 data { n = 400   n_test = 2000   noise = 0.01 }
 
@@ -22,4 +22,9 @@ train res {
 
 sweep { depth = [2, 4, 8, 16]   seed = 0..1 }
 
-report { bounds   rates over depth   plot test_error vs depth   delta = 0.1 }
+report {
+  bounds
+  rates over depth
+  plot test_error vs depth
+  delta = 0.1
+}

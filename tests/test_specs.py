@@ -49,6 +49,12 @@ def test_each_spec_formats_to_the_same_plan(path: Path) -> None:
     assert [r.hash for r in after.runs] == [r.hash for r in before.runs]
 
 
+@pytest.mark.parametrize("path", SPEC_FILES, ids=lambda p: p.name)
+def test_each_spec_is_in_the_canonical_layout(path: Path) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert format_text(text, path.name)[0] == text, f"run `mlc fmt {path.relative_to(ROOT)}`"
+
+
 def _walk(node: Any, found: list[Any]) -> None:
     found.append(node)
     if isinstance(node, (list, tuple)):
