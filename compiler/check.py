@@ -111,6 +111,27 @@ def _fail(code: str, message: str, span: Span | None, help: str | None = None) -
     return SpecErrors([Diagnostic(code, message, span, help=help)])
 
 
+class _Collector:
+    """Runs independent checks and keeps every error, so one run reports all problems of a section."""
+
+    def __init__(self) -> None:
+        self.diagnostics: list[Diagnostic] = []
+
+    def add(self, errors: SpecErrors) -> None:
+        self.diagnostics.extend(errors.diagnostics)
+
+    def run(self, check: Callable[[], Any]) -> Any:
+        try:
+            return check()
+        except SpecErrors as errors:
+            self.add(errors)
+            return None
+
+    def raise_if_any(self) -> None:
+        if self.diagnostics:
+            raise SpecErrors(self.diagnostics)
+
+
 @dataclass
 class Point:
     """One point of the sweep: bindings of names, overrides of slots ("model:net.width"), and the seed."""
@@ -467,22 +488,10 @@ class Checker:
         allowed = FAMILY_KEYS[family]
         values: dict[str, Any] = {}
         seen: dict[str, ast.Setting] = {}
+        problems = _Collector()
         for setting in stmt.settings:
-            key = setting.key.name
-            if key in seen:
-                raise _fail("E102", f"`{key}` is set twice", setting.key.span)
-            seen[key] = setting
-            if key not in MODEL_KEYS:
-                raise _fail("E101", f"unknown setting `{key}` in a {family} model", setting.key.span,
-                            help=suggestion_help(key, allowed, f"{family} settings"))
-            if key not in allowed:
-                help = {"depth": "a two-layer net has one hidden layer; for more use `deep` or `resnet`",
-                        "widths": "`widths` lists the hidden layers of a `deep` model"}.get(key)
-                raise _fail("E301", f"`{key}` does not apply to a {family} model", setting.key.span,
-                            help=help or f"{family} settings: {', '.join(allowed)}")
-            slot = f"model:{stmt.name.name}.{key}"
-            values[key] = self.value_of(MODEL_KEYS[key], key, setting.value, env, slot, point,
-                                        f"{family} model `{stmt.name.name}`")
+            problems.run(lambda: self._model_setting(setting, stmt, family, allowed, values, seen, env, point))
+        problems.raise_if_any()
         for key in ("width", "depth", "state_width", "init_scale"):
             slot = f"model:{stmt.name.name}.{key}"
             if slot in point.overrides and key not in seen:
@@ -509,6 +518,24 @@ class Checker:
             init_scale=float(values.get("init_scale", 1.0)), bias=values.get("bias", True),
         )
 
+    def _model_setting(self, setting: ast.Setting, stmt: ast.ModelStmt, family: str, allowed: tuple[str, ...],
+                       values: dict[str, Any], seen: dict[str, ast.Setting], env, point: Point) -> None:
+        key = setting.key.name
+        if key in seen:
+            raise _fail("E102", f"`{key}` is set twice", setting.key.span)
+        seen[key] = setting
+        if key not in MODEL_KEYS:
+            raise _fail("E101", f"unknown setting `{key}` in a {family} model", setting.key.span,
+                        help=suggestion_help(key, allowed, f"{family} settings"))
+        if key not in allowed:
+            help = {"depth": "a two-layer net has one hidden layer; for more use `deep` or `resnet`",
+                    "widths": "`widths` lists the hidden layers of a `deep` model"}.get(key)
+            raise _fail("E301", f"`{key}` does not apply to a {family} model", setting.key.span,
+                        help=help or f"{family} settings: {', '.join(allowed)}")
+        slot = f"model:{stmt.name.name}.{key}"
+        values[key] = self.value_of(MODEL_KEYS[key], key, setting.value, env, slot, point,
+                                    f"{family} model `{stmt.name.name}`")
+
     def train_ir(self, model: ir.Model, env: Mapping[str, Number], point: Point,
                  data: ir.Data) -> ir.Train:
         blocks = [b for b in (self.trains.get(None), self.trains.get(model.name)) if b is not None]
@@ -522,17 +549,22 @@ class Checker:
                     items[item.key.name] = item
         owner = f"training of `{model.name}`"
         prefix = f"train:{model.name}"
+        problems = _Collector()
         for key, item in items.items():
             if key not in TRAIN_KEYS:
-                raise _fail("E101", f"unknown train setting `{key}`", item.key.span,
-                            help=suggestion_help(key, TRAIN_KEYS, "train settings")
-                            if key not in ("lr", "lambda", "batch") else
-                            f"`{key}` goes inside the " + ("optimizer: `optimizer = gd(lr = 0.1)`"
-                                                          if key in ("lr", "batch") else
-                                                          "penalty: `penalty = path_norm(lambda = 0.1)`"))
-        loss = self._loss(items.get("loss"))
-        penalty = self._penalty(items.get("penalty"), model, env, point, prefix)
-        optimizer = self._optimizer(items.get("optimizer"), env, point, prefix, data)
+                problems.add(_fail("E101", f"unknown train setting `{key}`", item.key.span,
+                             help=suggestion_help(key, TRAIN_KEYS, "train settings")
+                             if key not in ("lr", "lambda", "batch") else
+                             f"`{key}` goes inside the " + ("optimizer: `optimizer = gd(lr = 0.1)`"
+                                                           if key in ("lr", "batch") else
+                                                           "penalty: `penalty = path_norm(lambda = 0.1)`")))
+        loss = problems.run(lambda: self._loss(items.get("loss"))) or "mse"
+        penalty = problems.run(lambda: self._penalty(items.get("penalty"), model, env, point, prefix, loss))
+        optimizer = problems.run(lambda: self._optimizer(items.get("optimizer"), env, point, prefix, data))
+        record = problems.run(lambda: self._record(items.get("record"), env, model))
+        solve_item = items.get("solve")
+        solve = problems.run(lambda: self.enum_of(solve_item.value, SOLVES, "solve")) if solve_item else "gd"
+        problems.raise_if_any()
         steps_spec = TRAIN_KEYS["steps"]
         steps = (self.value_of(steps_spec, "steps", items["steps"].value, env, f"{prefix}.steps", point, owner)
                  if "steps" in items else self._override_or(point, f"{prefix}.steps", steps_spec, "steps", None))
@@ -553,7 +585,6 @@ class Checker:
             steps = max_steps
         if steps is None:
             steps = TRAIN_KEYS["steps"].default
-        solve = (self.enum_of(items["solve"].value, SOLVES, "solve") if "solve" in items else "gd")
         if solve != "gd" and model.family != "random_features":
             raise _fail("E301", f"`solve = {solve}` needs a random_features model; `{model.name}` is "
                                 f"{model.family}", items["solve"].span,
@@ -561,7 +592,6 @@ class Checker:
         if solve == "ridge" and penalty.kind != "rkhs_norm" and penalty.kind != "weight_decay":
             raise _fail("E301", "`solve = ridge` needs a ridge penalty", items["solve"].span,
                         help="add `penalty = rkhs_norm(lambda = 1e-3)` or weight_decay")
-        record = self._record(items.get("record"), env, model)
         if stop is not None and stop.metric not in ("train_error", "train_loss", "test_error"):
             raise _fail("E101", f"cannot stop on `{stop.metric}`", until.span,
                         help="stop rules use train_error, train_loss or test_error")
@@ -598,7 +628,8 @@ class Checker:
                         help=suggestion_help(name, choices, f"{key}s"))
         return name, kwargs
 
-    def _penalty(self, item: ast.Setting | None, model: ir.Model, env, point: Point, prefix: str) -> ir.Penalty:
+    def _penalty(self, item: ast.Setting | None, model: ir.Model, env, point: Point, prefix: str,
+                 loss: str = "mse") -> ir.Penalty:
         if item is None:
             return ir.Penalty()
         kind, kwargs = self._call_parts(item.value, "penalty", PENALTIES)
@@ -622,7 +653,7 @@ class Checker:
                             help=suggestion_help(kw.key.name, ("lambda",)))
             if isinstance(kw.value, ast.Name) and kw.value.id == "auto":
                 if kind != "path_norm":
-                    raise _fail("E301", "`lambda = auto` is defined only for path_norm (T5's λ = 4)",
+                    raise _fail("E301", "`lambda = auto` is defined only for path_norm (T5's choice, λ = 4 on MSE/2)",
                                 kw.value.span, help="give lambda a number")
                 auto = True
             else:
@@ -637,7 +668,10 @@ class Checker:
             else:
                 raise _fail("E103", f"`{kind}` needs a lambda", item.value.span,
                             help=f"write `{kind}(lambda = 1e-3)`")
-        return ir.Penalty(kind=kind, lam=4.0 if auto else float(lam), auto=auto)
+        # T5 states its objective as MSE/2 + λ ε_n ‖θ‖_P with λ = 4. With the loss `mse` the same objective,
+        # doubled, is MSE + 8 ε_n ‖θ‖_P, so `auto` resolves to 8 there.
+        auto_lambda = 4.0 if loss == "half_mse" else 8.0
+        return ir.Penalty(kind=kind, lam=auto_lambda if auto else float(lam), auto=auto)
 
     def _optimizer(self, item: ast.Setting | None, env, point: Point, prefix: str, data: ir.Data) -> ir.Optimizer:
         kind, kwargs = ("gd", []) if item is None else self._call_parts(item.value, "optimizer", OPTIMIZERS)
