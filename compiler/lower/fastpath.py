@@ -36,6 +36,7 @@ from mlc.compiler.lower.penalties import lam_of, penalty_factor
 from mlc.compiler.lower.tracking import Tracker
 
 BLOCK_ELEMENTS = 1 << 20  # rows per block: one (G, rows, M) activation block has about this many entries
+SHARD_THREADS = True  # train data-group shards in parallel Python threads on multi-core CPUs (see train_fast)
 _threshold_backward = torch.ops.aten.threshold_backward.grad_input
 
 
@@ -250,8 +251,54 @@ class PackedGroup:
             self.a[g, k0:k1] = 0.0
 
 
+def _shards(members: list[Member], count: int) -> list[list[int]]:
+    """Split the members into ``count`` shards of whole data groups, balanced by hidden units (greedy)."""
+    by_data: dict[int, list[int]] = {}
+    for i, m in enumerate(members):
+        by_data.setdefault(id(m.data), []).append(i)
+    groups = sorted(by_data.values(), key=lambda g: -sum(members[i].run.model.width for i in g))
+    shards: list[list[int]] = [[] for _ in range(count)]
+    loads = [0] * count
+    for g in groups:
+        k = loads.index(min(loads))
+        shards[k].extend(g)
+        loads[k] += sum(members[i].run.model.width for i in g)
+    return [sorted(s) for s in shards if s]
+
+
 def train_fast(members: list[Member], device: torch.device, dtype: torch.dtype) -> list[MemberOutcome]:
-    """Train a fast-eligible group (see the module docstring); same results as ``train_autograd``."""
+    """Train a fast-eligible group; same results as ``train_autograd``.
+
+    On a multi-core CPU with several data groups, the data groups are split into one shard per intra-op thread
+    and the shards train concurrently in Python threads, each running single-threaded torch ops (members never
+    interact, so this changes no number). This avoids a thread barrier per small op, which is what costs most
+    when the cores are shared with other processes.
+    """
+    threads = torch.get_num_threads()
+    n_groups = len({id(m.data) for m in members})
+    if device.type != "cpu" or threads < 2 or n_groups < 2 or not SHARD_THREADS:
+        return _train_shard(members, device, dtype)
+    shards = _shards(members, min(threads, n_groups))
+    if len(shards) < 2:
+        return _train_shard(members, device, dtype)
+    from concurrent.futures import ThreadPoolExecutor
+
+    torch.set_num_threads(1)
+    try:
+        with ThreadPoolExecutor(max_workers=len(shards)) as pool:
+            futures = [pool.submit(_train_shard, [members[i] for i in shard], device, dtype) for shard in shards]
+            parts = [f.result() for f in futures]
+    finally:
+        torch.set_num_threads(threads)
+    outcomes: list[MemberOutcome | None] = [None] * len(members)
+    for shard, part in zip(shards, parts):
+        for i, out in zip(shard, part):
+            outcomes[i] = out
+    return outcomes  # type: ignore[return-value]
+
+
+def _train_shard(members: list[Member], device: torch.device, dtype: torch.dtype) -> list[MemberOutcome]:
+    """Train members in one packed layout (see the module docstring)."""
     pk = PackedGroup(members, device, dtype)
     train = pk.train
     tracker = Tracker(train, len(members))
