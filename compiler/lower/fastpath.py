@@ -132,7 +132,9 @@ class PackedGroup:
         self.blocks = [(s, min(rows, n - s)) for s in range(0, n, rows)]
         self.bufA = {nb: torch.empty(G, nb, M, **kw) for _, nb in self.blocks}
         self.bufF = {nb: torch.empty(G, nb, J, **kw) for _, nb in self.blocks}
-        self.bufR = {nb: [torch.empty(G, nb, w, **kw) for w in seg_w] for _, nb in self.blocks} if self.inner else {}
+        # ReLU overwrites A with the masked residual in place; other activations need a separate buffer.
+        need_r = self.inner and self.act != "relu"
+        self.bufR = {nb: [torch.empty(G, nb, w, **kw) for w in seg_w] for _, nb in self.blocks} if need_r else {}
         self.Q = [torch.zeros(G, dp, w, **kw) for w in seg_w]
         self.sa = [torch.zeros(G, w, 1, **kw) for w in seg_w]
         self.gA = [torch.zeros(G, w, 1, **kw) for w in seg_w]
@@ -188,10 +190,12 @@ class PackedGroup:
                 if not self.homogeneous:
                     self.gA[j].baddbmm_(Aj.transpose(1, 2), rj)
                 if self.inner:
-                    Rj = self.bufR[nb][j]
                     if self.act == "relu":
-                        _threshold_backward(rj.expand_as(Aj), Aj, 0, grad_input=Rj)
+                        # A_j is not needed after this: the masked residual overwrites it in place.
+                        _threshold_backward(rj.expand_as(Aj), Aj, 0, grad_input=Aj)
+                        Rj = Aj
                     else:
+                        Rj = self.bufR[nb][j]
                         torch.mul(_derivative(self.act, Aj), rj, out=Rj)
                     self.Q[j].baddbmm_(Xt, Rj)
         for j in range(self.J):
