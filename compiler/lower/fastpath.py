@@ -18,6 +18,9 @@ Role:   the hot loop of width/seed sweeps. Layout and algorithm:
     pass; for other activations and for random features dL/da_j = scale_j A_j^T r_j.
   * The n samples are processed in blocks of rows so that a block of H stays in cache; the gradient buffers
     accumulate across blocks (baddbmm); all buffers are preallocated and updated in place.
+  * The rows are split into ROW_WORKERS fixed ranges with their own partial sums, reduced in a fixed order; on a
+    multi-core CPU the ranges run in parallel Python threads with single-threaded torch ops (perfect balance
+    whatever the widths, no thread barrier per small op).
 
 Supported: families two_layer and random_features; any activation; scalings standard/ntk/mean_field; bias on or
 off; loss mse or half_mse; penalty none, weight_decay or path_norm; optimizer gd without momentum; any record
@@ -36,7 +39,8 @@ from mlc.compiler.lower.penalties import lam_of, penalty_factor
 from mlc.compiler.lower.tracking import Tracker
 
 BLOCK_ELEMENTS = 1 << 20  # rows per block: one (G, rows, M) activation block has about this many entries
-SHARD_THREADS = True  # train data-group shards in parallel Python threads on multi-core CPUs (see train_fast)
+ROW_WORKERS = 2  # fixed split of the rows into partial sums (see PackedGroup)
+PARALLEL_ROWS = True  # run the row workers in parallel threads on multi-core CPUs (see train_fast)
 _threshold_backward = torch.ops.aten.threshold_backward.grad_input
 
 
@@ -66,6 +70,67 @@ def _derivative(activation: str, A: torch.Tensor) -> torch.Tensor:
     if activation == "sigmoid":
         return A - A * A
     return torch.ones_like(A)
+
+
+class _Worker:
+    """One fixed range of rows of a :class:`PackedGroup`: its block buffers and partial gradient sums."""
+
+    def __init__(self, pk: "PackedGroup", lo: int, hi: int) -> None:
+        self.pk = pk
+        G, J, M, dp = pk.G, pk.J, pk.M, pk.dp
+        kw = dict(device=pk.device, dtype=pk.dtype)
+        rows = max(8, min(hi - lo, BLOCK_ELEMENTS // max(1, G * M)))
+        self.blocks = [(s, min(rows, hi - s)) for s in range(lo, hi, rows)]
+        self.bufA = {nb: torch.empty(G, nb, M, **kw) for _, nb in self.blocks}
+        self.bufF = {nb: torch.empty(G, nb, J, **kw) for _, nb in self.blocks}
+        # ReLU overwrites A with the masked residual in place; other activations need a separate buffer.
+        need_r = pk.inner and pk.act != "relu"
+        self.bufR = {nb: [torch.empty(G, nb, w, **kw) for w in pk.seg_w] for _, nb in self.blocks} if need_r else {}
+        self.Q = [torch.zeros(G, dp, w, **kw) for w in pk.seg_w]
+        self.gA = [torch.zeros(G, w, 1, **kw) for w in pk.seg_w]
+        self.loss_acc = torch.zeros(G, J, **kw)
+        self.err_acc = torch.zeros(G, J, **kw)
+        self.raw_acc = torch.zeros(G, J, **kw)
+
+    def accumulate(self) -> None:
+        """Forward and hand-derived backward over this worker's rows, into its partial sums."""
+        pk = self.pk
+        for j in range(pk.J):
+            self.Q[j].zero_()
+            self.gA[j].zero_()
+        self.loss_acc.zero_()
+        self.err_acc.zero_()
+        self.raw_acc.zero_()
+        for s0, nb in self.blocks:
+            Xb = pk.X[:, s0:s0 + nb]
+            Xt = Xb.transpose(1, 2)
+            A = self.bufA[nb]
+            f = self.bufF[nb]
+            torch.bmm(Xb, pk.Wt, out=A)
+            _activate_inplace(pk.act, A)
+            for j in range(pk.J):
+                torch.bmm(pk._seg(A, j), pk.sa[j], out=f[:, :, j:j + 1])
+            if pk.track_errors:
+                Fb = pk.F[:, s0:s0 + nb].unsqueeze(2)
+                self.raw_acc.add_((f - Fb).pow(2).sum(1))
+                self.err_acc.add_((torch.maximum(torch.minimum(f, pk.B), -pk.B) - Fb).pow(2).sum(1))
+            r = f.sub_(pk.Y[:, s0:s0 + nb].unsqueeze(2))
+            self.loss_acc.add_((r * r).sum(1))
+            r.mul_(pk.loss_coef)
+            for j in range(pk.J):
+                Aj = pk._seg(A, j)
+                rj = r[:, :, j:j + 1]
+                if not pk.homogeneous:
+                    self.gA[j].baddbmm_(Aj.transpose(1, 2), rj)
+                if pk.inner:
+                    if pk.act == "relu":
+                        # A_j is not needed after this: the masked residual overwrites it in place.
+                        _threshold_backward(rj.expand_as(Aj), Aj, 0, grad_input=Aj)
+                        Rj = Aj
+                    else:
+                        Rj = self.bufR[nb][j]
+                        torch.mul(_derivative(pk.act, Aj), rj, out=Rj)
+                    self.Q[j].baddbmm_(Xt, Rj)
 
 
 class PackedGroup:
@@ -128,19 +193,17 @@ class PackedGroup:
                 self.unit_active[g, k0:k1] = 1.0
         self.loss_coef = 2.0 / n if self.train.loss == "mse" else 1.0 / n
         self.loss_norm = 1.0 / n if self.train.loss == "mse" else 0.5 / n
-        rows = max(8, min(n, BLOCK_ELEMENTS // max(1, G * M)))
-        self.blocks = [(s, min(rows, n - s)) for s in range(0, n, rows)]
-        self.bufA = {nb: torch.empty(G, nb, M, **kw) for _, nb in self.blocks}
-        self.bufF = {nb: torch.empty(G, nb, J, **kw) for _, nb in self.blocks}
-        # ReLU overwrites A with the masked residual in place; other activations need a separate buffer.
-        need_r = self.inner and self.act != "relu"
-        self.bufR = {nb: [torch.empty(G, nb, w, **kw) for w in seg_w] for _, nb in self.blocks} if need_r else {}
-        self.Q = [torch.zeros(G, dp, w, **kw) for w in seg_w]
+        # dL/da from Q by 1-homogeneity (ReLU with the bias inside x~, or no bias at all).
+        self.homogeneous = self.inner and self.act == "relu"
+        # The rows are split into ROW_WORKERS fixed halves (independent of the machine, so the summation order and
+        # hence the numbers do not depend on the thread count); each worker owns its buffers and partial sums.
+        bounds = [round(k * n / ROW_WORKERS) for k in range(ROW_WORKERS + 1)]
+        self.workers = [_Worker(self, lo, hi) for lo, hi in zip(bounds[:-1], bounds[1:]) if hi > lo]
+        self.pool = None
         self.sa = [torch.zeros(G, w, 1, **kw) for w in seg_w]
         self.gA = [torch.zeros(G, w, 1, **kw) for w in seg_w]
         self.ga = torch.zeros(G, M, **kw)
         self.gW = torch.zeros(G, dp, M, **kw)
-        self.loss_acc = torch.zeros(G, J, **kw)
         # Training-set errors against the clean target, accumulated during the pass when a stopping rule needs
         # them every step (Tracker.cheap_stop).
         self.track_errors = False
@@ -149,10 +212,6 @@ class PackedGroup:
         for g, idx in enumerate(self.groups):
             self.F[g] = members[idx[0]].data.f_train
             self.B[g] = members[idx[0]].data.truncation
-        self.err_acc = torch.zeros(G, J, **kw)
-        self.raw_acc = torch.zeros(G, J, **kw)
-        # dL/da from Q by 1-homogeneity (ReLU with the bias inside x~, or no bias at all).
-        self.homogeneous = self.inner and self.act == "relu"
 
     def _seg(self, t: torch.Tensor, j: int) -> torch.Tensor:
         return t[..., self.offs[j]:self.offs[j + 1]]
@@ -163,41 +222,22 @@ class PackedGroup:
         sa_full = self.scale * self.a
         for j in range(self.J):
             self.sa[j].copy_(self._seg(sa_full, j).unsqueeze(2))
-            self.Q[j].zero_()
-            self.gA[j].zero_()
-        self.loss_acc.zero_()
-        self.err_acc.zero_()
-        self.raw_acc.zero_()
-        for s0, nb in self.blocks:
-            Xb = self.X[:, s0:s0 + nb]
-            Xt = Xb.transpose(1, 2)
-            A = self.bufA[nb]
-            f = self.bufF[nb]
-            torch.bmm(Xb, self.Wt, out=A)
-            _activate_inplace(self.act, A)
+        if self.pool is not None:
+            for fut in [self.pool.submit(w.accumulate) for w in self.workers]:
+                fut.result()
+        else:
+            for w in self.workers:
+                w.accumulate()
+        lead, rest = self.workers[0], self.workers[1:]
+        for w in rest:  # reduce the partial sums in a fixed order
             for j in range(self.J):
-                torch.bmm(self._seg(A, j), self.sa[j], out=f[:, :, j:j + 1])
-            if self.track_errors:
-                Fb = self.F[:, s0:s0 + nb].unsqueeze(2)
-                self.raw_acc.add_((f - Fb).pow(2).sum(1))
-                self.err_acc.add_((torch.maximum(torch.minimum(f, self.B), -self.B) - Fb).pow(2).sum(1))
-            r = f.sub_(self.Y[:, s0:s0 + nb].unsqueeze(2))
-            self.loss_acc.add_((r * r).sum(1))
-            r.mul_(self.loss_coef)
-            for j in range(self.J):
-                Aj = self._seg(A, j)
-                rj = r[:, :, j:j + 1]
-                if not self.homogeneous:
-                    self.gA[j].baddbmm_(Aj.transpose(1, 2), rj)
-                if self.inner:
-                    if self.act == "relu":
-                        # A_j is not needed after this: the masked residual overwrites it in place.
-                        _threshold_backward(rj.expand_as(Aj), Aj, 0, grad_input=Aj)
-                        Rj = Aj
-                    else:
-                        Rj = self.bufR[nb][j]
-                        torch.mul(_derivative(self.act, Aj), rj, out=Rj)
-                    self.Q[j].baddbmm_(Xt, Rj)
+                lead.Q[j].add_(w.Q[j])
+                lead.gA[j].add_(w.gA[j])
+            lead.loss_acc.add_(w.loss_acc)
+            lead.err_acc.add_(w.err_acc)
+            lead.raw_acc.add_(w.raw_acc)
+        self.Q, self.gA = lead.Q, lead.gA
+        self.loss_acc, self.err_acc, self.raw_acc = lead.loss_acc, lead.err_acc, lead.raw_acc
         for j in range(self.J):
             ga_j = self._seg(self.ga, j)
             if self.homogeneous:
@@ -255,55 +295,42 @@ class PackedGroup:
             self.a[g, k0:k1] = 0.0
 
 
-def _shards(members: list[Member], count: int) -> list[list[int]]:
-    """Split the members into ``count`` shards of whole data groups, balanced by hidden units (greedy)."""
-    by_data: dict[int, list[int]] = {}
-    for i, m in enumerate(members):
-        by_data.setdefault(id(m.data), []).append(i)
-    groups = sorted(by_data.values(), key=lambda g: -sum(members[i].run.model.width for i in g))
-    shards: list[list[int]] = [[] for _ in range(count)]
-    loads = [0] * count
-    for g in groups:
-        k = loads.index(min(loads))
-        shards[k].extend(g)
-        loads[k] += sum(members[i].run.model.width for i in g)
-    return [sorted(s) for s in shards if s]
-
-
 def train_fast(members: list[Member], device: torch.device, dtype: torch.dtype) -> list[MemberOutcome]:
     """Train a fast-eligible group; same results as ``train_autograd``.
 
-    On a multi-core CPU with several data groups, the data groups are split into one shard per intra-op thread
-    and the shards train concurrently in Python threads, each running single-threaded torch ops (members never
-    interact, so this changes no number). This avoids a thread barrier per small op, which is what costs most
-    when the cores are shared with other processes.
+    On a multi-core CPU the ROW_WORKERS row ranges run concurrently in Python threads, each with single-threaded
+    torch ops: the work is split evenly whatever the widths and seeds are, and there is no thread barrier per
+    small op (which is what costs most when the cores are shared with other processes). The row split is the
+    same with one thread or several, so the numbers do not depend on the thread count.
     """
     threads = torch.get_num_threads()
-    n_groups = len({id(m.data) for m in members})
-    if device.type != "cpu" or threads < 2 or n_groups < 2 or not SHARD_THREADS:
-        return _train_shard(members, device, dtype)
-    shards = _shards(members, min(threads, n_groups))
-    if len(shards) < 2:
-        return _train_shard(members, device, dtype)
-    from concurrent.futures import ThreadPoolExecutor
-
+    if device.type != "cpu" or threads < 2 or not PARALLEL_ROWS:
+        return _train_shard(members, device, dtype, parallel=False)
     torch.set_num_threads(1)
     try:
-        with ThreadPoolExecutor(max_workers=len(shards)) as pool:
-            futures = [pool.submit(_train_shard, [members[i] for i in shard], device, dtype) for shard in shards]
-            parts = [f.result() for f in futures]
+        return _train_shard(members, device, dtype, parallel=True)
     finally:
         torch.set_num_threads(threads)
-    outcomes: list[MemberOutcome | None] = [None] * len(members)
-    for shard, part in zip(shards, parts):
-        for i, out in zip(shard, part):
-            outcomes[i] = out
-    return outcomes  # type: ignore[return-value]
 
 
-def _train_shard(members: list[Member], device: torch.device, dtype: torch.dtype) -> list[MemberOutcome]:
+def _train_shard(members: list[Member], device: torch.device, dtype: torch.dtype,
+                 parallel: bool) -> list[MemberOutcome]:
     """Train members in one packed layout (see the module docstring)."""
     pk = PackedGroup(members, device, dtype)
+    if parallel and len(pk.workers) > 1:
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(max_workers=len(pk.workers)) as pool:
+            pk.pool = pool
+            try:
+                return _train_loop(pk, members, device, dtype)
+            finally:
+                pk.pool = None
+    return _train_loop(pk, members, device, dtype)
+
+
+def _train_loop(pk: "PackedGroup", members: list[Member], device: torch.device,
+                dtype: torch.dtype) -> list[MemberOutcome]:
     train = pk.train
     tracker = Tracker(train, len(members))
     inits = [{k: v.unsqueeze(0).to(device=device, dtype=dtype) for k, v in m.init.items()} for m in members]
