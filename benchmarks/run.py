@@ -74,16 +74,19 @@ def useful_flops(plan) -> float:
     return total
 
 
-def hand_loop(plan, device: torch.device) -> tuple[float, list[float]]:
-    """The idiomatic loop: one nn.Module and one torch.optim.SGD per configuration. Returns (seconds, test MSEs)."""
+def hand_loop(plan, device: torch.device) -> tuple[float, list[float], dict[int, float]]:
+    """The idiomatic loop: one nn.Module and one torch.optim.SGD per configuration.
+    Returns (seconds, test MSEs, seconds per width summed over seeds)."""
     from torch import nn
 
     from mlc.compiler.lower.ensemble import init_params
     from mlc.compiler.lower.samplers import make_dataset
 
     errors = []
+    per_width: dict[int, float] = {}
     start = time.perf_counter()
     for run in plan.runs:
+        run_start = time.perf_counter()
         data = make_dataset(run.input, run.data, run.target, run.seed).to(device, torch.float32)
         d, m = run.input.dim, run.model.width
         net = nn.Sequential(nn.Linear(d, m), nn.ReLU(), nn.Linear(m, 1, bias=False)).to(device)
@@ -102,9 +105,11 @@ def hand_loop(plan, device: torch.device) -> tuple[float, list[float]]:
             opt.step()
         with torch.no_grad():
             errors.append(float(((net(data.x_test).squeeze(-1) - data.f_test) ** 2).mean()))
-    if device.type == "cuda":
-        torch.cuda.synchronize()
-    return time.perf_counter() - start, errors
+        if device.type == "cuda":
+            torch.cuda.synchronize()
+        m = run.model.width
+        per_width[m] = per_width.get(m, 0.0) + time.perf_counter() - run_start
+    return time.perf_counter() - start, errors, per_width
 
 
 def mlc_subprocess(device: str) -> tuple[float, list[float]]:
@@ -146,6 +151,7 @@ def main() -> int:
     flops = useful_flops(plan)
     print(f"sweep: {len(plan.runs)} runs, {plan.runs[0].train.steps} steps each, "
           f"{flops / 1e12:.2f} TFLOP of matmul work; plan from {'sweep.ml' if via_spec else 'Python'}")
+    print(f"matmul floor at the measured peak: {flops / peak / 1e9:.2f} s")
     if args.quick or not via_spec:
         t_mlc, err_mlc = mlc_api(plan, args.device)
         label = "mlc (execute_plan API)"
@@ -155,9 +161,10 @@ def main() -> int:
     print(f"{label}: {t_mlc:.2f} s  ({flops / t_mlc / 1e9:.1f} GFLOP/s = {flops / t_mlc / 1e9 / peak:.1%} of peak)")
     if args.skip_hand:
         return 0
-    t_hand, err_hand = hand_loop(plan, device)
+    t_hand, err_hand, per_width = hand_loop(plan, device)
     print(f"hand-written loop (nn.Sequential + torch.optim.SGD): {t_hand:.2f} s  "
           f"({flops / t_hand / 1e9:.1f} GFLOP/s = {flops / t_hand / 1e9 / peak:.1%} of peak)")
+    print("  hand loop by width (all seeds): " + ", ".join(f"{m}: {t:.1f} s" for m, t in sorted(per_width.items())))
     print(f"speed-up: {t_hand / t_mlc:.2f}x")
     diff = max(abs(a - b) for a, b in zip(err_hand, err_mlc))
     rel = max(abs(a - b) / max(abs(b), 1e-12) for a, b in zip(err_hand, err_mlc))
