@@ -91,46 +91,57 @@ class _Worker:
         self.loss_acc = torch.zeros(G, J, **kw)
         self.err_acc = torch.zeros(G, J, **kw)
         self.raw_acc = torch.zeros(G, J, **kw)
+        self.views: list[tuple] | None = None
+
+    def _views(self, s0: int, nb: int) -> tuple:
+        """All views one block needs, built once (creating views costs Python time and the GIL every step)."""
+        pk = self.pk
+        Xb = pk.X[:, s0:s0 + nb]
+        A = self.bufA[nb]
+        f = self.bufF[nb]
+        segs = [pk._seg(A, j) for j in range(pk.J)]
+        cols = [f[:, :, j:j + 1] for j in range(pk.J)]
+        rsegs = self.bufR[nb] if self.bufR else [None] * pk.J
+        return (Xb, Xb.transpose(1, 2), A, f, segs, cols, [(Aj, c.expand_as(Aj)) for Aj, c in zip(segs, cols)],
+                [Aj.transpose(1, 2) for Aj in segs], rsegs, pk.Y[:, s0:s0 + nb].unsqueeze(2),
+                pk.F[:, s0:s0 + nb].unsqueeze(2))
 
     def accumulate(self) -> None:
         """Forward and hand-derived backward over this worker's rows, into its partial sums."""
         pk = self.pk
+        if self.views is None:
+            self.views = [self._views(s0, nb) for s0, nb in self.blocks]
         for j in range(pk.J):
             self.Q[j].zero_()
             self.gA[j].zero_()
         self.loss_acc.zero_()
         self.err_acc.zero_()
         self.raw_acc.zero_()
-        for s0, nb in self.blocks:
-            Xb = pk.X[:, s0:s0 + nb]
-            Xt = Xb.transpose(1, 2)
-            A = self.bufA[nb]
-            f = self.bufF[nb]
+        J, sa, Q, gA = pk.J, pk.sa, self.Q, self.gA
+        relu = pk.act == "relu"
+        for Xb, Xt, A, f, segs, cols, expanded, segsT, rsegs, Yb, Fb in self.views:
             torch.bmm(Xb, pk.Wt, out=A)
             _activate_inplace(pk.act, A)
-            for j in range(pk.J):
-                torch.bmm(pk._seg(A, j), pk.sa[j], out=f[:, :, j:j + 1])
+            for j in range(J):
+                torch.bmm(segs[j], sa[j], out=cols[j])
             if pk.track_errors:
-                Fb = pk.F[:, s0:s0 + nb].unsqueeze(2)
                 self.raw_acc.add_((f - Fb).pow(2).sum(1))
                 self.err_acc.add_((torch.maximum(torch.minimum(f, pk.B), -pk.B) - Fb).pow(2).sum(1))
-            r = f.sub_(pk.Y[:, s0:s0 + nb].unsqueeze(2))
-            self.loss_acc.add_((r * r).sum(1))
-            r.mul_(pk.loss_coef)
-            for j in range(pk.J):
-                Aj = pk._seg(A, j)
-                rj = r[:, :, j:j + 1]
+            f.sub_(Yb)  # f now holds the residual r
+            self.loss_acc.add_((f * f).sum(1))
+            f.mul_(pk.loss_coef)
+            for j in range(J):
                 if not pk.homogeneous:
-                    self.gA[j].baddbmm_(Aj.transpose(1, 2), rj)
+                    gA[j].baddbmm_(segsT[j], cols[j])
                 if pk.inner:
-                    if pk.act == "relu":
+                    Aj, rj = expanded[j]
+                    if relu:
                         # A_j is not needed after this: the masked residual overwrites it in place.
-                        _threshold_backward(rj.expand_as(Aj), Aj, 0, grad_input=Aj)
-                        Rj = Aj
+                        _threshold_backward(rj, Aj, 0, grad_input=Aj)
+                        Q[j].baddbmm_(Xt, Aj)
                     else:
-                        Rj = self.bufR[nb][j]
-                        torch.mul(_derivative(pk.act, Aj), rj, out=Rj)
-                    self.Q[j].baddbmm_(Xt, Rj)
+                        torch.mul(_derivative(pk.act, Aj), cols[j], out=rsegs[j])
+                        Q[j].baddbmm_(Xt, rsegs[j])
 
 
 class PackedGroup:
