@@ -134,3 +134,17 @@ def test_fast_and_autograd_agree_with_stop_rule():
     runs = [make_run(width=w, seed=s, steps=200, lr=0.5, stop=("train_error", 0.03)) for w in (4, 9) for s in (0, 1)]
     _compare(execute_plan(make_plan(runs), dtype="float64"),
              execute_plan(make_plan(runs), dtype="float64", allow_fast=False))
+
+
+def test_fast_path_numbers_do_not_depend_on_the_thread_count():
+    runs = [make_run(width=w, seed=s, steps=20, n=300, d=5) for w in (16, 40) for s in (0, 1)]
+    plan = make_plan(runs)
+    before = torch.get_num_threads()
+    try:
+        torch.set_num_threads(1)
+        one = execute_plan(plan)
+        torch.set_num_threads(2)
+        two = execute_plan(plan)
+    finally:
+        torch.set_num_threads(before)
+    assert [r.metrics for r in one] == [r.metrics for r in two]

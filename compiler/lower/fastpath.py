@@ -79,7 +79,8 @@ class _Worker:
         self.pk = pk
         G, J, M, dp = pk.G, pk.J, pk.M, pk.dp
         kw = dict(device=pk.device, dtype=pk.dtype)
-        rows = max(8, min(hi - lo, BLOCK_ELEMENTS // max(1, G * M)))
+        # On a GPU one block per worker (kernel launches, not caches, are the cost there).
+        rows = hi - lo if pk.device.type == "cuda" else max(8, min(hi - lo, BLOCK_ELEMENTS // max(1, G * M)))
         self.blocks = [(s, min(rows, hi - s)) for s in range(lo, hi, rows)]
         self.bufA = {nb: torch.empty(G, nb, M, **kw) for _, nb in self.blocks}
         self.bufF = {nb: torch.empty(G, nb, J, **kw) for _, nb in self.blocks}
