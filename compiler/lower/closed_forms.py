@@ -82,7 +82,7 @@ def solve_closed_form(member: Member, device: torch.device, dtype: torch.dtype) 
         for t, a_t in zip(record_steps, path[:-1]):
             metrics = measure(run.model, train.loss, params_with(a_t), init, [member.data], names,
                               is_grid=member.is_grid)
-            tracker._record(0, t, metrics[0])
+            tracker.record(0, t, metrics[0])
         a = path[-1]
         steps_done = train.steps
     else:
@@ -91,5 +91,5 @@ def solve_closed_form(member: Member, device: torch.device, dtype: torch.dtype) 
     final = measure(run.model, train.loss, final_params, init, [member.data], names, final=True,
                     is_grid=member.is_grid)
     if train.record.every > 0:
-        tracker._record(0, steps_done, final[0])
+        tracker.record(0, steps_done, final[0])
     return MemberOutcome(final_params, init, steps_done, None, tracker.curves[0], final[0])

@@ -12,7 +12,6 @@ state. A member therefore follows the same trajectory as when trained alone (tes
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 
 import torch
@@ -144,4 +143,4 @@ def finish_tracking(tracker: Tracker, final: list[dict[str, float]]) -> None:
         return
     for i, values in enumerate(final):
         if tracker.diverged_at[i] is None:
-            tracker._record(i, tracker.steps_done(i), values)
+            tracker.record(i, tracker.steps_done(i), values)

@@ -78,7 +78,7 @@ class Tracker:
             if final and self.diverged_at[i] is not None:
                 continue
             if record:
-                self._record(i, step, values)
+                self.record(i, step, values)
             stop = self.train.stop
             if stop is not None and not final and self.active[i]:
                 value = _lookup(values, stop.metric)
@@ -88,7 +88,7 @@ class Tracker:
                     stopped.append(i)
         return stopped
 
-    def _record(self, i: int, step: int, values: dict[str, float]) -> None:
+    def record(self, i: int, step: int, values: dict[str, float]) -> None:
         for name in self.train.record.metrics:
             keys = [k for k in values if k.startswith("spectrum_k")] if name == "spectrum" else [name]
             for key in keys:
