@@ -103,3 +103,18 @@ def test_compile_and_run_spec_errors_and_missing_file(tmp_path: Path, capsys):
     assert main(["compile-and-run", str(bad), "--out", str(tmp_path / "o")]) == 1
     err = capsys.readouterr().err
     assert "Traceback" not in err and err.strip()
+
+
+@pytest.mark.slow
+def test_benchmark_spec_fast_path_matches_autograd():
+    """benchmarks/sweep.ml through the real front end, 50 steps: both engines give the same numbers."""
+    from mlc.compiler.pipeline import compile_path
+    outcome = compile_path(str(Path(__file__).resolve().parents[1] / "benchmarks" / "sweep.ml"))
+    assert outcome.plan is not None, outcome.rendered
+    runs = [r.model_copy(update={"train": r.train.model_copy(update={"steps": 50})}) for r in outcome.plan.runs]
+    plan = outcome.plan.model_copy(update={"runs": tuple(runs)})
+    fast = execute_plan(plan, dtype="float64")
+    slow = execute_plan(plan, dtype="float64", allow_fast=False)
+    for a, b in zip(fast, slow):
+        for k in a.metrics:
+            assert a.metrics[k] == pytest.approx(b.metrics[k], rel=1e-9), k
