@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as _dt
-import json
 import platform
 import sys
 import time
@@ -125,7 +124,7 @@ def run(args: argparse.Namespace) -> int:
         status = 1
         console.print(f"[red]{len(failed)} run(s) failed[/red]; first error: {failed[0].error}")
     if args.json:
-        print(json.dumps(result.model_dump(mode="json"), indent=1, allow_nan=True, default=str))
+        print(result.model_dump_json(indent=1))  # NaN/inf (diverged runs) become null: strict JSON
         return status
     try:
         from mlc.runtime.report import write_report
