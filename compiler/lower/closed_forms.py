@@ -72,7 +72,7 @@ def solve_closed_form(member: Member, device: torch.device, dtype: torch.dtype) 
         steps_done = 0
     elif train.solve == "ridge":
         c = 1.0 if train.loss == "mse" else 2.0
-        lam = lam_of(train.penalty)
+        lam = lam_of(train.penalty, train.loss)
         a = torch.linalg.solve(phi.T @ phi + c * n * lam * torch.eye(m, dtype=torch.float64), phi.T @ y)
         steps_done = 0
     elif train.solve == "gd_exact":

@@ -86,7 +86,7 @@ def train_autograd(members: list[Member], device: torch.device, dtype: torch.dty
     n = X.shape[1]
     datas = [m.data for m in members]
     lr = torch.tensor([effective_lr(m.run) for m in members], dtype=dtype, device=device)
-    lam = torch.tensor([lam_of(m.run.train.penalty) for m in members], dtype=dtype, device=device)
+    lam = torch.tensor([lam_of(m.run.train.penalty, m.run.train.loss) for m in members], dtype=dtype, device=device)
     opt = EnsembleOptimizer(train.optimizer, lr)
     tracker = Tracker(train, E)
     batch = train.optimizer.batch if train.optimizer.kind == "sgd" and train.optimizer.batch else None

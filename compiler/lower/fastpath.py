@@ -200,7 +200,7 @@ class PackedGroup:
                 self.a[g, k0:k1] = init["a"].to(**kw)
                 self.scale[g, k0:k1] = families.output_scale(run.model, d)
                 self.lr[g, k0:k1] = effective_lr(run)
-                self.lam[g, k0:k1] = lam_of(run.train.penalty) * penalty_factor(
+                self.lam[g, k0:k1] = lam_of(run.train.penalty, run.train.loss) * penalty_factor(
                     run.train.penalty.kind, run.model, d, n)
                 self.unit_active[g, k0:k1] = 1.0
         self.loss_coef = 2.0 / n if self.train.loss == "mse" else 1.0 / n

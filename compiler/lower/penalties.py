@@ -10,7 +10,8 @@ With eps = sqrt(2 ln(2 d_eff) / n) and d_eff = d + 1 when the model has a bias, 
   * ``weighted_path_norm``  lambda * eps * ||theta||_WP           (T12, ResNets)
   * ``rkhs_norm``           lambda * sqrt(ln(2 d_eff) / n) * ||theta||_H   (T9c slide form; random features)
   * ``weight_decay``        lambda * sum of squares of the trained parameters (no normalisation)
-``lambda = auto`` is lambda = 4, the choice of T5 (the checker stores it in Penalty.lam; see :func:`lam_of`).
+``lambda = auto`` is resolved by the checker into Penalty.lam: 4 on half_mse (T5's choice), 8 on mse (the same
+objective doubled). :func:`lam_of` applies the same rule if a hand-built IR leaves lam = 0 with auto.
 """
 
 from __future__ import annotations
@@ -22,13 +23,14 @@ import torch
 from mlc.compiler.ir import Model, Penalty
 from mlc.compiler.lower import families
 
-AUTO_LAMBDA = 4.0
+AUTO_LAMBDA = 4.0  # T5's lambda for the loss MSE/2
 
 
-def lam_of(penalty: Penalty) -> float:
-    """The numeric lambda of a penalty (4 for ``auto`` if the checker left it at 0)."""
+def lam_of(penalty: Penalty, loss: str = "half_mse") -> float:
+    """The numeric lambda of a penalty: ``Penalty.lam`` as resolved by the checker; for ``auto`` left at 0,
+    4 on half_mse and 8 on mse (the checker's rule)."""
     if penalty.auto and penalty.lam == 0.0:
-        return AUTO_LAMBDA
+        return AUTO_LAMBDA if loss == "half_mse" else 2.0 * AUTO_LAMBDA
     return float(penalty.lam)
 
 
