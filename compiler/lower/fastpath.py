@@ -203,6 +203,7 @@ class PackedGroup:
                 self.lam[g, k0:k1] = lam_of(run.train.penalty, run.train.loss) * penalty_factor(
                     run.train.penalty.kind, run.model, d, n)
                 self.unit_active[g, k0:k1] = 1.0
+        self.slot_index = torch.tensor([g * J + j for (g, j, _, _) in self.slot], device=device)
         self.loss_coef = 2.0 / n if self.train.loss == "mse" else 1.0 / n
         self.loss_norm = 1.0 / n if self.train.loss == "mse" else 0.5 / n
         # dL/da from Q by 1-homogeneity (ReLU with the bias inside x~, or no bias at all).
@@ -259,8 +260,7 @@ class PackedGroup:
             if self.inner:
                 torch.mul(self.Q[j], self.sa[j].transpose(1, 2), out=self._seg(self.gW, j))
         self.ga.mul_(self.scale)
-        losses = self.loss_acc * self.loss_norm
-        return torch.stack([losses[g, j] for (g, j, _, _) in self.slot])
+        return (self.loss_acc * self.loss_norm).flatten()[self.slot_index]
 
     def train_errors(self) -> list[dict[str, float]]:
         """Per-member training errors of the last pass (needs ``track_errors``)."""
