@@ -25,7 +25,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
                         help="where to train (auto: cuda if available, else cpu)")
     parser.add_argument("--dtype", choices=("float32", "float64"), default="float32")
     parser.add_argument("--out", metavar="DIR", default=None,
-                        help="output folder for results.json, runs.csv and plots (default: mlc-out/<problem>)")
+                        help="output folder for results.json, runs.csv and plots (default: runs/<problem>)")
     parser.add_argument("--no-plots", action="store_true", help="do not draw plots")
     parser.add_argument("--json", action="store_true",
                         help="print the ExperimentResult as JSON on stdout instead of the report")
@@ -77,14 +77,17 @@ def run(args: argparse.Namespace) -> int:
     from mlc.runtime.execute import ExecutionError, execute_plan
     from mlc.runtime.results import ExperimentResult
 
+    # Off a terminal (a log file, CI) rich would wrap at 80 columns; the report is laid out for 100.
     console = Console(stderr=args.json)
+    if not console.is_terminal:
+        console = Console(stderr=args.json, width=100)
     command = "mlc compile-and-run " + " ".join(sys.argv[2:] if sys.argv[1:2] == ["compile-and-run"] else [args.spec])
     try:
         env = _environment(args.device, args.dtype, command)
     except ExecutionError as exc:
         print(f"mlc: error: {exc}", file=sys.stderr)
         return 2
-    out = Path(args.out) if args.out else Path("mlc-out") / plan.problem
+    out = Path(args.out) if args.out else Path("runs") / plan.problem
     result = ExperimentResult(problem=plan.problem, spec_path=str(args.spec), spec_hash=plan.spec_hash,
                               environment=env, started_at=_dt.datetime.now(_dt.timezone.utc).isoformat())
     try:

@@ -80,6 +80,42 @@ def _attach_bounds(result: RunResult, run: Run, plan: Plan) -> None:
         result.error = note if result.error is None else result.error + "; " + note
 
 
+MAX_KERNEL_N = 4000
+"""Largest training set for which the infinite-width prediction forms its n x n kernel matrix."""
+
+
+def _attach_infinite_width(result: RunResult, run: Run, dataset) -> None:
+    """Add the infinite-width (kernel) prediction of the test error, where the theory has one; never raises.
+
+    Random features and NTK-scaled ReLU two-layer nets have a closed-form infinite-width limit
+    (``compiler.theory.kernels``). It is computed on the run's own data and stored as a ``prediction`` next
+    to the bounds, so the report shows it beside the measured finite-width error.
+    """
+    family, scaling = run.model.family, run.model.scaling
+    if not (family == "random_features" or (family == "two_layer" and scaling == "ntk")):
+        return
+    if run.data.n > MAX_KERNEL_N:
+        return
+    try:
+        from mlc.compiler.theory.kernels import infinite_width_prediction
+
+        cpu = dataset.to("cpu", torch.float64)
+        n_test = min(cpu.x_test.shape[0], 4000)
+        pred = infinite_width_prediction(run, cpu.x_train, cpu.y_train, cpu.x_test[:n_test], cpu.f_test[:n_test])
+    except Exception as exc:  # noqa: BLE001 - a theory failure must never lose measured results
+        note = f"infinite-width prediction failed: {type(exc).__name__}: {exc}"
+        result.error = note if result.error is None else result.error + "; " + note
+        return
+    if not pred.get("available") or "predicted_test_error" not in pred:
+        return
+    result.bounds.append(BoundValue(
+        theorem="IW", title="Infinite-width (kernel) prediction",
+        citation="Neural-tangent / random-feature kernel limit; REFERENCE §2.3, T10, T18",
+        kind="prediction", holds=True, quantity="test_error", value=float(pred["predicted_test_error"]),
+        text=f"{pred.get('kernel', 'kernel')}: {pred.get('regime', '')}",
+        note=f"the width → ∞ limit on this run's data (first {n_test} test points)"))
+
+
 def _train_group(engine: str, runs: list[Run], device: torch.device, dtype: torch.dtype,
                  data_cache: dict[str, object]) -> list:
     from mlc.compiler.lower.closed_forms import solve_closed_form
@@ -132,6 +168,7 @@ def execute_plan(plan: Plan, device: str = "cpu", dtype: str = "float32", progre
                     curves={k: Curve(steps=list(s), values=list(v)) for k, (s, v) in out.curves.items()},
                     wall_time_s=share)
                 _attach_bounds(res, run, plan)
+                _attach_infinite_width(res, run, data_cache[_data_key(run)])
                 group_results.append(res)
         except Exception as exc:  # noqa: BLE001 - one failing group must not lose the others
             message = f"{type(exc).__name__}: {exc}"
