@@ -61,6 +61,44 @@ class CompileOutcome:
         return render_all(self.diagnostics, self.path, self.source)
 
 
+def declared_norm_warnings(checker: Checker, plan: ir.Plan) -> list[Diagnostic]:
+    """W101: a declared `norm <= Q` below the upper bound that mlc's norm rules prove for the target.
+
+    Only formula targets are checked here (the rules for them need no torch); the warning is given once
+    per distinct target, at the declaration.
+    """
+    if checker.space is None or not isinstance(checker.space.space, ast.Call):
+        return []
+    declaration = next((a for a in checker.space.space.args
+                        if isinstance(a, ast.Compare) and isinstance(a.left, ast.Name) and a.left.id == "norm"),
+                       None)
+    if declaration is None:
+        return []
+    from mlc.compiler.theory.norms import infer_norm
+
+    warnings: list[Diagnostic] = []
+    seen: set[str] = set()
+    for run in plan.runs:
+        if not isinstance(run.target, ir.FormulaTarget):
+            continue
+        key = ir.content_hash([run.target.model_dump(mode="json"), run.space.model_dump(mode="json"),
+                               run.input.model_dump(mode="json")])
+        if key in seen:
+            continue
+        seen.add(key)
+        estimate = infer_norm(run)
+        derived = estimate.derived_value
+        if derived is not None and run.space.norm_bound is not None and run.space.norm_bound < derived:
+            warnings.append(Diagnostic(
+                "W101", f"the declared norm {run.space.norm_bound:g} is below the bound {derived:.4g} that mlc "
+                        f"derives for this target in {run.space.kind} space", declaration.span,
+                severity="warning",
+                help="the rules give upper bounds, so the declaration may still be true; mlc uses it as "
+                     "declared, unverified (`mlc bounds --explain` shows the derivation)"))
+            break
+    return warnings
+
+
 def compile_text(text: str, path: str = "<string>", stop_after: str = "plan") -> CompileOutcome:
     """Compile spec text. ``stop_after`` is 'ast' or 'plan'."""
     outcome = CompileOutcome(path=path, source=text)
@@ -78,6 +116,7 @@ def compile_text(text: str, path: str = "<string>", stop_after: str = "plan") ->
             return outcome
         outcome.plan = build_plan(checker)
         verify_plan(outcome.plan)
+        outcome.diagnostics.extend(declared_norm_warnings(checker, outcome.plan))
     except SpecErrors as exc:
         outcome.diagnostics.extend(exc.diagnostics)
     except PlanInvariantError as exc:
