@@ -128,7 +128,9 @@ def _axis_plot(plan: Plan, groups: list[Group], y: str, x: str, out_dir: Path, o
         prediction, _ = safe_predicted_exponent(plan, model, y, x, dict(fixed))
         if prediction is not None and xs.size and xs[0] > 0 and means[0] > 0:
             grid = np.geomspace(xs.min(), xs.max(), 50) if xs.min() > 0 else xs
-            ax.plot(grid, means[0] * (grid / xs[0]) ** prediction.exponent, "--", color=color, lw=1,
+            theory_line = means[0] * (grid / xs[0]) ** prediction.exponent
+            all_y += list(theory_line)  # a power law reads as a line only on log-log axes
+            ax.plot(grid, theory_line, "--", color=color, lw=1,
                     label=f"{label + ': ' if label else ''}theory "
                     f"{RELATION_SIGNS.get(prediction.relation, '∝')} C·{x}^{prediction.exponent:.3g} "
                     f"({prediction.theorem})"

@@ -5,9 +5,9 @@ problem quickstart
 
 let d = 5
 
-input x ~ uniform(cube(d))          # x uniform on [-1, 1]^d
-target f*(x) = exp(-norm(x)^2 / 8)  # a Gaussian of width s = 2
-space barron                        # mlc bounds ||f*||_B from the Fourier rule (3 gamma + 1)
+input x ~ uniform(cube(d))      # x uniform on [-1, 1]^d
+target f*(x) = exp(-norm(x)^2)  # a Gaussian bump, s = 1/sqrt(2)
+space barron                    # mlc bounds ||f*||_B from the Fourier rule (3 gamma + 1)
 
 data { n = 500   n_test = 2000 }
 
@@ -15,9 +15,9 @@ model net = two_layer(width = 64, activation = relu, scaling = mean_field)
 
 train net {
   loss      = mse
-  penalty   = path_norm(lambda = 0.05)  # light; T5's own choice (auto) over-regularises at n = 500
-  optimizer = gd(lr = 0.05)
-  steps     = 1500
+  penalty   = path_norm(lambda = 0.01)  # light; T5's own choice (auto) over-regularises at n = 500
+  optimizer = gd(lr = 0.2)
+  steps     = 2000
   record    = every 100: train_error, test_error, path_norm
 }
 
