@@ -1,4 +1,4 @@
-"""``mlc bounds SPEC [--explain] [--json] [--delta 0.05] [--estimate-norm]``: the theory, without training.
+"""``mlc bounds SPEC [--explain] [--json] [--delta 0.05] [--no-estimate-norm]``: the theory, without training.
 
 Input:  a spec path.
 Output: for each distinct model configuration of the plan (runs that differ only by seed are grouped), the
@@ -28,8 +28,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="machine-readable output: one record per run")
     parser.add_argument("--delta", type=float, default=None,
                         help="failure probability of high-probability bounds (default: the spec's report, 0.05)")
-    parser.add_argument("--estimate-norm", action="store_true",
-                        help="estimate the target norm numerically when no rule applies and none is declared (slow)")
+    parser.add_argument("--estimate-norm", action=argparse.BooleanOptionalAction, default=True,
+                        help="when no rule applies and no `norm <= Q` is declared, estimate the target norm by "
+                             "fitting and label it 'estimated' (default: on; a few seconds per target)")
 
 
 def run(args: argparse.Namespace) -> int:

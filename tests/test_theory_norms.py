@@ -175,3 +175,18 @@ def test_rkhs_estimate_is_opt_in_and_labelled() -> None:
     est = infer_norm(run, estimate=True)
     assert est.method == "estimated" and est.value is not None and est.value > 0
     assert "LOWER" in est.steps[-1] and est.warnings
+
+
+@pytest.mark.estimates_norms
+def test_norm_is_estimated_by_default_when_no_rule_applies() -> None:
+    """No rule, nothing declared: compile-and-run's bounds use a fitted estimate, labelled as such."""
+    import mlc.compiler.theory as theory
+    from mlc.compiler.theory import evaluate_run_bounds
+
+    theory._NORM_CACHE.clear()
+    run = make_run(call("abs", b("-", ir.Norm(arg=X), num(1))), d=3)
+    bounds = {bv["theorem"]: bv for bv in evaluate_run_bounds(run)}
+    t1 = bounds["T1"]
+    assert t1["holds"] and t1["value"] is not None and t1["value"] > 0
+    assert "numerical estimate" in t1["note"]
+    theory._NORM_CACHE.clear()

@@ -51,14 +51,23 @@ def evaluate_run_bounds(run: ir.Run, plan: ir.Plan | None = None, metrics: dict[
 
 
 _NORM_CACHE: dict[str, NormEstimate] = {}
+ESTIMATE_BY_DEFAULT = True
+"""Whether :func:`evaluate_run_bounds` estimates norms that no rule gives (``mlc compile-and-run`` does)."""
 
 
 def _cached_norm(run: ir.Run) -> NormEstimate:
-    """:func:`infer_norm` cached on what it depends on (target, input, space), so sweeps pay once."""
-    key = ir.canonical_json({"target": run.target.model_dump(mode="json"), "input": run.input.model_dump(mode="json"),
-                             "space": run.space.model_dump(mode="json")})
+    """:func:`infer_norm` cached on what it depends on (target, input, space), so sweeps pay once.
+
+    When no rule applies and no bound is declared, the norm is estimated by fitting (labelled "estimated"),
+    as ``mlc bounds`` does by default: a norm is never assumed silently, and never left out silently either.
+    """
+    parts = {"target": run.target.model_dump(mode="json"), "input": run.input.model_dump(mode="json"),
+             "space": run.space.model_dump(mode="json")}
+    if run.space.kind == "rkhs":  # the RKHS estimate uses the model's feature law
+        parts["features"] = [run.model.bias, run.model.init_scale]
+    key = ir.canonical_json(parts)
     if key not in _NORM_CACHE:
         if len(_NORM_CACHE) > 256:
             _NORM_CACHE.clear()
-        _NORM_CACHE[key] = infer_norm(run)
+        _NORM_CACHE[key] = infer_norm(run, estimate=ESTIMATE_BY_DEFAULT)
     return _NORM_CACHE[key].model_copy(deep=True)

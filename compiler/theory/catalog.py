@@ -432,7 +432,7 @@ def _not_barron(c: Context) -> str | None:
     v = c.barron_derived
     if v is not None:
         return f"T17 applies to targets outside Barron space; the rules bound this target by ‖f*‖_B ≤ {_g(v)}"
-    if c.run.space.kind == "barron" and c.norm.value is not None:
+    if c.run.space.kind == "barron" and c.norm.method == "declared" and c.norm.value is not None:
         return f"T17 applies to targets outside Barron space; the spec declares ‖f*‖_B ≤ {_g(c.norm.value)}"
     return None
 
