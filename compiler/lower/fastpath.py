@@ -14,10 +14,12 @@ Role:   the hot loop of width/seed sweeps. Layout and algorithm:
   * Forward: H = X~ Wt is ONE batched matmul for every width and member; A = s(H) in place; per segment
     f_j = A_j (scale a)_j (a matrix-vector product).
   * Backward by hand: r = c_loss (f - y); Q_j = X~^T (r_j * s'(H_j)) (one matmul per segment, s' from A), so that
-    dL/dWt_j = (scale a)_j * Q_j. For ReLU, 1-homogeneity gives dL/da_k = scale_k (Q_k . Wt_k) with no extra
+    dL/dWt_j = (scale a)_j * Q_j. For ReLU, A becomes its 0/1 mask in place and Q_j = (X~ * r_j)^T 1[H_j > 0]
+    (the residual scales the small input block, not the activations). For ReLU, 1-homogeneity gives dL/da_k = scale_k (Q_k . Wt_k) with no extra
     pass; for other activations and for random features dL/da_j = scale_j A_j^T r_j.
   * The n samples are processed in blocks of rows so that a block of H stays in cache; the gradient buffers
-    accumulate across blocks (baddbmm); all buffers are preallocated and updated in place.
+    accumulate across blocks (baddbmm); all buffers are preallocated and updated in place; the per-segment
+    partial sums are contiguous pieces of one flat buffer (one op zeroes or reduces them all).
   * The rows are split into ROW_WORKERS fixed ranges with their own partial sums, reduced in a fixed order; on a
     multi-core CPU the ranges run in parallel Python threads with single-threaded torch ops (perfect balance
     whatever the widths, no thread barrier per small op).
@@ -41,7 +43,6 @@ from mlc.compiler.lower.tracking import Tracker
 BLOCK_ELEMENTS = 1 << 20  # rows per block: one (G, rows, M) activation block has about this many entries
 ROW_WORKERS = 2  # fixed split of the rows into partial sums (see PackedGroup)
 PARALLEL_ROWS = True  # run the row workers in parallel threads on multi-core CPUs (see train_fast)
-_threshold_backward = torch.ops.aten.threshold_backward.grad_input
 
 
 def fast_eligible(run: Run) -> bool:
@@ -84,11 +85,20 @@ class _Worker:
         self.blocks = [(s, min(rows, hi - s)) for s in range(lo, hi, rows)]
         self.bufA = {nb: torch.empty(G, nb, M, **kw) for _, nb in self.blocks}
         self.bufF = {nb: torch.empty(G, nb, J, **kw) for _, nb in self.blocks}
-        # ReLU overwrites A with the masked residual in place; other activations need a separate buffer.
+        # ReLU overwrites A with its 0/1 mask in place and scales the inputs by the residual instead
+        # (XR_j = X~ * r_j, a (G, nb, d~) buffer per segment); other activations need a separate buffer.
         need_r = pk.inner and pk.act != "relu"
+        self.bufXR = ({nb: [torch.empty(G, nb, dp, **kw) for _ in pk.seg_w] for _, nb in self.blocks}
+                      if pk.inner and pk.act == "relu" else {})
         self.bufR = {nb: [torch.empty(G, nb, w, **kw) for w in pk.seg_w] for _, nb in self.blocks} if need_r else {}
-        self.Q = [torch.zeros(G, dp, w, **kw) for w in pk.seg_w]
-        self.gA = [torch.zeros(G, w, 1, **kw) for w in pk.seg_w]
+        # Partial sums: contiguous per-segment blocks Q_j (G, d~, w_j) and gA_j (G, w_j, 1) carved out of one flat
+        # buffer each, so zeroing and reducing them is one op (strided views of a (G, d~, M) buffer would make
+        # the accumulating matmuls ~5 % slower).
+        self.Qflat = torch.zeros(G * dp * M, **kw)
+        self.gAflat = torch.zeros(G * M, **kw)
+        o = pk.offs
+        self.Q = [self.Qflat[G * dp * o[j]:G * dp * o[j + 1]].view(G, dp, o[j + 1] - o[j]) for j in range(J)]
+        self.gA = [self.gAflat[G * o[j]:G * o[j + 1]].view(G, o[j + 1] - o[j], 1) for j in range(J)]
         self.loss_acc = torch.zeros(G, J, **kw)
         self.err_acc = torch.zeros(G, J, **kw)
         self.raw_acc = torch.zeros(G, J, **kw)
@@ -103,24 +113,25 @@ class _Worker:
         segs = [pk._seg(A, j) for j in range(pk.J)]
         cols = [f[:, :, j:j + 1] for j in range(pk.J)]
         rsegs = self.bufR[nb] if self.bufR else [None] * pk.J
-        return (Xb, Xb.transpose(1, 2), A, f, segs, cols, [(Aj, c.expand_as(Aj)) for Aj, c in zip(segs, cols)],
-                [Aj.transpose(1, 2) for Aj in segs], rsegs, pk.Y[:, s0:s0 + nb].unsqueeze(2),
-                pk.F[:, s0:s0 + nb].unsqueeze(2))
+        xr = self.bufXR.get(nb, [None] * pk.J)
+        xrt = [None if t is None else t.transpose(1, 2) for t in xr]
+        return (Xb, Xb.transpose(1, 2), A, f, segs, cols, [Aj.transpose(1, 2) for Aj in segs], rsegs,
+                pk.Y[:, s0:s0 + nb].unsqueeze(2), pk.F[:, s0:s0 + nb].unsqueeze(2), list(zip(xr, xrt)))
 
     def accumulate(self) -> None:
         """Forward and hand-derived backward over this worker's rows, into its partial sums."""
         pk = self.pk
         if self.views is None:
             self.views = [self._views(s0, nb) for s0, nb in self.blocks]
-        for j in range(pk.J):
-            self.Q[j].zero_()
-            self.gA[j].zero_()
+        self.Qflat.zero_()
+        if not pk.homogeneous:
+            self.gAflat.zero_()
         self.loss_acc.zero_()
         self.err_acc.zero_()
         self.raw_acc.zero_()
         J, sa, Q, gA = pk.J, pk.sa, self.Q, self.gA
         relu = pk.act == "relu"
-        for Xb, Xt, A, f, segs, cols, expanded, segsT, rsegs, Yb, Fb in self.views:
+        for Xb, Xt, A, f, segs, cols, segsT, rsegs, Yb, Fb, xr in self.views:
             torch.bmm(Xb, pk.Wt, out=A)
             _activate_inplace(pk.act, A)
             for j in range(J):
@@ -131,18 +142,22 @@ class _Worker:
             f.sub_(Yb)  # f now holds the residual r
             self.loss_acc.add_((f * f).sum(1))
             f.mul_(pk.loss_coef)
-            for j in range(J):
+            if pk.inner and relu:
+                # Q_j = X~^T (r_j * 1[H_j > 0]) = (X~ * r_j)^T 1[H_j > 0]: one pass turns A = relu(H) >= 0 into its
+                # 0/1 mask in place, and the residual scales the small (nb, d~) input block instead of the (nb, M)
+                # activations (the same products x r, rounded once more than when the matmul fuses them).
+                torch.gt(A, 0, out=A)
+                for j in range(J):
+                    XRj, XRjT = xr[j]
+                    torch.mul(Xb, cols[j], out=XRj)
+                    Q[j].baddbmm_(XRjT, segs[j])
+                continue
+            for j in range(J):  # other activations, random features
                 if not pk.homogeneous:
                     gA[j].baddbmm_(segsT[j], cols[j])
                 if pk.inner:
-                    Aj, rj = expanded[j]
-                    if relu:
-                        # A_j is not needed after this: the masked residual overwrites it in place.
-                        _threshold_backward(rj, Aj, 0, grad_input=Aj)
-                        Q[j].baddbmm_(Xt, Aj)
-                    else:
-                        torch.mul(_derivative(pk.act, Aj), cols[j], out=rsegs[j])
-                        Q[j].baddbmm_(Xt, rsegs[j])
+                    torch.mul(_derivative(pk.act, segs[j]), cols[j], out=rsegs[j])
+                    Q[j].baddbmm_(Xt, rsegs[j])
 
 
 class PackedGroup:
@@ -213,8 +228,8 @@ class PackedGroup:
         bounds = [round(k * n / ROW_WORKERS) for k in range(ROW_WORKERS + 1)]
         self.workers = [_Worker(self, lo, hi) for lo, hi in zip(bounds[:-1], bounds[1:]) if hi > lo]
         self.pool = None
-        self.sa = [torch.zeros(G, w, 1, **kw) for w in seg_w]
-        self.gA = [torch.zeros(G, w, 1, **kw) for w in seg_w]
+        self.saflat = torch.zeros(G, M, 1, **kw)  # scale * a; per-segment views in sa
+        self.sa = [self.saflat[:, offs[j]:offs[j + 1]] for j in range(J)]
         self.ga = torch.zeros(G, M, **kw)
         self.gW = torch.zeros(G, dp, M, **kw)
         # Training-set errors against the clean target, accumulated during the pass when a stopping rule needs
@@ -232,20 +247,21 @@ class PackedGroup:
     # -------------------------------------------------------------------------------------------
     def pass_(self) -> torch.Tensor:
         """One pass over the data: member losses (len(members),) and the gradients in ``ga``, ``gW``."""
-        sa_full = self.scale * self.a
-        for j in range(self.J):
-            self.sa[j].copy_(self._seg(sa_full, j).unsqueeze(2))
+        torch.mul(self.scale, self.a, out=self.saflat.squeeze(2))
         if self.pool is not None:
-            for fut in [self.pool.submit(w.accumulate) for w in self.workers]:
+            # The calling thread runs the first worker itself (one thread hand-off per step instead of two).
+            futs = [self.pool.submit(w.accumulate) for w in self.workers[1:]]
+            self.workers[0].accumulate()
+            for fut in futs:
                 fut.result()
         else:
             for w in self.workers:
                 w.accumulate()
         lead, rest = self.workers[0], self.workers[1:]
         for w in rest:  # reduce the partial sums in a fixed order
-            for j in range(self.J):
-                lead.Q[j].add_(w.Q[j])
-                lead.gA[j].add_(w.gA[j])
+            lead.Qflat.add_(w.Qflat)
+            if not self.homogeneous:
+                lead.gAflat.add_(w.gAflat)
             lead.loss_acc.add_(w.loss_acc)
             lead.err_acc.add_(w.err_acc)
             lead.raw_acc.add_(w.raw_acc)
@@ -332,7 +348,7 @@ def _train_shard(members: list[Member], device: torch.device, dtype: torch.dtype
     if parallel and len(pk.workers) > 1:
         from concurrent.futures import ThreadPoolExecutor
 
-        with ThreadPoolExecutor(max_workers=len(pk.workers)) as pool:
+        with ThreadPoolExecutor(max_workers=len(pk.workers) - 1) as pool:
             pk.pool = pool
             try:
                 return _train_loop(pk, members, device, dtype)
