@@ -202,6 +202,7 @@ class ResultStore:
             else:
                 by_index[run.index] = len(self.result.runs)
                 self.result.runs.append(run)
+        self.result.runs.sort(key=lambda r: r.index)  # plan order, whatever order the groups finish in
         self.save()
 
     def save(self) -> None:

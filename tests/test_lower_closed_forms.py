@@ -60,3 +60,21 @@ def test_lambda_min_is_smallest_nonzero_eigenvalue():
     assert rf_lambda_min(run.model, params, mem.data.x_train) == pytest.approx(expected, rel=1e-8)
     res = execute_plan(make_plan([run]), dtype="float64")[0]
     assert res.metrics["lambda_min"] == pytest.approx(expected, rel=1e-8)
+
+
+def test_gd_exact_marks_divergence_like_step_by_step_gd():
+    """A learning rate above 2/(k s_max²/n) diverges: the closed form says so, at the step GD says so."""
+    kw = dict(family="random_features", width=40, n=20, steps=400, lr=50.0, loss="mse")
+    exact = solve_closed_form(_member(make_run(solve="gd_exact", **kw)), CPU, F64)
+    gd = train_autograd([_member(make_run(**kw))], CPU, F64)[0]
+    assert gd.diverged_at is not None and exact.diverged_at is not None
+    assert abs(exact.diverged_at - gd.diverged_at) <= 2
+    assert all(torch.isfinite(v).all() for v in exact.params.values())
+
+
+def test_logistic_errors_are_misclassification_rates():
+    run = make_run(family="two_layer", loss="logistic", steps=30, n=64, n_test=128)
+    out = train_autograd([_member(run)], CPU, F64)[0]
+    for key, count in (("train_error", 64), ("test_error", 128)):
+        assert 0.0 <= out.metrics[key] <= 1.0
+        assert out.metrics[key] * count == pytest.approx(round(out.metrics[key] * count))  # a fraction of points

@@ -12,16 +12,20 @@ Role:   solve for the outer weights a through the features Phi (n, m), Phi_ij = 
     (mean-field rescaled as in training): with Phi = U S V^T and k = 2 for mse, 1 for half_mse, each mode
     z_i = v_i.a moves as z_i(t) - z_i* = (1 - eta k s_i^2 / n)^t (z_i(0) - z_i*), z_i* = u_i.y / s_i;
     the null-space part of a_0 is untouched. Evaluated at the recorded steps and at ``steps``.
+    When eta k s_max^2 / n > 2 the iteration diverges: the run is marked diverged at the first step where the
+    loss has grown by the trainers' divergence factor (1e6, see ``tracking``), and measured there.
 """
 
 from __future__ import annotations
+
+import math
 
 import torch
 
 from mlc.compiler.lower.ensemble import Member, MemberOutcome, effective_lr
 from mlc.compiler.lower.measure import measure, rf_features
 from mlc.compiler.lower.penalties import lam_of
-from mlc.compiler.lower.tracking import Tracker
+from mlc.compiler.lower.tracking import DIVERGENCE_FACTOR, Tracker
 
 
 def _phi(member: Member) -> tuple[torch.Tensor, torch.Tensor]:
@@ -29,6 +33,18 @@ def _phi(member: Member) -> tuple[torch.Tensor, torch.Tensor]:
     x = member.data.x_train.to("cpu", torch.float64)
     y = member.data.y_train.to("cpu", torch.float64)
     return rf_features(member.run.model, params64, x), y
+
+
+def gd_exact_divergence_step(phi: torch.Tensor, lr: float, loss: str) -> int | None:
+    """The step at which exact GD has amplified its fastest unstable mode by sqrt(DIVERGENCE_FACTOR) (so the
+    loss by DIVERGENCE_FACTOR), or None when every mode contracts (eta k s_i^2 / n <= 2)."""
+    n = phi.shape[0]
+    k = 2.0 if loss == "mse" else 1.0
+    s_max = float(torch.linalg.matrix_norm(phi, ord=2)) if phi.numel() else 0.0
+    growth = abs(1.0 - lr * k * s_max ** 2 / n)
+    if growth <= 1.0:
+        return None
+    return max(1, math.ceil(0.5 * math.log(DIVERGENCE_FACTOR) / math.log(growth)))
 
 
 def gd_exact_path(phi: torch.Tensor, y: torch.Tensor, a0: torch.Tensor, lr: float, loss: str,
@@ -76,15 +92,21 @@ def solve_closed_form(member: Member, device: torch.device, dtype: torch.dtype) 
         a = torch.linalg.solve(phi.T @ phi + c * n * lam * torch.eye(m, dtype=torch.float64), phi.T @ y)
         steps_done = 0
     elif train.solve == "gd_exact":
+        lr = effective_lr(run)
+        diverged_at = gd_exact_divergence_step(phi, lr, train.loss)
+        steps_done = train.steps if diverged_at is None else min(diverged_at, train.steps)
         every = train.record.every
-        record_steps = list(range(0, train.steps, every)) if every > 0 else []
-        path = gd_exact_path(phi, y, a0, effective_lr(run), train.loss, record_steps + [train.steps])
+        record_steps = list(range(0, steps_done, every)) if every > 0 else []
+        path = gd_exact_path(phi, y, a0, lr, train.loss, record_steps + [steps_done])
         for t, a_t in zip(record_steps, path[:-1]):
             metrics = measure(run.model, train.loss, params_with(a_t), init, [member.data], names,
                               is_grid=member.is_grid)
             tracker.record(0, t, metrics[0])
         a = path[-1]
-        steps_done = train.steps
+        if diverged_at is not None and diverged_at <= train.steps:
+            final = measure(run.model, train.loss, params_with(a), init, [member.data], names, final=True,
+                            is_grid=member.is_grid)
+            return MemberOutcome(params_with(a), init, steps_done, diverged_at, tracker.curves[0], final[0])
     else:
         raise ValueError(f"unknown closed-form solve {train.solve!r}")
     final_params = params_with(a)

@@ -3,7 +3,8 @@
 Input:  predictions f (E, n) and labels y (E, n).
 Output: the per-member loss (E,).
 Role:   the three losses of the IR: ``mse`` = (1/n) sum (f - y)^2, ``half_mse`` = half of it (the normalisation of
-        T4/T5), ``logistic`` = (1/n) sum log(1 + exp(-y f)) (labels meant to be +-1, e.g. a sign target).
+        T4/T5), ``logistic`` = (1/n) sum log(1 + exp(-sign(y) f)): a two-class problem whose labels are the sign of f* (plus
+        label noise), so that any real-valued target defines the classes.
 """
 
 from __future__ import annotations
@@ -19,5 +20,5 @@ def loss_per_member(kind: str, f: torch.Tensor, y: torch.Tensor) -> torch.Tensor
     if kind == "half_mse":
         return 0.5 * (f - y).pow(2).mean(-1)
     if kind == "logistic":
-        return F.softplus(-y * f).mean(-1)
+        return F.softplus(-torch.sign(y) * f).mean(-1)
     raise ValueError(f"unknown loss {kind!r}")

@@ -48,6 +48,13 @@ def _errors(f: torch.Tensor, fstar: torch.Tensor, bound: torch.Tensor) -> tuple[
     return (clipped - fstar).pow(2).mean(-1), raw
 
 
+def _classification_errors(f: torch.Tensor, fstar: torch.Tensor, bound: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """With the logistic loss the error is the misclassification rate against sign(f*) (no truncation, so the
+    raw error is the same number)."""
+    wrong = (torch.sign(f) != torch.sign(fstar)).to(f.dtype).mean(-1)
+    return wrong, wrong.clone()
+
+
 def spectrum_peaks(f_grid: torch.Tensor, count: int = 3) -> list[int]:
     """Indices of the largest local maxima of |rfft(f*)| (DC excluded), at most ``count``."""
     mag = torch.fft.rfft(f_grid.to(torch.float64)).abs()
@@ -75,11 +82,12 @@ def measure(model: Model, loss: str, params: families.Params, init: families.Par
     want = set(names)
     out: dict[str, torch.Tensor] = {}
     f_tr = predict(model, params, _stack(datas, "x_train"))
-    out["train_error"], out["train_error_raw"] = _errors(f_tr, _stack(datas, "f_train"), bound)
+    errors = _classification_errors if loss == "logistic" else _errors
+    out["train_error"], out["train_error_raw"] = errors(f_tr, _stack(datas, "f_train"), bound)
     out["train_loss"] = loss_per_member(loss, f_tr, _stack(datas, "y_train"))
     if final or "test_error" in want or "test_error_raw" in want:
         f_te = predict(model, params, _stack(datas, "x_test"))
-        out["test_error"], out["test_error_raw"] = _errors(f_te, _stack(datas, "f_test"), bound)
+        out["test_error"], out["test_error_raw"] = errors(f_te, _stack(datas, "f_test"), bound)
     fam = model.family
     if (final or "path_norm" in want) and fam in ("two_layer", "random_features", "deep"):
         out["path_norm"] = families.path_norm(model, params, d)
