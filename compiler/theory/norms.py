@@ -545,6 +545,14 @@ def infer_norm(run: ir.Run, *, estimate: bool = False) -> NormEstimate:
     if derived is not None:
         return NormEstimate(space=space.kind, value=derived, method="derived", steps=steps, warnings=warnings,
                             derived_value=derived, unverified=unverified)
+    inside_unit_cube = run.input.sup_norm_bound <= 1.0
+    if estimate and not inside_unit_cube:
+        # Every norm of the catalog is defined on ||x||_inf <= 1 and so is every theorem that uses it: a
+        # fitted estimate on this domain would feed nothing, so it is not computed.
+        reason = (reason + "; " if reason else "") + (
+            f"no estimate either: the input ({run.input.kind}) leaves ‖x‖_∞ ≤ 1, where the norms and "
+            "theorems are defined")
+        estimate = False
     if estimate:
         from mlc.compiler.theory.estimate import estimate_norm
 
@@ -553,7 +561,8 @@ def infer_norm(run: ir.Run, *, estimate: bool = False) -> NormEstimate:
                             warnings=["estimated numerically, not a proven bound"])
     return NormEstimate(space=space.kind, value=None, method="none",
                         steps=[reason, "no norm: declare `norm <= Q` in the space (e.g. "
-                               f"`space {space.kind}(norm <= 3)`) or ask for an estimate (--estimate-norm)"])
+                               f"`space {space.kind}(norm <= 3)`)" + (" or ask for an estimate (--estimate-norm)"
+                                                                   if inside_unit_cube else "")])
 
 
 def _rkhs_reason(run: ir.Run) -> str:
