@@ -2,33 +2,24 @@
 
 Input:  a :class:`~mlc.compiler.ir.TeacherTarget` and the input dimension d.
 Output: ``{"b": (width, d), "c": (width,), "a": (width,)}`` float64 torch tensors.
-Role:   one recipe for both the theory engine (the teacher's path norm is a Barron-norm bound) and the
-        lowering (``mlc.compiler.lower.targets``). The recipe is fixed by the TeacherTarget docstring:
-        ``gen = torch.Generator().manual_seed(seed)``; b ~ N(0, I/d), then c ~ N(0, 1/d) if bias else 0,
-        then a ~ N(0, 1/width), drawn in that order. A test checks that both implementations agree.
+Role:   the theory engine's view of a teacher (its path norm is a Barron-norm bound), drawn by the very
+        function the lowering trains against (``mlc.compiler.lower.targets.teacher_weights``), so the norm
+        is that of the network the data came from. The recipe is fixed by the TeacherTarget docstring.
 """
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 from mlc.compiler.ir import TeacherTarget
 
 
 def teacher_weights(target: TeacherTarget, d: int) -> dict[str, Any]:
-    """The teacher's weights (float64 torch tensors on the CPU); see the module docstring for the recipe."""
-    import torch  # lazy: keeps ``import mlc.compiler.theory`` light
+    """The teacher's weights (float64 torch tensors on the CPU), from the lowering's own recipe."""
+    # Lazy import: keeps ``import mlc.compiler.theory`` free of torch for specs without a teacher.
+    from mlc.compiler.lower.targets import teacher_weights as draw_teacher_weights
 
-    gen = torch.Generator().manual_seed(int(target.seed))
-    m = int(target.width)
-    b = torch.randn(m, d, generator=gen, dtype=torch.float64) / math.sqrt(d)
-    if target.bias:
-        c = torch.randn(m, generator=gen, dtype=torch.float64) / math.sqrt(d)
-    else:
-        c = torch.zeros(m, dtype=torch.float64)
-    a = torch.randn(m, generator=gen, dtype=torch.float64) / math.sqrt(m)
-    return {"b": b, "c": c, "a": a}
+    return draw_teacher_weights(target, d)
 
 
 def teacher_path_norm(target: TeacherTarget, d: int) -> float:
