@@ -102,7 +102,9 @@ def test_missing_file_and_directory_are_usage_errors(tmp_path: Path, capsys) -> 
 
 def test_tab_keeps_caret_aligned(tmp_path: Path, capsys) -> None:
     path = tmp_path / "tab.ml"
-    path.write_text(QUICKSTART.replace("  steps     = 1500", "\tstepz\t= 1500"), encoding="utf-8")
+    edited = QUICKSTART.replace("  steps     = 2000", "\tstepz\t= 1500")
+    assert edited != QUICKSTART, "the edit no longer applies to specs/quickstart.ml"
+    path.write_text(edited, encoding="utf-8")
     got, output = _run(capsys, "check", str(path))
     assert got == 1
     lines = output.splitlines()
