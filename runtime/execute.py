@@ -133,7 +133,28 @@ def _train_group(engine: str, runs: list[Run], device: torch.device, dtype: torc
         return [solve_closed_form(m, device, dtype) for m in members]
     if engine == "fast":
         return train_fast(members, device, dtype)
+    if device.type == "cpu" and _small_ensemble(runs):
+        # Small ensembles gain nothing from intra-op threads, and on a shared machine their per-op thread
+        # barriers made training up to 14x slower (measured: specs/resnet_depth.ml, 15 s quiet vs 216 s at
+        # load 3.5). One thread also makes these runs' numbers independent of the machine's thread count.
+        previous = torch.get_num_threads()
+        torch.set_num_threads(1)
+        try:
+            return train_autograd(members, device, dtype)
+        finally:
+            torch.set_num_threads(previous)
     return train_autograd(members, device, dtype)
+
+
+SMALL_ENSEMBLE_ELEMENTS = 1 << 21
+"""Largest activation size (members x samples per step x widest layer) trained on one CPU thread."""
+
+
+def _small_ensemble(runs: list[Run]) -> bool:
+    first = runs[0]
+    per_step = first.train.optimizer.batch if first.train.optimizer.kind == "sgd" else first.data.n
+    widest = max([first.model.width, *first.model.widths, first.model.state_width or 0])
+    return len(runs) * (per_step or first.data.n) * widest <= SMALL_ENSEMBLE_ELEMENTS
 
 
 def execute_plan(plan: Plan, device: str = "cpu", dtype: str = "float32", progress: ProgressFn | None = None,
