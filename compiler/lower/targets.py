@@ -86,12 +86,12 @@ class _Walker:
     def const(self, value: float) -> torch.Tensor:
         return torch.tensor(value, dtype=self.x.dtype, device=self.x.device)
 
-    def eval(self, node: ir.Expr, env: dict[str, int]) -> _Val:
+    def value_of(self, node: ir.Expr, env: dict[str, int]) -> _Val:
         method = getattr(self, "_" + node.node)
         return method(node, env)
 
     def scalar(self, node: ir.Expr, env: dict[str, int], what: str) -> torch.Tensor:
-        v = self.eval(node, env)
+        v = self.value_of(node, env)
         if v.vec:
             raise TargetError(f"{what} needs a number, got a vector (use norm(...) or dot(...))")
         return v.t
@@ -116,12 +116,12 @@ class _Walker:
         return _Val(torch.tensor(node.values, dtype=self.x.dtype, device=self.x.device), True)
 
     def _neg(self, node: ir.Neg, env: dict[str, int]) -> _Val:
-        v = self.eval(node.arg, env)
+        v = self.value_of(node.arg, env)
         return _Val(-v.t, v.vec)
 
     def _binary(self, node: ir.Binary, env: dict[str, int]) -> _Val:
-        a = self.eval(node.left, env)
-        b = self.eval(node.right, env)
+        a = self.value_of(node.left, env)
+        b = self.value_of(node.right, env)
         ta, tb = _broadcast(a, b)
         op = node.op
         if op == "+":
@@ -147,14 +147,14 @@ class _Walker:
             return _Val(out, False)
         if len(node.args) != 1:
             raise TargetError(f"{node.fn} takes one argument")
-        v = self.eval(node.args[0], env)
+        v = self.value_of(node.args[0], env)
         fn = {"relu": torch.relu, "tanh": torch.tanh, "sigmoid": torch.sigmoid, "exp": torch.exp,
               "log": torch.log, "sin": torch.sin, "cos": torch.cos, "abs": torch.abs,
               "sqrt": torch.sqrt}[node.fn]
         return _Val(fn(v.t), v.vec)
 
     def _norm(self, node: ir.Norm, env: dict[str, int]) -> _Val:
-        v = self.eval(node.arg, env)
+        v = self.value_of(node.arg, env)
         if not v.vec:
             return _Val(v.t.abs(), False)
         p = node.p
@@ -169,8 +169,8 @@ class _Walker:
         return _Val(t, False)
 
     def _dot(self, node: ir.Dot, env: dict[str, int]) -> _Val:
-        a = self.eval(node.left, env)
-        b = self.eval(node.right, env)
+        a = self.value_of(node.left, env)
+        b = self.value_of(node.right, env)
         if not (a.vec and b.vec):
             raise TargetError("dot(u, v) needs two vectors")
         if a.t.shape[-1] != b.t.shape[-1]:
@@ -180,7 +180,7 @@ class _Walker:
     def _sum(self, node: ir.Sum, env: dict[str, int]) -> _Val:
         total: _Val | None = None
         for i in range(node.lo, node.hi + 1):
-            v = self.eval(node.body, {**env, node.var: i})
+            v = self.value_of(node.body, {**env, node.var: i})
             if total is None:
                 total = v
             else:
