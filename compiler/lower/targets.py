@@ -193,7 +193,7 @@ def formula_function(expr: ir.Expr) -> TargetFn:
     """Compile an Expr tree into ``f(x) -> (n,)``; raises :class:`TargetError` if the result is a vector."""
 
     def f(x: torch.Tensor) -> torch.Tensor:
-        v = _Walker(x).eval(expr, {})
+        v = _Walker(x).value_of(expr, {})
         if v.vec:
             raise TargetError("the target formula gives a vector; use norm(...) or dot(...) to get a number")
         return v.t.expand(x.shape[0]).clone() if v.t.dim() == 0 else v.t
