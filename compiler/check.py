@@ -417,8 +417,6 @@ class Checker:
             raise _fail("E101", f"the target's argument `{stmt.param.name}` is not the input variable "
                                 f"`{input_name}`", stmt.param.span,
                         help=f"write `target f*({input_name}) = ...`")
-        if stmt.param is None and not stmt.star:
-            pass
         expr = build_formula(stmt.rhs, input_name, dist.dim, env)
         return ir.FormulaTarget(expr=expr)
 
@@ -758,8 +756,8 @@ class Checker:
         plots: list[ir.Plot] = []
         marks: list[ir.Mark] = []
         delta = REPORT_KEYS["delta"].default
-        mark_env = {**env, "n": float(data.n), "n_test": float(data.n_test), "d": float(dist.dim), **{
-            k: v for k, v in env.items()}}
+        # Marks may name the data sizes and the dimension (`mark m = n / (d + 1)`); lets take precedence.
+        mark_env = {"n": float(data.n), "n_test": float(data.n_test), "d": float(dist.dim), **env}
         axes = set(swept) - {"seed"}
         for item in self.report.items:
             if isinstance(item, ast.ReportBounds):
