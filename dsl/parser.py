@@ -391,11 +391,9 @@ def parse(text: str, path: str = "<string>") -> tuple[ast.Spec, list[Diagnostic]
     if too_deep is not None:
         return ast.Spec([], [], path, text), [too_deep]
 
-    comments: list[ast.Comment] = []
     working = text
     tree = None
     for _ in range(MAX_SYNTAX_ERRORS + 1):
-        comments = []
         try:
             tree = _lark().parse(working)
             break

@@ -25,8 +25,8 @@ def run(args: argparse.Namespace) -> int:
         outcome = compile_path(path)
         if outcome.rendered:
             print(outcome.rendered, file=sys.stderr)
-        if outcome.ok and not args.quiet:
-            plan = outcome.plan
+        plan = outcome.plan
+        if outcome.ok and plan is not None and not args.quiet:
             models = sorted({r.model.name for r in plan.runs})
             print(f"{path}: ok: problem `{plan.problem}`, {len(plan.runs)} run"
                   f"{'s' if len(plan.runs) != 1 else ''} of {', '.join(models)} (spec hash {plan.spec_hash})")

@@ -117,12 +117,14 @@ def run(args: argparse.Namespace) -> int:
     if not outcome.ok:
         return outcome.exit_code
     if args.emit == "ast":
+        assert outcome.spec is not None  # an ok outcome has its AST
         if args.json:
             print(json.dumps(_ast_json(outcome.spec.statements), indent=1))
         else:
             print("\n".join(_ast_lines(outcome.spec.statements)))
         return 0
     plan = outcome.plan
+    assert plan is not None  # an ok outcome that ran to the plan has it
     if args.emit == "ir":
         print(plan.runs[0].model_dump_json(indent=2))
         return 0

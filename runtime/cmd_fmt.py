@@ -47,7 +47,7 @@ def _one(path: str, args: argparse.Namespace) -> int:
     try:
         source = read_source(path)
     except SourceError as exc:
-        if exc.usage:
+        if exc.usage or exc.diagnostic is None:
             print(f"mlc: error: {exc.message}", file=sys.stderr)
             return 2
         print(render_all([exc.diagnostic], path, None), file=sys.stderr)

@@ -112,8 +112,10 @@ def test_deep_sgd_momentum_matches_reference():
     init = mem.init
     net = nn.Sequential(nn.Linear(3, 7), nn.ReLU(), nn.Linear(7, 5), nn.ReLU(), nn.Linear(5, 1, bias=False)).double()
     with torch.no_grad():
-        net[0].weight.copy_(init["W0"]); net[0].bias.copy_(init["b0"])
-        net[2].weight.copy_(init["W1"]); net[2].bias.copy_(init["b1"])
+        net[0].weight.copy_(init["W0"])
+        net[0].bias.copy_(init["b0"])
+        net[2].weight.copy_(init["W1"])
+        net[2].bias.copy_(init["b1"])
         net[4].weight.copy_(init["a"].unsqueeze(0))
     opt = torch.optim.SGD(net.parameters(), lr=0.05, momentum=0.9)
     # batch = n with sampling WITH replacement: replay the same indices as the trainer's generator.
