@@ -49,19 +49,16 @@ def measure_peak(device: torch.device, size: int = 4096, reps: int = 5) -> float
 
 
 def load_plan(quick: bool):
-    """The plan of sweep.ml through the real front end (or built in Python for --quick / no front end)."""
+    """The plan of sweep.ml through the real front end (or built in Python for --quick)."""
     if not quick:
-        try:
-            from mlc.compiler.pipeline import compile_path
-        except ImportError:
-            compile_path = None
-        if compile_path is not None:
-            outcome = compile_path(str(SPEC))
-            if outcome.plan is None:
-                sys.exit(f"benchmarks/sweep.ml does not compile:\n{outcome.rendered}")
-            return outcome.plan, True
+        from mlc.compiler.pipeline import compile_path
+
+        outcome = compile_path(str(SPEC))
+        if outcome.plan is None:
+            sys.exit(f"benchmarks/sweep.ml does not compile:\n{outcome.rendered}")
+        return outcome.plan, True
     from mlc.compiler.lower.examples import benchmark_plan
-    return benchmark_plan(steps=200 if quick else 2000), False
+    return benchmark_plan(steps=200), False
 
 
 def useful_flops(plan) -> float:

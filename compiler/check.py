@@ -777,7 +777,9 @@ class Checker:
                     raise _fail("E303", f"cannot plot against `{item.x.name}`: it is not swept",
                                 item.x.span, help=suggestion_help(item.x.name, list(axes) + ["step"],
                                                                    "swept axes and `step`"))
-                plots.append(ir.Plot(y=item.y.name, x=item.x.name))
+                # A swept axis wins over the training step: `plot y vs steps` with `steps` swept.
+                plots.append(ir.Plot(y=item.y.name, x=item.x.name,
+                                     x_kind="axis" if item.x.name in axes else "step"))
             elif isinstance(item, ast.ReportMark):
                 for mark in item.marks:
                     value = evaluate(mark.value, mark_env)

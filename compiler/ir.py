@@ -295,9 +295,16 @@ class Train(IRModel):
 # ----------------------------------------------------------------------------------------------
 
 
+PlotX = Literal["step", "axis"]
+
+
 class Plot(IRModel):
+    """``plot y vs x``. ``x_kind`` says what x is: ``step`` is the training step (the x of a recorded
+    curve), ``axis`` a swept axis named ``x`` (which may well be called ``steps``)."""
+
     y: str
     x: str
+    x_kind: PlotX
 
 
 class Mark(IRModel):
@@ -314,12 +321,47 @@ class Report(IRModel):
     delta: float = 0.05  # failure probability used in high-probability bounds
 
 
+Quantity = Literal[
+    "width", "depth", "state_width", "init_scale", "n", "n_test", "noise", "dim", "steps", "lr", "batch",
+    "momentum", "lambda", "delta", "seed", "input", "target", "space", "data", "model", "train", "report",
+]
+"""What a sweep axis can vary. The named settings have their own quantity; any other field of a section
+counts as that section (``target`` for a let used in the target formula, ``train`` for the loss...)."""
+
+QUANTITY_OF_FIELD: dict[str, Quantity] = {
+    "data.n": "n", "data.n_test": "n_test", "data.noise": "noise", "input.dim": "dim",
+    "model.width": "width", "model.widths": "width", "model.depth": "depth",
+    "model.state_width": "state_width", "model.init_scale": "init_scale",
+    "train.steps": "steps", "train.optimizer.lr": "lr", "train.optimizer.batch": "batch",
+    "train.optimizer.momentum": "momentum", "train.penalty.lam": "lambda", "report.delta": "delta",
+    "seed": "seed",
+}
+"""IR field paths (section.field, as in :class:`Run`) -> the quantity they hold. A path not listed here
+counts as its section (its first component)."""
+
+
+def quantity_of_field(path: str) -> Quantity:
+    """The quantity an IR field path holds (see :data:`QUANTITY_OF_FIELD`)."""
+    found = QUANTITY_OF_FIELD.get(path)
+    if found is not None:
+        return found
+    return path.split(".", 1)[0]  # type: ignore[return-value]  # a section name is a Quantity
+
+
 class SweepAxis(IRModel):
-    """One swept quantity. ``key`` is the name the user wrote; ``targets`` the slots it sets."""
+    """One swept axis. ``key`` is the name the user wrote; ``targets`` the slots it sets; ``varies`` the
+    quantities that actually change in the runs when this axis moves (computed by the sweep from the
+    resolved IR, so a `let` used as ``n = m`` varies ``n`` whatever it is called)."""
 
     key: str
     values: tuple[float, ...]
     targets: tuple[str, ...]
+    varies: tuple[Quantity, ...]
+
+    @property
+    def meaning(self) -> Quantity | None:
+        """The one quantity this axis varies; ``None`` when it varies none or several."""
+        return self.varies[0] if len(self.varies) == 1 else None
 
 
 class SweepBlock(IRModel):
@@ -342,6 +384,30 @@ class Run(IRModel):
     params: dict[str, float] = Field(default_factory=dict)  # the swept values, by axis key
 
 
+RateRelation = Literal["upper", "lower", "equal"]
+
+
+class RatePrediction(IRModel):
+    """A power law the theory predicts: ``metric`` of ``model`` ∝ ``axis``^exponent while the other swept
+    params stay at ``fixed`` (computed at compile time by ``compiler.theory.rates``).
+
+    ``relation``: "upper" means the theory bounds the metric by C·x^p (the measured slope should be ≤ p),
+    "lower" that it is at least C·x^p (slope ≥ p), "equal" that it predicts the slope itself.
+    """
+
+    model: str
+    axis: str  # the sweep key
+    quantity: Quantity  # what the axis varies: the theory's variable
+    fixed: dict[str, float] = Field(default_factory=dict)  # the other swept params (not the seed)
+    metric: str
+    exponent: float
+    relation: RateRelation
+    theorem: str
+    regime: str
+    unverified: bool = False
+    note: str = ""
+
+
 class Plan(IRModel):
     """The whole experiment after sweep expansion: what ``mlc compile --emit plan`` prints."""
 
@@ -351,6 +417,25 @@ class Plan(IRModel):
     sweep: tuple[SweepBlock, ...] = ()
     report: Report = Report()
     runs: tuple[Run, ...]
+    rates: tuple[RatePrediction, ...] = ()  # the theory's predicted exponents per swept axis
+
+    def axis(self, key: str) -> SweepAxis | None:
+        """The sweep axis named ``key`` (None if nothing is swept under that name)."""
+        for block in self.sweep:
+            for axis in block.axes:
+                if axis.key == key:
+                    return axis
+        return None
+
+    def zip_partners(self, key: str) -> set[str]:
+        """The axes swept together with ``key`` in a ``zip`` block (they move with it, so they are not
+        held fixed when ``key`` varies); empty for a product axis. The seed is never a partner."""
+        partners: set[str] = set()
+        for block in self.sweep:
+            keys = [a.key for a in block.axes]
+            if block.mode == "zip" and key in keys:
+                partners.update(k for k in keys if k not in (key, "seed"))
+        return partners
 
 
 def canonical_json(value: Any) -> str:

@@ -10,7 +10,8 @@ Stages (cf. FFCx's compiler docstring):
   1. ``mlc.dsl.source``  read and validate bytes (size, UTF-8, not binary);
   2. ``mlc.dsl.parser``  text -> AST with spans (syntax errors, several per run);
   3. ``mlc.compiler.check`` names, types, ranges, combinations;
-  4. ``mlc.compiler.sweep`` sweep expansion -> runs with content hashes -> Plan.
+  4. ``mlc.compiler.sweep`` sweep expansion -> runs with content hashes -> Plan;
+  5. ``mlc.compiler.theory.rates`` the predicted exponents per swept axis, into the Plan.
 ``mlc.compiler.verify`` checks the Plan's invariants between stage 4 and any back end.
 """
 
@@ -22,6 +23,7 @@ from dataclasses import dataclass, field
 from mlc.compiler import ir
 from mlc.compiler.check import Checker
 from mlc.compiler.sweep import build_plan
+from mlc.compiler.theory.rates import with_rates
 from mlc.compiler.verify import PlanInvariantError, verify_plan
 from mlc.dsl import ast
 from mlc.dsl.diagnostics import Diagnostic, SpecErrors, render_all
@@ -114,7 +116,7 @@ def compile_text(text: str, path: str = "<string>", stop_after: str = "plan") ->
         outcome.diagnostics.extend(checker.diagnostics)
         if outcome.errors:
             return outcome
-        outcome.plan = build_plan(checker)
+        outcome.plan = with_rates(build_plan(checker))
         verify_plan(outcome.plan)
         outcome.diagnostics.extend(declared_norm_warnings(checker, outcome.plan))
     except SpecErrors as exc:

@@ -239,6 +239,55 @@ def point_of(values: dict[str, float], axes: dict[str, Axis]) -> Point:
     return point
 
 
+def axis_quantities(checker: Checker, blocks: list[tuple[str, list[Axis]]],
+                    swept: dict[str, list[float]]) -> dict[str, tuple[ir.Quantity, ...]]:
+    """What each axis varies (``ir.SweepAxis.varies``): the IR fields that change when this axis alone
+    moves from the first sweep point to its next value, as quantities (``ir.quantity_of_field``).
+
+    The meaning of an axis is what it reaches, never its spelling: with `data { n = m }`, `m` varies n
+    (issue 7, bug 1). An axis with a single value varies nothing. Zip partners stay at the first point,
+    so each axis of a zip gets its own meaning.
+    """
+    axes = {a.key: a for _, block_axes in blocks for a in block_axes}
+    first = expand_points(blocks)[0]
+
+    def fields(values: dict[str, float]) -> dict[tuple[str, str], Any] | None:
+        try:
+            res = checker.resolve(point_of(values, axes), swept)
+        except SpecErrors:
+            return None
+        flat: dict[tuple[str, str], Any] = {}
+
+        def walk(prefix: str, owner: str, value: Any) -> None:
+            if isinstance(value, dict):
+                for k, v in value.items():
+                    walk(f"{prefix}.{k}", owner, v)
+            else:
+                flat[(prefix, owner)] = value
+
+        for section in ("input", "target", "space", "data"):
+            walk(section, "", getattr(res, section).model_dump(mode="json"))
+        for model in res.models:
+            walk("model", model.name, model.model_dump(mode="json", exclude={"name"}))
+        for name, train in res.trains.items():
+            walk("train", name, train.model_dump(mode="json", exclude={"model"}))
+        flat[("report.delta", "")] = res.report.delta  # the rest of the report is presentation
+        flat[("seed", "")] = point_of(values, axes).seed
+        return flat
+
+    base = fields(first)
+    out: dict[str, tuple[ir.Quantity, ...]] = {}
+    for key, axis in axes.items():
+        found: set[ir.Quantity] = set()
+        moved = next((m for v in axis.values if v != first.get(key)
+                      if (m := fields({**first, key: v})) is not None), None)
+        if base is not None and moved is not None:
+            found = {ir.quantity_of_field(path) for (path, owner) in base.keys() | moved.keys()
+                     if base.get((path, owner)) != moved.get((path, owner))}
+        out[key] = tuple(sorted(found))
+    return out
+
+
 def run_hash(run_fields: dict[str, Any]) -> str:
     """Hash of a run's meaning: labels (model name, index, sweep keys) do not count."""
     meaning = {k: v for k, v in run_fields.items() if k not in ("index", "hash", "params")}
@@ -287,12 +336,16 @@ def build_plan(checker: Checker) -> ir.Plan:
             if repeats[key] > 1:
                 diag.notes.append(f"{repeats[key] - 1} more sweep point(s) fail here the same way")
         raise SpecErrors(list(errors.values()))
+    varies = axis_quantities(checker, blocks, swept)
     sweep_ir = tuple(
         ir.SweepBlock(mode=mode, axes=tuple(ir.SweepAxis(key=a.key, values=tuple(a.values),
-                                                         targets=tuple(a.targets)) for a in block_axes))
+                                                         targets=tuple(a.targets), varies=varies[a.key])
+                                            for a in block_axes))
         for mode, block_axes in blocks
     )
     report = report or ir.Report()
-    spec_hash = ir.content_hash({"runs": [r.hash for r in runs], "report": report.model_dump(mode="json")})
+    # A plot's x_kind follows from its x and the sweep, which the hash covers already.
+    report_meaning = report.model_dump(mode="json", exclude={"plots": {"__all__": {"x_kind"}}})
+    spec_hash = ir.content_hash({"runs": [r.hash for r in runs], "report": report_meaning})
     return ir.Plan(problem=checker.problem_name, spec_hash=spec_hash, sweep=sweep_ir, report=report,
                    runs=tuple(runs))

@@ -83,22 +83,26 @@ def group_key(run: Any) -> str:
 
 
 def build_report(plan: Any, *, delta: float, explain: bool = False, estimate: bool = False) -> dict[str, Any]:
-    """Everything ``mlc bounds`` prints, as a JSON-able dict (groups with their runs)."""
-    from mlc.compiler.theory import catalog
+    """Everything ``mlc bounds`` prints, as a JSON-able dict (groups with their runs).
+
+    The theorems are evaluated by ``compiler.theory.evaluate_run_bounds`` (the executor's evaluation too);
+    the predicted rates are the plan's (``plan.rates``, computed at compile time).
+    """
+    from mlc.compiler.ir import canonical_json
+    from mlc.compiler.theory import evaluate_run_bounds
     from mlc.compiler.theory.norms import infer_norm
-    from mlc.compiler.theory.rates import predicted_rates
+    from mlc.compiler.theory.rates import slice_of
 
     groups: dict[str, list[Any]] = {}
     for r in plan.runs:
         groups.setdefault(group_key(r), []).append(r)
-    swept = [ax.key for block in plan.sweep for ax in block.axes if ax.key != "seed"]
     out_groups: list[dict[str, Any]] = []
     out_runs: list[dict[str, Any]] = []
     norms: dict[str, Any] = {}
     for runs in groups.values():
         rep = runs[0]
-        nkey = catalog.ir.canonical_json({"t": rep.target.model_dump(mode="json"), "i": rep.input.model_dump(mode="json"),
-                                          "s": rep.space.model_dump(mode="json")})
+        nkey = canonical_json({"t": rep.target.model_dump(mode="json"), "i": rep.input.model_dump(mode="json"),
+                               "s": rep.space.model_dump(mode="json")})
         if nkey not in norms:
             norms[nkey] = infer_norm(rep, estimate=estimate)
         norm = norms[nkey]
@@ -106,15 +110,8 @@ def build_report(plan: Any, *, delta: float, explain: bool = False, estimate: bo
         extra: dict[str, Any] = {}
         if explain:
             metrics, extra = data_quantities(rep)
-        ctx = catalog.Context(run=rep, norm=norm, metrics=metrics, delta=delta)
-        theorems = []
-        for th in catalog.CATALOG:
-            if not th.applies_to(ctx):
-                continue
-            bv = th.evaluate(ctx)
-            bv["hypotheses"] = [{"name": name, "ok": msg is None, "message": msg}
-                                for name, msg in th.hypothesis_status(ctx)]
-            theorems.append(bv)
+        bounds = evaluate_run_bounds(rep, plan, metrics, delta=delta, norm=norm)
+        theorems = [bv.model_dump(mode="json") for bv in bounds]
         group = {
             "model": rep.model.name, "family": rep.model.family, "describe": describe_run(rep),
             "runs": [r.index for r in runs], "seeds": [r.seed for r in runs],
@@ -123,14 +120,14 @@ def build_report(plan: Any, *, delta: float, explain: bool = False, estimate: bo
         }
         if explain:
             group["data"] = extra
-            group["rates"] = [p.model_dump() for ax in swept for p in predicted_rates(rep, ax)]
+            group["rates"] = [p.model_dump(mode="json") for p in plan.rates
+                              if p.model == rep.model.name and p.fixed == slice_of(plan, rep.params, p.axis)]
         out_groups.append(group)
         for r in runs:
             out_runs.append({
                 "index": r.index, "hash": r.hash, "model": r.model.name, "seed": r.seed, "params": dict(r.params),
                 "norm": _norm_dict(norm, steps=False),
-                "bounds": [{k: bv[k] for k in ("theorem", "title", "citation", "kind", "holds", "failing", "quantity",
-                                                "value", "latex", "text", "unverified", "note")} for bv in theorems],
+                "bounds": [bv.model_dump(mode="json", exclude={"hypotheses"}) for bv in bounds],
             })
     return {"problem": plan.problem, "spec_hash": plan.spec_hash, "delta": delta, "groups": out_groups,
             "runs": sorted(out_runs, key=lambda x: x["index"])}

@@ -46,22 +46,6 @@ def _environment(device: str, dtype: str, command: str):
                        command=command)
 
 
-class _FallbackStore:
-    """Writes results.json when the report store is not importable."""
-
-    def __init__(self, out: Path, result) -> None:
-        self.out, self.result = out, result
-        self.save()
-
-    def add(self, runs) -> None:
-        self.result.runs.extend(runs)
-        self.save()
-
-    def save(self) -> None:
-        self.out.mkdir(parents=True, exist_ok=True)
-        (self.out / "results.json").write_text(self.result.model_dump_json(indent=1), encoding="utf-8")
-
-
 def run(args: argparse.Namespace) -> int:
     from mlc.compiler.pipeline import compile_path
 
@@ -90,11 +74,10 @@ def run(args: argparse.Namespace) -> int:
     out = Path(args.out) if args.out else Path("runs") / plan.problem
     result = ExperimentResult(problem=plan.problem, spec_path=str(args.spec), spec_hash=plan.spec_hash,
                               environment=env, started_at=_dt.datetime.now(_dt.timezone.utc).isoformat())
+    from mlc.runtime.report_store import open_result_store
+
     try:
-        from mlc.runtime.report_store import open_result_store
         store = open_result_store(out, plan, result)
-    except ImportError:
-        store = _FallbackStore(out, result)
     except OSError as exc:
         print(f"mlc: error: cannot write to {out}: {exc}", file=sys.stderr)
         return 2
@@ -129,12 +112,8 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         print(result.model_dump_json(indent=1))  # NaN/inf (diverged runs) become null: strict JSON
         return status
-    try:
-        from mlc.runtime.report import write_report
-    except ImportError:
-        console.print(f"results written to {out / 'results.json'} ({len(result.runs)} runs, "
-                      f"{result.wall_time_s:.1f} s)")
-        return status
+    from mlc.runtime.report import write_report
+
     try:
         write_report(plan, result, out, console, plots=not args.no_plots)
     except Exception as exc:  # noqa: BLE001 - the results are already on disk

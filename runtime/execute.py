@@ -5,8 +5,8 @@ Output: ``list[RunResult]`` in plan order (runs.index); each group's results are
         as soon as they exist.
 Role:   group the runs (``compiler.lower.grouping``), build each run's data (shared between runs with the same
         data seed) and initial parameters, dispatch each group to its engine (fast packed GD, autograd ensemble,
-        closed form), turn the outcomes into :class:`RunResult`, and attach the theory's bounds when the theory
-        engine is importable. A failure inside one group marks only that group's runs as failed (with the
+        closed form), turn the outcomes into :class:`RunResult`, and attach the theory's bounds. A failure
+        inside one group marks only that group's runs as failed (with the
         message) and execution continues; a failure in the bounds never loses measured results.
 """
 
@@ -18,6 +18,7 @@ from typing import Callable
 import torch
 
 from mlc.compiler.ir import Plan, Run
+from mlc.compiler.theory import evaluate_run_bounds
 from mlc.runtime.results import BoundValue, Curve, RunResult
 
 ProgressFn = Callable[[int, int, str], None]  # (runs done, runs total, label of the current group)
@@ -65,16 +66,11 @@ def _failed(run: Run, message: str) -> RunResult:
 
 
 def _attach_bounds(result: RunResult, run: Run, plan: Plan) -> None:
-    """Add the theory's bounds to ``result`` (if the theory engine is importable); never raises."""
-    try:
-        from mlc.compiler.theory import evaluate_run_bounds
-    except Exception:  # noqa: BLE001 - the theory engine is optional: no bounds, results unchanged
-        return
+    """Add the theory's bounds to ``result``; never raises."""
     try:
         metrics = dict(result.metrics)
         metrics["steps_done"] = float(result.steps_done)
-        raw = evaluate_run_bounds(run, plan, metrics)
-        result.bounds = [b if isinstance(b, BoundValue) else BoundValue.model_validate(b) for b in raw]
+        result.bounds = evaluate_run_bounds(run, plan, metrics)
     except Exception as exc:  # noqa: BLE001 - a theory failure must never lose measured results
         note = f"bounds could not be evaluated: {type(exc).__name__}: {exc}"
         result.error = note if result.error is None else result.error + "; " + note

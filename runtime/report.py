@@ -30,7 +30,7 @@ from rich.console import Console
 from rich.text import Text
 
 from mlc.compiler.ir import Plan
-from mlc.runtime.report_fit import RateFit, fit_loglog_slope, fit_rates
+from mlc.runtime.report_fit import RateFit, fit_rates
 from mlc.runtime.report_groups import Group, group_runs
 from mlc.runtime.report_store import (
     RESULTS_JSON,
@@ -49,7 +49,6 @@ SUMMARY_JSON = "summary.json"
 __all__ = [
     "ReportSummary",
     "ResultStore",
-    "fit_loglog_slope",
     "load_results",
     "open_result_store",
     "result_json_text",

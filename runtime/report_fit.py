@@ -1,49 +1,41 @@
 """Measured rates: log-log slopes of the errors over a swept axis, with bootstrap intervals over seeds.
 
 Input:  the :class:`~mlc.compiler.ir.Plan` (which axes to fit: ``report.rates``, or by default every
-        numeric swept axis with at least 3 distinct values) and the grouped runs.
+        numeric swept axis with at least 3 distinct values; the predicted exponents: ``plan.rates``) and
+        the grouped runs.
 Output: :class:`RateFit` rows: for each (model, axis, error metric, values of the other swept params),
-        the least-squares log-log slope, its 95% bootstrap interval over seeds, and the theory's exponent
-        when ``mlc.compiler.theory.rates`` provides one (via :mod:`mlc.runtime.report_theory`), with the
-        theory's verdict (an upper-bound rate agrees with any faster decay) or, without the theory's
-        ``compare``, a flag when the exponent is outside the interval.
+        the least-squares log-log slope and its 95% bootstrap interval over seeds
+        (``compiler.theory.rates.fit_loglog_slope``), next to the exponent the plan predicts, with the
+        theory's verdict (``compiler.theory.rates.compare``: an upper-bound rate agrees with any faster
+        decay).
 Role:   the rate comparison that the theory reference asks to show prominently (explicit bounds are
-        loose; the rates are what the experiments test).
-
-When the theory module offers its own ``fit_loglog_slope`` (log y pooled over seeds, whole seeds
-resampled), that one is used, so that fit and comparison match. Otherwise this module's
-:func:`fit_loglog_slope` (log of the mean over seeds) resamples *seeds* with replacement (the same seeds
-at every x, so the correlation between points of one seed is kept), 1000 times with a fixed generator
-seed, and takes the 2.5% and 97.5% percentiles of the refitted slopes.
+        loose; the rates are what the experiments test). The predictions are read from the plan, where
+        the compiler put them; nothing here re-derives them.
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Sequence
 
 import numpy as np
 
-from mlc.compiler.ir import Plan
-from mlc.runtime.report_groups import Group, is_error_metric, swept_axes, zip_partners
-from mlc.runtime.report_theory import (
-    Fitter,
-    Prediction,
-    compare_fit,
-    safe_predicted_exponent,
-    slope_fitter,
-)
+from mlc.compiler.ir import Plan, RatePrediction
+from mlc.compiler.theory.rates import compare, find_rate, fit_loglog_slope
+from mlc.runtime.report_groups import Group, is_error_metric, swept_axes
 
 N_BOOT = 1000
 BOOT_SEED = 0
 MIN_AXIS_VALUES = 3  # default axes need at least this many distinct values
 
+RELATION_SIGNS = {"upper": "≤", "lower": "≥", "equal": "="}
+"""How a relation reads next to the slope: an upper bound C x^p means the measured slope should be ≤ p."""
 
-def _slope(log_x: np.ndarray, log_y: np.ndarray) -> float:
-    """Least-squares slope of log_y against log_x."""
-    x_centered = log_x - log_x.mean()
-    return float(np.dot(x_centered, log_y - log_y.mean()) / np.dot(x_centered, x_centered))
+
+def shown(prediction: RatePrediction) -> str:
+    """A prediction as the rates table shows it, e.g. ``≤ -1 (T1)`` (``†``: unverified constant)."""
+    dagger = "†" if prediction.unverified else ""
+    return f"{RELATION_SIGNS[prediction.relation]} {prediction.exponent:+.3g} ({prediction.theorem}{dagger})"
 
 
 def nanmean_columns(table: np.ndarray) -> np.ndarray:
@@ -53,77 +45,6 @@ def nanmean_columns(table: np.ndarray) -> np.ndarray:
     sums = np.where(present, table, 0.0).sum(axis=0)
     with np.errstate(all="ignore"):
         return np.where(counts > 0, sums / np.maximum(counts, 1), np.nan)
-
-
-def _fit_means(xs: np.ndarray, means: np.ndarray) -> float | None:
-    """Slope of log(mean) on log(x) over the points where both are positive and finite."""
-    keep = np.isfinite(means) & (means > 0) & np.isfinite(xs) & (xs > 0)
-    if np.unique(xs[keep]).size < 2:
-        return None
-    return _slope(np.log(xs[keep]), np.log(means[keep]))
-
-
-def fit_loglog_slope(
-    xs: Sequence[float],
-    ys_by_seed: Sequence[Sequence[float]],
-    n_boot: int = N_BOOT,
-    seed: int = BOOT_SEED,
-) -> tuple[float, float, float]:
-    """Fit y ~ C x^slope by least squares on log x vs log(mean over seeds of y).
-
-    ``ys_by_seed[s][j]`` is the value for seed s at ``xs[j]`` (NaN where missing). Returns
-    ``(slope, lo, hi)`` with the 95% percentile interval of the slope over ``n_boot`` bootstrap
-    resamples of the seeds; with one seed the interval is ``(slope, slope)``.
-    Raises ``ValueError`` if fewer than two x values have a positive mean.
-    """
-    x = np.asarray(xs, dtype=float)
-    y = np.asarray(ys_by_seed, dtype=float)
-    if y.ndim == 1:
-        y = y[None, :]
-    if y.shape[1] != x.size:
-        raise ValueError(f"ys_by_seed has {y.shape[1]} columns for {x.size} x values")
-    y = np.where(np.isfinite(y), y, np.nan)
-    means = nanmean_columns(y)
-    slope = _fit_means(x, means)
-    if slope is None:
-        raise ValueError("need at least two x values with a positive mean to fit a slope")
-    n_seeds = y.shape[0]
-    if n_seeds < 2 or n_boot < 1:
-        return slope, slope, slope
-    slopes = _bootstrap_slopes(x, y, n_boot, seed)
-    if slopes.size == 0:
-        return slope, slope, slope
-    lo, hi = np.percentile(slopes, [2.5, 97.5])
-    return slope, float(lo), float(hi)
-
-
-def _bootstrap_slopes(x: np.ndarray, y: np.ndarray, n_boot: int, seed: int) -> np.ndarray:
-    """Slopes refitted on ``n_boot`` resamples (with replacement) of the rows (seeds) of ``y``.
-
-    Vectorised: each resample's mean over seeds is taken per x, points with a non-positive or missing
-    mean are masked out, and resamples left with fewer than two distinct x values are dropped.
-    """
-    rng = np.random.default_rng(seed)
-    rows = rng.integers(0, y.shape[0], size=(n_boot, y.shape[0]))
-    samples = y[rows]  # (n_boot, n_seeds, n_x)
-    present = np.isfinite(samples)
-    counts = present.sum(axis=1)
-    sums = np.where(present, samples, 0.0).sum(axis=1)
-    with np.errstate(all="ignore"):
-        means = sums / counts
-    keep = (counts > 0) & np.isfinite(means) & (means > 0) & np.isfinite(x) & (x > 0)
-    log_x = np.log(np.where(x > 0, x, 1.0))
-    with np.errstate(all="ignore"):
-        log_y = np.where(keep, np.log(np.where(keep, means, 1.0)), 0.0)
-        k = keep.sum(axis=1)
-        mean_x = (keep * log_x).sum(axis=1) / k
-        mean_y = log_y.sum(axis=1) / k
-        dx = np.where(keep, log_x - mean_x[:, None], 0.0)
-        sxx = (dx * dx).sum(axis=1)
-        sxy = (dx * (log_y - mean_y[:, None])).sum(axis=1)
-        fitted = sxy / sxx
-    valid = (k >= 2) & (sxx > 1e-12 * max(1.0, float(np.max(log_x**2)))) & np.isfinite(fitted)
-    return fitted[valid]
 
 
 @dataclass
@@ -140,11 +61,10 @@ class RateFit:
     slope: float | None = None
     lo: float | None = None
     hi: float | None = None
-    prediction: Prediction | None = None
+    prediction: RatePrediction | None = None
     note: str = ""
     excluded_runs: int = 0  # diverged / failed runs left out of the fit
-    fitter: str = ""
-    agreement: bool | None = None  # set by fit_rates from report_theory.compare_fit
+    agreement: bool | None = None  # set by fit_rates from compiler.theory.rates.compare
     message: str = ""  # the comparison in words
 
     @property
@@ -165,10 +85,9 @@ class RateFit:
             "n_seeds": self.n_seeds,
             "slope": self.slope,
             "interval": [self.lo, self.hi] if self.lo is not None else None,
-            "theory": self.prediction.as_dict() if self.prediction else None,
+            "theory": self.prediction.model_dump(mode="json") if self.prediction else None,
             "agrees": self.agrees,
             "comparison": self.message,
-            "fitter": self.fitter,
             "excluded_runs": self.excluded_runs,
             "note": self.note,
         }
@@ -181,7 +100,7 @@ def rate_axes(plan: Plan) -> list[str]:
         return list(plan.report.rates)
     axes: list[str] = []
     for key, values in swept_axes(plan).items():
-        if len(values) >= MIN_AXIS_VALUES and not (zip_partners(plan, key) & set(axes)):
+        if len(values) >= MIN_AXIS_VALUES and not (plan.zip_partners(key) & set(axes)):
             axes.append(key)
     return axes
 
@@ -199,19 +118,17 @@ def _error_metrics(groups: list[Group]) -> list[str]:
 def fit_rates(
     plan: Plan, groups: list[Group], n_boot: int = N_BOOT, seed: int = BOOT_SEED
 ) -> list[RateFit]:
-    """Fit every error metric (and every other metric the theory predicts a rate for) over every rate
+    """Fit every error metric (and every other metric the plan predicts a rate for) over every rate
     axis, for each model and each setting of the other swept params.
 
-    Diverged and failed runs are left out (and counted in ``excluded_runs``). The fitter is the theory's
-    when ``mlc.compiler.theory.rates`` offers one, else :func:`fit_loglog_slope`.
+    Diverged and failed runs are left out (and counted in ``excluded_runs``).
     """
-    fitter, fitter_name = slope_fitter(fit_loglog_slope)
     fits: list[RateFit] = []
     errors = _error_metrics(groups)
     others = [m for g in groups for m in g.metrics() if m not in errors]
     others = list(dict.fromkeys(others))
     for axis in rate_axes(plan):
-        moving = {axis} | zip_partners(plan, axis)
+        moving = {axis} | plan.zip_partners(axis)
         slices: dict[tuple, list[Group]] = {}
         for group in groups:
             if axis not in group.params:
@@ -221,24 +138,22 @@ def fit_rates(
         for (model, fixed), members in slices.items():
             members = sorted(members, key=lambda g: g.params[axis])
             for metric in errors + others:
-                prediction, theory_note = safe_predicted_exponent(plan, model, metric, axis, dict(fixed))
+                prediction = find_rate(plan, model, metric, axis, dict(fixed))
                 if metric in others and prediction is None:
                     continue  # norms and diagnostics are fitted only when the theory predicts a rate
-                fit = _fit_one(model, axis, metric, dict(fixed), members, fitter, n_boot, seed)
+                fit = _fit_one(model, axis, metric, dict(fixed), members, n_boot, seed)
                 if fit is None:
                     continue
                 fit.prediction = prediction
-                fit.fitter = fitter_name
-                if theory_note:
-                    fit.note = "; ".join(n for n in (theory_note, fit.note) if n)
                 if prediction is not None and fit.slope is not None and fit.n_seeds >= 2:
-                    fit.agreement, fit.message = compare_fit(prediction, (fit.slope, fit.lo, fit.hi))
+                    verdict = compare(prediction, (fit.slope, fit.lo, fit.hi))  # type: ignore[arg-type]
+                    fit.agreement, fit.message = verdict.agree, verdict.message
                 fits.append(fit)
     return fits
 
 
 def _fit_one(model: str, axis: str, metric: str, fixed: dict[str, float], members: list[Group],
-             fitter: Fitter, n_boot: int, seed: int) -> RateFit | None:
+             n_boot: int, seed: int) -> RateFit | None:
     """Fit ``metric`` over ``axis`` across the groups ``members`` (one per axis value)."""
     xs = [float(g.params[axis]) for g in members]
     seeds = sorted({r.seed for g in members for r in g.ok_runs})
@@ -255,11 +170,9 @@ def _fit_one(model: str, axis: str, metric: str, fixed: dict[str, float], member
                   means=[float(m) for m in nanmean_columns(table)], n_seeds=len(seeds),
                   excluded_runs=sum(len(g.bad_runs) for g in members))
     try:
-        fit.slope, fit.lo, fit.hi = fitter(xs, table.tolist(), n_boot=n_boot, seed=seed)
-    except ValueError as exc:
+        fit.slope, fit.lo, fit.hi = fit_loglog_slope(xs, table.tolist(), n_boot=n_boot, seed=seed)
+    except ValueError as exc:  # too few positive points: the row says so
         fit.note = str(exc)
-    except Exception as exc:  # noqa: BLE001 - the theory's fitter failing must not stop the report
-        fit.note = f"fit failed: {type(exc).__name__}: {exc}"
     else:
         if len(seeds) < 2:
             fit.note = "one seed: no interval over seeds"

@@ -211,17 +211,6 @@ def group_runs(plan: Plan, runs: list[RunResult]) -> list[Group]:
     )
 
 
-def zip_partners(plan: Plan, axis: str) -> set[str]:
-    """The axes swept together with ``axis`` in a ``zip`` block (they move with it, so they are not held
-    fixed when ``axis`` varies); empty for a product axis."""
-    partners: set[str] = set()
-    for block in plan.sweep:
-        keys = [a.key for a in block.axes]
-        if block.mode == "zip" and axis in keys:
-            partners.update(k for k in keys if k not in (axis, SEED_KEY))
-    return partners
-
-
 def swept_axes(plan: Plan) -> dict[str, list[float]]:
     """Every swept axis key except the seed, with its distinct values in increasing order."""
     axes: dict[str, set[float]] = {}

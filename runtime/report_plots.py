@@ -6,9 +6,10 @@ Output: PNG and PDF files under ``out_dir/plots/``, and notes on requested plots
 Role:   the figures of the report. For ``y vs <axis>``: log-log axes (when the values are positive and
         span a factor 3 or more), the mean over successful seeds with sd error bars, one line per model
         and setting of the other swept params, the theory's rate as a dashed line anchored at the first
-        point (only when ``mlc.compiler.theory.rates`` gives one), and a vertical line per mark on that
-        axis.
+        point (only when the plan predicts one), and a vertical line per mark on that axis.
         For ``y vs step``: the recorded curves, averaged over the seeds of each group.
+        Which of the two a plot is comes from the plan (``Plot.x_kind``), never from the name of x, so a
+        swept axis called ``steps`` is an axis.
 
 matplotlib is imported inside the functions (never at module level), through the object-oriented
 ``Figure`` API, which renders with Agg and touches no global pyplot state.
@@ -24,11 +25,11 @@ from typing import Any
 
 import numpy as np
 
-from mlc.compiler.ir import Plan
-from mlc.runtime.report_groups import Group, is_error_metric, swept_axes, zip_partners
-from mlc.runtime.report_theory import RELATION_SIGNS, safe_predicted_exponent
+from mlc.compiler.ir import Plan, Plot
+from mlc.compiler.theory.rates import find_rate
+from mlc.runtime.report_fit import RELATION_SIGNS
+from mlc.runtime.report_groups import Group, is_error_metric, swept_axes
 
-STEP_AXES = ("step", "steps", "t")
 MAX_LEGEND = 12
 LOG_SPAN = 3.0
 MARKERS = ("o", "s", "^", "D", "v", "P")
@@ -56,10 +57,10 @@ def _label(model: str, fixed: dict[str, float], n_models: int) -> str:
     return ", ".join(parts)
 
 
-def plot_requests(plan: Plan, groups: list[Group]) -> list[tuple[str, str]]:
-    """The (y, x) pairs to draw: ``report.plots`` first, then by default each error metric against each
-    swept axis with at least two values, then each recorded curve against ``step``."""
-    requests: list[tuple[str, str]] = [(p.y, p.x) for p in plan.report.plots]
+def plot_requests(plan: Plan, groups: list[Group]) -> list[Plot]:
+    """The plots to draw: ``report.plots`` first, then by default each error metric against each swept
+    axis with at least two values, then each recorded curve against the training step."""
+    requests: list[Plot] = list(plan.report.plots)
     errors: list[str] = []
     curves: list[str] = []
     for group in groups:
@@ -74,10 +75,10 @@ def plot_requests(plan: Plan, groups: list[Group]) -> list[tuple[str, str]]:
     errors.sort(key=lambda m: (order.get(m, 2), m))
     for axis, values in swept_axes(plan).items():
         if len(values) >= 2:
-            requests += [(metric, axis) for metric in errors]
+            requests += [Plot(y=metric, x=axis, x_kind="axis") for metric in errors]
     bases = [m.group("base") if (m := CURVE_FAMILY.match(name)) else name for name in curves]
-    requests += [(name, "step") for name in bases]
-    unique: list[tuple[str, str]] = []
+    requests += [Plot(y=name, x="step", x_kind="step") for name in bases]
+    unique: list[Plot] = []
     for request in requests:
         if request not in unique:
             unique.append(request)
@@ -96,7 +97,7 @@ def _axis_plot(plan: Plan, groups: list[Group], y: str, x: str, out_dir: Path, o
     from matplotlib.figure import Figure
 
     lines: dict[tuple, list[Group]] = {}
-    moving = {x} | zip_partners(plan, x)
+    moving = {x} | plan.zip_partners(x)
     for group in groups:
         if x in group.params and group.stat(y) is not None:
             fixed = tuple(sorted((k, v) for k, v in group.params.items() if k not in moving))
@@ -125,7 +126,7 @@ def _axis_plot(plan: Plan, groups: list[Group], y: str, x: str, out_dir: Path, o
                     label=label if len(lines) <= MAX_LEGEND else None)
         all_x += list(xs)
         all_y += list(means)
-        prediction, _ = safe_predicted_exponent(plan, model, y, x, dict(fixed))
+        prediction = find_rate(plan, model, y, x, dict(fixed))
         if prediction is not None and xs.size and xs[0] > 0 and means[0] > 0:
             grid = np.geomspace(xs.min(), xs.max(), 50) if xs.min() > 0 else xs
             theory_line = means[0] * (grid / xs[0]) ** prediction.exponent
@@ -155,7 +156,8 @@ def _axis_plot(plan: Plan, groups: list[Group], y: str, x: str, out_dir: Path, o
         ax.legend(fontsize=8)
     else:
         ax.text(0.01, 0.01, f"{len(lines)} lines (legend omitted)", transform=ax.transAxes, fontsize=8)
-    _save(fig, out_dir, _safe(f"{y}_vs_{x}"), outcome)
+    # `_vs_step` names the curves against the training step; an axis called `step` must not overwrite them
+    _save(fig, out_dir, _safe(f"{y}_vs_{x}" + ("_axis" if x == "step" else "")), outcome)
 
 
 def _wants_log(values: list[float]) -> bool:
@@ -252,11 +254,11 @@ def make_plots(plan: Plan, groups: list[Group], out_dir: Path) -> PlotOutcome:
     outcome = PlotOutcome()
     plots_dir = Path(out_dir) / "plots"
     axes = swept_axes(plan)
-    for y, x in plot_requests(plan, groups):
-        if x in STEP_AXES:
-            _curve_plot(plan, groups, y, plots_dir, outcome)
-        elif x in axes:
-            _axis_plot(plan, groups, y, x, plots_dir, outcome)
+    for plot in plot_requests(plan, groups):
+        if plot.x_kind == "step":
+            _curve_plot(plan, groups, plot.y, plots_dir, outcome)
+        elif plot.x in axes:
+            _axis_plot(plan, groups, plot.y, plot.x, plots_dir, outcome)
         else:
-            outcome.skipped.append(f"{y} vs {x}: {x} is neither a swept axis nor 'step'")
+            outcome.skipped.append(f"{plot.y} vs {plot.x}: {plot.x} is not a swept axis")
     return outcome

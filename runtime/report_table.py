@@ -29,8 +29,8 @@ from mlc.runtime.report_groups import (
     is_norm_metric,
     swept_axes,
 )
+from mlc.runtime.report_fit import shown
 from mlc.runtime.report_store import param_keys
-from mlc.runtime.report_theory import theory_rates_module
 from mlc.runtime.results import ExperimentResult
 
 DASH = "—"
@@ -330,7 +330,7 @@ def rates_table(fits: Sequence[RateFit]) -> Table:
         if fit.prediction is None:
             theory = Text("n/a", style="dim")
         else:
-            theory = Text(fit.prediction.shown)
+            theory = Text(shown(fit.prediction))
             if fit.agrees is False:
                 theory.append("\nDISAGREES", style="bold red")
             elif fit.agrees is True:
@@ -411,10 +411,8 @@ def print_report(
                 console.print(Text("theory: ≤ p means the theory bounds the error by C·axis^p (any faster "
                                    "decay agrees), ≥ p a lower envelope, † unverified", style="dim"))
             if any(f.prediction is None for f in fits):
-                why = ("the theory predicts no exponent for this metric and axis"
-                       if theory_rates_module() is not None
-                       else "no theory rates available (mlc.compiler.theory.rates not installed)")
-                console.print(Text(f"theory: n/a = {why}", style="dim"))
+                console.print(Text("theory: n/a = the theory predicts no exponent for this metric and axis",
+                                   style="dim"))
         else:
             console.print(Text("rates: no axis to fit (no `rates over` axis and no numeric swept axis with "
                                "3 or more values)", style="dim"))

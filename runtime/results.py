@@ -16,29 +16,16 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
+from mlc.compiler.theory.results import BoundValue  # the theory owns it; runs store it
+
+__all__ = ["BoundValue", "Curve", "Environment", "ExperimentResult", "RunResult"]
+
 
 class Curve(BaseModel):
     """A metric recorded during training: ``values[i]`` was measured after ``steps[i]`` steps."""
 
     steps: list[int] = Field(default_factory=list)
     values: list[float] = Field(default_factory=list)
-
-
-class BoundValue(BaseModel):
-    """One theorem evaluated for one run (see ``compiler.theory``)."""
-
-    theorem: str  # e.g. "T5"
-    title: str
-    citation: str
-    kind: Literal["upper", "upper_rate", "lower", "lower_rate", "a_posteriori", "prediction"]
-    holds: bool
-    failing: list[str] = Field(default_factory=list)  # human-readable failing hypotheses
-    quantity: str = "test_error"  # which measured metric it bounds, in the same normalisation
-    value: float | None = None
-    latex: str = ""
-    text: str = ""
-    unverified: bool = False
-    note: str = ""
 
 
 class RunResult(BaseModel):

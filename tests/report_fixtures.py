@@ -17,6 +17,8 @@ from mlc.compiler.ir import (
     Data, FormulaTarget, InputDist, Mark, Model, Num, Plan, Plot, Report, Run, Space, SweepAxis,
     SweepBlock, Train,
 )
+from mlc.compiler.theory.rates import with_rates
+from mlc.compiler.theory.results import HypothesisCheck
 from mlc.runtime.results import BoundValue, Curve, Environment, ExperimentResult, RunResult
 
 WIDTHS = (10.0, 40.0, 160.0, 640.0)
@@ -29,7 +31,8 @@ TRAIN_EXPONENT = -0.5
 def make_plan(rates: tuple[str, ...] = ("width",), plots: tuple[Plot, ...] = (),
               marks: tuple[Mark, ...] = (), zipped: bool = False) -> Plan:
     """A product sweep width x seed over two models; with ``zipped``, width is zipped with an axis
-    ``n_test`` = 10 x width (as in ``sweep { zip(width, n_test) }``)."""
+    ``n_test`` = 10 x width (as in ``sweep { zip(width, n_test) }``). Its predicted rates are filled in
+    by the compile step (``compiler.theory.rates.with_rates``)."""
     runs: list[Run] = []
     for name, family in MODELS:
         for width in WIDTHS:
@@ -43,15 +46,16 @@ def make_plan(rates: tuple[str, ...] = ("width",), plots: tuple[Plot, ...] = (),
                     data=Data(n=100, n_test=100), seed=int(seed),
                     params={"width": width, "seed": seed, **({"n_test": 10 * width} if zipped else {})},
                 ))
-    width_axis = SweepAxis(key="width", values=WIDTHS, targets=("model.width",))
-    seed_axis = SweepAxis(key="seed", values=SEEDS, targets=("seed",))
+    width_axis = SweepAxis(key="width", values=WIDTHS, targets=("model.width",), varies=("width",))
+    seed_axis = SweepAxis(key="seed", values=SEEDS, targets=("seed",), varies=("seed",))
     if zipped:
-        n_test_axis = SweepAxis(key="n_test", values=tuple(10 * w for w in WIDTHS), targets=("data.n_test",))
+        n_test_axis = SweepAxis(key="n_test", values=tuple(10 * w for w in WIDTHS), targets=("data.n_test",),
+                                varies=("n_test",))
         sweep = (SweepBlock(mode="zip", axes=(width_axis, n_test_axis)), SweepBlock(axes=(seed_axis,)))
     else:
         sweep = (SweepBlock(axes=(width_axis, seed_axis)),)
-    return Plan(problem="toy", spec_hash="abc123", sweep=sweep,
-                report=Report(rates=rates, plots=plots, marks=marks), runs=tuple(runs))
+    return with_rates(Plan(problem="toy", spec_hash="abc123", sweep=sweep,
+                           report=Report(rates=rates, plots=plots, marks=marks), runs=tuple(runs)))
 
 
 def _bounds(width: float, path_norm: float) -> list[BoundValue]:
@@ -62,7 +66,7 @@ def _bounds(width: float, path_norm: float) -> list[BoundValue]:
                    quantity="generalisation_gap", holds=True, value=4 * (path_norm + 1) * 0.1,
                    unverified=True),
         BoundValue(theorem="T9e", title="RF min-norm", citation="Wu", kind="upper", holds=False,
-                   failing=["m >= lambda_min(K)^-2"]),
+                   hypotheses=[HypothesisCheck(name="m large", ok=False, message="m >= lambda_min(K)^-2")]),
         BoundValue(theorem="T7", title="RF on Barron target", citation="E-Ma-Wu", kind="lower_rate",
                    holds=True, text="m^(-2/d) [worst case]"),
     ]

@@ -10,19 +10,18 @@ import csv
 import io
 import json
 import math
-import types
 from pathlib import Path
 
 import numpy as np
 import pytest
 from rich.console import Console
 
-from mlc.compiler.ir import Mark, Plot
-from mlc.runtime import report_fit, report_theory
+from mlc.compiler.ir import Mark, Plot, RatePrediction
+from mlc.compiler.theory import rates
+from mlc.runtime import report_fit
 from mlc.runtime.report import load_results, open_result_store, summary_json, write_report
 from mlc.runtime.report_groups import group_runs
 from mlc.runtime.report_table import fmt
-from mlc.runtime.report_theory import Prediction
 from mlc.runtime.results import ExperimentResult
 
 from report_fixtures import make_plan, make_result, make_run_results
@@ -261,14 +260,13 @@ def test_default_rate_axes_need_three_values() -> None:
     assert report_fit.rate_axes(plan) == ["width"]  # 4 widths; the seed axis is never a rate axis
 
 
-def test_theory_exponent_outside_interval_is_flagged(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    def predicted_rates(run, axis):  # noqa: ANN001, ANN202 - a theory test double (no compare, no fitter)
-        exponent = -1.0 if run.model.name == "net" else -0.5
-        return [{"metric": "test_error", "exponent": exponent, "theorem": "T1", "relation": "equal"}]
+def test_theory_exponent_outside_interval_is_flagged(tmp_path: Path) -> None:
+    def law(model: str, exponent: float) -> RatePrediction:
+        return RatePrediction(model=model, axis="width", quantity="width", metric="test_error",
+                              exponent=exponent, relation="equal", theorem="T1", regime="r")
 
-    monkeypatch.setattr(report_theory, "theory_rates_module",
-                        lambda: types.SimpleNamespace(predicted_rates=predicted_rates))
-    plan = make_plan()
+    # The report reads the plan's predictions: here the plan is given two "equal" laws, -1 and -0.5.
+    plan = make_plan().model_copy(update={"rates": (law("net", -1.0), law("rf", -0.5))})
     result = make_result(plan, make_run_results(plan))
     console = _console()
     summary = write_report(plan, result, tmp_path, console, plots=True)
@@ -277,25 +275,10 @@ def test_theory_exponent_outside_interval_is_flagged(monkeypatch: pytest.MonkeyP
     assert fits[("rf", "test_error")].agrees is False
     assert fits[("net", "train_error")].agrees is None
     assert summary.disagreements == [fits[("rf", "test_error")]]
-    assert fits[("rf", "test_error")].prediction == Prediction(exponent=-0.5, theorem="T1", relation="equal")
-    assert "report_fit" in fits[("rf", "test_error")].fitter  # no theory fitter: ours
+    assert fits[("rf", "test_error")].prediction == law("rf", -0.5)
     text = console.export_text()
     assert "DISAGREES" in text and "1 measured rate(s) disagree with the theory" in text
     assert (tmp_path / "plots" / "test_error_vs_width.png").exists()
-
-
-def test_a_failing_theory_module_becomes_a_note(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    def predicted_rates(run, axis):  # noqa: ANN001, ANN202 - a failing theory test double
-        raise KeyError("width")
-
-    monkeypatch.setattr(report_theory, "theory_rates_module",
-                        lambda: types.SimpleNamespace(predicted_rates=predicted_rates))
-    plan = make_plan()
-    console = _console()
-    summary = write_report(plan, make_result(plan, make_run_results(plan)), tmp_path, console)
-    assert all(f.prediction is None and "theory rates failed" in f.note for f in summary.rate_fits)
-    assert all(f.slope is not None for f in summary.rate_fits)
-    assert (tmp_path / "plots" / "test_error_vs_width.pdf").exists()
 
 
 def test_rates_over_an_unswept_axis_say_so(tmp_path: Path) -> None:
@@ -324,26 +307,29 @@ def test_a_failing_report_stage_is_reported_not_raised(
     assert (tmp_path / "summary.json") in summary.files
 
 
-def test_rates_use_the_theory_module_when_installed(tmp_path: Path) -> None:
-    rates = pytest.importorskip("mlc.compiler.theory.rates")
+def test_the_report_prints_the_plans_predicted_rates(tmp_path: Path) -> None:
+    """Cross-stage: what the rates table shows is what the compile step put into the plan, which is what
+    the theory predicts for the quantity the axis varies."""
+    from mlc.runtime.report_fit import shown
+
     plan = make_plan()
+    assert plan.rates  # the compile step predicted something for the width sweep
     console = _console()
     summary = write_report(plan, make_result(plan, make_run_results(plan)), tmp_path, console, plots=False)
     text = console.export_text()
     checked = 0
     for fit in summary.rate_fits:
         run = next(r for r in plan.runs if r.model.name == fit.model)
-        expected = [p for p in rates.predicted_rates(run, fit.axis) if p.metric == fit.metric]
+        expected = [p for p in rates.predicted_rates(run, "width", axis="width") if p.metric == fit.metric]
         if not expected:
             assert fit.prediction is None
             continue
-        assert fit.prediction.exponent == expected[0].exponent
-        assert fit.prediction.theorem == expected[0].theorem
+        assert fit.prediction == expected[0] and fit.prediction in plan.rates
         verdict = rates.compare(expected[0], (fit.slope, fit.lo, fit.hi))
-        assert fit.agrees is verdict["agree"] and fit.message == verdict["message"]
-        assert fit.prediction.shown in text
+        assert fit.agrees is verdict.agree and fit.message == verdict.message
+        assert shown(fit.prediction) in text
         checked += 1
-    assert checked >= 1  # the fixture's two-layer width sweep has a predicted rate
+    assert checked >= 2  # T1 for the two-layer net, T7 for the random features
 
 
 def test_report_with_no_runs_does_not_fail(tmp_path: Path) -> None:
@@ -376,7 +362,7 @@ def test_curves_per_frequency_form_one_family(tmp_path: Path) -> None:
     assert curve_family(["train_error", "spectrum_k10", "spectrum_k2"], "spectrum") == ["spectrum_k2",
                                                                                         "spectrum_k10"]
     assert curve_family(["spectrum"], "spectrum") == ["spectrum"]
-    plan = make_plan(plots=(Plot(y="spectrum", x="step"),))
+    plan = make_plan(plots=(Plot(y="spectrum", x="step", x_kind="step"),))
     runs = make_run_results(plan)
     for run in runs:
         if run.status == "ok":
@@ -384,14 +370,16 @@ def test_curves_per_frequency_form_one_family(tmp_path: Path) -> None:
             run.curves["spectrum_k5"] = Curve(steps=[0, 10, 20], values=[1.0, 0.5, 0.2])
     groups = group_runs(plan, runs)
     requests = plot_requests(plan, groups)
-    assert ("spectrum", "step") in requests and ("spectrum_k2", "step") not in requests
+    pairs = [(p.y, p.x, p.x_kind) for p in requests]
+    assert ("spectrum", "step", "step") in pairs and not any(p[0] == "spectrum_k2" for p in pairs)
     summary = write_report(plan, make_result(plan, runs), tmp_path, _console())
     assert (tmp_path / "plots" / "spectrum_vs_step.png") in summary.files
     assert not any("spectrum" in note for note in summary.skipped_plots)
 
 
 def test_plots_are_written_as_png_and_pdf(tmp_path: Path) -> None:
-    plan = make_plan(plots=(Plot(y="path_norm", x="width"), Plot(y="test_error", x="depth")),
+    plan = make_plan(plots=(Plot(y="path_norm", x="width", x_kind="axis"),
+                            Plot(y="test_error", x="depth", x_kind="axis")),
                      marks=(Mark(axis="width", value=100.0, label="m = n"),))
     result = make_result(plan, make_run_results(plan))
     console = _console()

@@ -12,15 +12,15 @@ from mlc.compiler.theory import evaluate_run_bounds
 from mlc.compiler.theory.catalog import (
     T4_GAP_HALF_MSE, T5_HALF_MSE, P, Q, d_eff, delta, evaluate_formula, lam, m, n,
 )
-from mlc.runtime.results import BoundValue
+from mlc.compiler.theory.results import BoundValue
 
 from theory_helpers import X, b, call, comp, make_run, num
 
 C = math.pi ** 2 / 6
 
 
-def by_id(bounds: list[dict], tid: str) -> dict:
-    found = [x for x in bounds if x["theorem"] == tid]
+def by_id(bounds: list[BoundValue], tid: str) -> dict:
+    found = [x.model_dump() for x in bounds if x.theorem == tid]
     assert found, f"{tid} not listed"
     return found[0]
 
@@ -65,7 +65,8 @@ def test_t5_value_is_reported_in_mse_and_validates() -> None:
     assert "vacuous" in t5["note"] and "trivial bound 1" in t5["note"]
     assert "declared" in t5["note"]
     for bv in bounds:
-        BoundValue.model_validate(bv)
+        assert isinstance(bv, BoundValue) and bv.holds == (not bv.failing)
+        BoundValue.model_validate(bv.model_dump())
     assert "varepsilon_n" in t5["latex"] and "ε_n" in t5["text"]
 
 
@@ -169,7 +170,7 @@ def test_resnet_bounds() -> None:
     gap = 24 * 4 * math.sqrt(2 * math.log(10) / 1000) + 4 * math.sqrt(2 * math.log(4 * 16 / 0.05) / 1000)
     t12p = by_id(bounds, "T12p")
     assert t12p["value"] == pytest.approx(gap) and t12p["unverified"]
-    assert "T1" not in {x["theorem"] for x in bounds}
+    assert "T1" not in {x.theorem for x in bounds}
 
 
 def test_deep_multilayer_is_unverified() -> None:
@@ -179,7 +180,7 @@ def test_deep_multilayer_is_unverified() -> None:
 
 
 def test_frequency_principle_only_when_spectrum_recorded() -> None:
-    assert "FP" not in {x["theorem"] for x in evaluate_run_bounds(make_run())}
+    assert "FP" not in {x.theorem for x in evaluate_run_bounds(make_run())}
     fp = by_id(evaluate_run_bounds(make_run(record=("spectrum",))), "FP")
     assert fp["kind"] == "prediction" and fp["value"] is None
 

@@ -86,14 +86,11 @@ def test_teacher_path_norm_uses_the_lowering_weights() -> None:
 
     t = ir.TeacherTarget(width=10, activation="relu", bias=True, seed=3)
     w = teacher_weights(t, 7)
-    try:
-        from mlc.compiler.lower.targets import teacher_weights as lower_weights
-    except ImportError:  # pragma: no cover - lowering absent
-        lower_weights = None
-    if lower_weights is not None:
-        lw = lower_weights(t, 7)
-        for k in ("a", "b", "c"):
-            assert torch.equal(w[k], lw[k])
+    from mlc.compiler.lower.targets import teacher_weights as lower_weights
+
+    lw = lower_weights(t, 7)
+    for k in ("a", "b", "c"):
+        assert torch.equal(w[k], lw[k])
     expected = float((w["a"].abs() * (w["b"].abs().sum(1) + w["c"].abs())).sum())
     est = infer_norm(make_run(target=t, d=7))
     assert est.method == "derived" and est.value == pytest.approx(expected)
@@ -185,7 +182,7 @@ def test_norm_is_estimated_by_default_when_no_rule_applies() -> None:
 
     theory._NORM_CACHE.clear()
     run = make_run(call("abs", b("-", ir.Norm(arg=X), num(1))), d=3)
-    bounds = {bv["theorem"]: bv for bv in evaluate_run_bounds(run)}
+    bounds = {bv.theorem: bv.model_dump() for bv in evaluate_run_bounds(run)}
     t1 = bounds["T1"]
     assert t1["holds"] and t1["value"] is not None and t1["value"] > 0
     assert "numerical estimate" in t1["note"]

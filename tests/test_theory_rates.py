@@ -7,7 +7,7 @@ import pytest
 
 from mlc.compiler import ir
 from mlc.compiler.theory.rates import (
-    RatePrediction, compare, fit_loglog_slope, predicted_rate, predicted_rates,
+    RatePrediction, compare, find_rate, fit_loglog_slope, plan_rates, predicted_rates, with_rates,
 )
 
 from theory_helpers import make_run
@@ -35,25 +35,27 @@ def test_fit_single_seed_and_bad_values() -> None:
 
 
 def _pred(exp: float, rel: str) -> RatePrediction:
-    return RatePrediction(axis="width", metric="test_error", exponent=exp, relation=rel, theorem="T1", regime="r")
+    return RatePrediction(model="net", axis="width", quantity="width", metric="test_error", exponent=exp,
+                          relation=rel, theorem="T1", regime="r")
 
 
 def test_compare_relations() -> None:
-    assert compare(_pred(-1.0, "upper"), (-0.98, -1.05, -0.9))["agree"]
-    assert compare(_pred(-1.0, "upper"), (-1.6, -1.7, -1.5))["agree"]  # faster than an upper-bound rate
+    assert compare(_pred(-1.0, "upper"), (-0.98, -1.05, -0.9)).agree
+    assert compare(_pred(-1.0, "upper"), (-1.6, -1.7, -1.5)).agree  # faster than an upper-bound rate
     slow = compare(_pred(-1.0, "upper"), (-0.3, -0.35, -0.25))
-    assert not slow["agree"] and "slower" in slow["message"]
-    assert compare(_pred(-0.2, "lower"), (-0.1, -0.15, -0.05))["agree"]
+    assert not slow.agree and "slower" in slow.message
+    assert compare(_pred(-0.2, "lower"), (-0.1, -0.15, -0.05)).agree
     fast = compare(_pred(-0.2, "lower"), (-1.0, -1.1, -0.9))
-    assert not fast["agree"] and "faster" in fast["message"]
-    assert not compare(_pred(-0.5, "equal"), (-1.0, -1.1, -0.9))["agree"]
+    assert not fast.agree and "faster" in fast.message
+    assert not compare(_pred(-0.5, "equal"), (-1.0, -1.1, -0.9)).agree
+    assert compare(_pred(-1.0, "upper"), (-0.98, -1.05, -0.9)).interval == (-1.05, -0.9)
 
 
 def test_predicted_rates_by_family_and_axis() -> None:
     nn = make_run(d=10)
     assert [(p.theorem, p.exponent) for p in predicted_rates(nn, "width")] == [("T1", -1.0)]
     assert predicted_rates(nn, "n")[0].exponent == -0.5
-    assert predicted_rates(nn, "seed") == []
+    assert predicted_rates(nn, "seed") == [] and predicted_rates(nn, "lr") == []
     rf = make_run(family="random_features", d=10, space="barron")
     p = predicted_rates(rf, "width")[0]
     assert p.theorem == "T7" and p.relation == "lower" and p.exponent == pytest.approx(-0.2)
@@ -63,11 +65,30 @@ def test_predicted_rates_by_family_and_axis() -> None:
     assert predicted_rates(mf, "steps")[0].exponent == pytest.approx(-0.4)
 
 
-def test_report_adapter() -> None:
-    runs = tuple(make_run(width=w, d=10).model_copy(update={"index": i, "params": {"width": float(w)}})
+def _axis(key: str, values: tuple[float, ...], varies: tuple[str, ...]) -> ir.SweepAxis:
+    return ir.SweepAxis(key=key, values=values, targets=(f"let:{key}",), varies=varies)  # type: ignore[arg-type]
+
+
+def test_plan_rates_follow_what_the_axis_varies_not_its_name() -> None:
+    runs = tuple(make_run(width=w, d=10).model_copy(update={"index": i, "params": {"m": float(w)}})
                  for i, w in enumerate((16, 64)))
-    plan = ir.Plan(problem="p", spec_hash="s", runs=runs)
-    out = predicted_rate(plan, "net", "test_error", "width", {})
-    assert out == {"exponent": -1.0, "theorem": "T1", "kind": "upper_rate", "note": out["note"]}
-    assert predicted_rate(plan, "net", "train_loss", "width", {}) is None
-    assert predicted_rate(plan, "other", "test_error", "width", {}) is None
+    as_width = ir.Plan(problem="p", spec_hash="s", runs=runs,
+                       sweep=(ir.SweepBlock(axes=(_axis("m", (16, 64), ("width",)),)),))
+    assert [(p.axis, p.quantity, p.theorem, p.exponent) for p in plan_rates(as_width)] == [("m", "width", "T1", -1.0)]
+    # the same key varying n gets n's rate; varying several quantities, none
+    as_n = as_width.model_copy(update={"sweep": (ir.SweepBlock(axes=(_axis("m", (16, 64), ("n",)),)),)})
+    assert [(p.theorem, p.exponent) for p in plan_rates(as_n)] == [("T5", -0.5)]
+    several = as_width.model_copy(update={"sweep": (ir.SweepBlock(axes=(_axis("m", (16, 64), ("n", "width")),)),)})
+    assert plan_rates(several) == ()
+
+
+def test_find_rate_reads_the_plan() -> None:
+    runs = tuple(make_run(width=w, d=10).model_copy(update={"index": i, "params": {"width": float(w), "seed": 0.0}})
+                 for i, w in enumerate((16, 64)))
+    plan = with_rates(ir.Plan(problem="p", spec_hash="s", runs=runs,
+                              sweep=(ir.SweepBlock(axes=(_axis("width", (16, 64), ("width",)),
+                                                         _axis("seed", (0,), ("seed",)))),)))
+    out = find_rate(plan, "net", "test_error", "width", {"width": 16.0, "seed": 0.0})
+    assert out is not None and out == plan.rates[0] and (out.exponent, out.theorem, out.relation) == (-1.0, "T1", "upper")
+    assert find_rate(plan, "net", "train_loss", "width", {}) is None
+    assert find_rate(plan, "other", "test_error", "width", {}) is None

@@ -2,11 +2,11 @@
 
 Input:  a resolved :class:`~mlc.compiler.ir.Run` (and its :class:`~mlc.compiler.ir.Plan`), optionally the
         trained metrics of the run.
-Output: a list of dicts with exactly the fields of ``mlc.runtime.results.BoundValue`` (theorem, title,
-        citation, kind, holds, failing, quantity, value, latex, text, unverified, note), so that the runtime
-        validates them with ``BoundValue.model_validate`` while the import graph keeps pointing down.
+Output: :class:`~mlc.compiler.theory.results.BoundValue` objects, one per relevant theorem.
 Role:   the public face of ``catalog`` (theorems), ``norms`` (target norms), ``kernels`` (infinite-width
-        predictions), ``rates`` (predicted exponents and log-log fits).
+        predictions), ``rates`` (predicted exponents, computed into the plan, and log-log fits). This
+        package module imports none of them at import time, so that the front end can compute the
+        plan's rates (``rates`` needs only numpy) without loading sympy.
 
 Metric keys understood in ``metrics`` (all optional):
   * ``path_norm``: trained path norm sum_k |a_k|(||b_k||_1 + |c_k|) of the function, scale included (T4);
@@ -19,25 +19,28 @@ Metric keys understood in ``metrics`` (all optional):
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from mlc.compiler import ir
-from mlc.compiler.theory.catalog import BY_ID, CATALOG, Context, Theorem, evaluate_all
-from mlc.compiler.theory.norms import NormEstimate, infer_norm
+from mlc.compiler.theory.results import BoundValue, HypothesisCheck
 
-__all__ = [
-    "BY_ID", "CATALOG", "Context", "NormEstimate", "Theorem", "evaluate_run_bounds", "infer_norm",
-]
+if TYPE_CHECKING:
+    from mlc.compiler.theory.norms import NormEstimate
+
+__all__ = ["BoundValue", "evaluate_run_bounds"]
 
 
 def evaluate_run_bounds(run: ir.Run, plan: ir.Plan | None = None, metrics: dict[str, float] | None = None,
-                        *, delta: float | None = None, norm: NormEstimate | None = None) -> list[dict[str, Any]]:
-    """Every relevant theorem evaluated for ``run`` (BoundValue-shaped dicts, see the module docstring).
+                        *, delta: float | None = None, norm: NormEstimate | None = None) -> list[BoundValue]:
+    """Every relevant theorem evaluated for ``run``, with the status of each of its hypotheses.
 
     ``delta`` defaults to the plan's ``report.delta`` (0.05 without a plan). ``norm`` may be passed to reuse
-    a :func:`infer_norm` result across runs that share a target. With ``steps_done`` in ``metrics`` the
-    time t uses the steps actually taken.
+    a :func:`~mlc.compiler.theory.norms.infer_norm` result across runs that share a target. With
+    ``steps_done`` in ``metrics`` the time t uses the steps actually taken. This is the only place where
+    the catalog is evaluated on a run (``mlc bounds`` and the executor both call it).
     """
+    from mlc.compiler.theory.catalog import CATALOG, Context
+
     if delta is None:
         delta = plan.report.delta if plan is not None else 0.05
     if norm is None:
@@ -47,7 +50,17 @@ def evaluate_run_bounds(run: ir.Run, plan: ir.Plan | None = None, metrics: dict[
         metrics["rf_lambda_min"] = metrics["lambda_min"]  # the lowering's name (mlc.compiler.lower.measure)
     if "steps_done" in metrics and metrics["steps_done"] > 0:
         run = run.model_copy(update={"train": run.train.model_copy(update={"steps": int(metrics["steps_done"])})})
-    return evaluate_all(Context(run=run, norm=norm, metrics=metrics, delta=float(delta)))
+    context = Context(run=run, norm=norm, metrics=metrics, delta=float(delta))
+    out: list[BoundValue] = []
+    for theorem in CATALOG:
+        if not theorem.applies_to(context):
+            continue
+        fields = theorem.evaluate(context)
+        fields.pop("failing")  # derived from the hypotheses by BoundValue
+        checks = [HypothesisCheck(name=name, ok=msg is None, message=msg)
+                  for name, msg in theorem.hypothesis_status(context)]
+        out.append(BoundValue(**fields, hypotheses=checks))
+    return out
 
 
 _NORM_CACHE: dict[str, NormEstimate] = {}
@@ -61,6 +74,8 @@ def _cached_norm(run: ir.Run) -> NormEstimate:
     When no rule applies and no bound is declared, the norm is estimated by fitting (labelled "estimated"),
     as ``mlc bounds`` does by default: a norm is never assumed silently, and never left out silently either.
     """
+    from mlc.compiler.theory.norms import infer_norm
+
     parts = {"target": run.target.model_dump(mode="json"), "input": run.input.model_dump(mode="json"),
              "space": run.space.model_dump(mode="json")}
     if run.space.kind == "rkhs":  # the RKHS estimate uses the model's feature law

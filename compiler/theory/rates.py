@@ -1,10 +1,12 @@
-"""Predicted convergence exponents per swept axis, log-log slope fits with bootstrap intervals, comparison.
+"""Predicted convergence exponents per swept axis (into the plan), log-log slope fits, comparison.
 
-Input:  a :class:`~mlc.compiler.ir.Run` (one representative of a swept group) and the swept axis; measured
-        (x, y) values per seed for the fit.
-Output: :class:`RatePrediction` lists, ``(slope, lo, hi)`` fits, comparison dicts.
+Input:  a compiled :class:`~mlc.compiler.ir.Plan` (its runs and sweep axes, each with the quantity it
+        varies); measured (x, y) values per seed for the fit.
+Output: the plan's :class:`~mlc.compiler.ir.RatePrediction` tuple (:func:`plan_rates`, computed at compile
+        time by ``compiler.pipeline``), ``(slope, lo, hi)`` fits, :class:`RateComparison` verdicts.
 Role:   the "rates" half of REFERENCE §7: explicit bounds are loose by orders of magnitude, so the report
-        compares the predicted exponents with the measured log-log slopes (the report engine calls these).
+        compares the predicted exponents with the measured log-log slopes. The theory's variable is the
+        quantity an axis varies (``SweepAxis.meaning``), never the axis's name.
 
 Relations: "upper" means the theory bounds the error by C·x^p (the measured slope should be ≤ p, up to the
 fitting error; a slower decay points to another term dominating), "lower" means the error is at least
@@ -13,54 +15,40 @@ C·x^p (the measured slope should be ≥ p), "equal" means the theory predicts t
 
 from __future__ import annotations
 
-from typing import Literal, Sequence
-
-import numpy as np
-from pydantic import BaseModel
+from typing import TYPE_CHECKING, Sequence
 
 from mlc.compiler import ir
+from mlc.compiler.ir import RatePrediction, RateRelation
+from mlc.compiler.theory.results import RateComparison
 
-Relation = Literal["upper", "lower", "equal"]
+if TYPE_CHECKING:
+    import numpy as np
 
-AXIS_ALIASES: dict[str, str] = {
-    "width": "m", "m": "m", "n": "n", "depth": "L", "L": "L", "steps": "t", "t": "t", "time": "t",
-}
+__all__ = ["RateComparison", "RatePrediction", "compare", "find_rate", "fit_loglog_slope", "plan_rates",
+           "predicted_rates", "with_rates"]
 
-
-class RatePrediction(BaseModel):
-    """One predicted power law metric ∝ axis^exponent."""
-
-    axis: str
-    metric: str
-    exponent: float
-    relation: Relation
-    theorem: str
-    regime: str
-    unverified: bool = False
-    note: str = ""
+SEED_KEY = "seed"
 
 
-def canonical_axis(key: str) -> str | None:
-    """'width' -> 'm', 'n' -> 'n', 'depth' -> 'L', 'steps' -> 't'; None for axes with no theory (seed, lr...)."""
-    return AXIS_ALIASES.get(key)
+def predicted_rates(run: ir.Run, quantity: ir.Quantity, axis: str | None = None,
+                    fixed: dict[str, float] | None = None) -> list[RatePrediction]:
+    """The theory's exponents for ``run``'s metrics when ``quantity`` (width, n, depth, steps) alone moves.
 
-
-def predicted_rates(run: ir.Run, axis: str) -> list[RatePrediction]:
-    """The theory's exponents for the error metrics when ``axis`` is swept (others fixed)."""
-    ax = canonical_axis(axis)
-    if ax is None:
-        return []
+    ``axis`` is the sweep key that varies it (default: the quantity's name) and ``fixed`` the other swept
+    params of the slice; both are labels copied into the predictions.
+    """
     fam = run.model.family
     space = run.space.kind
     d = run.input.dim
     out: list[RatePrediction] = []
 
-    def add(metric: str, exponent: float, relation: Relation, theorem: str, regime: str,
+    def add(metric: str, exponent: float, relation: RateRelation, theorem: str, regime: str,
             unverified: bool = False, note: str = "") -> None:
-        out.append(RatePrediction(axis=axis, metric=metric, exponent=exponent, relation=relation, theorem=theorem,
-                                  regime=regime, unverified=unverified, note=note))
+        out.append(RatePrediction(model=run.model.name, axis=axis or quantity, quantity=quantity,
+                                  fixed=dict(fixed or {}), metric=metric, exponent=exponent, relation=relation,
+                                  theorem=theorem, regime=regime, unverified=unverified, note=note))
 
-    if ax == "m":
+    if quantity == "width":
         if fam == "two_layer":
             add("test_error", -1.0, "upper", "T1", "approximation-limited (m ≪ n); saturates at the n^(−1/2) estimation term",
                 note="Barron target: 3Q²/m")
@@ -76,7 +64,7 @@ def predicted_rates(run: ir.Run, axis: str) -> list[RatePrediction]:
             add("test_error", -1.0, "upper", "T12", "E–Ma–Wang: ‖f*‖²_B/(L m)", unverified=True)
         elif fam == "deep":
             add("test_error", -1.0, "upper", "T14m", "(Σ_l C_l/√m_l)² with equal widths", unverified=True)
-    elif ax == "n":
+    elif quantity == "n":
         if fam == "two_layer":
             add("test_error", -0.5, "upper", "T5", "estimation-limited (m large): Monte Carlo rate n^(−1/2)")
         elif fam == "random_features":
@@ -90,10 +78,10 @@ def predicted_rates(run: ir.Run, axis: str) -> list[RatePrediction]:
             add("test_error", -0.5, "upper", "T12", "estimation term √(ln(2d)/n)")
         elif fam == "deep":
             add("test_error", -0.5, "upper", "T14m", "estimation term", unverified=True)
-    elif ax == "L":
+    elif quantity == "depth":
         if fam == "resnet":
             add("test_error", -1.0, "upper", "T13", "flow-space approximation ‖f*‖²_D₂/L (large depth)")
-    elif ax == "t":
+    elif quantity == "steps":
         if fam == "two_layer" and run.model.scaling == "mean_field" and d > 2:
             add("test_error", -4.0 / (d - 2), "lower", "T17",
                 "mean-field GD on a non-Barron (Lipschitz) target: risk ≳ t^(−4/(d−2))")
@@ -110,6 +98,8 @@ def fit_loglog_slope(xs: Sequence[float], ys_by_seed: Sequence[Sequence[float | 
     dropped. The bootstrap resamples whole seeds (so the interval reflects seed-to-seed variation); with a
     single seed it resamples the points. Raises ValueError with fewer than two distinct valid x values.
     """
+    import numpy as np  # here, not at the top: the front end imports this module for plan_rates
+
     x = np.asarray(xs, dtype=float)
     rows: list[tuple[np.ndarray, np.ndarray]] = []
     for ys in ys_by_seed:
@@ -151,11 +141,10 @@ def _ols(lx: np.ndarray, ly: np.ndarray) -> float:
     return float((xc * (ly - ly.mean())).sum() / (xc * xc).sum())
 
 
-def compare(predicted: RatePrediction, fitted: tuple[float, float, float], tol: float = 0.1) -> dict[str, object]:
+def compare(predicted: RatePrediction, fitted: tuple[float, float, float], tol: float = 0.1) -> RateComparison:
     """Whether a fitted (slope, lo, hi) agrees with a predicted exponent (see the module docstring).
 
-    ``tol`` widens the bootstrap interval (fits over few points are noisy). Returns a dict with keys
-    ``agree`` (bool), ``predicted``, ``fitted``, ``interval``, ``theorem``, ``message``.
+    ``tol`` widens the bootstrap interval (fits over few points are noisy).
     """
     slope, lo, hi = fitted
     p = predicted.exponent
@@ -175,32 +164,48 @@ def compare(predicted: RatePrediction, fitted: tuple[float, float, float], tol: 
         msg = f"measured slope {slope:.3g} [{lo:.3g}, {hi:.3g}] decays faster than {predicted.theorem}'s lower envelope x^{p:.3g}"
     else:
         msg = f"measured slope {slope:.3g} [{lo:.3g}, {hi:.3g}] differs from {predicted.theorem}'s x^{p:.3g}"
-    return {"agree": bool(agree), "predicted": p, "fitted": slope, "interval": [lo, hi],
-            "theorem": predicted.theorem, "message": msg}
+    return RateComparison(agree=bool(agree), predicted=p, fitted=slope, interval=(lo, hi),
+                          theorem=predicted.theorem, message=msg)
 
 
+def slice_of(plan: ir.Plan, run_params: dict[str, float], axis: str) -> dict[str, float]:
+    """The params held fixed while ``axis`` moves: every swept param but the axis, its zip partners and
+    the seed (the report groups its runs the same way)."""
+    moving = {axis, SEED_KEY} | plan.zip_partners(axis)
+    return {k: v for k, v in sorted(run_params.items()) if k not in moving}
 
 
-def predicted_rate(plan: ir.Plan, model: str, metric: str, axis: str,
-                   fixed: dict[str, float]) -> dict[str, object] | None:
-    """The report's entry point: the predicted exponent of ``metric`` for ``model`` over ``axis``.
+def plan_rates(plan: ir.Plan) -> tuple[RatePrediction, ...]:
+    """Every predicted rate of ``plan``: for each model, each swept axis that varies one quantity, and
+    each setting of the other swept params, the predictions for the first run of that slice."""
+    out: list[RatePrediction] = []
+    for block in plan.sweep:
+        for axis in block.axes:
+            if axis.key == SEED_KEY or axis.meaning is None:
+                continue
+            seen: set[str] = set()
+            for run in plan.runs:
+                if axis.key not in run.params:
+                    continue
+                fixed = slice_of(plan, run.params, axis.key)
+                key = ir.canonical_json([run.model.name, fixed])
+                if key not in seen:
+                    seen.add(key)
+                    out += predicted_rates(run, axis.meaning, axis=axis.key, fixed=fixed)
+    return tuple(out)
 
-    Picks the first run of ``model`` whose swept params match ``fixed``; returns ``{"exponent", "theorem",
-    "kind", "note"}`` (kind "upper_rate" / "lower_rate" / "prediction") or None when the theory predicts no
-    rate for that (metric, axis).
-    """
-    run = None
-    for r in plan.runs:
-        if r.model.name != model:
-            continue
-        if all(k == axis or r.params.get(k) == v for k, v in fixed.items()):
-            run = r
-            break
-    if run is None:
-        return None
-    for pred in predicted_rates(run, axis):
-        if pred.metric == metric:
-            kind = {"upper": "upper_rate", "lower": "lower_rate", "equal": "prediction"}[pred.relation]
-            note = pred.regime + (" [unverified]" if pred.unverified else "")
-            return {"exponent": pred.exponent, "theorem": pred.theorem, "kind": kind, "note": note}
+
+def with_rates(plan: ir.Plan) -> ir.Plan:
+    """``plan`` with its predicted rates filled in (the compile step ``compiler.pipeline`` runs)."""
+    return plan.model_copy(update={"rates": plan_rates(plan)})
+
+
+def find_rate(plan: ir.Plan, model: str, metric: str, axis: str,
+              fixed: dict[str, float]) -> RatePrediction | None:
+    """The plan's prediction for ``metric`` of ``model`` over ``axis`` with the other params at ``fixed``
+    (``fixed`` may also hold the axis itself, its zip partners or the seed: they are ignored)."""
+    wanted = slice_of(plan, fixed, axis)
+    for rate in plan.rates:
+        if rate.model == model and rate.metric == metric and rate.axis == axis and rate.fixed == wanted:
+            return rate
     return None
