@@ -1,7 +1,7 @@
 """The ``mlc`` command line.
 
 Input:  argv.
-Output: an exit status: 0 success, 1 the spec has errors (or a run failed), 2 usage error.
+Output: an exit status: 0 success, 1 the spec has errors (or a run failed), 2 usage error, 141 stdout closed.
 Role:   dispatch each subcommand to its module. Subcommand modules are imported lazily, so that
         ``check``, ``fmt`` and ``compile`` never import torch and answer in well under a second.
 
@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
+import signal
 import sys
 from typing import Sequence
 
@@ -58,10 +60,27 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return 2
     try:
-        return int(args._module.run(args))
+        status = int(args._module.run(args))
+        sys.stdout.flush()  # a closed pipe shows here, inside the handler, not at interpreter exit
+        return status
     except KeyboardInterrupt:
         print("mlc: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        return _stdout_closed()
+
+
+def _stdout_closed() -> int:
+    """The reader of stdout went away (``mlc compile FILE | head``): stop quietly, as Unix tools do.
+
+    Python ignores SIGPIPE, so a write to a closed pipe raises instead of ending the process. Point stdout at
+    the null device so that the interpreter's final flush cannot fail again ("Exception ignored ..."), and
+    exit with the status of a process ended by SIGPIPE, which is what the shell reports for ``cat`` or ``seq``.
+    """
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
+    return 128 + signal.SIGPIPE
 
 
 if __name__ == "__main__":

@@ -53,10 +53,7 @@ def run(args: argparse.Namespace) -> int:
         return 1
     text = json.dumps(report, indent=2, ensure_ascii=False, default=_json_default) if args.json else \
         render_text(report, explain=args.explain)
-    try:
-        print(text)
-    except BrokenPipeError:  # e.g. piped into `head`
-        pass
+    print(text)  # a closed stdout (`| head`) is handled once, in mlc.runtime.cli
     return 0
 
 

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import shlex
+import signal
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -76,3 +80,43 @@ def test_compile_schema_is_json(capsys):
     assert main(["compile", QUICKSTART, "--emit", "schema"]) == 0
     schema = json.loads(capsys.readouterr().out)
     assert schema["title"] == "Plan"
+
+
+# Bug 6: a reader that stops early (`mlc compile FILE --emit plan | head -1`) closes the pipe; mlc stops
+# quietly, as Unix tools do: no traceback, no "Exception ignored" message, the status of a SIGPIPE death.
+@pytest.mark.parametrize("argv", [
+    ["compile", QUICKSTART, "--emit", "plan"],
+    ["compile", QUICKSTART, "--emit", "ir"],
+    ["compile", QUICKSTART, "--emit", "ast"],
+    ["compile", QUICKSTART, "--emit", "schema"],
+    ["fmt", "--diff", "UNFORMATTED"],
+    ["bounds", QUICKSTART],
+])
+def test_closed_stdout_exits_quietly(argv, tmp_path):
+    if "UNFORMATTED" in argv:
+        spec = tmp_path / "loose.ml"
+        spec.write_text(Path(QUICKSTART).read_text().replace("let d = 5", "let   d =   5"))
+        argv = [str(spec) if a == "UNFORMATTED" else a for a in argv]
+    # `head -1` that has already exited: the read end is closed before mlc writes anything (starting
+    # Python takes far longer than closing), so every write fails, whatever the size of the output.
+    child = subprocess.Popen([sys.executable, "-m", "mlc.runtime.cli", *argv], stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, cwd=tmp_path)
+    assert child.stdout is not None and child.stderr is not None
+    child.stdout.close()
+    stderr = child.stderr.read().decode()
+    status = child.wait(timeout=120)
+    assert "Traceback" not in stderr and "BrokenPipe" not in stderr and "Exception ignored" not in stderr, stderr
+    assert stderr == ""
+    assert status == 128 + signal.SIGPIPE
+
+
+def test_head_reads_the_first_line_and_mlc_exits_quietly(tmp_path):
+    """The bug as reported, through a shell: `mlc compile FILE --emit ast | head -1`. The AST of this spec is
+    over 100 kB, more than a pipe holds, so mlc is still writing when head exits."""
+    spec = tmp_path / "long.ml"
+    spec.write_text("".join(f"let c{i} = {i}\n" for i in range(1000)) + Path(QUICKSTART).read_text())
+    mlc = f"{shlex.quote(sys.executable)} -m mlc.runtime.cli"
+    script = f"{mlc} compile {shlex.quote(str(spec))} --emit ast | head -1; echo \"status ${{PIPESTATUS[0]}}\" >&2"
+    result = subprocess.run(["bash", "-c", script], capture_output=True, text=True, timeout=120, cwd=tmp_path)
+    assert result.stdout.startswith("LetStmt(")
+    assert result.stderr == f"status {128 + signal.SIGPIPE}\n"
