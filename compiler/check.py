@@ -19,7 +19,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping
 
-from mlc.compiler import ir
+from mlc.compiler import ir, metrics
 from mlc.compiler.evaluate import Number, evaluate
 from mlc.compiler.formula import build_formula
 from mlc.dsl import ast
@@ -36,7 +36,7 @@ SOLVES = ("gd", "min_norm", "ridge", "gd_exact")
 SPACES = ("barron", "rkhs", "flow", "multilayer")
 DISTRIBUTIONS = ("uniform", "gaussian", "grid")
 DOMAINS = ("cube", "sphere", "ball")
-METRICS = ir.RECORDABLE_METRICS + ("train_error_raw", "test_error_raw")
+METRICS = metrics.recordable()  # the registry decides; the checker only reads it
 
 
 @dataclass(frozen=True)
@@ -590,9 +590,9 @@ class Checker:
         if solve == "ridge" and penalty.kind != "rkhs_norm" and penalty.kind != "weight_decay":
             raise _fail("E301", "`solve = ridge` needs a ridge penalty", items["solve"].span,
                         help="add `penalty = rkhs_norm(lambda = 1e-3)` or weight_decay")
-        if stop is not None and stop.metric not in ("train_error", "train_loss", "test_error"):
+        if stop is not None and stop.metric not in metrics.stoppable():
             raise _fail("E101", f"cannot stop on `{stop.metric}`", until.span,
-                        help="stop rules use train_error, train_loss or test_error")
+                        help=f"stop rules use {', '.join(metrics.stoppable()[:-1])} or {metrics.stoppable()[-1]}")
         return ir.Train(model=model.name, loss=loss, penalty=penalty, optimizer=optimizer, steps=int(steps),
                         stop=stop, solve=solve, record=record)
 
@@ -736,12 +736,11 @@ class Checker:
         return ir.Record(every=int(every), metrics=tuple(names))
 
     def _check_metric_applies(self, metric: ast.Ident, model: ir.Model) -> None:
-        rules = {"path_norm": ("two_layer", "random_features"), "weighted_path_norm": ("resnet",),
-                 "rkhs_norm": ("random_features",)}
-        if metric.name in rules and model.family not in rules[metric.name]:
+        entry = metrics.METRICS[metric.name]
+        if not entry.applies_to(model.family):
             raise _fail("E301", f"`{metric.name}` is not defined for a {model.family} model", metric.span,
-                        help=f"it is defined for: {', '.join(rules[metric.name])}")
-        if metric.name == "spectrum" and self.input is not None:
+                        help=f"it is defined for: {', '.join(entry.families)}")
+        if entry.needs_grid and self.input is not None:
             dist_node = self.input.distribution
             if not (isinstance(dist_node, ast.Call) and dist_node.func.name == "grid"):
                 raise _fail("E301", "`spectrum` needs a 1-D grid input", metric.span,
@@ -770,7 +769,7 @@ class Checker:
                                     or "sweep it: `sweep { " + axis.name + " = [...] }`")
                     rates.append(axis.name)
             elif isinstance(item, ast.ReportPlot):
-                if item.y.name not in METRICS and item.y.name not in ("spectrum_error",):
+                if item.y.name not in METRICS:
                     raise _fail("E101", f"unknown metric `{item.y.name}`", item.y.span,
                                 help=suggestion_help(item.y.name, METRICS, "metrics"))
                 if item.x.name not in axes and item.x.name != "step":

@@ -267,14 +267,10 @@ class StopRule(IRModel):
 
 
 class Record(IRModel):
+    """What is recorded during training: names from the metric registry (``compiler.metrics``)."""
+
     every: int = 0  # 0: record only at the end
     metrics: tuple[str, ...] = ()
-
-
-RECORDABLE_METRICS: tuple[str, ...] = (
-    "train_error", "test_error", "train_loss", "path_norm", "weighted_path_norm", "rkhs_norm",
-    "param_distance", "spectrum",
-)
 
 
 class Train(IRModel):

@@ -11,7 +11,6 @@ Role:   the last stage of ``mlc compile-and-run``. The public API the executor c
           ``runs.csv``, rewritten after every batch of runs;
         * :func:`write_report`: everything else, once the runs are done (or after a failure, with the runs
           that finished);
-        * :func:`summary_json`: the same content as a JSON-able dict (for ``--json``);
         * :func:`result_json_text`: an ExperimentResult as JSON that keeps NaN/inf (pydantic's own
           ``model_dump_json`` writes them as null, which ``model_validate_json`` then rejects).
 
@@ -52,7 +51,6 @@ __all__ = [
     "load_results",
     "open_result_store",
     "result_json_text",
-    "summary_json",
     "write_report",
 ]
 
@@ -125,14 +123,6 @@ def _summary_dict(plan: Plan, result: ExperimentResult, groups: list[Group], fit
         "files": [str(p) for p in files],
         "skipped_plots": skipped,
     }
-
-
-def summary_json(plan: Plan, experiment_result: ExperimentResult) -> dict[str, Any]:
-    """The report's content (groups with statistics and bounds, rate fits) as a JSON-able dict, without
-    printing or writing anything."""
-    groups = group_runs(plan, experiment_result.runs)
-    fits = fit_rates(plan, groups)
-    return _summary_dict(plan, experiment_result, groups, fits, [], [])
 
 
 def write_report(

@@ -22,7 +22,8 @@ import numpy as np
 
 from mlc.compiler.ir import Plan, RatePrediction
 from mlc.compiler.theory.rates import compare, find_rate, fit_loglog_slope
-from mlc.runtime.report_groups import Group, is_error_metric, swept_axes
+from mlc.compiler import metrics
+from mlc.runtime.report_groups import Group, swept_axes
 
 N_BOOT = 1000
 BOOT_SEED = 0
@@ -106,13 +107,7 @@ def rate_axes(plan: Plan) -> list[str]:
 
 
 def _error_metrics(groups: list[Group]) -> list[str]:
-    seen: list[str] = []
-    for group in groups:
-        for metric in group.metrics():
-            if is_error_metric(metric) and metric not in seen:
-                seen.append(metric)
-    order = {"test_error": 0, "train_error": 1}
-    return sorted(seen, key=lambda m: (order.get(m, 2), m))
+    return metrics.display_order(m for g in groups for m in g.metrics() if metrics.is_error(m))
 
 
 def fit_rates(

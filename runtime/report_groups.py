@@ -25,16 +25,6 @@ RATE_KINDS = ("upper_rate", "lower_rate")
 """Bound kinds that state only a rate (no absolute value)."""
 
 
-def is_error_metric(name: str) -> bool:
-    """Errors are the metrics named ``*_error`` (``*_error_raw`` are the untruncated variants)."""
-    return name.endswith("_error")
-
-
-def is_norm_metric(name: str) -> bool:
-    """Norms are the metrics named ``*_norm`` (path_norm, weighted_path_norm, rkhs_norm)."""
-    return name.endswith("_norm")
-
-
 def _finite(value: float | None) -> bool:
     return value is not None and math.isfinite(value)
 

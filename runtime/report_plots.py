@@ -28,7 +28,8 @@ import numpy as np
 from mlc.compiler.ir import Plan, Plot
 from mlc.compiler.theory.rates import find_rate
 from mlc.runtime.report_fit import RELATION_SIGNS
-from mlc.runtime.report_groups import Group, is_error_metric, swept_axes
+from mlc.compiler import metrics
+from mlc.runtime.report_groups import Group, swept_axes
 
 MAX_LEGEND = 12
 LOG_SPAN = 3.0
@@ -65,18 +66,17 @@ def plot_requests(plan: Plan, groups: list[Group]) -> list[Plot]:
     curves: list[str] = []
     for group in groups:
         for metric in group.metrics():
-            if is_error_metric(metric) and metric not in errors:
+            if metrics.is_error(metric) and metric not in errors:
                 errors.append(metric)
         for run in group.ok_runs:
             for name in run.curves:
                 if name not in curves:
                     curves.append(name)
-    order = {"test_error": 0, "train_error": 1}
-    errors.sort(key=lambda m: (order.get(m, 2), m))
+    errors = metrics.display_order(errors)
     for axis, values in swept_axes(plan).items():
         if len(values) >= 2:
             requests += [Plot(y=metric, x=axis, x_kind="axis") for metric in errors]
-    bases = [m.group("base") if (m := CURVE_FAMILY.match(name)) else name for name in curves]
+    bases = [_family_of(name) for name in curves]
     requests += [Plot(y=name, x="step", x_kind="step") for name in bases]
     unique: list[Plot] = []
     for request in requests:
@@ -177,8 +177,11 @@ def _colors(n: int) -> list[Any]:
     return [cmap(i / max(n - 1, 1)) for i in range(n)]
 
 
-CURVE_FAMILY = re.compile(r"^(?P<base>.+)_k\d+$")
-"""Curves recorded per frequency (``spectrum_k2``, ``spectrum_k5``...) form one family, ``spectrum``."""
+def _family_of(name: str) -> str:
+    """Curves recorded per frequency (``spectrum_k2``, ``spectrum_k5``...) form one family, ``spectrum``
+    (the registry says which metrics are measured per frequency)."""
+    entry = metrics.lookup(name)
+    return entry.name if entry is not None and entry.per_frequency else name
 
 
 def curve_family(names: list[str], y: str) -> list[str]:
@@ -186,7 +189,7 @@ def curve_family(names: list[str], y: str) -> list[str]:
     by k."""
     if y in names:
         return [y]
-    family = [n for n in names if (m := CURVE_FAMILY.match(n)) and m.group("base") == y]
+    family = [n for n in names if n != y and _family_of(n) == y]
     return sorted(family, key=lambda n: int(n.rsplit("_k", 1)[1]))
 
 

@@ -24,6 +24,7 @@ from typing import Any, Iterable
 
 import pydantic_core
 
+from mlc.compiler import metrics
 from mlc.compiler.ir import Plan
 from mlc.runtime.results import ExperimentResult, RunResult
 
@@ -93,12 +94,8 @@ def param_keys(plan: Plan, runs: Iterable[RunResult] = ()) -> list[str]:
 
 
 def metric_keys(runs: Iterable[RunResult]) -> list[str]:
-    """Every final metric name present in ``runs``, errors first, then the rest alphabetically."""
-    seen: set[str] = set()
-    for result in runs:
-        seen.update(result.metrics)
-    first = [k for k in ("test_error", "train_error", "test_error_raw", "train_error_raw") if k in seen]
-    return first + sorted(seen - set(first))
+    """Every final metric name present in ``runs``, in the registry's display order (errors first)."""
+    return metrics.display_order(name for result in runs for name in result.metrics)
 
 
 def bound_keys(runs: Iterable[RunResult]) -> list[str]:

@@ -3,9 +3,9 @@
 Input:  the :class:`~mlc.compiler.ir.Plan`, the :class:`ExperimentResult`, the grouped runs
         (:mod:`mlc.runtime.report_groups`) and the rate fits (:mod:`mlc.runtime.report_fit`).
 Output: rich renderables (tables and text) printed to a :class:`rich.console.Console`.
-Role:   the terminal view of the report, readable on a 100-column terminal. Every number shown is read
-        from the results or computed from them here; nothing is printed that was not measured or
-        evaluated.
+Role:   the terminal view of the report, readable on a 100-column terminal (the formatting of numbers
+        and the table style: :mod:`mlc.runtime.report_format`). Every number shown is read from the
+        results or computed from them here; nothing is printed that was not measured or evaluated.
 """
 
 from __future__ import annotations
@@ -14,73 +14,19 @@ import math
 from pathlib import Path
 from typing import Sequence
 
-from rich import box
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from mlc.compiler import metrics
 from mlc.compiler.ir import Plan
-from mlc.runtime.report_fit import RateFit
-from mlc.runtime.report_groups import (
-    BoundCell,
-    Group,
-    Stat,
-    is_error_metric,
-    is_norm_metric,
-    swept_axes,
+from mlc.runtime.report_fit import RateFit, shown
+from mlc.runtime.report_format import (
+    DAGGER, DASH, add_row, fmt, fmt_param, fmt_seconds, fmt_stat, new_table, titled,
 )
-from mlc.runtime.report_fit import shown
+from mlc.runtime.report_groups import BoundCell, Group, swept_axes
 from mlc.runtime.report_store import param_keys
 from mlc.runtime.results import ExperimentResult
-
-DASH = "—"
-MAX_WIDTH = 100
-DAGGER = "†"
-
-
-def fmt(value: float | None, digits: int = 3) -> str:
-    """A compact number: ``0.0123``, ``1.23e-5``, ``4.56e+3`` -> ``4.56e3``; ``—`` for missing."""
-    if value is None:
-        return DASH
-    if isinstance(value, float) and math.isnan(value):
-        return "nan"
-    if isinstance(value, float) and math.isinf(value):
-        return "inf" if value > 0 else "-inf"
-    text = f"{value:.{digits}g}"
-    if "e" in text:
-        mantissa, exponent = text.split("e")
-        text = f"{mantissa}e{int(exponent)}"
-    return text
-
-
-def fmt_param(value: float | None) -> str:
-    """A swept value: integers without a decimal point."""
-    if value is None:
-        return DASH
-    if float(value).is_integer() and abs(value) < 1e15:
-        return str(int(value))
-    return fmt(value, 4)
-
-
-def fmt_stat(stat: Stat | None) -> str:
-    """``mean ± sd`` (sd only with 2+ seeds), and ``med <median>`` on a second line with 3+ seeds."""
-    if stat is None:
-        return DASH
-    text = fmt(stat.mean) if stat.n < 2 else f"{fmt(stat.mean)} ± {fmt(stat.sd, 2)}"
-    if stat.median is not None:
-        text += f"\nmed {fmt(stat.median)}"
-    return text
-
-
-def fmt_seconds(seconds: float) -> str:
-    """``12.3 s``, ``4 min 05 s``, ``1 h 02 min``."""
-    if seconds < 60:
-        return f"{seconds:.1f} s"
-    minutes, sec = divmod(int(round(seconds)), 60)
-    if minutes < 60:
-        return f"{minutes} min {sec:02d} s"
-    hours, minutes = divmod(minutes, 60)
-    return f"{hours} h {minutes:02d} min"
 
 
 def header(plan: Plan, result: ExperimentResult) -> Table:
@@ -95,15 +41,15 @@ def header(plan: Plan, result: ExperimentResult) -> Table:
     table.add_column(style="bold")
     table.add_column()
     problem = f"{result.problem}   ({result.spec_path})" if result.spec_path else result.problem
-    _add_row(table, "problem", problem)
-    _add_row(table, "spec hash", result.spec_hash)
+    add_row(table, "problem", problem)
+    add_row(table, "spec hash", result.spec_hash)
     device = env.device if env.device_name in ("", env.device) else f"{env.device} ({env.device_name})"
-    _add_row(table, "device", f"{device}   dtype {env.dtype}")
-    _add_row(table, "versions", f"mlc {env.mlc_version}   torch {env.torch}   python {env.python}")
-    _add_row(table, "started", f"{result.started_at}   wall time {fmt_seconds(result.wall_time_s)}")
-    _add_row(table, "runs", f"{len(result.runs)} of {planned} planned" + (f": {status}" if status else ""))
+    add_row(table, "device", f"{device}   dtype {env.dtype}")
+    add_row(table, "versions", f"mlc {env.mlc_version}   torch {env.torch}   python {env.python}")
+    add_row(table, "started", f"{result.started_at}   wall time {fmt_seconds(result.wall_time_s)}")
+    add_row(table, "runs", f"{len(result.runs)} of {planned} planned" + (f": {status}" if status else ""))
     if env.command:
-        _add_row(table, "command", env.command)
+        add_row(table, "command", env.command)
     return table
 
 
@@ -118,14 +64,9 @@ def _status_cell(group: Group) -> Text:
 
 
 def measured_metrics(groups: Sequence[Group]) -> list[str]:
-    """The metrics shown in the measured tables: errors (test, train, others) then norms."""
-    seen: list[str] = []
-    for group in groups:
-        for metric in group.metrics():
-            if (is_error_metric(metric) or is_norm_metric(metric)) and metric not in seen:
-                seen.append(metric)
-    order = {"test_error": 0, "train_error": 1}
-    return sorted(seen, key=lambda m: (0 if is_error_metric(m) else 1, order.get(m, 2), m))
+    """The metrics shown in the measured tables: the errors, then the norms, in registry order."""
+    seen = [m for g in groups for m in g.metrics() if metrics.is_error(m) or metrics.is_norm(m)]
+    return sorted(metrics.display_order(seen), key=lambda m: not metrics.is_error(m))
 
 
 def split_params(groups: Sequence[Group], params: Sequence[str]) -> tuple[list[str], dict[str, float]]:
@@ -144,23 +85,6 @@ def split_params(groups: Sequence[Group], params: Sequence[str]) -> tuple[list[s
     return varying, constant
 
 
-def _add_row(table: Table, *cells: str | Text) -> None:
-    """Add a row whose strings are shown as they are (never read as rich markup: ``[x]`` stays)."""
-    table.add_row(*(cell if isinstance(cell, Text) else Text(cell) for cell in cells))
-
-
-def _table(title: str) -> Table:
-    """A report table: left-aligned title, light rules, at least as wide as its title."""
-    return Table(title=Text(title, style="bold"), title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False,
-                 min_width=min(len(title), MAX_WIDTH))
-
-
-def _title(text: str, constant: dict[str, float]) -> str:
-    if not constant:
-        return text
-    return f"{text}   [" + " ".join(f"{k}={fmt_param(v)}" for k, v in constant.items()) + "]"
-
-
 MAX_METRIC_COLUMNS = 4
 """Metric columns per measured table; norms move to a second table beyond this (100-column terminal)."""
 
@@ -170,10 +94,10 @@ def measured_tables(model: str, groups: Sequence[Group], params: Sequence[str]) 
     error; the norms in the same table when they fit, else in a second one."""
     family = groups[0].family if groups else ""
     varying, constant = split_params(groups, params)
-    metrics = measured_metrics(groups)
-    errors = [m for m in metrics if is_error_metric(m)]
-    norms = [m for m in metrics if not is_error_metric(m)]
-    parts = [metrics] if len(metrics) <= MAX_METRIC_COLUMNS else [errors, norms]
+    shown_metrics = measured_metrics(groups)
+    errors = [m for m in shown_metrics if metrics.is_error(m)]
+    norms = [m for m in shown_metrics if not metrics.is_error(m)]
+    parts = [shown_metrics] if len(shown_metrics) <= MAX_METRIC_COLUMNS else [errors, norms]
     titles = [
         f"{model}{f' ({family})' if family != model else ''}: measured, mean ± sd over seeds",
         f"{model}: norms, mean ± sd over seeds",
@@ -182,7 +106,7 @@ def measured_tables(model: str, groups: Sequence[Group], params: Sequence[str]) 
     for title, columns in zip(titles, parts):
         if not columns and tables:
             continue
-        table = _table(_title(title, constant))
+        table = new_table(titled(title, constant))
         for key in varying:
             table.add_column(key, justify="right")
         table.add_column("runs", justify="right")
@@ -192,7 +116,7 @@ def measured_tables(model: str, groups: Sequence[Group], params: Sequence[str]) 
             cells: list[str | Text] = [fmt_param(group.params.get(k)) for k in varying]
             cells.append(_status_cell(group))
             cells += [fmt_stat(group.stat(metric)) for metric in columns]
-            _add_row(table, *cells)
+            add_row(table, *cells)
         tables.append(table)
     return tables
 
@@ -239,7 +163,7 @@ def bounds_table(model: str, groups: Sequence[Group], params: Sequence[str]) -> 
         return None
     shown, constant = split_params(groups, params)
     if len(theorems) <= MAX_WIDE_THEOREMS:
-        table = _table(_title(f"{model}: bounds (value, and ×ratio = measured / bound)", constant))
+        table = new_table(titled(f"{model}: bounds (value, and ×ratio = measured / bound)", constant))
         for key in shown:
             table.add_column(key, justify="right")
         for theorem, cell in theorems.items():
@@ -247,10 +171,10 @@ def bounds_table(model: str, groups: Sequence[Group], params: Sequence[str]) -> 
             table.add_column(Text(f"{theorem}{mark}\n{cell.kind} on {cell.quantity}"), justify="right")
         for group in groups:
             cells = {c.theorem: c for c in group.bounds()}
-            _add_row(table, *[fmt_param(group.params.get(k)) for k in shown],
+            add_row(table, *[fmt_param(group.params.get(k)) for k in shown],
                      *[_bound_cell(cells.get(theorem)) for theorem in theorems])
         return table
-    table = _table(_title(f"{model}: bounds, and ratio = measured / bound", constant))
+    table = new_table(titled(f"{model}: bounds, and ratio = measured / bound", constant))
     for key in shown:
         table.add_column(key, justify="right")
     for name, justify in (("theorem", "left"), ("kind", "left"), ("quantity", "left"),
@@ -261,7 +185,7 @@ def bounds_table(model: str, groups: Sequence[Group], params: Sequence[str]) -> 
         for i, cell in enumerate(cells):
             params_cells = [fmt_param(group.params.get(k)) if i == 0 else "" for k in shown]
             bound = "rate" if cell.rate_only else fmt(cell.value)
-            _add_row(table, *params_cells, cell.theorem + (DAGGER if cell.unverified else ""), cell.kind,
+            add_row(table, *params_cells, cell.theorem + (DAGGER if cell.unverified else ""), cell.kind,
                      cell.quantity, bound, fmt(cell.measured) if cell.measured is not None else DASH,
                      fmt(cell.ratio, 2) if cell.ratio is not None else DASH)
         if cells:
@@ -315,7 +239,7 @@ def _interval(fit: RateFit) -> str:
 
 def rates_table(fits: Sequence[RateFit]) -> Table:
     """Fitted log-log slopes with 95% bootstrap intervals over seeds, next to the theory's exponent."""
-    table = _table("rates: log-log slope over the axis, 95% bootstrap interval over seeds")
+    table = new_table("rates: log-log slope over the axis, 95% bootstrap interval over seeds")
     show_fixed = any(fit.fixed for fit in fits)
     table.add_column("model")
     table.add_column("metric ~ axis^slope")
@@ -341,7 +265,7 @@ def rates_table(fits: Sequence[RateFit]) -> Table:
         cells: list[str | Text] = [fit.model, f"{fit.metric} ~ {fit.axis}"]
         if show_fixed:
             cells.append(fixed)
-        _add_row(table, *cells, str(points), slope, theory)
+        add_row(table, *cells, str(points), slope, theory)
     return table
 
 
@@ -350,7 +274,7 @@ def failed_runs_table(result: ExperimentResult, params: Sequence[str]) -> Table 
     bad = [r for r in sorted(result.runs, key=lambda r: r.index) if r.status != "ok"]
     if not bad:
         return None
-    table = _table("runs excluded from the means")
+    table = new_table("runs excluded from the means")
     for name in ("run", "model", "seed", "params", "status", "step", "error"):
         table.add_column(name, overflow="fold")
     for run in bad:
@@ -360,7 +284,7 @@ def failed_runs_table(result: ExperimentResult, params: Sequence[str]) -> Table 
         message = error[-1] if error else ""
         if len(message) > 60:
             message = message[:57] + "..."
-        _add_row(table, str(run.index), run.model, str(run.seed), params_text or DASH,
+        add_row(table, str(run.index), run.model, str(run.seed), params_text or DASH,
                       Text(run.status, style="red"), step, message)
     return table
 

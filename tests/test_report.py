@@ -19,9 +19,9 @@ from rich.console import Console
 from mlc.compiler.ir import Mark, Plot, RatePrediction
 from mlc.compiler.theory import rates
 from mlc.runtime import report_fit
-from mlc.runtime.report import load_results, open_result_store, summary_json, write_report
+from mlc.runtime.report import load_results, open_result_store, write_report
 from mlc.runtime.report_groups import group_runs
-from mlc.runtime.report_table import fmt
+from mlc.runtime.report_format import fmt
 from mlc.runtime.results import ExperimentResult
 
 from report_fixtures import make_plan, make_result, make_run_results
@@ -342,9 +342,8 @@ def test_report_with_no_runs_does_not_fail(tmp_path: Path) -> None:
 
 def test_summary_json_is_json(tmp_path: Path) -> None:
     plan = make_plan()
-    data = summary_json(plan, make_result(plan, make_run_results(plan)))
-    text = json.dumps(data, allow_nan=True)
-    back = json.loads(text)
+    write_report(plan, make_result(plan, make_run_results(plan)), tmp_path, _console(), plots=False)
+    back = json.loads((tmp_path / "summary.json").read_text())
     assert back["spec_hash"] == "abc123"
     assert back["runs"] == {"planned": 24, "done": 24, "excluded": 2}
     assert len(back["groups"]) == 8

@@ -56,3 +56,21 @@ def test_bounds_spec_errors_exit_1(tmp_path: Path, capsys: pytest.CaptureFixture
 def test_bounds_usage_errors(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["bounds", "--delta", "2", str(ROOT / "specs" / "quickstart.ml")]) == 2
     assert main(["bounds", str(ROOT / "specs" / "does_not_exist.ml")]) == 2
+
+
+def test_bounds_and_the_executor_share_one_evaluation() -> None:
+    """`mlc bounds` and compile-and-run evaluate the catalog through the same function: same theorems,
+    same values, same hypotheses; and --explain's rates are the plan's."""
+    from mlc.compiler.pipeline import compile_path
+    from mlc.compiler.theory import evaluate_run_bounds
+    from mlc.compiler.theory.norms import infer_norm
+    from mlc.runtime.cmd_bounds import build_report
+
+    plan = compile_path(str(ROOT / "specs" / "quickstart.ml")).plan
+    assert plan is not None
+    report = build_report(plan, delta=plan.report.delta)
+    for group in report["groups"]:
+        run = plan.runs[group["runs"][0]]
+        direct = evaluate_run_bounds(run, plan, {}, norm=infer_norm(run, estimate=False))
+        assert group["theorems"] == [bv.model_dump(mode="json") for bv in direct]
+        assert all(h["ok"] == (h["message"] is None) for th in group["theorems"] for h in th["hypotheses"])

@@ -22,6 +22,7 @@ import math
 
 import torch
 
+from mlc.compiler import metrics
 from mlc.compiler.ir import Model
 from mlc.compiler.lower import families
 from mlc.compiler.lower.losses import loss_per_member
@@ -72,7 +73,7 @@ def measure(model: Model, loss: str, params: families.Params, init: families.Par
             is_grid: bool = False) -> list[dict[str, float]]:
     """The requested metrics (plus the errors, always) for every member of an ensemble.
 
-    ``names`` are metric names from ``RECORDABLE_METRICS``; norms that do not apply to the family are skipped.
+    ``names`` are recordable metric names (``compiler.metrics``); norms that do not apply to the family are skipped.
     With ``final``, every applicable metric is measured.
     """
     E = len(datas)
@@ -89,11 +90,12 @@ def measure(model: Model, loss: str, params: families.Params, init: families.Par
         f_te = predict(model, params, _stack(datas, "x_test"))
         out["test_error"], out["test_error_raw"] = errors(f_te, _stack(datas, "f_test"), bound)
     fam = model.family
-    if (final or "path_norm" in want) and fam in ("two_layer", "random_features", "deep"):
+    # which norms a family has is the metric registry's rule (the checker reads the same one)
+    if (final or "path_norm" in want) and metrics.applies("path_norm", fam):
         out["path_norm"] = families.path_norm(model, params, d)
-    if (final or "weighted_path_norm" in want) and fam == "resnet":
+    if (final or "weighted_path_norm" in want) and metrics.applies("weighted_path_norm", fam):
         out["weighted_path_norm"] = families.weighted_path_norm(model, params, d)
-    if (final or "rkhs_norm" in want) and fam == "random_features":
+    if (final or "rkhs_norm" in want) and metrics.applies("rkhs_norm", fam):
         out["rkhs_norm"] = families.rkhs_norm(model, params, d)
     if final or "param_distance" in want:
         sq = sum((params[k] - init[k]).pow(2).flatten(1).sum(-1) for k in families.trainable(model))
@@ -106,7 +108,7 @@ def measure(model: Model, loss: str, params: families.Params, init: families.Par
             for k in spectrum_peaks(ds.f_train):
                 rel = (out_hat[k] - target_hat[k]).abs() / target_hat[k].abs()
                 results[i][f"spectrum_k{k}"] = float(rel)
-    if final and fam == "random_features":
+    if final and metrics.applies("lambda_min", fam):
         for i, ds in enumerate(datas):
             results[i]["lambda_min"] = rf_lambda_min(model, families.member(params, i), ds.x_train)
     return results
