@@ -1,12 +1,15 @@
-"""``mlc compile-and-run SPEC``: compile a spec, train every run, report measured errors next to bounds.
+"""``mlc compile-and-run SPEC``: compile a spec, train every run not already stored, report errors next to bounds.
 
-Input:  a spec path and options (--device, --dtype, --out, --no-plots, --json).
+Input:  a spec path and options (--device, --dtype, --out, --store, --rerun, --explain-cache,
+        --checkpoint-every, --no-plots, --json).
 Output: the report on the console (or the ExperimentResult JSON on stdout with --json); ``results.json`` and
-        ``runs.csv`` under --out, rewritten after every group of runs; plots unless --no-plots.
-        Exit 0 when every run trained (diverged runs are results, not failures), 1 on spec errors or if a run
-        failed, 2 on usage errors (missing file, cuda unavailable).
-Role:   glue between the front end (``compiler.pipeline``), the executor (``runtime.execute``), the result store
-        (``runtime.report_store``) and the report (``runtime.report``). torch is imported inside :func:`run` only.
+        ``runs.csv`` under --out, views of the results store rewritten after every group; plots unless --no-plots.
+        Exit 0 when every run trained (diverged runs are results, not failures), 1 on spec errors, a failed run or
+        a store that cannot be written, 2 on usage errors (missing file, cuda unavailable, unusable store),
+        130/143/129 after SIGINT/SIGTERM/SIGHUP (what finished is stored; the group in training is checkpointed).
+Role:   glue between the front end (``compiler.pipeline``), the results store (``runtime.store``,
+        ``runtime.store_exec``: cache hits, claims, checkpoints), the views (``runtime.report_store``) and the
+        report (``runtime.report``). torch is imported inside :func:`run` only.
 """
 
 from __future__ import annotations
@@ -18,6 +21,9 @@ import sys
 import time
 from pathlib import Path
 
+DEFAULT_STORE = ".mlc"
+"""The results store's folder, beside the spec (see docs/store.md)."""
+
 
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("spec", metavar="SPEC", help="the spec file (.ml)")
@@ -26,11 +32,24 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--dtype", choices=("float32", "float64"), default="float32")
     parser.add_argument("--out", metavar="DIR", default=None,
                         help="output folder for results.json, runs.csv and plots (default: runs/<problem>)")
+    parser.add_argument("--store", metavar="DIR", default=None,
+                        help=f"the results store (default: {DEFAULT_STORE}/ beside the spec)")
+    parser.add_argument("--rerun", action="store_true",
+                        help="train every run even if it is stored; replace the stored results")
+    parser.add_argument("--explain-cache", action="store_true",
+                        help="say for each run why it was a cache hit or miss")
+    parser.add_argument("--checkpoint-every", metavar="SECONDS", type=float, default=60.0,
+                        help="checkpoint each training group every SECONDS of wall time (0: never; default 60)")
     parser.add_argument("--no-plots", action="store_true", help="do not draw plots")
     parser.add_argument("--json", action="store_true",
                         help="print the ExperimentResult as JSON on stdout instead of the report")
     parser.add_argument("--no-fast-path", action="store_true",
                         help="train every run with the general autograd engine (a cross-check; slower)")
+
+
+def store_dir(spec: str, store: str | None) -> Path:
+    """Where the results store of ``spec`` lives: ``--store DIR``, else ``.mlc/`` beside the spec."""
+    return Path(store) if store else Path(spec).resolve().parent / DEFAULT_STORE
 
 
 def _environment(device: str, dtype: str, command: str):
@@ -55,11 +74,18 @@ def run(args: argparse.Namespace) -> int:
     if outcome.exit_code != 0 or outcome.plan is None:
         return outcome.exit_code or 1
     plan = outcome.plan
+    if args.checkpoint_every < 0:
+        print("mlc: error: --checkpoint-every must be 0 (off) or a positive number of seconds", file=sys.stderr)
+        return 2
 
     from rich.console import Console
 
-    from mlc.runtime.execute import ExecutionError, execute_plan
+    from mlc.runtime.execute import ExecutionError
+    from mlc.runtime.report_store import ResultStore
     from mlc.runtime.results import ExperimentResult
+    from mlc.runtime.store import Store, StoreError
+    from mlc.runtime.store_checkpoint import Interrupted, StopFlag
+    from mlc.runtime.store_exec import CacheOptions, execute_cached
 
     # Off a terminal (a log file, CI) rich would wrap at 80 columns; the report is laid out for 100.
     console = Console(stderr=args.json)
@@ -72,43 +98,91 @@ def run(args: argparse.Namespace) -> int:
         print(f"mlc: error: {exc}", file=sys.stderr)
         return 2
     out = Path(args.out) if args.out else Path("runs") / plan.problem
-    result = ExperimentResult(problem=plan.problem, spec_path=str(args.spec), spec_hash=plan.spec_hash,
-                              environment=env, started_at=_dt.datetime.now(_dt.timezone.utc).isoformat())
-    from mlc.runtime.report_store import open_result_store
-
+    where = store_dir(args.spec, args.store)
     try:
-        store = open_result_store(out, plan, result)
-    except OSError as exc:
-        print(f"mlc: error: cannot write to {out}: {exc}", file=sys.stderr)
+        store = Store(where)
+    except StoreError as exc:
+        print(f"mlc: error: {exc}", file=sys.stderr)
         return 2
+    for note in store.notes:
+        console.print(f"mlc: warning: {note}", markup=False, highlight=False, soft_wrap=True)
+    result = ExperimentResult(problem=plan.problem, spec_path=str(args.spec), spec_hash=plan.spec_hash,
+                              environment=env, started_at=_dt.datetime.now(_dt.timezone.utc).isoformat(),
+                              planned_runs=len(plan.runs), status="running", store=str(where))
+    # The views are written only once there is something to show: an old complete results.json is never replaced
+    # by an empty one (and every run it held is in the store anyway).
+    view = ResultStore(out, plan, result)
+    view_errors: list[str] = []
+
+    def save_view(runs=None) -> None:
+        try:
+            view.add(runs) if runs is not None else view.save()
+        except OSError as exc:
+            if not view_errors:
+                console.print(f"mlc: error: cannot write {out}: {exc.strerror or exc} (the runs are in the store "
+                              f"{where})", markup=False, highlight=False, soft_wrap=True)
+            view_errors.append(str(exc))
 
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     start = time.perf_counter()
     status = 0
-    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                  console=console, transient=True) as bar:
-        task = bar.add_task("training", total=len(plan.runs))
+    options = CacheOptions(rerun=args.rerun, explain=args.explain_cache, checkpoint_every=args.checkpoint_every)
+    report = None
+    try:
+        with StopFlag(on_first=lambda text: console.print(text, markup=False, highlight=False, soft_wrap=True)) as stop, \
+                Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                         console=console, transient=True) as bar:
+            task = bar.add_task("training", total=len(plan.runs))
 
-        def progress(done: int, total: int, label: str) -> None:
-            bar.update(task, completed=done, description=f"training {label}")
+            def progress(done: int, total: int, label: str) -> None:
+                bar.update(task, completed=done, description=f"training {label}" if label else "training")
 
-        try:
-            execute_plan(plan, device=args.device, dtype=args.dtype, progress=progress, on_results=store.add,
-                         allow_fast=not args.no_fast_path)
-        except ExecutionError as exc:
-            console.print(f"mlc: error: {exc}")
-            return 2
-        except Exception as exc:  # noqa: BLE001 - no traceback; results stored so far are on disk
-            console.print(f"mlc: error during training: {type(exc).__name__}: {exc} "
-                          f"(results so far are in {out})")
-            status = 1
+            _, report = execute_cached(plan, store, device=args.device, dtype=args.dtype,
+                                       allow_fast=not args.no_fast_path, options=options, stop=stop,
+                                       environment=env, spec_path=str(Path(args.spec).resolve()),
+                                       progress=progress, on_results=save_view,
+                                       note=lambda text: console.print(f"mlc: {text}", markup=False, highlight=False,
+                                                                      soft_wrap=True))
+    except (Interrupted, KeyboardInterrupt) as exc:
+        result.status = "interrupted"
+        result.wall_time_s = time.perf_counter() - start
+        save_view()
+        code = exc.exit_code if isinstance(exc, Interrupted) else 130
+        name = exc.args[0] if isinstance(exc, Interrupted) else "interrupt"
+        saved = ""
+        if isinstance(exc, Interrupted) and exc.saved_step is not None:
+            saved = f"; {exc.group} checkpointed at step {exc.saved_step}"
+        console.print(f"mlc: stopped by {name}: {len(result.runs)} of {len(plan.runs)} runs are stored in {where}"
+                      f"{saved}; run the same command again to resume", markup=False, highlight=False, soft_wrap=True)
+        return code
+    except ExecutionError as exc:
+        console.print(f"mlc: error: {exc}", markup=False, highlight=False, soft_wrap=True)
+        return 2
+    except StoreError as exc:
+        console.print(f"mlc: error: {exc}", markup=False, highlight=False, soft_wrap=True)
+        result.status = "incomplete"
+        status = 1
+    finally:
+        store.close()
     result.wall_time_s = time.perf_counter() - start
-    store.save()
+    if result.status == "running":
+        result.status = "complete" if len(result.runs) == len(plan.runs) else "incomplete"
+    save_view()
+    if report is not None:
+        for line in report.explanations:
+            console.print(line, markup=False, highlight=False, soft_wrap=True)
+        for line in report.notes:
+            console.print(f"mlc: note: {line}", markup=False, highlight=False, soft_wrap=True)
+        for line in report.resumed:
+            console.print(f"mlc: resumed {line}", markup=False, highlight=False, soft_wrap=True)
+        other = f", {report.from_other_process} trained by another process" if report.from_other_process else ""
+        console.print(f"store {where}: {report.hits} of {len(plan.runs)} runs read back, {report.trained} trained"
+                      f"{other}", markup=False, highlight=False, soft_wrap=True)
     failed = [r for r in result.runs if r.status == "failed"]
     if failed:
         status = 1
-        console.print(f"[red]{len(failed)} run(s) failed[/red]; first error: {failed[0].error}")
+        console.print(f"{len(failed)} run(s) failed; first error: {failed[0].error}", markup=False, highlight=False, soft_wrap=True)
     if args.json:
         print(result.model_dump_json(indent=1))  # NaN/inf (diverged runs) become null: strict JSON
         return status
@@ -117,6 +191,6 @@ def run(args: argparse.Namespace) -> int:
     try:
         write_report(plan, result, out, console, plots=not args.no_plots)
     except Exception as exc:  # noqa: BLE001 - the results are already on disk
-        console.print(f"mlc: the report failed ({type(exc).__name__}: {exc}); results are in {out}")
+        console.print(f"mlc: the report failed ({type(exc).__name__}: {exc}); results are in {out}", markup=False, highlight=False, soft_wrap=True)
         status = max(status, 1)
     return status

@@ -18,6 +18,8 @@ from typing import Callable
 import torch
 
 from mlc.compiler.ir import Plan, Run
+from mlc.compiler.lower.checkpoint import Checkpoint
+from mlc.compiler.lower.grouping import Group, group_runs
 from mlc.compiler.theory import evaluate_run_bounds
 from mlc.runtime.results import BoundValue, Curve, RunResult
 
@@ -112,11 +114,8 @@ def _attach_infinite_width(result: RunResult, run: Run, dataset) -> None:
         note=f"the width → ∞ limit on this run's data (first {n_test} test points)"))
 
 
-def _train_group(engine: str, runs: list[Run], device: torch.device, dtype: torch.dtype,
-                 data_cache: dict[str, object]) -> list:
-    from mlc.compiler.lower.closed_forms import solve_closed_form
-    from mlc.compiler.lower.ensemble import Member, init_params, train_autograd
-    from mlc.compiler.lower.fastpath import train_fast
+def _members(runs: list[Run], device: torch.device, dtype: torch.dtype, data_cache: dict[str, object]) -> list:
+    from mlc.compiler.lower.ensemble import Member, init_params
     from mlc.compiler.lower.samplers import make_dataset
 
     members = []
@@ -125,21 +124,42 @@ def _train_group(engine: str, runs: list[Run], device: torch.device, dtype: torc
         if key not in data_cache:
             data_cache[key] = make_dataset(run.input, run.data, run.target, run.seed).to(device, dtype)
         members.append(Member(run, data_cache[key], init_params(run)))  # type: ignore[arg-type]
-    if engine == "closed_form":
-        return [solve_closed_form(m, device, dtype) for m in members]
-    if engine == "fast":
-        return train_fast(members, device, dtype)
-    if device.type == "cpu" and _small_ensemble(runs):
+    return members
+
+
+def group_threads(group: Group, device: torch.device) -> int | None:
+    """The torch thread count that decides the group's numbers, or None where the engine makes them
+    independent of it (the fast path splits rows the same way whatever the threads; GPUs)."""
+    if device.type != "cpu" or group.engine == "fast":
+        return None
+    if group.engine == "autograd" and _small_ensemble(group.runs):
         # Small ensembles gain nothing from intra-op threads, and on a shared machine their per-op thread
         # barriers made training up to 14x slower (measured: specs/resnet_depth.ml, 15 s quiet vs 216 s at
         # load 3.5). One thread also makes these runs' numbers independent of the machine's thread count.
-        previous = torch.get_num_threads()
-        torch.set_num_threads(1)
-        try:
-            return train_autograd(members, device, dtype)
-        finally:
+        return 1
+    return torch.get_num_threads()
+
+
+def _train_group(group: Group, device: torch.device, dtype: torch.dtype, data_cache: dict[str, object],
+                 checkpoint: Checkpoint | None) -> list:
+    from mlc.compiler.lower.closed_forms import solve_closed_form
+    from mlc.compiler.lower.ensemble import train_autograd
+    from mlc.compiler.lower.fastpath import train_fast
+
+    members = _members(group.runs, device, dtype, data_cache)
+    if group.engine == "closed_form":
+        return [solve_closed_form(m, device, dtype) for m in members]
+    if group.engine == "fast":
+        return train_fast(members, device, dtype, checkpoint)
+    threads = group_threads(group, device)
+    previous = torch.get_num_threads()
+    if threads is not None and threads != previous:
+        torch.set_num_threads(threads)
+    try:
+        return train_autograd(members, device, dtype, checkpoint)
+    finally:
+        if torch.get_num_threads() != previous:
             torch.set_num_threads(previous)
-    return train_autograd(members, device, dtype)
 
 
 SMALL_ENSEMBLE_ELEMENTS = 1 << 21
@@ -153,12 +173,47 @@ def _small_ensemble(runs: list[Run]) -> bool:
     return len(runs) * (per_step or first.data.n) * widest <= SMALL_ENSEMBLE_ELEMENTS
 
 
+def train_group(group: Group, plan: Plan, device: torch.device, dtype: torch.dtype,
+                data_cache: dict[str, object], checkpoint: Checkpoint | None = None) -> list[RunResult]:
+    """Train and measure one group, with its bounds. A failure inside the group marks its runs as failed (with
+    the message) instead of raising; ``checkpoint`` (see ``compiler.lower.checkpoint``) may raise to stop."""
+    start = time.perf_counter()
+    group_results: list[RunResult] = []
+    try:
+        outcomes = _train_group(group, device, dtype, data_cache, checkpoint)
+        if device.type == "cuda":
+            torch.cuda.synchronize(device)
+        share = (time.perf_counter() - start) / len(group.runs)
+        for run, out in zip(group.runs, outcomes):
+            status = "diverged" if out.diverged_at is not None else "ok"
+            res = RunResult(
+                index=run.index, hash=run.hash, model=run.model.name, family=run.model.family,
+                seed=run.seed, params=dict(run.params), status=status, diverged_at_step=out.diverged_at,
+                steps_done=out.steps_done, metrics=dict(out.metrics),
+                curves={k: Curve(steps=list(s), values=list(v)) for k, (s, v) in out.curves.items()},
+                wall_time_s=share)
+            _attach_bounds(res, run, plan)
+            _attach_infinite_width(res, run, data_cache[_data_key(run)])
+            group_results.append(res)
+    except Exception as exc:  # noqa: BLE001 - one failing group must not lose the others
+        message = f"{type(exc).__name__}: {exc}"
+        group_results = [_failed(run, message) for run in group.runs]
+    return group_results
+
+
+def reattach_bounds(result: RunResult, run: Run, plan: Plan) -> None:
+    """Re-evaluate the theory's bounds of a stored result for ``plan`` (whose report delta may differ from the
+    one they were computed with). The infinite-width prediction depends on the run alone and is kept."""
+    kept = [b for b in result.bounds if b.theorem == "IW"]
+    result.bounds = []
+    _attach_bounds(result, run, plan)
+    result.bounds += kept
+
+
 def execute_plan(plan: Plan, device: str = "cpu", dtype: str = "float32", progress: ProgressFn | None = None,
                  on_results: ResultsFn | None = None, allow_fast: bool = True) -> list[RunResult]:
     """Train and measure every run of ``plan``; see the module docstring. ``allow_fast=False`` forces the
-    autograd engine (used to check that both engines agree)."""
-    from mlc.compiler.lower.grouping import group_runs
-
+    autograd engine (used to check that both engines agree). No results store: see ``runtime.store_exec``."""
     dev = resolve_device(device)
     dt = resolve_dtype(dtype)
     groups = group_runs(plan, allow_fast=allow_fast)
@@ -169,27 +224,7 @@ def execute_plan(plan: Plan, device: str = "cpu", dtype: str = "float32", progre
     for group in groups:
         if progress:
             progress(done, total, group.label)
-        start = time.perf_counter()
-        group_results: list[RunResult] = []
-        try:
-            outcomes = _train_group(group.engine, group.runs, dev, dt, data_cache)
-            if dev.type == "cuda":
-                torch.cuda.synchronize(dev)
-            share = (time.perf_counter() - start) / len(group.runs)
-            for run, out in zip(group.runs, outcomes):
-                status = "diverged" if out.diverged_at is not None else "ok"
-                res = RunResult(
-                    index=run.index, hash=run.hash, model=run.model.name, family=run.model.family,
-                    seed=run.seed, params=dict(run.params), status=status, diverged_at_step=out.diverged_at,
-                    steps_done=out.steps_done, metrics=dict(out.metrics),
-                    curves={k: Curve(steps=list(s), values=list(v)) for k, (s, v) in out.curves.items()},
-                    wall_time_s=share)
-                _attach_bounds(res, run, plan)
-                _attach_infinite_width(res, run, data_cache[_data_key(run)])
-                group_results.append(res)
-        except Exception as exc:  # noqa: BLE001 - one failing group must not lose the others
-            message = f"{type(exc).__name__}: {exc}"
-            group_results = [_failed(run, message) for run in group.runs]
+        group_results = train_group(group, plan, dev, dt, data_cache)
         for res in group_results:
             results[res.index] = res
         if on_results:

@@ -68,5 +68,10 @@ class ExperimentResult(BaseModel):
     environment: Environment
     started_at: str
     wall_time_s: float = 0.0
+    # Completeness: the runs the plan has, and whether all of them are here. "running" while training,
+    # "interrupted" after a stop signal, "incomplete" after an error (store or disk), "complete" at the end.
+    planned_runs: int = 0
+    status: Literal["running", "complete", "interrupted", "incomplete"] = "complete"
+    store: str = ""  # the results store the runs are kept in (see docs/store.md)
     runs: list[RunResult] = Field(default_factory=list)
     extras: dict[str, Any] = Field(default_factory=dict)  # e.g. infinite-width predictions, rate fits

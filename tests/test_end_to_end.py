@@ -72,7 +72,8 @@ def test_spec_runs_end_to_end_at_small_size(spec: Path, tmp_path: Path) -> None:
 @pytest.mark.slow
 @pytest.mark.parametrize("spec", SPECS, ids=[p.name for p in SPECS])
 def test_spec_runs_end_to_end_at_full_size(spec: Path, tmp_path: Path, capsys) -> None:
-    status = main(["compile-and-run", str(spec), "--out", str(tmp_path), "--device", "cpu"])
+    status = main(["compile-and-run", str(spec), "--out", str(tmp_path), "--device", "cpu",
+                   "--store", str(tmp_path / "store")])
     assert status == 0, capsys.readouterr()
     saved = json.loads((tmp_path / "results.json").read_text())
     assert all(r["status"] != "failed" for r in saved["runs"])

@@ -18,6 +18,7 @@ import torch
 
 from mlc.compiler.ir import Model, Run, Train
 from mlc.compiler.lower import families
+from mlc.compiler.lower.checkpoint import Checkpoint, autograd_state, restore_autograd
 from mlc.compiler.lower.losses import loss_per_member
 from mlc.compiler.lower.measure import measure
 from mlc.compiler.lower.optimizers import EnsembleOptimizer
@@ -68,8 +69,10 @@ def effective_lr(run: Run) -> float:
     return lr
 
 
-def train_autograd(members: list[Member], device: torch.device, dtype: torch.dtype) -> list[MemberOutcome]:
-    """Train a group of same-shape members as one ensemble (see the module docstring)."""
+def train_autograd(members: list[Member], device: torch.device, dtype: torch.dtype,
+                   checkpoint: Checkpoint | None = None) -> list[MemberOutcome]:
+    """Train a group of same-shape members as one ensemble (see the module docstring); with ``checkpoint``,
+    resume from its saved state and save at the step boundaries it asks for."""
     first = members[0].run
     model: Model = first.model
     train: Train = first.train
@@ -100,7 +103,10 @@ def train_autograd(members: list[Member], device: torch.device, dtype: torch.dty
     cheap = tracker.cheap_stop() and not batch
     F_clean = torch.stack([m.data.f_train for m in members])
     bound = torch.tensor([m.data.truncation for m in members], dtype=dtype, device=device).unsqueeze(1)
-    for step in range(train.steps):
+    start = restore_autograd(checkpoint.resume(), params, opt, tracker, gens) if checkpoint else 0
+    for step in range(start, train.steps):
+        if checkpoint is not None and checkpoint.due(step):
+            checkpoint.save(step, autograd_state(step, params, opt, tracker, gens))
         if not tracker.any_active():
             break
         if tracker.metrics_due(step) and not cheap:

@@ -35,6 +35,7 @@ import torch
 
 from mlc.compiler.ir import Run
 from mlc.compiler.lower import families
+from mlc.compiler.lower.checkpoint import Checkpoint, fast_state, restore_fast
 from mlc.compiler.lower.ensemble import Member, MemberOutcome, effective_lr, finish_tracking
 from mlc.compiler.lower.measure import measure
 from mlc.compiler.lower.penalties import lam_of, penalty_factor
@@ -323,8 +324,9 @@ class PackedGroup:
             self.a[g, k0:k1] = 0.0
 
 
-def train_fast(members: list[Member], device: torch.device, dtype: torch.dtype) -> list[MemberOutcome]:
-    """Train a fast-eligible group; same results as ``train_autograd``.
+def train_fast(members: list[Member], device: torch.device, dtype: torch.dtype,
+               checkpoint: Checkpoint | None = None) -> list[MemberOutcome]:
+    """Train a fast-eligible group; same results as ``train_autograd``. ``checkpoint``: as for ``train_autograd``.
 
     On a multi-core CPU the ROW_WORKERS row ranges run concurrently in Python threads, each with single-threaded
     torch ops: the work is split evenly whatever the widths and seeds are, and there is no thread barrier per
@@ -333,16 +335,16 @@ def train_fast(members: list[Member], device: torch.device, dtype: torch.dtype) 
     """
     threads = torch.get_num_threads()
     if device.type != "cpu" or threads < 2 or not PARALLEL_ROWS:
-        return _train_shard(members, device, dtype, parallel=False)
+        return _train_shard(members, device, dtype, parallel=False, checkpoint=checkpoint)
     torch.set_num_threads(1)
     try:
-        return _train_shard(members, device, dtype, parallel=True)
+        return _train_shard(members, device, dtype, parallel=True, checkpoint=checkpoint)
     finally:
         torch.set_num_threads(threads)
 
 
 def _train_shard(members: list[Member], device: torch.device, dtype: torch.dtype,
-                 parallel: bool) -> list[MemberOutcome]:
+                 parallel: bool, checkpoint: Checkpoint | None = None) -> list[MemberOutcome]:
     """Train members in one packed layout (see the module docstring)."""
     pk = PackedGroup(members, device, dtype)
     if parallel and len(pk.workers) > 1:
@@ -351,14 +353,14 @@ def _train_shard(members: list[Member], device: torch.device, dtype: torch.dtype
         with ThreadPoolExecutor(max_workers=len(pk.workers) - 1) as pool:
             pk.pool = pool
             try:
-                return _train_loop(pk, members, device, dtype)
+                return _train_loop(pk, members, device, dtype, checkpoint)
             finally:
                 pk.pool = None
-    return _train_loop(pk, members, device, dtype)
+    return _train_loop(pk, members, device, dtype, checkpoint)
 
 
 def _train_loop(pk: "PackedGroup", members: list[Member], device: torch.device,
-                dtype: torch.dtype) -> list[MemberOutcome]:
+                dtype: torch.dtype, checkpoint: Checkpoint | None = None) -> list[MemberOutcome]:
     train = pk.train
     tracker = Tracker(train, len(members))
     inits = [{k: v.unsqueeze(0).to(device=device, dtype=dtype) for k, v in m.init.items()} for m in members]
@@ -374,7 +376,10 @@ def _train_loop(pk: "PackedGroup", members: list[Member], device: torch.device,
 
     cheap = tracker.cheap_stop()
     pk.track_errors = cheap
-    for step in range(train.steps):
+    start = restore_fast(checkpoint.resume(), pk, saved, tracker) if checkpoint else 0
+    for step in range(start, train.steps):
+        if checkpoint is not None and checkpoint.due(step):
+            checkpoint.save(step, fast_state(step, pk, saved, tracker))
         if not tracker.any_active():
             break
         if tracker.metrics_due(step) and not cheap:

@@ -1,0 +1,202 @@
+"""Executing a plan through the results store: stored runs are read back, the others trained and stored.
+
+Input:  a :class:`~mlc.compiler.ir.Plan`, an open :class:`~mlc.runtime.store.Store`, the device and dtype,
+        :class:`CacheOptions` (``--rerun``, ``--explain-cache``, ``--checkpoint-every``), a
+        :class:`~mlc.runtime.store_checkpoint.StopFlag`, and callbacks for progress, results and notes.
+Output: ``list[RunResult]`` in plan order and a :class:`CacheReport` (hits, trained, resumed, explanations).
+Role:   the unit of caching is the training group (``compiler.lower.grouping``): each member's key records its
+        group (see ``runtime.store_keys``), so a group is either stored whole or trained whole. For each group:
+        all keys stored -> a hit, nothing trains; otherwise claim the group in the store (another live process
+        holding the claim is waited for, and its results read back), train it with a checkpoint (resuming a
+        checkpoint left by an interrupted process), store its runs in one transaction, delete the checkpoint,
+        release the claim, and only then hand the results on. Failed runs are not stored (a rerun retries them).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Callable
+
+import torch
+
+from mlc.compiler.ir import Plan, Run, content_hash
+from mlc.compiler.lower.grouping import Group, group_runs
+from mlc.runtime.execute import (ProgressFn, ResultsFn, group_threads, reattach_bounds, resolve_device,
+                                 resolve_dtype, train_group)
+from mlc.runtime.results import Environment, RunResult
+from mlc.runtime.store import Row, Store, StoreError, StoredRun
+from mlc.runtime.store_checkpoint import GroupCheckpoint, Interrupted, StopFlag
+from mlc.runtime.store_keys import Determinism, KeyParts, code_version, group_signature
+
+NoteFn = Callable[[str], None]
+WAIT_POLL_S = 0.5
+
+
+@dataclass
+class CacheOptions:
+    rerun: bool = False  # train every run, replacing what is stored (and say whether the numbers agree)
+    explain: bool = False  # say for each run why it was a hit or a miss
+    checkpoint_every: float = 60.0  # seconds of wall time between checkpoints of a group; 0: none
+
+
+@dataclass
+class CacheReport:
+    hits: int = 0
+    trained: int = 0
+    from_other_process: int = 0
+    resumed: list[str] = field(default_factory=list)  # "group label: from step s"
+    explanations: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+def device_class(device: torch.device) -> str:
+    """``cpu`` or ``cuda:<GPU name>``: results are shared between devices of one class only."""
+    return f"cuda:{torch.cuda.get_device_name(device)}" if device.type == "cuda" else device.type
+
+
+def key_parts(groups: list[Group], device: torch.device, dtype: str) -> dict[int, KeyParts]:
+    """Every run's key parts, by run index."""
+    parts: dict[int, KeyParts] = {}
+    code, dev = code_version(), device_class(device)
+    for group in groups:
+        det = Determinism(engine=group.engine,
+                          group=group_signature(group.runs) if group.engine != "closed_form" else (),
+                          threads=group_threads(group, device))
+        for run in group.runs:
+            parts[run.index] = KeyParts(run=run.hash, code=code, torch=torch.__version__, device=dev, dtype=dtype,
+                                        determinism=det)
+    return parts
+
+
+def _restored(run: Run, stored: RunResult, context: dict, plan: Plan) -> RunResult:
+    """A stored result placed in this plan: its index and swept params are the plan's (the run hash does not
+    depend on them); bounds are re-evaluated if the report's delta differs from the one they were computed with."""
+    result = stored.model_copy(update={"index": run.index, "params": dict(run.params)})
+    if context.get("report_delta") != plan.report.delta:
+        reattach_bounds(result, run, plan)
+    return result
+
+
+class _Runner:
+    def __init__(self, plan: Plan, store: Store, device: str, dtype: str, allow_fast: bool, options: CacheOptions,
+                 stop: StopFlag, environment: Environment, spec_path: str, progress: ProgressFn | None,
+                 on_results: ResultsFn | None, note: NoteFn) -> None:
+        self.plan, self.store, self.options, self.stop = plan, store, options, stop
+        self.dev, self.dt = resolve_device(device), resolve_dtype(dtype)
+        self.groups = group_runs(plan, allow_fast=allow_fast)
+        self.parts = key_parts(self.groups, self.dev, dtype)
+        self.context = {"environment": environment.model_dump(mode="json"), "report_delta": plan.report.delta}
+        self.spec_path = spec_path
+        self.progress, self.on_results, self.note = progress, on_results, note
+        self.report = CacheReport()
+        self.results: dict[int, RunResult] = {}
+        self.data_cache: dict[str, object] = {}
+
+    def keys(self, group: Group) -> list[str]:
+        return [self.parts[r.index].key() for r in group.runs]
+
+    def group_id(self, group: Group) -> str:
+        return content_hash(sorted(self.keys(group)), length=24)
+
+    def _hand_on(self, results: list[RunResult]) -> None:
+        for res in results:
+            self.results[res.index] = res
+        if self.progress:
+            self.progress(len(self.results), len(self.plan.runs), "")
+        if self.on_results and results:
+            self.on_results(results)
+
+    def lookup(self, group: Group) -> list[RunResult] | None:
+        """The group's stored results, if every member is stored."""
+        found = self.store.get(self.keys(group))
+        if len(found) < len(group.runs):
+            return None
+        return [_restored(run, found[k][1], found[k][0].context, self.plan)
+                for run, k in zip(group.runs, self.keys(group))]
+
+    def train(self, group: Group) -> None:
+        """Train a claimed group (resuming its checkpoint), store it, release the claim."""
+        gid = self.group_id(group)
+        ckpt = GroupCheckpoint(self.store.checkpoint_path(gid), self.options.checkpoint_every, self.stop,
+                               heartbeat=lambda: self.store.heartbeat(gid), note=self.note)
+        try:
+            if self.progress:
+                self.progress(len(self.results), len(self.plan.runs), group.label)
+            try:
+                results = train_group(group, self.plan, self.dev, self.dt, self.data_cache, ckpt)
+            except Interrupted as exc:
+                exc.group = group.label
+                raise
+            if ckpt.resumed_step is not None:
+                self.report.resumed.append(f"{group.label}: from step {ckpt.resumed_step}")
+            rows = [Row(self.parts[run.index], run.model_dump(mode="json"), res)
+                    for run, res in zip(group.runs, results) if res.status != "failed"]
+            try:
+                if rows:
+                    self.report.notes += self.store.put(rows, self.plan.problem, self.spec_path, self.plan.spec_hash,
+                                                        self.context, replace=self.options.rerun)
+            except StoreError:
+                self._hand_on(results)  # the views still get them, if the disk allows
+                raise
+            ckpt.discard()
+        finally:
+            self.store.release(gid)
+        self.report.trained += len(group.runs)
+        self._hand_on(results)
+
+    def run(self) -> list[RunResult]:
+        hits: list[RunResult] = []
+        pending: list[Group] = []
+        for group in self.groups:
+            found = None if self.options.rerun else self.lookup(group)
+            if found is None:
+                pending.append(group)
+            else:
+                hits += found
+        self.report.hits = len(hits)
+        if self.options.explain:
+            from mlc.runtime.store_explain import explain
+            missed = {r.index for g in pending for r in g.runs}
+            self.report.explanations = explain(self.plan, self.store, self.parts, missed, self.options.rerun)
+        self._hand_on(hits)
+        waiting: list[tuple[Group, tuple[int, str]]] = []
+        for group in pending:
+            self.stop.check()
+            holder = self.store.claim(self.group_id(group), group.label)
+            if holder is None:
+                self.train(group)
+            else:
+                self.note(f"{group.label}: being trained by process {holder[0]} on {holder[1]}; waiting for it")
+                waiting.append((group, holder))
+        while waiting:
+            self.stop.check()
+            for item in list(waiting):
+                group = item[0]
+                found = self.lookup(group)
+                if found is not None:
+                    self.report.from_other_process += len(found)
+                    waiting.remove(item)
+                    self._hand_on(found)
+                elif self.store.claim(self.group_id(group), group.label) is None:
+                    waiting.remove(item)  # the other process stopped without storing it: train it here
+                    self.train(group)
+            if waiting:
+                time.sleep(WAIT_POLL_S)
+        self.report.notes = self.store.notes + self.report.notes
+        return [self.results[r.index] for r in self.plan.runs]
+
+
+def execute_cached(plan: Plan, store: Store, *, device: str, dtype: str, allow_fast: bool, options: CacheOptions,
+                   stop: StopFlag, environment: Environment, spec_path: str, progress: ProgressFn | None = None,
+                   on_results: ResultsFn | None = None, note: NoteFn | None = None) -> tuple[list[RunResult],
+                                                                                             CacheReport]:
+    """Run ``plan`` through ``store`` (see the module docstring). Raises ``Interrupted`` on a stop signal (what
+    finished is stored, the group in progress is checkpointed) and :class:`StoreError` when the store cannot be
+    written (what was stored before is intact)."""
+    runner = _Runner(plan, store, device, dtype, allow_fast, options, stop, environment, spec_path, progress,
+                     on_results, note or (lambda text: None))
+    return runner.run(), runner.report
+
+
+__all__ = ["CacheOptions", "CacheReport", "StoredRun", "execute_cached", "key_parts", "device_class"]
