@@ -8,11 +8,12 @@ Role:   run the stages in order and stop at the first stage with errors, so that
 
 Stages (cf. FFCx's compiler docstring):
   1. ``mlc.dsl.source``  read and validate bytes (size, UTF-8, not binary);
-  2. ``mlc.dsl.parser``  text -> AST with spans (syntax errors, several per run);
-  3. ``mlc.compiler.check`` names, types, ranges, combinations;
-  4. ``mlc.compiler.sweep`` sweep expansion -> runs with content hashes -> Plan;
-  5. ``mlc.compiler.theory.rates`` the predicted exponents per swept axis, into the Plan.
-``mlc.compiler.verify`` checks the Plan's invariants between stage 4 and any back end.
+  2. ``mlc.dsl.parser``  text -> faithful AST with spans (syntax errors, several per run);
+  3. ``mlc.dsl.desugar`` faithful AST -> the AST the checker reads (misplaced constructs);
+  4. ``mlc.compiler.check`` names, types, ranges, combinations;
+  5. ``mlc.compiler.sweep`` sweep expansion -> runs with content hashes -> Plan;
+  6. ``mlc.compiler.theory.rates`` the predicted exponents per swept axis, into the Plan.
+``mlc.compiler.verify`` checks the Plan's invariants between stage 5 and any back end.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from mlc.compiler.sweep import build_plan
 from mlc.compiler.theory.rates import with_rates
 from mlc.compiler.verify import PlanInvariantError, verify_plan
 from mlc.dsl import ast
+from mlc.dsl.desugar import desugar
 from mlc.dsl.diagnostics import Diagnostic, SpecErrors, render_all
 from mlc.dsl.parser import parse
 from mlc.dsl.source import SourceError, read_source
@@ -35,7 +37,8 @@ from mlc.dsl.source import SourceError, read_source
 class CompileOutcome:
     path: str
     source: str | None = None
-    spec: ast.Spec | None = None
+    syntax: ast.Spec | None = None  # the faithful AST, as parsed (partial when there are syntax errors)
+    spec: ast.Spec | None = None  # the desugared AST the checker reads (None when the parse failed)
     plan: ir.Plan | None = None
     diagnostics: list[Diagnostic] = field(default_factory=list)
     usage_error: str | None = None
@@ -104,7 +107,12 @@ def declared_norm_warnings(checker: Checker, plan: ir.Plan) -> list[Diagnostic]:
 def compile_text(text: str, path: str = "<string>", stop_after: str = "plan") -> CompileOutcome:
     """Compile spec text. ``stop_after`` is 'ast' or 'plan'."""
     outcome = CompileOutcome(path=path, source=text)
-    spec, diagnostics = parse(text, path)
+    syntax, diagnostics = parse(text, path)
+    outcome.syntax = syntax
+    outcome.diagnostics.extend(diagnostics)
+    if outcome.errors:
+        return outcome
+    spec, diagnostics = desugar(syntax)
     outcome.spec = spec
     outcome.diagnostics.extend(diagnostics)
     if outcome.errors or stop_after == "ast":

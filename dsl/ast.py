@@ -1,12 +1,25 @@
 """The abstract syntax tree of a spec, every node carrying its source span.
 
-Input:  nothing (data model only); built by :mod:`mlc.dsl.parser`.
+Input:  nothing (data model only); built by :mod:`mlc.dsl.build` (called by :mod:`mlc.dsl.parser`) and
+        rewritten by :mod:`mlc.dsl.desugar`.
 Output: frozen dataclasses: expressions (:class:`Number`, :class:`Name`, :class:`Call`, ...), block items
         (:class:`Setting`, :class:`Until`), statements (:class:`ProblemStmt` ... :class:`ReportStmt`)
         and the root :class:`Spec`.
-Role:   a faithful, position-aware picture of what the user wrote. No meaning is attached here: the
-        checker (``mlc.compiler.check``) decides what a name or a call means. The formatter prints this
-        tree back; ``Paren`` nodes and the spelling of ``^``/``**`` are kept so that printing is faithful.
+Role:   two pictures of a spec share these classes.
+
+* The *faithful* tree (what :func:`mlc.dsl.parser.parse` returns) is what the user wrote: a model
+  statement is a :class:`ModelCall` or a :class:`ModelBlock` holding the call or block as written, every
+  argument and block item included. ``Paren`` nodes and the spelling of ``^``/``**`` are kept. The
+  formatter prints this tree.
+* The *desugared* tree (what :func:`mlc.dsl.desugar.desugar` returns, and the checker reads) replaces the
+  two model forms by one :class:`ModelStmt` and resolves the language's sugar (see that module).
+
+No meaning is attached here: the checker (``mlc.compiler.check``) decides what a name or a call means.
+
+The classes that derive from ``_Ast`` are built one-to-one from a grammar rule of the same name in
+snake case (``KwArg`` from ``kw_arg``): their fields are the rule's children in order, then the span.
+Lark's ``ast_utils.create_transformer`` generates their builders (see :mod:`mlc.dsl.build`); ``_AsList``
+marks the classes whose one field is the tuple of all the children.
 """
 
 from __future__ import annotations
@@ -14,7 +27,19 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Union
 
+from lark.ast_utils import AsList as _AsList
+from lark.ast_utils import Ast as _Ast
+from lark.ast_utils import WithMeta as _WithMeta
+
 from mlc.dsl.diagnostics import Span
+
+
+class _Node(_Ast, _WithMeta):
+    """Built one-to-one from the grammar rule named like the class (children in order, then the span)."""
+
+
+class _ListNode(_Ast, _AsList, _WithMeta):
+    """Built from the grammar rule named like the class, its children as one tuple (then the span)."""
 
 
 @dataclass(frozen=True)
@@ -42,14 +67,14 @@ class Name:
 
 
 @dataclass(frozen=True)
-class KwArg:
+class KwArg(_Node):
     key: Ident
     value: "Value"
     span: Span
 
 
 @dataclass(frozen=True)
-class Bind:
+class Bind(_Node):
     """``i in lo..hi`` inside ``sum(...)``."""
 
     var: Ident
@@ -98,20 +123,20 @@ class Compare:
 
 
 @dataclass(frozen=True)
-class Index:
+class Index(_Node):
     base: "Expr"
     index: "Expr"
     span: Span
 
 
 @dataclass(frozen=True)
-class VectorLit:
+class VectorLit(_ListNode):
     items: tuple["Expr", ...]
     span: Span
 
 
 @dataclass(frozen=True)
-class Paren:
+class Paren(_Node):
     expr: "Expr"
     span: Span
 
@@ -121,7 +146,7 @@ Arg = Union[Expr, KwArg, Bind]
 
 
 @dataclass(frozen=True)
-class RangeLit:
+class RangeLit(_Node):
     """``lo..hi``: an inclusive integer range (sweeps, seeds)."""
 
     lo: Expr
@@ -145,14 +170,14 @@ Value = Union[Expr, RangeLit, Every]
 
 
 @dataclass(frozen=True)
-class Setting:
+class Setting(_Node):
     key: Ident
     value: Value
     span: Span
 
 
 @dataclass(frozen=True)
-class Until:
+class Until(_Node):
     condition: Expr
     span: Span
 
@@ -161,7 +186,7 @@ BlockItem = Union[Setting, Until]
 
 
 @dataclass(frozen=True)
-class Block:
+class Block(_ListNode):
     items: tuple[BlockItem, ...]
     span: Span
 
@@ -170,27 +195,27 @@ class Block:
 
 
 @dataclass(frozen=True)
-class ProblemStmt:
+class ProblemStmt(_Node):
     name: Ident
     span: Span
 
 
 @dataclass(frozen=True)
-class LetStmt:
+class LetStmt(_Node):
     name: Ident
     value: Value
     span: Span
 
 
 @dataclass(frozen=True)
-class InputStmt:
+class InputStmt(_Node):
     var: Ident
     distribution: Expr
     span: Span
 
 
 @dataclass(frozen=True)
-class Teacher:
+class Teacher(_Node):
     call: Call
     span: Span
 
@@ -205,22 +230,41 @@ class TargetStmt:
 
 
 @dataclass(frozen=True)
-class SpaceStmt:
+class SpaceStmt(_Node):
     space: Expr
     span: Span
 
 
 @dataclass(frozen=True)
-class DataStmt:
+class DataStmt(_Node):
+    block: Block
+    span: Span
+
+
+@dataclass(frozen=True)
+class ModelCall(_Node):
+    """Faithful: ``model NAME = family(args)``, the call as written."""
+
+    name: Ident
+    call: Call
+    span: Span
+
+
+@dataclass(frozen=True)
+class ModelBlock(_Node):
+    """Faithful: ``model NAME = family { ... }`` or ``model family { ... }`` (then ``name`` is None)."""
+
+    name: Ident | None
+    family: Ident
     block: Block
     span: Span
 
 
 @dataclass(frozen=True)
 class ModelStmt:
-    """``model NAME = family(k = v, ...)``, ``model NAME = family { ... }`` or ``model family { ... }``."""
+    """Desugared: any of the three model forms, as the checker reads it (built by :mod:`mlc.dsl.desugar`)."""
 
-    name: Ident
+    name: Ident  # the family's name when none is written
     family: Ident
     settings: tuple[Setting, ...]
     form: str  # "call" | "named_block" | "block"
@@ -229,46 +273,46 @@ class ModelStmt:
 
 
 @dataclass(frozen=True)
-class TrainStmt:
+class TrainStmt(_Node):
     model: Ident | None
     block: Block
     span: Span
 
 
 @dataclass(frozen=True)
-class SweepStmt:
+class SweepStmt(_Node):
     mode: Ident | None  # zip | product
     block: Block
     span: Span
 
 
 @dataclass(frozen=True)
-class ReportBounds:
+class ReportBounds(_Node):
     span: Span
 
 
 @dataclass(frozen=True)
-class ReportRates:
+class ReportRates(_ListNode):
     axes: tuple[Ident, ...]
     span: Span
 
 
 @dataclass(frozen=True)
-class ReportPlot:
+class ReportPlot(_Node):
     y: Ident
     x: Ident
     span: Span
 
 
 @dataclass(frozen=True)
-class Mark:
+class Mark(_Node):
     axis: Ident
     value: Expr
     span: Span
 
 
 @dataclass(frozen=True)
-class ReportMark:
+class ReportMark(_ListNode):
     marks: tuple[Mark, ...]
     span: Span
 
@@ -277,15 +321,16 @@ ReportItem = Union[ReportBounds, ReportRates, ReportPlot, ReportMark, Setting]
 
 
 @dataclass(frozen=True)
-class ReportStmt:
+class ReportStmt(_ListNode):
     items: tuple[ReportItem, ...]
     span: Span
 
 
 Statement = Union[
-    ProblemStmt, LetStmt, InputStmt, TargetStmt, SpaceStmt, DataStmt, ModelStmt, TrainStmt,
-    SweepStmt, ReportStmt,
+    ProblemStmt, LetStmt, InputStmt, TargetStmt, SpaceStmt, DataStmt, ModelCall, ModelBlock, ModelStmt,
+    TrainStmt, SweepStmt, ReportStmt,
 ]
+"""A statement of either tree: the faithful one has ModelCall/ModelBlock, the desugared one ModelStmt."""
 
 
 @dataclass(frozen=True)
@@ -296,7 +341,8 @@ class Comment:
 
 @dataclass
 class Spec:
-    """The root: the statements of one file, its comments, and the text they came from."""
+    """The root: the statements of one file (faithful or desugared), its comments, and the text they came
+    from."""
 
     statements: list[Statement]
     comments: list[Comment] = field(default_factory=list)

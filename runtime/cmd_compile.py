@@ -119,9 +119,9 @@ def run(args: argparse.Namespace) -> int:
     if args.emit == "ast":
         assert outcome.spec is not None  # an ok outcome has its AST
         if args.json:
-            print(json.dumps(_ast_json(outcome.spec.statements), indent=1))
+            print(json.dumps(_ast_json(outcome.syntax.statements), indent=1))
         else:
-            print("\n".join(_ast_lines(outcome.spec.statements)))
+            print("\n".join(_ast_lines(outcome.syntax.statements)))
         return 0
     plan = outcome.plan
     assert plan is not None  # an ok outcome that ran to the plan has it

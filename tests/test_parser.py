@@ -4,7 +4,9 @@ Input:  small spec texts.
 Output: pass/fail.
 Role:   pin down ``mlc.dsl.parser.parse``: node types and fields for each statement, block item, report
         item and expression form; 1-based line/column spans (a tab counts as one column); comments
-        collected with spans; several syntax errors per run; ``**`` kept as a spelling of ``^``.
+        collected with spans; several syntax errors per run; ``**`` kept as a spelling of ``^``. The tree
+        is faithful: model statements keep their call or block as written (the desugared form is
+        ``tests/test_desugar.py``'s).
 """
 
 from __future__ import annotations
@@ -47,7 +49,7 @@ def test_every_statement_kind() -> None:
         "report { bounds }\n")
     kinds = [type(s).__name__ for s in spec.statements]
     assert kinds == ["ProblemStmt", "LetStmt", "InputStmt", "TargetStmt", "SpaceStmt", "DataStmt",
-                     "ModelStmt", "TrainStmt", "SweepStmt", "ReportStmt"]
+                     "ModelCall", "TrainStmt", "SweepStmt", "ReportStmt"]
     problem, let, inp, target, space, data, model, train, sweep, report = spec.statements
     assert problem.name.name == "p"
     at(problem, 1, 1, 1, 10)
@@ -61,8 +63,8 @@ def test_every_statement_kind() -> None:
     assert isinstance(space.space, ast.Call) and isinstance(space.space.args[0], ast.Compare)
     assert [s.key.name for s in data.block.items] == ["n"]
     at(data.block, 6, 6, 6, 16)
-    assert (model.name.name, model.family.name, model.form) == ("net", "two_layer", "call")
-    assert [s.key.name for s in model.settings] == ["width"]
+    assert (model.name.name, model.call.func.name) == ("net", "two_layer")
+    assert [a.key.name for a in model.call.args] == ["width"]
     assert train.model.name == "net"
     assert sweep.mode.name == "zip"
     assert isinstance(report.items[0], ast.ReportBounds)
@@ -73,16 +75,21 @@ def test_model_forms() -> None:
                     "model b = deep { widths = [2, 2] }\n"
                     "model resnet { width = 3   depth = 2 }\n")
     a, b, c = spec.statements
-    assert (a.form, b.form, c.form) == ("call", "named_block", "block")
+    assert [type(s).__name__ for s in spec.statements] == ["ModelCall", "ModelBlock", "ModelBlock"]
     assert (b.name.name, b.family.name) == ("b", "deep")
-    assert (c.name.name, c.family.name) == ("resnet", "resnet")
-    assert [s.key.name for s in c.settings] == ["width", "depth"]
-    at(c.settings[1], 3, 28, 3, 37)
+    assert (c.name, c.family.name) == (None, "resnet")  # no name written: none in the faithful tree
+    assert [s.key.name for s in c.block.items] == ["width", "depth"]
+    at(c.block.items[1], 3, 28, 3, 37)
 
 
-def test_model_positional_arguments_are_kept_for_the_checker() -> None:
-    model = parse_ok("model a = two_layer(64, width = 4)\n").statements[0]
-    assert len(model.positional) == 1 and model.positional[0].value == 64
+def test_model_call_arguments_are_kept_as_written() -> None:
+    # Bug 4: the parser used to turn the call into settings and lose `i in 1..3` on the way.
+    model = parse_ok("model a = two_layer(64, width = 4, i in 1..3)\n").statements[0]
+    positional, width, bind = model.call.args
+    assert isinstance(positional, ast.Number) and positional.value == 64
+    assert isinstance(width, ast.KwArg) and width.key.name == "width"
+    assert isinstance(bind, ast.Bind) and bind.var.name == "i"
+    at(bind, 1, 36, 1, 45)
 
 
 def test_target_forms() -> None:
@@ -180,7 +187,7 @@ def test_multiline_statement_spans() -> None:
     spec = parse_ok("model net = two_layer(\n    width = 4,\n    activation = relu)\nlet a = 1\n")
     model, let = spec.statements
     at(model, 1, 1, 3, 23)
-    at(model.settings[1].value, 3, 18, 3, 22)
+    at(model.call.args[1].value, 3, 18, 3, 22)
     at(let, 4, 1)
 
 
@@ -240,11 +247,11 @@ def test_empty_and_comment_only() -> None:
     assert parse_ok("# only\n").statements == []
 
 
-def test_until_in_a_model_block_is_reported_not_dropped() -> None:
-    spec, diagnostics = parse("model deep { width = 3   until train_error < 1 }\n")
-    assert [d.code for d in diagnostics] == ["E201"]
-    assert diagnostics[0].span.column == 26
-    assert [s.key.name for s in spec.statements[0].settings] == ["width"]
+def test_until_in_a_model_block_is_kept() -> None:
+    # Faithful: the parser keeps it; the desugar pass reports it (tests/test_desugar.py).
+    spec = parse_ok("model deep { width = 3   until train_error < 1 }\n")
+    width, until = spec.statements[0].block.items
+    assert isinstance(until, ast.Until) and until.span.column == 26
 
 
 def test_emit_ast_json(capsys) -> None:

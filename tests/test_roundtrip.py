@@ -4,9 +4,11 @@ Input:  random specs composed from the grammar's constructs (every statement kin
         operators, parentheses, ``**``/``^``, calls, vectors, indices, sums, ranges, spaces, ``every``),
         rendered with random whitespace, random separators and random comments.
 Output: pass/fail.
-Role:   for every generated spec s: parse(fmt(s)) succeeds, fmt(fmt(s)) == fmt(s), and the plan of fmt(s)
-        has the spec hash and run hashes of s; two renderings of the same tokens (different spacing and
-        comments) have the same hashes.
+Role:   for every generated spec s: parse(fmt(s)) succeeds, fmt(s) has the significant tokens of s (the
+        formatter's safety net, checked here independently of it), fmt(fmt(s)) == fmt(s), and the plan of
+        fmt(s) has the spec hash and run hashes of s; two renderings of the same tokens (different spacing
+        and comments) have the same hashes. Specs that parse but do not check (stray arguments in the wrong
+        place, as in bug 4) are formatted just as faithfully.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from hypothesis import strategies as st
 from mlc.compiler.pipeline import compile_text
 from mlc.dsl.formatter import format_text
 from mlc.dsl.parser import parse
+from mlc.dsl.tokens import significant_tokens
 
 SETTINGS = settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -236,6 +239,10 @@ def render(draw, stmts: list[Tokens]) -> str:
     return "".join(parts)
 
 
+def _token_texts(text: str) -> list[str]:
+    return [str(t) for t in significant_tokens(text)]
+
+
 def _hashes(text: str):
     outcome = compile_text(text, "t.ml")
     assert outcome.ok, outcome.rendered + "\n---\n" + text
@@ -251,8 +258,43 @@ def test_fmt_round_trip(data) -> None:
     assert formatted is not None, (diagnostics, text)
     spec, problems = parse(formatted, "t.ml")
     assert problems == []
+    assert _token_texts(formatted) == _token_texts(text)
     assert format_text(formatted, "t.ml")[0] == formatted
     assert _hashes(formatted) == _hashes(text)
+
+
+STRAY_ARGUMENTS: list[Tokens] = [["i", "in", "1", "..", "3"], ["7"], ["foo", "=", "2"], ["j", "in", "d", "..", "2", "*", "d"]]
+
+
+@st.composite
+def specs_with_stray_arguments(draw) -> list[Tokens]:
+    """A valid spec with an argument put where it means nothing (bug 4: `two_layer(width = 4, i in 1..3)`):
+    in a model call, a distribution, an optimizer or a function of the target."""
+    stmts = draw(specs())
+    calls = [(i, j) for i, stmt in enumerate(stmts) for j, token in enumerate(stmt)
+             if token == "(" and stmt[j - 1][0].isalpha()  # a call, not `f*(x)`
+             and stmt[j - 1] not in ("sum", "min", "max")]  # where a bind or one more number can mean something
+    chosen = draw(st.lists(st.sampled_from(calls), min_size=1, max_size=3, unique=True)) if calls else []
+    for i, j in sorted(chosen, reverse=True):  # from the end, so that the positions still to use stay valid
+        stray = draw(st.sampled_from(STRAY_ARGUMENTS))
+        stmt = stmts[i]
+        stmts[i] = [*stmt[:j + 1], *stray, ",", *stmt[j + 1:]] if stmt[j + 1] != ")" else \
+            [*stmt[:j + 1], *stray, *stmt[j + 1:]]
+    return stmts
+
+
+@SETTINGS
+@given(st.data())
+def test_fmt_keeps_every_argument_of_specs_that_do_not_check(data) -> None:
+    stmts = data.draw(specs_with_stray_arguments())
+    text = data.draw(render(stmts))
+    formatted, diagnostics = format_text(text, "t.ml")
+    assert formatted is not None, (diagnostics, text)
+    assert _token_texts(formatted) == _token_texts(text)
+    assert format_text(formatted, "t.ml")[0] == formatted
+    before, after = compile_text(text, "t.ml"), compile_text(formatted, "t.ml")
+    assert not before.ok, text  # an argument in the wrong place is an error, never ignored
+    assert [d.code for d in before.diagnostics] == [d.code for d in after.diagnostics]
 
 
 @SETTINGS
