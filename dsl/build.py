@@ -30,8 +30,9 @@ def span_of_meta(meta: Any) -> Span:
 
 
 def span_of_token(token: Token) -> Span:
-    """The span of one token."""
-    return Span(token.line, token.column, token.end_line, token.end_column, token.start_pos, token.end_pos)
+    """The span of one token (the lexer sets every position; Lark types them optional)."""
+    return Span(token.line or 1, token.column or 1, token.end_line or 1, token.end_column or 1,
+                token.start_pos or 0, token.end_pos or 0)
 
 
 def _with_span(inline: bool, meta: bool) -> Callable[[type], Any]:
@@ -41,7 +42,7 @@ def _with_span(inline: bool, meta: bool) -> Callable[[type], Any]:
     assert meta, "every AST node carries its span: derive the class from ast._Node or ast._ListNode"
 
     def decorate(cls: type) -> Any:
-        def build(self: Transformer, tree_meta: Any, children: list[Any]) -> Any:
+        def build(self: Transformer[Token, Any], tree_meta: Any, children: list[Any]) -> Any:
             span = span_of_meta(tree_meta)
             if inline:
                 return cls(*children, span=span)
@@ -53,7 +54,7 @@ def _with_span(inline: bool, meta: bool) -> Callable[[type], Any]:
 
 
 @v_args(meta=True)
-class _HandWritten(Transformer):
+class _HandWritten(Transformer[Token, Any]):
     """The builders that are not one-to-one (the generated ones are added per instance)."""
 
     # ---- tokens
@@ -117,11 +118,11 @@ class _HandWritten(Transformer):
         return list(children)
 
 
-def _transformer() -> Transformer:
+def _transformer() -> Transformer[Token, Any]:
     return create_transformer(ast, _HandWritten(), decorator_factory=_with_span)
 
 
-def build_statements(tree: Tree) -> list[ast.Statement]:
+def build_statements(tree: Tree[Token]) -> list[ast.Statement]:
     """The faithful statements of a parse tree. May raise RecursionError (or VisitError wrapping it) on a
     very deep tree; the parser turns that into a diagnostic."""
     statements: list[ast.Statement] = _transformer().transform(tree)

@@ -143,7 +143,7 @@ class SpecPrinter(ExprPrinter):
                 first_offset = min([c.span.start for c in notes.leading] + [stmt.span.start])
                 if new_group or self.layout.blank_before(first_offset):
                     lines.append("")
-            first_comment_blank_handled = previous is None or (lines and lines[-1] == "")
+            first_comment_blank_handled = previous is None or bool(lines and lines[-1] == "")
             lines += self._leading(notes.leading, "", first=first_comment_blank_handled)
             if notes.leading and max(c.span.start for c in notes.leading) < stmt.span.start \
                     and self.layout.blank_before(stmt.span.start):

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any, Sequence
 
 from mlc.dsl import ast
+from mlc.dsl.diagnostics import Span
 
 
 @dataclass
@@ -41,16 +42,17 @@ def _open_brace(text: str, stmt: Any) -> int:
     """Offset of the block's `{` (the first one of the statement outside comments)."""
     if isinstance(stmt, (ast.DataStmt, ast.TrainStmt, ast.SweepStmt, ast.ModelBlock)):
         return stmt.block.span.start
-    i = stmt.span.start
-    while i < stmt.span.end:
+    span: Span = stmt.span
+    i = span.start
+    while i < span.end:
         ch = text[i]
         if ch == "#":
-            while i < stmt.span.end and text[i] != "\n":
+            while i < span.end and text[i] != "\n":
                 i += 1
         elif ch == "{":
             return i
         i += 1
-    return stmt.span.start
+    return span.start
 
 
 class Layout:

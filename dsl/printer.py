@@ -38,7 +38,8 @@ class ExprPrinter:
         method = getattr(self, f"_print_{type(node).__name__}", None)
         if method is None:
             raise TypeError(f"no printer for {type(node).__name__}")
-        return method(node)
+        text: str = method(node)
+        return text
 
     def _wrap(self, node: Any, minimum: int) -> str:
         text = self.doprint(node)

@@ -120,7 +120,8 @@ def _syntax_help(exc: UnexpectedInput, text: str) -> str | None:
 def diagnostic_from(exc: UnexpectedInput, text: str) -> Diagnostic:
     """The diagnostic for one syntax error."""
     if isinstance(exc, UnexpectedCharacters):
-        ch = text[exc.pos_in_stream] if exc.pos_in_stream < len(text) else ""
+        offset = exc.pos_in_stream or 0  # always set by the lexer; typed optional
+        ch = text[offset] if offset < len(text) else ""
         hint = None
         if ch == "|":
             hint = "absolute values and norms are written `abs(e)` and `norm(x)`, not with bars"
@@ -130,7 +131,7 @@ def diagnostic_from(exc: UnexpectedInput, text: str) -> Diagnostic:
             hint = "there is no `!`; comparisons are `<`, `<=`, `>`, `>=`"
         shown = repr(ch)[1:-1] if ch and not ch.isprintable() else ch
         return Diagnostic("E002", f"unexpected character `{shown}`",
-                          Span.point(exc.line, exc.column, exc.pos_in_stream), help=hint)
+                          Span.point(exc.line, exc.column, offset), help=hint)
     if isinstance(exc, UnexpectedToken):
         token = exc.token
         if token.type == "$END":

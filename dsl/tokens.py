@@ -26,15 +26,15 @@ SPELLINGS = {"**": "^"}
 def significant_tokens(text: str) -> list[Token]:
     """The significant tokens of ``text``; two texts that differ only in layout have equal lists of
     token texts. Raises Lark's ``UnexpectedInput`` if the text does not parse."""
-    interactive = lark_parser().parse_interactive(text)
-    tokens: list[Token] = list(interactive.iter_parse())
-    tree = interactive.feed_eof(tokens[-1] if tokens else None)
-    separators = _separator_offsets(tree)
+    # The tokens as the parser reads them (contextual lexer), and, from a second parse, the tree that
+    # says which `,` and `;` are separators: both are cheap next to formatting itself.
+    tokens: list[Token] = list(lark_parser().parse_interactive(text).iter_parse())
+    separators = _separator_offsets(lark_parser().parse(text))
     return [t.update(value=SPELLINGS[t]) if t in SPELLINGS else t for t in tokens
             if not (t.type in SEPARATORS and t.start_pos in separators)]
 
 
-def _separator_offsets(tree: Tree) -> set[int]:
+def _separator_offsets(tree: Tree[Token]) -> set[int]:
     """Offsets of the block separators: the grammar's ``sep`` nodes (a ``,`` inside a call, a vector or
     a list of metrics is not one)."""
     return {sub.meta.start_pos for sub in tree.iter_subtrees()

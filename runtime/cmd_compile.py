@@ -117,7 +117,7 @@ def run(args: argparse.Namespace) -> int:
     if not outcome.ok:
         return outcome.exit_code
     if args.emit == "ast":
-        assert outcome.spec is not None  # an ok outcome has its AST
+        assert outcome.syntax is not None  # an ok outcome has its AST
         if args.json:
             print(json.dumps(_ast_json(outcome.syntax.statements), indent=1))
         else:
