@@ -9,4 +9,21 @@ The pipeline, one stage per package:
 imports both.  The front-end commands (check, fmt, compile --emit) never import torch.
 """
 
+from __future__ import annotations
+
+from os import PathLike
+from typing import Any
+
 __version__ = "0.1.0"
+
+
+def load(path: str | PathLike[str], store: str | PathLike[str] | None = None) -> Any:  # a pandas.DataFrame
+    """Results as a pandas DataFrame: one row per run, a column per swept param and per final metric.
+
+    ``path`` is a results folder (``mlc.load("runs/quickstart")``), a spec file (its runs, from the results store
+    beside it), or a store folder (every stored run); ``store`` overrides where the store is. Needs pandas
+    (``pip install 'mlc[frames]'``). See docs/store.md.
+    """
+    from mlc.runtime.store_frame import load as _load
+
+    return _load(path, store)

@@ -26,6 +26,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "compile": ("cmd_compile", "show the AST, the typed IR or the expanded plan (a dry run)"),
     "bounds": ("cmd_bounds", "the theorems that apply, their hypotheses and values; no training"),
     "compile-and-run": ("cmd_run", "train every run of the sweep and report errors next to bounds"),
+    "runs": ("cmd_runs", "the results store: ls, show, diff, gc, export"),
 }
 
 

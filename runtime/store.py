@@ -144,8 +144,9 @@ class Store:
         if not create and not self.db_path.exists():
             raise StoreError(f"no results store at {self.root} (no {DB_NAME})")
         try:
-            self.root.mkdir(parents=True, exist_ok=True)
-            (self.root / CHECKPOINTS).mkdir(exist_ok=True)
+            if create:
+                self.root.mkdir(parents=True, exist_ok=True)
+                (self.root / CHECKPOINTS).mkdir(exist_ok=True)
         except OSError as exc:
             raise StoreError(f"cannot create the store {self.root}: {exc.strerror or exc}") from None
         self.conn = self._connect()

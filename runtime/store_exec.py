@@ -145,6 +145,16 @@ class _Runner:
         self.report.trained += len(group.runs)
         self._hand_on(results)
 
+    def _train_unless_stored(self, group: Group) -> None:
+        """Train a group just claimed, unless another process stored it between our lookup and our claim."""
+        found = None if self.options.rerun else self.lookup(group)
+        if found is None:
+            self.train(group)
+            return
+        self.store.release(self.group_id(group))
+        self.report.from_other_process += len(found)
+        self._hand_on(found)
+
     def run(self) -> list[RunResult]:
         hits: list[RunResult] = []
         pending: list[Group] = []
@@ -165,7 +175,7 @@ class _Runner:
             self.stop.check()
             holder = self.store.claim(self.group_id(group), group.label)
             if holder is None:
-                self.train(group)
+                self._train_unless_stored(group)
             else:
                 self.note(f"{group.label}: being trained by process {holder[0]} on {holder[1]}; waiting for it")
                 waiting.append((group, holder))
@@ -180,7 +190,7 @@ class _Runner:
                     self._hand_on(found)
                 elif self.store.claim(self.group_id(group), group.label) is None:
                     waiting.remove(item)  # the other process stopped without storing it: train it here
-                    self.train(group)
+                    self._train_unless_stored(group)
             if waiting:
                 time.sleep(WAIT_POLL_S)
         self.report.notes = self.store.notes + self.report.notes
