@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 from typing import Callable, Mapping, Union
 
+from mlc.compiler.functions import FUNCTIONS
 from mlc.dsl import ast
 from mlc.dsl.diagnostics import Diagnostic, SpecErrors, suggestion_help
 
@@ -20,11 +21,10 @@ Number = Union[float, tuple[float, ...]]
 
 BUILTIN_CONSTANTS: dict[str, float] = {"pi": math.pi, "inf": math.inf}
 
+# The target functions of one argument fold as the function table says; constants may also use these.
 _UNARY: dict[str, Callable[[float], float]] = {
-    "sqrt": math.sqrt, "exp": math.exp, "log": math.log, "abs": abs, "sin": math.sin,
-    "cos": math.cos, "tanh": math.tanh, "floor": math.floor, "ceil": math.ceil,
-    "relu": lambda v: max(v, 0.0), "sigmoid": lambda v: 1.0 / (1.0 + math.exp(-v)),
-    "log2": math.log2, "log10": math.log10,
+    **{f.name: f.fold for f in FUNCTIONS.values() if f.arity == 1},
+    "floor": math.floor, "ceil": math.ceil, "log2": math.log2, "log10": math.log10,
 }
 NUMERIC_FUNCTIONS = tuple(_UNARY) + ("min", "max")
 

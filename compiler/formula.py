@@ -4,8 +4,9 @@ Input:  the right-hand side of ``target f*(x) = ...`` as an AST expression, the 
         the input dimension d, and the constant environment (lets and sweep bindings).
 Output: an IR expression tree with every constant folded to a number, or SpecErrors.
 Role:   check the formula (unknown names and functions, arity, ``x[i]`` within 1..d, vector lengths in
-        ``dot``, sums over integer ranges) and give it a form that sympy (theory) and torch (lowering) can
-        both walk. Nothing here evaluates text.
+        ``dot``, sums over integer ranges) and give it a form that the theory and the lowering can both
+        walk. The functions and their arities are those of ``mlc.compiler.functions``. Nothing here
+        evaluates text.
 """
 
 from __future__ import annotations
@@ -15,12 +16,15 @@ from typing import Mapping
 
 from mlc.compiler import ir
 from mlc.compiler.evaluate import Number, evaluate
+from mlc.compiler.expr import ExprVisitor
+from mlc.compiler.fold import const_value
+from mlc.compiler.functions import FUNCTIONS
 from mlc.dsl import ast
 from mlc.dsl.diagnostics import Diagnostic, SpecErrors, suggestion_help
 
-ONE_ARG_FUNCTIONS = ("relu", "tanh", "sigmoid", "exp", "log", "sin", "cos", "abs", "sqrt")
-SPECIAL_FUNCTIONS = ("min", "max", "norm", "dot", "sum")
-ALL_FUNCTIONS = ONE_ARG_FUNCTIONS + SPECIAL_FUNCTIONS
+STRUCTURAL_FUNCTIONS = ("norm", "dot", "sum")
+"""Written as calls, but nodes of their own in the IR (not entries of the function table)."""
+ALL_FUNCTIONS = tuple(FUNCTIONS) + STRUCTURAL_FUNCTIONS
 
 
 def _fail(code: str, message: str, node, help: str | None = None) -> SpecErrors:
@@ -109,9 +113,14 @@ class FormulaBuilder:
             raise _fail("E201", "only vectors can be indexed", node.base)
         index = self._index_expr(node.index)
         if isinstance(base, ir.Vector):
-            if isinstance(index, ir.Num):
-                return ir.Num(value=base.values[int(index.value) - 1]), None
-            raise _fail("E201", "a constant vector can only be indexed by a number", node.index)
+            value = const_value(index)
+            if value is None:
+                raise _fail("E201", "a constant vector can only be indexed by a number", node.index)
+            # The rule of constant folding (``evaluate``, for `let a = w[i]`): 1-based, within 1..len.
+            if not 1 <= value <= length:
+                raise _fail("E302", f"index {value:g} is out of range 1..{length}", node.index,
+                            help="indices start at 1, as in papers: `w[1]` is the first element")
+            return ir.Num(value=base.values[int(value) - 1]), None
         if not isinstance(base, ir.InputVar):
             raise _fail("E201", f"only `{self.input_name}` or a constant vector can be indexed", node.base)
         self._check_index_range(node.index, index, length)
@@ -119,34 +128,14 @@ class FormulaBuilder:
 
     def _index_expr(self, node: ast.Expr) -> ir.Expr:
         expr = self.scalar(node)
-        if isinstance(expr, ir.Num) and expr.value != int(expr.value):
-            raise _fail("E201", f"an index must be an integer, not {expr.value:g}", node)
+        value = const_value(expr)
+        if value is not None and not float(value).is_integer():
+            raise _fail("E302", f"an index must be a whole number, not {value:g}", node,
+                        help="indices start at 1, as in papers: `x[1]` is the first coordinate")
         return expr
 
-    def _bounds_of(self, expr: ir.Expr) -> tuple[float, float] | None:
-        """Interval of an integer index expression (index vars range over their sum)."""
-        if isinstance(expr, ir.Num):
-            return expr.value, expr.value
-        if isinstance(expr, ir.IndexVar):
-            lo, hi = self.index_ranges[expr.name]
-            return float(lo), float(hi)
-        if isinstance(expr, ir.Neg):
-            inner = self._bounds_of(expr.arg)
-            return None if inner is None else (-inner[1], -inner[0])
-        if isinstance(expr, ir.Binary) and expr.op in "+-*":
-            a, b = self._bounds_of(expr.left), self._bounds_of(expr.right)
-            if a is None or b is None:
-                return None
-            if expr.op == "+":
-                return a[0] + b[0], a[1] + b[1]
-            if expr.op == "-":
-                return a[0] - b[1], a[1] - b[0]
-            products = [x * y for x in a for y in b]
-            return min(products), max(products)
-        return None
-
     def _check_index_range(self, node: ast.Expr, index: ir.Expr, length: int) -> None:
-        bounds = self._bounds_of(index)
+        bounds = _IndexBounds(self.index_ranges).visit(index)
         if bounds is None:
             raise _fail("E201", "an index must be an integer expression of sum indices", node)
         lo, hi = bounds
@@ -169,12 +158,11 @@ class FormulaBuilder:
             if isinstance(arg, (ast.KwArg, ast.Bind)):
                 raise _fail("E201", f"`{name}` takes no named arguments", arg)
         args = node.positional
-        if name in ONE_ARG_FUNCTIONS:
-            if len(args) != 1:
+        if name in FUNCTIONS:
+            arity = FUNCTIONS[name].arity
+            if arity == 1 and len(args) != 1:
                 raise _fail("E201", f"`{name}` takes one argument, not {len(args)}", node)
-            return ir.Call(fn=name, args=(self.scalar(args[0]),)), None
-        if name in ("min", "max"):
-            if len(args) < 2:
+            if arity is None and len(args) < 2:
                 raise _fail("E201", f"`{name}` takes two or more arguments", node)
             return ir.Call(fn=name, args=tuple(self.scalar(a) for a in args)), None
         if name == "norm":
@@ -226,3 +214,39 @@ class FormulaBuilder:
 def build_formula(node: ast.Expr, input_name: str, dim: int, env: Mapping[str, Number]) -> ir.Expr:
     """Build the IR of a scalar target formula; raises SpecErrors."""
     return FormulaBuilder(input_name, dim, env).scalar(node)
+
+
+class _IndexBounds(ExprVisitor["tuple[float, float] | None"]):
+    """The interval of an integer index expression (sum indices range over their sum), None if unknown."""
+
+    def __init__(self, index_ranges: Mapping[str, tuple[int, int]]) -> None:
+        self.index_ranges = index_ranges
+
+    def visit_Num(self, expr: ir.Num) -> tuple[float, float] | None:
+        return expr.value, expr.value
+
+    def visit_IndexVar(self, expr: ir.IndexVar) -> tuple[float, float] | None:
+        lo, hi = self.index_ranges[expr.name]
+        return float(lo), float(hi)
+
+    def visit_Neg(self, expr: ir.Neg) -> tuple[float, float] | None:
+        inner = self.visit(expr.arg)
+        return None if inner is None else (-inner[1], -inner[0])
+
+    def visit_Binary(self, expr: ir.Binary) -> tuple[float, float] | None:
+        if expr.op not in "+-*":
+            return None
+        a, b = self.visit(expr.left), self.visit(expr.right)
+        if a is None or b is None:
+            return None
+        if expr.op == "+":
+            return a[0] + b[0], a[1] + b[1]
+        if expr.op == "-":
+            return a[0] - b[1], a[1] - b[0]
+        products = [x * y for x in a for y in b]
+        return min(products), max(products)
+
+    def _unknown(self, expr: ir.Expr) -> None:
+        return None
+
+    visit_InputVar = visit_Component = visit_Vector = visit_Call = visit_Norm = visit_Dot = visit_Sum = _unknown

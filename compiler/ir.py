@@ -24,6 +24,12 @@ from typing import Annotated, Any, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from mlc.compiler.expr import (  # noqa: F401 (re-exported: the expression nodes are part of the IR)
+    EXPR_NODES, Binary, Call, Component, Dot, Expr, ExprNode, ExprVisitor, IndexVar, InputVar, Neg, Norm, Num,
+    Sum, Vector, walk,
+)
+from mlc.compiler.functions import ActivationName
+
 IR_VERSION = 1
 
 
@@ -33,100 +39,8 @@ class IRModel(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 
-# ----------------------------------------------------------------------------------------------
-# Target expressions: a small closed expression language in the input vector x.
-# ----------------------------------------------------------------------------------------------
-
-FUNCTIONS: tuple[str, ...] = (
-    "relu", "tanh", "sigmoid", "exp", "log", "sin", "cos", "abs", "sqrt", "min", "max",
-)
-"""Functions allowed in a target formula. ``min``/``max`` take two or more arguments, the others one."""
-
-
-class Num(IRModel):
-    node: Literal["num"] = "num"
-    value: float
-
-
-class InputVar(IRModel):
-    """The whole input vector x (a vector of length d)."""
-
-    node: Literal["x"] = "x"
-
-
-class IndexVar(IRModel):
-    """A summation index bound by an enclosing :class:`Sum`."""
-
-    node: Literal["index_var"] = "index_var"
-    name: str
-
-
-class Component(IRModel):
-    """``x[i]``: coordinate i (1-based) of the input. ``index`` is an integer-valued expression."""
-
-    node: Literal["component"] = "component"
-    index: "Expr"
-
-
-class Vector(IRModel):
-    """A constant vector, e.g. ``[1, -1, 0.5]``, used in dot products."""
-
-    node: Literal["vector"] = "vector"
-    values: tuple[float, ...]
-
-
-class Neg(IRModel):
-    node: Literal["neg"] = "neg"
-    arg: "Expr"
-
-
-class Binary(IRModel):
-    node: Literal["binary"] = "binary"
-    op: Literal["+", "-", "*", "/", "^"]
-    left: "Expr"
-    right: "Expr"
-
-
-class Call(IRModel):
-    node: Literal["call"] = "call"
-    fn: Literal["relu", "tanh", "sigmoid", "exp", "log", "sin", "cos", "abs", "sqrt", "min", "max"]
-    args: tuple["Expr", ...]
-
-
-class Norm(IRModel):
-    """``norm(v, p)``: the p-norm of a vector expression, p in {1, 2, inf}."""
-
-    node: Literal["norm"] = "norm"
-    arg: "Expr"
-    p: float = 2.0
-
-
-class Dot(IRModel):
-    """``dot(u, v)``: inner product of two vector expressions (x, a constant vector, or x scaled)."""
-
-    node: Literal["dot"] = "dot"
-    left: "Expr"
-    right: "Expr"
-
-
-class Sum(IRModel):
-    """``sum(i in lo..hi, body)``: a sum over an inclusive integer range."""
-
-    node: Literal["sum"] = "sum"
-    var: str
-    lo: int
-    hi: int
-    body: "Expr"
-
-
-Expr = Annotated[
-    Union[Num, InputVar, IndexVar, Component, Vector, Neg, Binary, Call, Norm, Dot, Sum],
-    Field(discriminator="node"),
-]
-
-for _cls in (Component, Neg, Binary, Call, Norm, Dot, Sum):
-    _cls.model_rebuild()
-
+# Target expressions (Num ... Sum, Expr) live in ``mlc.compiler.expr``, with their walk and visitor, and
+# are imported into this namespace above.
 
 # ----------------------------------------------------------------------------------------------
 # The problem: input distribution, target, space, data.
@@ -163,7 +77,7 @@ class InputDist(IRModel):
         return float("inf")
 
 
-Activation = Literal["relu", "tanh", "sigmoid", "identity"]
+Activation = ActivationName
 
 
 class FormulaTarget(IRModel):

@@ -15,20 +15,6 @@ class PlanInvariantError(Exception):
     """The plan breaks an invariant the back ends rely on (a bug in mlc, not in the spec)."""
 
 
-def _components(expr: ir.Expr):
-    """Yield every Component node of a target expression."""
-    stack = [expr]
-    while stack:
-        node = stack.pop()
-        if isinstance(node, ir.Component):
-            yield node
-        for name in ("arg", "left", "right", "body", "index"):
-            child = getattr(node, name, None)
-            if child is not None and not isinstance(child, (str, float, int)):
-                stack.append(child)
-        stack.extend(getattr(node, "args", ()) or ())
-
-
 def verify_plan(plan: ir.Plan) -> None:
     from mlc.compiler.sweep import run_hash
 
@@ -47,9 +33,10 @@ def verify_plan(plan: ir.Plan) -> None:
         if run.input.kind == "grid" and run.data.n != run.input.points:
             raise PlanInvariantError(f"{where}: a grid input must have n = points")
         if isinstance(run.target, ir.FormulaTarget):
-            for component in _components(run.target.expr):
-                if isinstance(component.index, ir.Num) and not 1 <= component.index.value <= run.input.dim:
-                    raise PlanInvariantError(f"{where}: x[{component.index.value:g}] outside 1..{run.input.dim}")
+            for node in ir.walk(run.target.expr):
+                if isinstance(node, ir.Component) and isinstance(node.index, ir.Num) \
+                        and not 1 <= node.index.value <= run.input.dim:
+                    raise PlanInvariantError(f"{where}: x[{node.index.value:g}] outside 1..{run.input.dim}")
     for axis_key in plan.report.rates:
         if not any(axis_key == a.key for block in plan.sweep for a in block.axes):
             raise PlanInvariantError(f"rates over `{axis_key}`, which is not swept")

@@ -30,14 +30,14 @@ from typing import Callable
 import torch
 
 from mlc.compiler.ir import Model
+from mlc.compiler.lower import targets
 
 Params = dict[str, torch.Tensor]
 
 
 def activation(name: str) -> Callable[[torch.Tensor], torch.Tensor]:
-    """The activation function s of a model."""
-    return {"relu": torch.relu, "tanh": torch.tanh, "sigmoid": torch.sigmoid,
-            "identity": lambda t: t}[name]
+    """The activation function s of a model (the one table: ``mlc.compiler.functions.ACTIVATIONS``)."""
+    return targets.activation(name)
 
 
 def out_fan_in(model: Model) -> int:

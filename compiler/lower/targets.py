@@ -2,8 +2,9 @@
 
 Input:  a :class:`~mlc.compiler.ir.FormulaTarget` (an Expr tree) or a :class:`~mlc.compiler.ir.TeacherTarget`.
 Output: a callable ``f(x: Tensor (n, d)) -> Tensor (n,)``.
-Role:   walk the Expr IR node by node and build torch operations (no text is ever evaluated); draw the
-        teacher network's weights from its own seeded generator.
+Role:   walk the Expr IR node by node and build torch operations (no text is ever evaluated), with the
+        torch implementations of the function table (``mlc.compiler.functions``, resolved here so that the
+        front end never imports torch); draw the teacher network's weights from its own seeded generator.
 
 Values during the walk are either scalars (shape (n,) or ()) or vectors (shape (n, k) or (k,)); a scalar
 broadcasts against a vector. ``x[i]`` is 1-based. Integer expressions (indices of ``x[...]``) are evaluated
@@ -18,6 +19,8 @@ from typing import Callable
 import torch
 
 from mlc.compiler import ir
+from mlc.compiler.expr import ExprVisitor
+from mlc.compiler.functions import ACTIVATIONS, FUNCTIONS
 
 TargetFn = Callable[[torch.Tensor], torch.Tensor]
 
@@ -36,25 +39,30 @@ class _Val:
         self.vec = vec
 
 
-def _activation(name: str) -> Callable[[torch.Tensor], torch.Tensor]:
-    return {"relu": torch.relu, "tanh": torch.tanh, "sigmoid": torch.sigmoid,
-            "identity": lambda t: t}[name]
+def activation(name: str) -> Callable[[torch.Tensor], torch.Tensor]:
+    """The torch function of an activation (``mlc.compiler.functions.ACTIVATIONS``)."""
+    impl = ACTIVATIONS[name]
+    return lambda t: impl(torch, t)
 
 
-def _int_value(node: ir.Expr, env: dict[str, int]) -> int:
-    """Evaluate an integer-valued index expression exactly."""
-    if isinstance(node, ir.Num):
+class _Index(ExprVisitor[int]):
+    """Evaluate an integer-valued index expression exactly, with the sum indices bound in ``env``."""
+
+    def visit_Num(self, node: ir.Num, env: dict[str, int]) -> int:
         if float(node.value) != int(node.value):
             raise TargetError(f"index {node.value} is not an integer")
         return int(node.value)
-    if isinstance(node, ir.IndexVar):
+
+    def visit_IndexVar(self, node: ir.IndexVar, env: dict[str, int]) -> int:
         if node.name not in env:
             raise TargetError(f"index variable {node.name!r} is not bound by a sum")
         return env[node.name]
-    if isinstance(node, ir.Neg):
-        return -_int_value(node.arg, env)
-    if isinstance(node, ir.Binary):
-        a, b = _int_value(node.left, env), _int_value(node.right, env)
+
+    def visit_Neg(self, node: ir.Neg, env: dict[str, int]) -> int:
+        return -self.visit(node.arg, env)
+
+    def visit_Binary(self, node: ir.Binary, env: dict[str, int]) -> int:
+        a, b = self.visit(node.left, env), self.visit(node.right, env)
         if node.op == "+":
             return a + b
         if node.op == "-":
@@ -65,9 +73,16 @@ def _int_value(node: ir.Expr, env: dict[str, int]) -> int:
             if b == 0 or a % b:
                 raise TargetError(f"index {a}/{b} is not an integer")
             return a // b
-        if node.op == "^":
-            return a ** b
-    raise TargetError(f"an index must be an integer expression, got a {node.node!r} node")
+        return a ** b
+
+    def _not_an_index(self, node: ir.Expr, env: dict[str, int]) -> int:
+        raise TargetError(f"an index must be an integer expression, got a {node.node!r} node")
+
+    visit_InputVar = visit_Component = visit_Vector = visit_Call = visit_Norm = visit_Dot = _not_an_index
+    visit_Sum = _not_an_index
+
+
+_INDEX = _Index()
 
 
 def _broadcast(a: _Val, b: _Val) -> tuple[torch.Tensor, torch.Tensor]:
@@ -79,49 +94,47 @@ def _broadcast(a: _Val, b: _Val) -> tuple[torch.Tensor, torch.Tensor]:
     return ta, tb
 
 
-class _Walker:
+class _Walker(ExprVisitor[_Val]):
+    """Builds the torch value of each node on the input batch ``x`` (sum indices bound in ``env``)."""
+
     def __init__(self, x: torch.Tensor) -> None:
         self.x = x
 
     def const(self, value: float) -> torch.Tensor:
         return torch.tensor(value, dtype=self.x.dtype, device=self.x.device)
 
-    def value_of(self, node: ir.Expr, env: dict[str, int]) -> _Val:
-        method = getattr(self, "_" + node.node)
-        return method(node, env)
-
     def scalar(self, node: ir.Expr, env: dict[str, int], what: str) -> torch.Tensor:
-        v = self.value_of(node, env)
+        v = self.visit(node, env)
         if v.vec:
             raise TargetError(f"{what} needs a number, got a vector (use norm(...) or dot(...))")
         return v.t
 
-    def _num(self, node: ir.Num, env: dict[str, int]) -> _Val:
+    def visit_Num(self, node: ir.Num, env: dict[str, int]) -> _Val:
         return _Val(self.const(node.value), False)
 
-    def _x(self, node: ir.InputVar, env: dict[str, int]) -> _Val:
+    def visit_InputVar(self, node: ir.InputVar, env: dict[str, int]) -> _Val:
         return _Val(self.x, True)
 
-    def _index_var(self, node: ir.IndexVar, env: dict[str, int]) -> _Val:
-        return _Val(self.const(float(_int_value(node, env))), False)
+    def visit_IndexVar(self, node: ir.IndexVar, env: dict[str, int]) -> _Val:
+        return _Val(self.const(float(_INDEX.visit(node, env))), False)
 
-    def _component(self, node: ir.Component, env: dict[str, int]) -> _Val:
-        i = _int_value(node.index, env)
+    def visit_Component(self, node: ir.Component, env: dict[str, int]) -> _Val:
+        i = _INDEX.visit(node.index, env)
         d = self.x.shape[1]
         if not 1 <= i <= d:
             raise TargetError(f"x[{i}] is out of range: the input has coordinates x[1] .. x[{d}]")
         return _Val(self.x[:, i - 1], False)
 
-    def _vector(self, node: ir.Vector, env: dict[str, int]) -> _Val:
+    def visit_Vector(self, node: ir.Vector, env: dict[str, int]) -> _Val:
         return _Val(torch.tensor(node.values, dtype=self.x.dtype, device=self.x.device), True)
 
-    def _neg(self, node: ir.Neg, env: dict[str, int]) -> _Val:
-        v = self.value_of(node.arg, env)
+    def visit_Neg(self, node: ir.Neg, env: dict[str, int]) -> _Val:
+        v = self.visit(node.arg, env)
         return _Val(-v.t, v.vec)
 
-    def _binary(self, node: ir.Binary, env: dict[str, int]) -> _Val:
-        a = self.value_of(node.left, env)
-        b = self.value_of(node.right, env)
+    def visit_Binary(self, node: ir.Binary, env: dict[str, int]) -> _Val:
+        a = self.visit(node.left, env)
+        b = self.visit(node.right, env)
         ta, tb = _broadcast(a, b)
         op = node.op
         if op == "+":
@@ -136,25 +149,19 @@ class _Walker:
             t = torch.pow(ta, tb)
         return _Val(t, a.vec or b.vec)
 
-    def _call(self, node: ir.Call, env: dict[str, int]) -> _Val:
-        if node.fn in ("min", "max"):
+    def visit_Call(self, node: ir.Call, env: dict[str, int]) -> _Val:
+        spec = FUNCTIONS[node.fn]
+        if spec.arity is None:  # min / max: scalars only
             if len(node.args) < 2:
                 raise TargetError(f"{node.fn} takes two or more arguments")
-            out = self.scalar(node.args[0], env, node.fn)
-            for arg in node.args[1:]:
-                other = self.scalar(arg, env, node.fn)
-                out = torch.minimum(out, other) if node.fn == "min" else torch.maximum(out, other)
-            return _Val(out, False)
-        if len(node.args) != 1:
+            return _Val(spec.torch(torch, *(self.scalar(a, env, node.fn) for a in node.args)), False)
+        if len(node.args) != spec.arity:
             raise TargetError(f"{node.fn} takes one argument")
-        v = self.value_of(node.args[0], env)
-        fn = {"relu": torch.relu, "tanh": torch.tanh, "sigmoid": torch.sigmoid, "exp": torch.exp,
-              "log": torch.log, "sin": torch.sin, "cos": torch.cos, "abs": torch.abs,
-              "sqrt": torch.sqrt}[node.fn]
-        return _Val(fn(v.t), v.vec)
+        v = self.visit(node.args[0], env)
+        return _Val(spec.torch(torch, v.t), v.vec)
 
-    def _norm(self, node: ir.Norm, env: dict[str, int]) -> _Val:
-        v = self.value_of(node.arg, env)
+    def visit_Norm(self, node: ir.Norm, env: dict[str, int]) -> _Val:
+        v = self.visit(node.arg, env)
         if not v.vec:
             return _Val(v.t.abs(), False)
         p = node.p
@@ -168,19 +175,19 @@ class _Walker:
             raise TargetError(f"norm(., {p}) is not supported: p must be 1, 2 or inf")
         return _Val(t, False)
 
-    def _dot(self, node: ir.Dot, env: dict[str, int]) -> _Val:
-        a = self.value_of(node.left, env)
-        b = self.value_of(node.right, env)
+    def visit_Dot(self, node: ir.Dot, env: dict[str, int]) -> _Val:
+        a = self.visit(node.left, env)
+        b = self.visit(node.right, env)
         if not (a.vec and b.vec):
             raise TargetError("dot(u, v) needs two vectors")
         if a.t.shape[-1] != b.t.shape[-1]:
             raise TargetError(f"dot of vectors of lengths {a.t.shape[-1]} and {b.t.shape[-1]}")
         return _Val((a.t * b.t).sum(-1), False)
 
-    def _sum(self, node: ir.Sum, env: dict[str, int]) -> _Val:
+    def visit_Sum(self, node: ir.Sum, env: dict[str, int]) -> _Val:
         total: _Val | None = None
         for i in range(node.lo, node.hi + 1):
-            v = self.value_of(node.body, {**env, node.var: i})
+            v = self.visit(node.body, {**env, node.var: i})
             if total is None:
                 total = v
             else:
@@ -193,7 +200,7 @@ def formula_function(expr: ir.Expr) -> TargetFn:
     """Compile an Expr tree into ``f(x) -> (n,)``; raises :class:`TargetError` if the result is a vector."""
 
     def f(x: torch.Tensor) -> torch.Tensor:
-        v = _Walker(x).value_of(expr, {})
+        v = _Walker(x).visit(expr, {})
         if v.vec:
             raise TargetError("the target formula gives a vector; use norm(...) or dot(...) to get a number")
         return v.t.expand(x.shape[0]).clone() if v.t.dim() == 0 else v.t
@@ -219,7 +226,7 @@ def teacher_weights(teacher: ir.TeacherTarget, d: int) -> dict[str, torch.Tensor
 def teacher_function(teacher: ir.TeacherTarget, d: int) -> TargetFn:
     """f*(x) = sum_k a_k s(b_k.x + c_k), standard scaling."""
     w = teacher_weights(teacher, d)
-    act = _activation(teacher.activation)
+    act = activation(teacher.activation)
 
     def f(x: torch.Tensor) -> torch.Tensor:
         b, c, a = (w[k].to(device=x.device, dtype=x.dtype) for k in ("b", "c", "a"))

@@ -1,8 +1,8 @@
 """Small analyses of target-formula IR used by the theory engine.
 
 Input:  :class:`~mlc.compiler.ir.Expr` trees (target formulas), the input dimension d.
-Output: plain-text renderings, index substitution, constant folding, affine forms (w, c) with f = w.x + c,
-        and sound interval ranges of a formula over a box.
+Output: plain-text renderings, affine forms (w, c) with f = w.x + c, and sound interval ranges of a formula
+        over a box (constant folding and index substitution are ``mlc.compiler.fold``).
 Role:   the shared vocabulary of ``norms`` (rule matching) and ``catalog`` (hypothesis checks such as
         "f* takes values in [0, 1]"). Everything works on the IR; no text is ever parsed or evaluated.
 """
@@ -15,6 +15,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from mlc.compiler import ir
+from mlc.compiler.expr import ExprVisitor
+from mlc.compiler.fold import const_value, expand_sum
+from mlc.compiler.functions import FUNCTIONS
 
 
 class NotAffine(Exception):
@@ -34,120 +37,57 @@ def _fmt_num(v: float) -> str:
     return f"{v:g}"
 
 
-def expr_text(e: ir.Expr, parent_prec: int = 0) -> str:
-    """Render an Expr in the DSL's own surface syntax (1-based ``x[i]``)."""
-    if isinstance(e, ir.Num):
+class _Text(ExprVisitor[str]):
+    """The DSL surface syntax of an expression; ``parent_prec`` decides the parentheses."""
+
+    def visit_Num(self, e: ir.Num, parent_prec: int) -> str:
         return _fmt_num(e.value)
-    if isinstance(e, ir.InputVar):
+
+    def visit_InputVar(self, e: ir.InputVar, parent_prec: int) -> str:
         return "x"
-    if isinstance(e, ir.IndexVar):
+
+    def visit_IndexVar(self, e: ir.IndexVar, parent_prec: int) -> str:
         return e.name
-    if isinstance(e, ir.Component):
-        return f"x[{expr_text(e.index)}]"
-    if isinstance(e, ir.Vector):
+
+    def visit_Component(self, e: ir.Component, parent_prec: int) -> str:
+        return f"x[{self.visit(e.index, 0)}]"
+
+    def visit_Vector(self, e: ir.Vector, parent_prec: int) -> str:
         return "[" + ", ".join(_fmt_num(v) for v in e.values) + "]"
-    if isinstance(e, ir.Neg):
-        s = "-" + expr_text(e.arg, 3)
+
+    def visit_Neg(self, e: ir.Neg, parent_prec: int) -> str:
+        s = "-" + self.visit(e.arg, 3)
         return f"({s})" if parent_prec >= 3 else s
-    if isinstance(e, ir.Binary):
+
+    def visit_Binary(self, e: ir.Binary, parent_prec: int) -> str:
         p = _PREC[e.op]
         right_prec = p + 1 if e.op in "-/" else p
         left_prec = p + 1 if e.op == "^" else p
         sep = "^" if e.op == "^" else f" {e.op} "
-        s = f"{expr_text(e.left, left_prec)}{sep}{expr_text(e.right, right_prec)}"
+        s = f"{self.visit(e.left, left_prec)}{sep}{self.visit(e.right, right_prec)}"
         return f"({s})" if p < parent_prec else s
-    if isinstance(e, ir.Call):
-        return f"{e.fn}(" + ", ".join(expr_text(a) for a in e.args) + ")"
-    if isinstance(e, ir.Norm):
+
+    def visit_Call(self, e: ir.Call, parent_prec: int) -> str:
+        return f"{e.fn}(" + ", ".join(self.visit(a, 0) for a in e.args) + ")"
+
+    def visit_Norm(self, e: ir.Norm, parent_prec: int) -> str:
         p = "inf" if math.isinf(e.p) else _fmt_num(e.p)
-        return f"norm({expr_text(e.arg)})" if e.p == 2 else f"norm({expr_text(e.arg)}, {p})"
-    if isinstance(e, ir.Dot):
-        return f"dot({expr_text(e.left)}, {expr_text(e.right)})"
-    if isinstance(e, ir.Sum):
-        return f"sum({e.var} in {e.lo}..{e.hi}, {expr_text(e.body)})"
-    raise TypeError(f"unknown node {type(e).__name__}")
+        arg = self.visit(e.arg, 0)
+        return f"norm({arg})" if e.p == 2 else f"norm({arg}, {p})"
+
+    def visit_Dot(self, e: ir.Dot, parent_prec: int) -> str:
+        return f"dot({self.visit(e.left, 0)}, {self.visit(e.right, 0)})"
+
+    def visit_Sum(self, e: ir.Sum, parent_prec: int) -> str:
+        return f"sum({e.var} in {e.lo}..{e.hi}, {self.visit(e.body, 0)})"
 
 
-# ----------------------------------------------------------------------------------------------
-# Substitution and constants
-# ----------------------------------------------------------------------------------------------
+_TEXT = _Text()
 
 
-def substitute(e: ir.Expr, name: str, value: int) -> ir.Expr:
-    """Replace the index variable ``name`` by the integer ``value`` (inner Sums that rebind it shadow it)."""
-    if isinstance(e, ir.IndexVar):
-        return ir.Num(value=float(value)) if e.name == name else e
-    if isinstance(e, (ir.Num, ir.InputVar, ir.Vector)):
-        return e
-    if isinstance(e, ir.Component):
-        return ir.Component(index=substitute(e.index, name, value))
-    if isinstance(e, ir.Neg):
-        return ir.Neg(arg=substitute(e.arg, name, value))
-    if isinstance(e, ir.Binary):
-        return ir.Binary(op=e.op, left=substitute(e.left, name, value), right=substitute(e.right, name, value))
-    if isinstance(e, ir.Call):
-        return ir.Call(fn=e.fn, args=tuple(substitute(a, name, value) for a in e.args))
-    if isinstance(e, ir.Norm):
-        return ir.Norm(arg=substitute(e.arg, name, value), p=e.p)
-    if isinstance(e, ir.Dot):
-        return ir.Dot(left=substitute(e.left, name, value), right=substitute(e.right, name, value))
-    if isinstance(e, ir.Sum):
-        if e.var == name:
-            return e
-        return ir.Sum(var=e.var, lo=e.lo, hi=e.hi, body=substitute(e.body, name, value))
-    raise TypeError(f"unknown node {type(e).__name__}")
-
-
-def expand_sum(e: ir.Sum) -> list[ir.Expr]:
-    """The terms of a ``sum(i in lo..hi, body)`` with i substituted."""
-    return [substitute(e.body, e.var, i) for i in range(e.lo, e.hi + 1)]
-
-
-_UNARY = {
-    "exp": math.exp, "log": math.log, "sin": math.sin, "cos": math.cos, "tanh": math.tanh,
-    "sqrt": math.sqrt, "abs": abs, "relu": lambda v: max(v, 0.0),
-    "sigmoid": lambda v: 1.0 / (1.0 + math.exp(-v)),
-}
-
-
-def const_value(e: ir.Expr) -> float | None:
-    """The value of an x-free scalar subtree, or None if it depends on x (or is a vector / undefined)."""
-    try:
-        if isinstance(e, ir.Num):
-            return e.value
-        if isinstance(e, (ir.InputVar, ir.IndexVar, ir.Component, ir.Vector, ir.Norm, ir.Dot)):
-            return None
-        if isinstance(e, ir.Neg):
-            v = const_value(e.arg)
-            return None if v is None else -v
-        if isinstance(e, ir.Binary):
-            a, b = const_value(e.left), const_value(e.right)
-            if a is None or b is None:
-                return None
-            if e.op == "+":
-                return a + b
-            if e.op == "-":
-                return a - b
-            if e.op == "*":
-                return a * b
-            if e.op == "/":
-                return a / b
-            return float(a ** b)
-        if isinstance(e, ir.Call):
-            vals = [const_value(a) for a in e.args]
-            if any(v is None for v in vals):
-                return None
-            if e.fn == "min":
-                return min(vals)  # type: ignore[type-var]
-            if e.fn == "max":
-                return max(vals)  # type: ignore[type-var]
-            return float(_UNARY[e.fn](vals[0]))
-        if isinstance(e, ir.Sum):
-            vals = [const_value(t) for t in expand_sum(e)]
-            return None if any(v is None for v in vals) else float(sum(vals))  # type: ignore[arg-type]
-    except (ValueError, ZeroDivisionError, OverflowError, TypeError):
-        return None
-    return None
+def expr_text(e: ir.Expr, parent_prec: int = 0) -> str:
+    """Render an Expr in the DSL's own surface syntax (1-based ``x[i]``)."""
+    return _TEXT.visit(e, parent_prec)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -164,59 +104,80 @@ def _vector_form(e: ir.Expr, d: int) -> np.ndarray | str:
     raise NotAffine
 
 
-def affine_form(e: ir.Expr, d: int) -> tuple[np.ndarray, float]:
-    """(w, c) with e(x) = w.x + c, or raise :class:`NotAffine`. Vectors are indexed from 0 here."""
-    c = const_value(e)
-    if c is not None:
-        return np.zeros(d), float(c)
-    if isinstance(e, ir.Component):
+class _Affine(ExprVisitor["tuple[np.ndarray, float]"]):
+    """(w, c) with e(x) = w.x + c for the subtrees that are not constants; raises NotAffine otherwise."""
+
+    def __init__(self, d: int) -> None:
+        self.d = d
+
+    def form(self, e: ir.Expr) -> tuple[np.ndarray, float]:
+        c = const_value(e)
+        if c is not None:
+            return np.zeros(self.d), float(c)
+        return self.visit(e)
+
+    def _not_affine(self, e: ir.Expr) -> tuple[np.ndarray, float]:
+        raise NotAffine
+
+    # Constants were taken by ``form``; what is left of these is x-dependent and not affine.
+    visit_Num = visit_InputVar = visit_IndexVar = visit_Vector = visit_Call = visit_Norm = _not_affine
+
+    def visit_Component(self, e: ir.Component) -> tuple[np.ndarray, float]:
         i = const_value(e.index)
-        if i is None or not float(i).is_integer() or not 1 <= int(i) <= d:
+        if i is None or not float(i).is_integer() or not 1 <= int(i) <= self.d:
             raise NotAffine
-        w = np.zeros(d)
+        w = np.zeros(self.d)
         w[int(i) - 1] = 1.0
         return w, 0.0
-    if isinstance(e, ir.Neg):
-        w, c0 = affine_form(e.arg, d)
+
+    def visit_Neg(self, e: ir.Neg) -> tuple[np.ndarray, float]:
+        w, c0 = self.form(e.arg)
         return -w, -c0
-    if isinstance(e, ir.Binary):
+
+    def visit_Binary(self, e: ir.Binary) -> tuple[np.ndarray, float]:
         if e.op in "+-":
-            w1, c1 = affine_form(e.left, d)
-            w2, c2 = affine_form(e.right, d)
+            w1, c1 = self.form(e.left)
+            w2, c2 = self.form(e.right)
             return (w1 + w2, c1 + c2) if e.op == "+" else (w1 - w2, c1 - c2)
         if e.op == "*":
             k = const_value(e.left)
             if k is not None:
-                w, c0 = affine_form(e.right, d)
+                w, c0 = self.form(e.right)
                 return k * w, k * c0
             k = const_value(e.right)
             if k is not None:
-                w, c0 = affine_form(e.left, d)
+                w, c0 = self.form(e.left)
                 return k * w, k * c0
         if e.op == "/":
             k = const_value(e.right)
             if k is not None and k != 0:
-                w, c0 = affine_form(e.left, d)
+                w, c0 = self.form(e.left)
                 return w / k, c0 / k
         raise NotAffine
-    if isinstance(e, ir.Dot):
-        u, v = _vector_form(e.left, d), _vector_form(e.right, d)
+
+    def visit_Dot(self, e: ir.Dot) -> tuple[np.ndarray, float]:
+        u, v = _vector_form(e.left, self.d), _vector_form(e.right, self.d)
         if isinstance(u, str) and not isinstance(v, str):
             vec = v
         elif isinstance(v, str) and not isinstance(u, str):
             vec = u
         else:
             raise NotAffine
-        if vec.shape[0] != d:
+        if vec.shape[0] != self.d:
             raise NotAffine
         return vec.astype(float).copy(), 0.0
-    if isinstance(e, ir.Sum):
-        w, c0 = np.zeros(d), 0.0
+
+    def visit_Sum(self, e: ir.Sum) -> tuple[np.ndarray, float]:
+        w, c0 = np.zeros(self.d), 0.0
         for t in expand_sum(e):
-            wt, ct = affine_form(t, d)
+            wt, ct = self.form(t)
             w, c0 = w + wt, c0 + ct
         return w, c0
-    raise NotAffine
+
+
+def affine_form(e: ir.Expr, d: int) -> tuple[np.ndarray, float]:
+    """(w, c) with e(x) = w.x + c, or raise :class:`NotAffine`. Vectors are indexed from 0 here."""
+    return _Affine(d).form(e)
 
 
 def try_affine(e: ir.Expr, d: int) -> tuple[np.ndarray, float] | None:
@@ -262,51 +223,35 @@ def _safe_mul(a: float, b: float) -> float:
 _ALL = Interval(-math.inf, math.inf)
 
 
-def _mono(f, iv: Interval) -> Interval:  # type: ignore[no-untyped-def]
-    try:
-        return Interval(f(iv.lo), f(iv.hi))
-    except (OverflowError, ValueError):
+class _Range(ExprVisitor[Interval]):
+    """The enclosure of the subtrees that are neither constant nor affine (see :func:`interval_range`)."""
+
+    def __init__(self, d: int, radius: float) -> None:
+        self.d = d
+        self.radius = radius
+
+    def range(self, e: ir.Expr) -> Interval:
+        c = const_value(e)
+        if c is not None:
+            return Interval(c, c)
+        aff = try_affine(e, self.d)
+        if aff is not None:
+            w, c0 = aff
+            r = float(np.abs(w).sum()) * self.radius
+            return Interval(c0 - r, c0 + r)
+        return self.visit(e)
+
+    def _unknown(self, e: ir.Expr) -> Interval:
         return _ALL
 
+    # Scalars here are constants or affine (taken by ``range``); vectors only make sense inside norm/dot.
+    visit_Num = visit_InputVar = visit_IndexVar = visit_Component = visit_Vector = _unknown
 
-def _exp(v: float) -> float:
-    if v > 700:
-        return math.inf
-    return math.exp(v)
+    def visit_Neg(self, e: ir.Neg) -> Interval:
+        return -self.range(e.arg)
 
-
-def _trig(fn: str, iv: Interval) -> Interval:
-    if not (math.isfinite(iv.lo) and math.isfinite(iv.hi)) or iv.hi - iv.lo >= 2 * math.pi:
-        return Interval(-1.0, 1.0)
-    f = math.sin if fn == "sin" else math.cos
-    vals = [f(iv.lo), f(iv.hi)]
-    shift = 0.0 if fn == "cos" else math.pi / 2  # extrema of sin at pi/2 + k pi, of cos at k pi
-    k0 = math.ceil((iv.lo - shift) / math.pi)
-    k = k0
-    while shift + k * math.pi <= iv.hi:
-        vals.append(f(shift + k * math.pi))
-        k += 1
-    return Interval(min(vals), max(vals))
-
-
-def interval_range(e: ir.Expr, d: int, radius: float = 1.0) -> Interval:
-    """A sound enclosure of e(x) over ||x||_inf <= radius (the box [-radius, radius]^d).
-
-    It may be loose (dependency problem of interval arithmetic) but never too small. Vector-valued nodes
-    are handled inside norm/dot only.
-    """
-    c = const_value(e)
-    if c is not None:
-        return Interval(c, c)
-    aff = try_affine(e, d)
-    if aff is not None:
-        w, c0 = aff
-        r = float(np.abs(w).sum()) * radius
-        return Interval(c0 - r, c0 + r)
-    if isinstance(e, ir.Neg):
-        return -interval_range(e.arg, d, radius)
-    if isinstance(e, ir.Binary):
-        a = interval_range(e.left, d, radius)
+    def visit_Binary(self, e: ir.Binary) -> Interval:
+        a = self.range(e.left)
         if e.op == "^":
             k = const_value(e.right)
             if k is not None and float(k).is_integer() and k >= 0:
@@ -316,66 +261,46 @@ def interval_range(e: ir.Expr, d: int, radius: float = 1.0) -> Interval:
                     return Interval(lo, max(abs(a.lo), abs(a.hi)) ** n)
                 return Interval(a.lo ** n, a.hi ** n)
             return _ALL
-        b = interval_range(e.right, d, radius)
+        b = self.range(e.right)
         if e.op == "+":
             return a + b
         if e.op == "-":
             return a + (-b)
         if e.op == "*":
             return a * b
-        if e.op == "/":
-            if b.contains_zero():
-                return _ALL
-            return a * Interval(min(1 / b.lo, 1 / b.hi), max(1 / b.lo, 1 / b.hi))
-    if isinstance(e, ir.Call):
-        args = [interval_range(a, d, radius) for a in e.args]
-        a = args[0]
-        if e.fn == "min":
-            return Interval(min(x.lo for x in args), min(x.hi for x in args))
-        if e.fn == "max":
-            return Interval(max(x.lo for x in args), max(x.hi for x in args))
-        if e.fn == "exp":
-            return _mono(_exp, a)
-        if e.fn == "tanh":
-            return _mono(math.tanh, a)
-        if e.fn == "sigmoid":
-            return Interval(_sigmoid(a.lo), _sigmoid(a.hi))
-        if e.fn == "relu":
-            return Interval(max(a.lo, 0.0), max(a.hi, 0.0))
-        if e.fn == "abs":
-            lo = 0.0 if a.contains_zero() else min(abs(a.lo), abs(a.hi))
-            return Interval(lo, max(abs(a.lo), abs(a.hi)))
-        if e.fn in ("sin", "cos"):
-            return _trig(e.fn, a)
-        if e.fn == "log":
-            if a.lo <= 0:
-                return _ALL
-            return _mono(math.log, a)
-        if e.fn == "sqrt":
-            if a.lo < 0:
-                return _ALL
-            return _mono(math.sqrt, a)
-    if isinstance(e, ir.Norm) and isinstance(e.arg, ir.InputVar):
+        if b.contains_zero():
+            return _ALL
+        return a * Interval(min(1 / b.lo, 1 / b.hi), max(1 / b.lo, 1 / b.hi))
+
+    def visit_Call(self, e: ir.Call) -> Interval:
+        lo, hi = FUNCTIONS[e.fn].interval([(r.lo, r.hi) for r in (self.range(a) for a in e.args)])
+        return Interval(lo, hi)
+
+    def visit_Norm(self, e: ir.Norm) -> Interval:
+        if not isinstance(e.arg, ir.InputVar):
+            return _ALL
         if e.p == 2:
-            return Interval(0.0, radius * math.sqrt(d))
+            return Interval(0.0, self.radius * math.sqrt(self.d))
         if e.p == 1:
-            return Interval(0.0, radius * d)
-        return Interval(0.0, radius)
-    if isinstance(e, ir.Dot) and isinstance(e.left, ir.InputVar) and isinstance(e.right, ir.InputVar):
-        return Interval(0.0, d * radius * radius)
-    if isinstance(e, ir.Sum):
+            return Interval(0.0, self.radius * self.d)
+        return Interval(0.0, self.radius)
+
+    def visit_Dot(self, e: ir.Dot) -> Interval:
+        if isinstance(e.left, ir.InputVar) and isinstance(e.right, ir.InputVar):
+            return Interval(0.0, self.d * self.radius * self.radius)
+        return _ALL
+
+    def visit_Sum(self, e: ir.Sum) -> Interval:
         total = Interval(0.0, 0.0)
         for t in expand_sum(e):
-            total = total + interval_range(t, d, radius)
+            total = total + self.range(t)
         return total
-    return _ALL
 
 
-def _sigmoid(v: float) -> float:
-    if v == -math.inf:
-        return 0.0
-    if v == math.inf:
-        return 1.0
-    if v < -700:
-        return 0.0
-    return 1.0 / (1.0 + math.exp(-v))
+def interval_range(e: ir.Expr, d: int, radius: float = 1.0) -> Interval:
+    """A sound enclosure of e(x) over ||x||_inf <= radius (the box [-radius, radius]^d).
+
+    It may be loose (dependency problem of interval arithmetic) but never too small. Vector-valued nodes
+    are handled inside norm/dot only.
+    """
+    return _Range(d, radius).range(e)
