@@ -24,9 +24,11 @@ from typing import Annotated, Any, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from mlc.compiler.expr import (  # noqa: F401 (re-exported: the expression nodes are part of the IR)
-    EXPR_NODES, Binary, Call, Component, Dot, Expr, ExprNode, ExprVisitor, IndexVar, InputVar, Neg, Norm, Num,
-    Sum, Vector, walk,
+# The expression nodes are part of the IR's namespace (explicit re-exports).
+from mlc.compiler.expr import (
+    EXPR_NODES as EXPR_NODES, Binary as Binary, Call as Call, Component as Component, Dot as Dot,
+    Expr as Expr, ExprNode as ExprNode, ExprVisitor as ExprVisitor, IndexVar as IndexVar,
+    InputVar as InputVar, Neg as Neg, Norm as Norm, Num as Num, Sum as Sum, Vector as Vector, walk as walk,
 )
 from mlc.compiler.functions import ActivationName
 

@@ -13,6 +13,7 @@ Role:   the structural rules (constants, affine maps, triangle inequality, scala
 from __future__ import annotations
 
 import math
+from typing import Optional, TypeAlias
 
 import numpy as np
 
@@ -24,7 +25,7 @@ from mlc.compiler.theory.derivation import Derivation, NoRule, fmt as _g, l1 as 
 from mlc.compiler.theory.exprs import expr_text, try_affine
 from mlc.compiler.theory.ridge import ridge_bound
 
-SqForm = "tuple[float, float] | None"
+SqForm: TypeAlias = Optional[tuple[float, float]]
 
 
 class _SquaredNorm(ExprVisitor[SqForm]):
