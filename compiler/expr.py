@@ -91,10 +91,13 @@ class Neg(ExprNode):
     arg: "Expr"
 
 
+BinaryOp = Literal["+", "-", "*", "/", "^"]
+
+
 class Binary(ExprNode):
     child_fields = ("left", "right")
     node: Literal["binary"] = "binary"
-    op: Literal["+", "-", "*", "/", "^"]
+    op: BinaryOp
     left: "Expr"
     right: "Expr"
 

@@ -12,23 +12,35 @@ Role:   check the formula (unknown names and functions, arity, ``x[i]`` within 1
 from __future__ import annotations
 
 import math
-from typing import Mapping
+from typing import Mapping, Protocol, cast, get_args
 
 from mlc.compiler import ir
 from mlc.compiler.evaluate import Number, evaluate
-from mlc.compiler.expr import ExprVisitor
+from mlc.compiler.expr import BinaryOp, ExprVisitor
 from mlc.compiler.fold import const_value
 from mlc.compiler.functions import FUNCTIONS
 from mlc.dsl import ast
-from mlc.dsl.diagnostics import Diagnostic, SpecErrors, suggestion_help
+from mlc.dsl.diagnostics import Diagnostic, SpecErrors, Span, suggestion_help
 
 STRUCTURAL_FUNCTIONS = ("norm", "dot", "sum")
 """Written as calls, but nodes of their own in the IR (not entries of the function table)."""
 ALL_FUNCTIONS = tuple(FUNCTIONS) + STRUCTURAL_FUNCTIONS
 
 
-def _fail(code: str, message: str, node, help: str | None = None) -> SpecErrors:
+class _Spanned(Protocol):
+    @property
+    def span(self) -> Span: ...
+
+
+def _fail(code: str, message: str, node: _Spanned, help: str | None = None) -> SpecErrors:
     return SpecErrors([Diagnostic(code, message, node.span, help=help)])
+
+
+def _binary_op(node: ast.BinOp) -> BinaryOp:
+    """The IR operator of a binary AST node (the parser produces only these)."""
+    if node.op not in get_args(BinaryOp):
+        raise _fail("E201", f"`{node.spelling or node.op}` is not an arithmetic operator", node)
+    return cast(BinaryOp, node.op)  # checked just above
 
 
 class FormulaBuilder:
@@ -49,8 +61,8 @@ class FormulaBuilder:
         if isinstance(node, ast.Name):
             return self._name(node)
         if isinstance(node, ast.VectorLit):
-            value = evaluate(node, self.env, "a constant vector")
-            return ir.Vector(values=tuple(value)), len(value)
+            values = cast(tuple[float, ...], evaluate(node, self.env, "a constant vector"))  # a literal folds to a tuple
+            return ir.Vector(values=values), len(values)
         if isinstance(node, ast.UnaryOp):
             arg, length = self.build(node.operand)
             return (ir.Neg(arg=arg) if node.op == "-" else arg), length
@@ -92,7 +104,7 @@ class FormulaBuilder:
         if left_len is None and right_len is None:
             if node.op == "/" and isinstance(right, ir.Num) and right.value == 0:
                 raise _fail("E202", "division by zero", node.right)
-            return ir.Binary(op=node.op, left=left, right=right), None
+            return ir.Binary(op=_binary_op(node), left=left, right=right), None
         # Vector arithmetic: scalar*vector, vector/scalar, vector +- vector of the same length.
         if node.op == "*" and (left_len is None) != (right_len is None):
             return ir.Binary(op="*", left=left, right=right), left_len or right_len
@@ -102,7 +114,7 @@ class FormulaBuilder:
             if left_len != right_len:
                 raise _fail("E302", f"vectors of lengths {left_len} and {right_len} cannot be combined",
                             node, help=f"the input has dimension d = {self.dim}")
-            return ir.Binary(op=node.op, left=left, right=right), left_len
+            return ir.Binary(op=_binary_op(node), left=left, right=right), left_len
         raise _fail("E201", f"`{node.spelling or node.op}` is not defined between these operands "
                             "(scalar and vector)", node,
                     help="use `dot(w, x)` for inner products and `norm(x)^2` for squared norms")
@@ -164,7 +176,7 @@ class FormulaBuilder:
                 raise _fail("E201", f"`{name}` takes one argument, not {len(args)}", node)
             if arity is None and len(args) < 2:
                 raise _fail("E201", f"`{name}` takes two or more arguments", node)
-            return ir.Call(fn=name, args=tuple(self.scalar(a) for a in args)), None
+            return ir.Call(fn=FUNCTIONS[name].name, args=tuple(self.scalar(a) for a in args)), None
         if name == "norm":
             if len(args) not in (1, 2):
                 raise _fail("E201", "`norm` takes a vector and optionally p: `norm(x)`, `norm(x, 1)`", node)
@@ -196,19 +208,21 @@ class FormulaBuilder:
         if len(binds) != 1 or len(others) != 1 or isinstance(others[0], ast.KwArg):
             raise _fail("E201", "write a sum as `sum(i in 1..d, body)`", node)
         bind = binds[0]
-        lo = evaluate(bind.lo, self.env)
-        hi = evaluate(bind.hi, self.env)
-        for value, part in ((lo, bind.lo), (hi, bind.hi)):
-            if isinstance(value, tuple) or value != int(value):
-                raise _fail("E201", "sum bounds must be integers", part)
+        lo, hi = self._sum_bound(bind.lo), self._sum_bound(bind.hi)
         if bind.var.name in self.index_ranges or bind.var.name == self.input_name:
             raise _fail("E102", f"`{bind.var.name}` is already in use", bind.var)
-        self.index_ranges[bind.var.name] = (int(lo), int(hi))
+        self.index_ranges[bind.var.name] = (lo, hi)
         try:
             body = self.scalar(others[0])
         finally:
             del self.index_ranges[bind.var.name]
-        return ir.Sum(var=bind.var.name, lo=int(lo), hi=int(hi), body=body), None
+        return ir.Sum(var=bind.var.name, lo=lo, hi=hi, body=body), None
+
+    def _sum_bound(self, node: ast.Expr) -> int:
+        value = evaluate(node, self.env)
+        if isinstance(value, tuple) or not float(value).is_integer():
+            raise _fail("E201", "sum bounds must be integers", node)
+        return int(value)
 
 
 def build_formula(node: ast.Expr, input_name: str, dim: int, env: Mapping[str, Number]) -> ir.Expr:

@@ -91,7 +91,7 @@ class TeacherTarget(IRModel):
     """A fixed random teacher network: f*(x) = sum_k a_k s(b_k.x + c_k) (standard scaling).
 
     Its weights come from ``torch.Generator().manual_seed(seed)``: b_k ~ N(0, I/d), c_k ~ N(0, 1/d)
-    if ``bias`` else 0, a_k ~ N(0, 1/width). See ``compiler.lower.targets``.
+    if ``bias`` else 0, a_k ~ N(0, 1/width). See ``mlc.compiler.teacher``.
     """
 
     kind: Literal["teacher"] = "teacher"

@@ -53,6 +53,13 @@ def test_fractional_or_infinite_index_is_e302_as_in_a_let(formula: str) -> None:
     assert [d.code for d in let.errors] == ["E302"]
 
 
+@pytest.mark.parametrize("formula, code", [("x[1e999]", "E302"), ("sum(i in 1..1e999, x[1])", "E201"),
+                                           ("sum(i in 1.5..3, x[1])", "E201")])
+def test_huge_or_fractional_indices_and_sum_bounds_are_diagnostics(formula: str, code: str) -> None:
+    # issue 9: 1e999 as an index or a sum bound was an OverflowError traceback
+    assert [d.code for d in _target(formula).errors] == [code]
+
+
 def test_a_sum_index_may_not_index_a_constant_vector() -> None:
     assert [d.code for d in _target("sum(i in 1..3, w[i] * x[i])").errors] == ["E201"]
 

@@ -12,8 +12,10 @@ Role:   every function has every back end (fold, torch, sympy, interval, jet); t
 from __future__ import annotations
 
 import math
+import re
 import subprocess
 import sys
+from pathlib import Path
 from typing import get_args
 
 import numpy as np
@@ -22,7 +24,7 @@ import sympy as sp
 import torch
 from hypothesis import assume, given, settings, strategies as st
 
-from mlc.compiler import ir
+from mlc.compiler import formula, ir
 from mlc.compiler.functions import ACTIVATIONS, FUNCTIONS, FunctionName
 from mlc.compiler.lower.families import activation as family_activation
 from mlc.compiler.lower.targets import activation as target_activation, formula_function
@@ -135,6 +137,13 @@ def test_whole_formulas_agree_in_sympy_torch_and_folding(e: ir.Expr, point: list
         assert folded == pytest.approx(exact.real, rel=1e-6, abs=1e-6)
     iv = interval_range(e, D)  # and the theory's enclosure holds it (x lies in the unit box)
     assert iv.lo - 1e-6 * (1 + abs(iv.lo)) <= exact.real <= iv.hi + 1e-6 * (1 + abs(iv.hi))
+
+
+def test_the_language_reference_lists_the_table() -> None:
+    text = (Path(__file__).resolve().parents[1] / "docs" / "language.md").read_text(encoding="utf-8")
+    listed = re.search(r"Target formulas may use the input variable and these functions: `([^`]*)`", text)
+    assert listed is not None
+    assert listed.group(1).split() == list(formula.ALL_FUNCTIONS)
 
 
 def test_the_table_and_the_front_end_import_neither_torch_nor_sympy() -> None:

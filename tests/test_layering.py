@@ -29,7 +29,6 @@ PIPELINE = ("dsl", "compiler", "runtime")
 KNOWN_VIOLATIONS: set[tuple[str, str]] = {
     ("mlc.compiler.theory.estimate", "mlc.compiler.lower.samplers"),
     ("mlc.compiler.theory.estimate", "mlc.compiler.lower.targets"),
-    ("mlc.compiler.theory.teacher", "mlc.compiler.lower.targets"),
 }
 
 

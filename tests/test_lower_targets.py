@@ -9,7 +9,8 @@ import torch
 
 from mlc.compiler import ir
 from mlc.compiler.lower.samplers import make_dataset, sample_inputs
-from mlc.compiler.lower.targets import TargetError, formula_function, teacher_function, teacher_weights
+from mlc.compiler.lower.targets import TargetError, formula_function, teacher_function
+from mlc.compiler.teacher import teacher_weights
 
 F64 = torch.float64
 

@@ -86,11 +86,11 @@ def test_teacher_path_norm_uses_the_lowering_weights() -> None:
 
     t = ir.TeacherTarget(width=10, activation="relu", bias=True, seed=3)
     w = teacher_weights(t, 7)
-    from mlc.compiler.lower.targets import teacher_weights as lower_weights
+    from mlc.compiler.lower.targets import teacher_function
 
-    lw = lower_weights(t, 7)
-    for k in ("a", "b", "c"):
-        assert torch.equal(w[k], lw[k])
+    x = torch.rand(50, 7, dtype=torch.float64, generator=torch.Generator().manual_seed(0)) * 2 - 1
+    lowered = teacher_function(t, 7)(x)  # the network the data come from, with the weights the theory reads
+    assert torch.equal(lowered, torch.relu(x @ w["b"].T + w["c"]) @ w["a"])
     expected = float((w["a"].abs() * (w["b"].abs().sum(1) + w["c"].abs())).sum())
     est = infer_norm(make_run(target=t, d=7))
     assert est.method == "derived" and est.value == pytest.approx(expected)

@@ -4,7 +4,8 @@ Input:  a :class:`~mlc.compiler.ir.FormulaTarget` (an Expr tree) or a :class:`~m
 Output: a callable ``f(x: Tensor (n, d)) -> Tensor (n,)``.
 Role:   walk the Expr IR node by node and build torch operations (no text is ever evaluated), with the
         torch implementations of the function table (``mlc.compiler.functions``, resolved here so that the
-        front end never imports torch); draw the teacher network's weights from its own seeded generator.
+        front end never imports torch); evaluate the teacher network with the weights of
+        ``mlc.compiler.teacher`` (which the theory reads too).
 
 Values during the walk are either scalars (shape (n,) or ()) or vectors (shape (n, k) or (k,)); a scalar
 broadcasts against a vector. ``x[i]`` is 1-based. Integer expressions (indices of ``x[...]``) are evaluated
@@ -21,6 +22,7 @@ import torch
 from mlc.compiler import ir
 from mlc.compiler.expr import ExprVisitor
 from mlc.compiler.functions import ACTIVATIONS, FUNCTIONS
+from mlc.compiler.teacher import teacher_weights
 
 TargetFn = Callable[[torch.Tensor], torch.Tensor]
 
@@ -73,7 +75,9 @@ class _Index(ExprVisitor[int]):
             if b == 0 or a % b:
                 raise TargetError(f"index {a}/{b} is not an integer")
             return a // b
-        return a ** b
+        if b < 0:
+            raise TargetError(f"index {a}^{b} is not an integer")
+        return int(a ** b)
 
     def _not_an_index(self, node: ir.Expr, env: dict[str, int]) -> int:
         raise TargetError(f"an index must be an integer expression, got a {node.node!r} node")
@@ -206,21 +210,6 @@ def formula_function(expr: ir.Expr) -> TargetFn:
         return v.t.expand(x.shape[0]).clone() if v.t.dim() == 0 else v.t
 
     return f
-
-
-def teacher_weights(teacher: ir.TeacherTarget, d: int) -> dict[str, torch.Tensor]:
-    """The teacher's weights (float64), drawn as the :class:`~mlc.compiler.ir.TeacherTarget` docstring says:
-    ``gen = Generator().manual_seed(seed)``; b (width, d) ~ N(0, I/d), then c ~ N(0, 1/d) if bias else 0,
-    then a ~ N(0, 1/width)."""
-    gen = torch.Generator().manual_seed(int(teacher.seed))
-    m = teacher.width
-    b = torch.randn(m, d, generator=gen, dtype=torch.float64) / math.sqrt(d)
-    if teacher.bias:
-        c = torch.randn(m, generator=gen, dtype=torch.float64) / math.sqrt(d)
-    else:
-        c = torch.zeros(m, dtype=torch.float64)
-    a = torch.randn(m, generator=gen, dtype=torch.float64) / math.sqrt(m)
-    return {"b": b, "c": c, "a": a}
 
 
 def teacher_function(teacher: ir.TeacherTarget, d: int) -> TargetFn:

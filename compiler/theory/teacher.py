@@ -3,8 +3,8 @@
 Input:  a :class:`~mlc.compiler.ir.TeacherTarget` and the input dimension d.
 Output: ``{"b": (width, d), "c": (width,), "a": (width,)}`` float64 torch tensors.
 Role:   the theory engine's view of a teacher (its path norm is a Barron-norm bound), drawn by the very
-        function the lowering trains against (``mlc.compiler.lower.targets.teacher_weights``), so the norm
-        is that of the network the data came from. The recipe is fixed by the TeacherTarget docstring.
+        function whose network the lowering trains against (``mlc.compiler.teacher.teacher_weights``), so the
+        norm is that of the network the data came from. The recipe is fixed by the TeacherTarget docstring.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from mlc.compiler.ir import TeacherTarget
 def teacher_weights(target: TeacherTarget, d: int) -> dict[str, Any]:
     """The teacher's weights (float64 torch tensors on the CPU), from the lowering's own recipe."""
     # Lazy import: keeps ``import mlc.compiler.theory`` free of torch for specs without a teacher.
-    from mlc.compiler.lower.targets import teacher_weights as draw_teacher_weights
+    from mlc.compiler.teacher import teacher_weights as draw_teacher_weights
 
     return draw_teacher_weights(target, d)
 
