@@ -49,7 +49,8 @@ class ExprNode(BaseModel):
         for name in self.child_fields:
             value = getattr(self, name)
             update[name] = tuple(fn(c) for c in value) if isinstance(value, tuple) else fn(value)
-        return type(self)(**{**dict(self), **update})
+        # A copy with new children: ``fn`` returns nodes, so there is nothing to validate again.
+        return self.model_copy(update=update)
 
 
 class Num(ExprNode):
