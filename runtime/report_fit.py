@@ -65,14 +65,10 @@ class RateFit:
     prediction: RatePrediction | None = None
     note: str = ""
     excluded_runs: int = 0  # diverged / failed runs left out of the fit
-    agreement: bool | None = None  # set by fit_rates from compiler.theory.rates.compare
+    # whether the fit agrees with the plan's exponent (compiler.theory.rates.compare); None when there is
+    # no exponent, no fit, or fewer than two seeds
+    agrees: bool | None = None
     message: str = ""  # the comparison in words
-
-    @property
-    def agrees(self) -> bool | None:
-        """Whether the fit agrees with the theory's exponent (``None`` when there is no exponent, no fit,
-        or fewer than two seeds)."""
-        return self.agreement
 
     def as_dict(self) -> dict[str, object]:
         """A JSON-able view (for ``summary.json``)."""
@@ -142,7 +138,7 @@ def fit_rates(
                 fit.prediction = prediction
                 if prediction is not None and fit.slope is not None and fit.n_seeds >= 2:
                     verdict = compare(prediction, (fit.slope, fit.lo, fit.hi))  # type: ignore[arg-type]
-                    fit.agreement, fit.message = verdict.agree, verdict.message
+                    fit.agrees, fit.message = verdict.agree, verdict.message
                 fits.append(fit)
     return fits
 

@@ -128,3 +128,17 @@ def test_the_plans_rates_are_the_theorys_for_each_slice() -> None:
     for rate in plan.rates:
         run = next(r for r in plan.runs if r.params["lr"] == rate.fixed["lr"])
         assert rate in predicted_rates(run, "n", axis="m", fixed=rate.fixed)
+
+
+def test_the_front_end_computes_rates_without_the_theorys_heavy_imports() -> None:
+    """compiler.theory imports its catalog lazily: `mlc check` / `mlc compile` fill in the plan's rates
+    without loading sympy, numpy or torch."""
+    import subprocess
+    import sys
+
+    spec = Path(__file__).resolve().parent.parent / "specs" / "quickstart.ml"
+    code = ("import sys; from mlc.compiler.pipeline import compile_path; "
+            f"plan = compile_path({str(spec)!r}).plan; "
+            "print(len(plan.rates), sorted(m for m in ('sympy', 'numpy', 'torch') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.split(maxsplit=1) == ["2", "[]\n"]

@@ -81,7 +81,7 @@ def test_euclidean_norm_representation_monte_carlo() -> None:
 
 
 def test_teacher_path_norm_uses_the_lowering_weights() -> None:
-    torch = pytest.importorskip("torch")
+    import torch
     from mlc.compiler.theory.teacher import teacher_path_norm, teacher_weights
 
     t = ir.TeacherTarget(width=10, activation="relu", bias=True, seed=3)
