@@ -260,6 +260,11 @@ def quantity_of_field(path: str) -> Quantity:
     return path.split(".", 1)[0]  # type: ignore[return-value]  # a section name is a Quantity
 
 
+SEED_KEY = "seed"
+"""The sweep key of replicate seeds (``sweep { seed = 0..2 }``): an axis, but never a param held fixed or
+fitted over."""
+
+
 class SweepAxis(IRModel):
     """One swept axis. ``key`` is the name the user wrote; ``targets`` the slots it sets; ``varies`` the
     quantities that actually change in the runs when this axis moves (computed by the sweep from the
@@ -346,7 +351,7 @@ class Plan(IRModel):
         for block in self.sweep:
             keys = [a.key for a in block.axes]
             if block.mode == "zip" and key in keys:
-                partners.update(k for k in keys if k not in (key, "seed"))
+                partners.update(k for k in keys if k not in (key, SEED_KEY))
         return partners
 
 

@@ -57,9 +57,8 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _json_default(v: Any) -> Any:
-    if isinstance(v, float) and not math.isfinite(v):
-        return str(v)
+def _json_default(v: Any) -> str:
+    """Values JSON does not know (numpy scalars, paths) as text."""
     return str(v)
 
 

@@ -17,8 +17,8 @@ from typing import Iterable
 
 import numpy as np
 
-from mlc.compiler.ir import Plan
-from mlc.runtime.report_store import SEED_KEY, param_keys
+from mlc.compiler.ir import SEED_KEY, Plan
+from mlc.runtime.report_store import param_keys
 from mlc.runtime.results import BoundValue, RunResult
 
 RATE_KINDS = ("upper_rate", "lower_rate")

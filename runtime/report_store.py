@@ -25,14 +25,12 @@ from typing import Any, Iterable
 import pydantic_core
 
 from mlc.compiler import metrics
-from mlc.compiler.ir import Plan
+from mlc.compiler.ir import SEED_KEY, Plan
 from mlc.runtime.results import ExperimentResult, RunResult
 
 RESULTS_JSON = "results.json"
 RUNS_CSV = "runs.csv"
 
-SEED_KEY = "seed"
-"""The sweep axis key of replicate seeds; it is the ``seed`` column of the CSV, not a param column."""
 
 
 def atomic_write_text(path: Path, text: str) -> None:

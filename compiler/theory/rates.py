@@ -18,7 +18,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Sequence
 
 from mlc.compiler import ir
-from mlc.compiler.ir import RatePrediction, RateRelation
+from mlc.compiler.ir import SEED_KEY, RatePrediction, RateRelation
 from mlc.compiler.theory.results import RateComparison
 
 if TYPE_CHECKING:
@@ -26,9 +26,6 @@ if TYPE_CHECKING:
 
 __all__ = ["RateComparison", "RatePrediction", "compare", "find_rate", "fit_loglog_slope", "plan_rates",
            "predicted_rates", "with_rates"]
-
-SEED_KEY = "seed"
-
 
 def predicted_rates(run: ir.Run, quantity: ir.Quantity, axis: str | None = None,
                     fixed: dict[str, float] | None = None) -> list[RatePrediction]:
