@@ -270,6 +270,7 @@ def render_text(report: dict[str, Any], explain: bool = False) -> str:
                     lines.append(f"  infinite width: {iw.get('reason', 'n/a')}")
             for r in g.get("rates", []):
                 unv = " [unverified]" if r["unverified"] else ""
-                lines.append(f"  rate: {r['metric']} ∝ {r['axis']}^{r['exponent']:.3g} ({r['relation']}, {r['theorem']}: "
-                             f"{r['regime']}){unv}")
+                varies = "" if r["axis"] == r["quantity"] else f"{r['axis']} varies {r['quantity']}; "
+                lines.append(f"  rate: {r['metric']} ∝ {r['axis']}^{r['exponent']:.3g} ({varies}{r['relation']}, "
+                             f"{r['theorem']}: {r['regime']}){unv}")
     return "\n".join(lines)
