@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
+import pytest
 from rich.console import Console
 
 from mlc.compiler import ir
@@ -89,6 +90,26 @@ def test_axis_quantities_of_settings_seeds_and_unused_lets() -> None:
     several = _compile(data="n = m", width="m")
     assert several.axis("m").varies == ("n", "width") and several.axis("m").meaning is None  # type: ignore[union-attr]
     assert several.rates == ()  # no single quantity moves: the theory predicts no exponent
+
+
+@pytest.mark.parametrize(("sweep", "quantity"), [
+    ("lr = [0.1, 0.2]", "lr"), ("lambda = [0.1, 0.2]", "lambda"), ("delta = [0.1, 0.2]", "delta"),
+    ("noise = [0.0, 0.1]", "noise"), ("n_test = [50, 60]", "n_test"), ("max_steps = [10, 20]", "steps"),
+])
+def test_setting_axes_vary_the_setting_they_reach(sweep: str, quantity: str) -> None:
+    """A swept setting reaches its slot in every section that has it; `max_steps` without `until` is the
+    number of steps."""
+    report = "bounds"
+    steps = "10" if not sweep.startswith("max_steps") else "max_steps"
+    text = SPEC.format(data="n = 50", width="8", steps=steps, sweep=sweep, report=report)
+    if sweep.startswith("lambda"):
+        text = text.replace("train net {", "train net { penalty = weight_decay(lambda = 0.1)")
+    if sweep.startswith("max_steps"):
+        text = text.replace("steps = max_steps", "max_steps = 10")
+    outcome = compile_text(text)
+    assert outcome.ok and outcome.plan is not None, outcome.rendered
+    key = sweep.split()[0]
+    assert outcome.plan.axis(key).varies == (quantity,)  # type: ignore[union-attr]
 
 
 def test_zip_axes_each_get_their_own_quantity() -> None:
