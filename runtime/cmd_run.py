@@ -179,6 +179,8 @@ def run(args: argparse.Namespace) -> int:
         other = f", {report.from_other_process} trained by another process" if report.from_other_process else ""
         console.print(f"store {where}: {report.hits} of {len(plan.runs)} runs read back, {report.trained} trained"
                       f"{other}", markup=False, highlight=False, soft_wrap=True)
+    if view_errors:
+        status = 1
     failed = [r for r in result.runs if r.status == "failed"]
     if failed:
         status = 1
@@ -187,9 +189,15 @@ def run(args: argparse.Namespace) -> int:
         print(result.model_dump_json(indent=1))  # NaN/inf (diverged runs) become null: strict JSON
         return status
     from mlc.runtime.report import write_report
+    from mlc.runtime.store_views import plots_key, remember_plots, reusable_plots
 
     try:
-        write_report(plan, result, out, console, plots=not args.no_plots)
+        key = plots_key(plan, result)
+        # Every run read back and the same numbers as when the plots were drawn: list them, do not redraw.
+        reuse = reusable_plots(out, key) if report is not None and report.trained == 0 else None
+        summary = write_report(plan, result, out, console, plots=not args.no_plots, reuse_plots=reuse)
+        if not args.no_plots and reuse is None:
+            remember_plots(out, key, summary.files, summary.skipped_plots)
     except Exception as exc:  # noqa: BLE001 - the results are already on disk
         console.print(f"mlc: the report failed ({type(exc).__name__}: {exc}); results are in {out}", markup=False, highlight=False, soft_wrap=True)
         status = max(status, 1)

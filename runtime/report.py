@@ -131,10 +131,12 @@ def write_report(
     out_dir: str | os.PathLike[str],
     console: Console,
     plots: bool = True,
+    reuse_plots: tuple[list[Path], list[str]] | None = None,
 ) -> ReportSummary:
     """Print the report to ``console`` and write ``summary.json`` and (if ``plots``) the figures under
     ``out_dir``. Never raises for a problem with plotting or writing: it is reported on the console and
-    the rest of the report goes on."""
+    the rest of the report goes on. ``reuse_plots``: plot files already drawn from these results, listed
+    instead of drawing them again."""
     out = Path(out_dir)
     groups = _guard(console, "grouping the runs", lambda: group_runs(plan, experiment_result.runs), [])
     fits = _guard(console, "fitting the rates", lambda: fit_rates(plan, groups), [])
@@ -144,7 +146,10 @@ def write_report(
     for name in (RESULTS_JSON, RUNS_CSV):
         if (out / name).exists():
             summary.files.append(out / name)
-    if plots:
+    if plots and reuse_plots is not None:  # drawn before from the same results (runtime.store_views)
+        summary.files += reuse_plots[0]
+        summary.skipped_plots += reuse_plots[1]
+    elif plots:
         try:
             outcome = _make_plots(plan, groups, out)
         except Exception as exc:  # noqa: BLE001 - a plotting problem must not lose the report

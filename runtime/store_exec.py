@@ -158,12 +158,16 @@ class _Runner:
     def run(self) -> list[RunResult]:
         hits: list[RunResult] = []
         pending: list[Group] = []
+        kept: list[RunResult] = []
         for group in self.groups:
-            found = None if self.options.rerun else self.lookup(group)
-            if found is None:
+            found = self.lookup(group)
+            if found is None or self.options.rerun:
                 pending.append(group)
+                kept += found or []
             else:
                 hits += found
+        if kept and self.on_results:
+            self.on_results(kept)  # --rerun: the views keep the stored results until they are replaced
         self.report.hits = len(hits)
         if self.options.explain:
             from mlc.runtime.store_explain import explain

@@ -184,3 +184,33 @@ def test_a_full_disk_keeps_the_stored_groups(tmp_path: Path, monkeypatch, capsys
     assert len(saved["runs"]) == 4  # both groups' results reached the view; one group reached the store
     with Store(tmp_path / "st") as store:
         assert len(store.runs()) == 2
+
+
+def test_a_cached_rerun_reuses_the_plots_it_would_redraw(fast_spec: Path, tmp_path: Path, monkeypatch):
+    from mlc.runtime import report
+    out = tmp_path / "o"
+    assert main(["compile-and-run", str(fast_spec), "--device", "cpu", "--out", str(out)]) == 0
+    drawn = sorted(p.name for p in (out / "plots").glob("*.png"))
+    assert drawn
+
+    def no_drawing(*args, **kwargs):
+        raise AssertionError("unchanged results must not be drawn again")
+
+    monkeypatch.setattr(report, "_make_plots", no_drawing)
+    assert main(["compile-and-run", str(fast_spec), "--device", "cpu", "--out", str(out)]) == 0
+    summary = json.loads((out / "summary.json").read_text())
+    assert sorted(Path(f).name for f in summary["files"] if f.endswith(".png")) == drawn
+    assert not summary["skipped_plots"]
+
+
+def test_every_key_part_changes_the_key():
+    from mlc.runtime.store_keys import Determinism, KeyParts
+    base = KeyParts(run="r", code="c", torch="t", device="cpu", dtype="float32",
+                    determinism=Determinism("fast", ("a", "b"), None))
+    variants = [KeyParts(**{**base.__dict__, name: "x"}) for name in ("run", "code", "torch", "device", "dtype")]
+    variants += [KeyParts(**{**base.__dict__, "determinism": d}) for d in
+                 (Determinism("autograd", ("a", "b"), None), Determinism("fast", ("a",), None),
+                  Determinism("fast", ("a", "b"), 2))]
+    keys = {base.key(), *(v.key() for v in variants)}
+    assert len(keys) == len(variants) + 1
+    assert KeyParts.from_json(base.to_json()) == base
