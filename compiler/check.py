@@ -604,11 +604,7 @@ class Checker:
     def _loss(self, item: ast.Setting | None) -> str:
         if item is None:
             return "mse"
-        node = item.value
-        if isinstance(node, ast.BinOp) and node.op == "/" and isinstance(node.left, ast.Name) \
-                and node.left.id == "mse" and isinstance(node.right, ast.Number) and node.right.value == 2:
-            return "half_mse"
-        return self.enum_of(node, LOSSES, "loss")
+        return self.enum_of(item.value, LOSSES, "loss")  # `mse/2` arrives as half_mse (mlc.dsl.desugar)
 
     def _call_parts(self, node: ast.Value, key: str, choices: tuple[str, ...]) -> tuple[str, list[ast.KwArg]]:
         if isinstance(node, ast.Name):

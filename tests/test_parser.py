@@ -267,3 +267,49 @@ def test_emit_ast_json(capsys) -> None:
     assert tree[1]["value"] == {"node": "Number", "value": 5.0, "text": "5", "span": tree[1]["value"]["span"]}
     let_line = path.read_text().splitlines().index("let d = 5") + 1
     assert tree[1]["value"]["span"]["line"] == let_line
+
+
+def test_every_grammar_rule_has_a_builder() -> None:
+    # A rule without a builder would leave a raw Lark tree in the AST; the generated builders
+    # (ast_utils) and the hand-written ones must cover the grammar between them.
+    from mlc.dsl.build import _transformer
+    from mlc.dsl.grammar import lark_parser
+
+    produced = {rule.alias or rule.origin.name for rule in lark_parser().rules
+                if rule.alias or not (rule.options.expand1 or rule.origin.name.startswith("_"))}
+    transformer = _transformer()
+    assert {name for name in produced if not callable(getattr(transformer, name, None))} == set()
+    # ... and every one-to-one AST class (generated builder) is built from a rule of its name.
+    from lark.ast_utils import Ast, camel_to_snake
+
+    one_to_one = {camel_to_snake(name) for name, cls in vars(ast).items()
+                  if isinstance(cls, type) and issubclass(cls, Ast) and not name.startswith("_")}
+    generated = set(vars(transformer)) & produced  # create_transformer sets them on the instance
+    assert generated == one_to_one
+    assert {"kw_arg", "range_lit", "setting", "model_call", "model_block", "report_stmt"} <= generated
+
+
+def _no_parse_tree_left(node, path: str) -> None:
+    import dataclasses
+
+    from lark import Token, Tree
+
+    stack = [node]
+    while stack:
+        item = stack.pop()
+        assert not isinstance(item, (Tree, Token)), f"{path}: a raw {type(item).__name__} in the AST: {item!r}"
+        if isinstance(item, (list, tuple)):
+            stack.extend(item)
+        elif dataclasses.is_dataclass(item):
+            stack.extend(getattr(item, f.name) for f in dataclasses.fields(item))
+
+
+def test_shipped_specs_and_goldens_build_only_ast_nodes() -> None:
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    paths = sorted([*root.glob("specs/*.ml"), *root.glob("tests/golden/*/*.ml")])
+    assert len(paths) > 20
+    for path in paths:
+        spec, _ = parse(path.read_text(encoding="utf-8"), str(path))
+        _no_parse_tree_left(spec.statements, str(path))
