@@ -43,7 +43,6 @@ from mlc.compiler.lower.tracking import Tracker
 
 BLOCK_ELEMENTS = 1 << 20  # rows per block: one (G, rows, M) activation block has about this many entries
 ROW_WORKERS = 2  # fixed split of the rows into partial sums (see PackedGroup)
-PARALLEL_ROWS = True  # run the row workers in parallel threads on multi-core CPUs (see train_fast)
 
 
 def fast_eligible(run: Run) -> bool:
@@ -325,16 +324,17 @@ class PackedGroup:
 
 
 def train_fast(members: list[Member], device: torch.device, dtype: torch.dtype,
-               checkpoint: Checkpoint | None = None) -> list[MemberOutcome]:
+               checkpoint: Checkpoint | None = None, *, parallel_rows: bool) -> list[MemberOutcome]:
     """Train a fast-eligible group; same results as ``train_autograd``. ``checkpoint``: as for ``train_autograd``.
 
     On a multi-core CPU the ROW_WORKERS row ranges run concurrently in Python threads, each with single-threaded
     torch ops: the work is split evenly whatever the widths and seeds are, and there is no thread barrier per
     small op (which is what costs most when the cores are shared with other processes). The row split is the
-    same with one thread or several, so the numbers do not depend on the thread count.
+    same with one thread or several, so the numbers do not depend on the thread count. ``parallel_rows``
+    (``Options.parallel_rows``) off runs the ranges one after the other.
     """
     threads = torch.get_num_threads()
-    if device.type != "cpu" or threads < 2 or not PARALLEL_ROWS:
+    if device.type != "cpu" or threads < 2 or not parallel_rows:
         return _train_shard(members, device, dtype, parallel=False, checkpoint=checkpoint)
     torch.set_num_threads(1)
     try:
