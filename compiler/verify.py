@@ -8,6 +8,8 @@ Role:   catch compiler bugs early, where they are cheap to understand, instead o
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from mlc.compiler import ir
 
 
@@ -15,7 +17,7 @@ class PlanInvariantError(Exception):
     """The plan breaks an invariant the back ends rely on (a bug in mlc, not in the spec)."""
 
 
-def _components(expr: ir.Expr):
+def _components(expr: ir.Expr) -> Iterator[ir.Component]:
     """Yield every Component node of a target expression."""
     stack = [expr]
     while stack:

@@ -10,6 +10,7 @@ Role:   the shared vocabulary of ``norms`` (rule matching) and ``catalog`` (hypo
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -59,8 +60,8 @@ def expr_text(e: ir.Expr, parent_prec: int = 0) -> str:
     if isinstance(e, ir.Call):
         return f"{e.fn}(" + ", ".join(expr_text(a) for a in e.args) + ")"
     if isinstance(e, ir.Norm):
-        p = "inf" if math.isinf(e.p) else _fmt_num(e.p)
-        return f"norm({expr_text(e.arg)})" if e.p == 2 else f"norm({expr_text(e.arg)}, {p})"
+        order = "inf" if math.isinf(e.p) else _fmt_num(e.p)
+        return f"norm({expr_text(e.arg)})" if e.p == 2 else f"norm({expr_text(e.arg)}, {order})"
     if isinstance(e, ir.Dot):
         return f"dot({expr_text(e.left)}, {expr_text(e.right)})"
     if isinstance(e, ir.Sum):
@@ -103,7 +104,7 @@ def expand_sum(e: ir.Sum) -> list[ir.Expr]:
     return [substitute(e.body, e.var, i) for i in range(e.lo, e.hi + 1)]
 
 
-_UNARY = {
+_UNARY: dict[str, Callable[[float], float]] = {
     "exp": math.exp, "log": math.log, "sin": math.sin, "cos": math.cos, "tanh": math.tanh,
     "sqrt": math.sqrt, "abs": abs, "relu": lambda v: max(v, 0.0),
     "sigmoid": lambda v: 1.0 / (1.0 + math.exp(-v)),
@@ -134,17 +135,19 @@ def const_value(e: ir.Expr) -> float | None:
                 return a / b
             return float(a ** b)
         if isinstance(e, ir.Call):
-            vals = [const_value(a) for a in e.args]
-            if any(v is None for v in vals):
+            maybe = [const_value(a) for a in e.args]
+            vals = [v for v in maybe if v is not None]
+            if len(vals) < len(maybe):
                 return None
             if e.fn == "min":
-                return min(vals)  # type: ignore[type-var]
+                return min(vals)
             if e.fn == "max":
-                return max(vals)  # type: ignore[type-var]
+                return max(vals)
             return float(_UNARY[e.fn](vals[0]))
         if isinstance(e, ir.Sum):
-            vals = [const_value(t) for t in expand_sum(e)]
-            return None if any(v is None for v in vals) else float(sum(vals))  # type: ignore[arg-type]
+            terms = [const_value(t) for t in expand_sum(e)]
+            known = [v for v in terms if v is not None]
+            return None if len(known) < len(terms) else float(sum(known))
     except (ValueError, ZeroDivisionError, OverflowError, TypeError):
         return None
     return None
