@@ -11,11 +11,11 @@ Role:   give meaning to every number a spec writes (``width = 2*m``, ``lr = 1/d`
 from __future__ import annotations
 
 import math
-from typing import Callable, Mapping, Union
+from typing import Callable, Mapping, Protocol, Union
 
 from mlc.compiler.functions import FUNCTIONS
 from mlc.dsl import ast
-from mlc.dsl.diagnostics import Diagnostic, SpecErrors, suggestion_help
+from mlc.dsl.diagnostics import Diagnostic, Span, SpecErrors, suggestion_help
 
 Number = Union[float, tuple[float, ...]]
 
@@ -29,7 +29,14 @@ _UNARY: dict[str, Callable[[float], float]] = {
 NUMERIC_FUNCTIONS = tuple(_UNARY) + ("min", "max")
 
 
-def _fail(code: str, message: str, node, help: str | None = None) -> SpecErrors:
+class _Spanned(Protocol):
+    """Any AST node: a diagnostic points at its span."""
+
+    @property
+    def span(self) -> Span: ...
+
+
+def _fail(code: str, message: str, node: _Spanned, help: str | None = None) -> SpecErrors:
     return SpecErrors([Diagnostic(code, message, node.span, help=help)])
 
 
@@ -93,7 +100,7 @@ def evaluate(node: ast.Expr, env: Mapping[str, Number], what: str = "a number") 
     raise _fail("E201", f"expected {what}", node)
 
 
-def _scalar(value: Number, node) -> float:
+def _scalar(value: Number, node: _Spanned) -> float:
     if isinstance(value, tuple):
         raise _fail("E201", "expected a number, found a vector", node)
     return value
@@ -101,9 +108,10 @@ def _scalar(value: Number, node) -> float:
 
 def _binary(node: ast.BinOp, left: Number, right: Number) -> Number:
     if isinstance(left, tuple) or isinstance(right, tuple):
-        if node.op == "*" and isinstance(left, tuple) != isinstance(right, tuple):
-            scale, vector = (right, left) if isinstance(left, tuple) else (left, right)
-            return tuple(scale * v for v in vector)
+        if node.op == "*" and isinstance(left, tuple) and not isinstance(right, tuple):
+            return tuple(right * v for v in left)
+        if node.op == "*" and isinstance(right, tuple) and not isinstance(left, tuple):
+            return tuple(left * v for v in right)
         if node.op in "+-" and isinstance(left, tuple) and isinstance(right, tuple):
             if len(left) != len(right):
                 raise _fail("E302", f"vectors of lengths {len(left)} and {len(right)} cannot be added", node)

@@ -149,7 +149,7 @@ def compile_path(path: str, stop_after: str = "plan") -> CompileOutcome:
         source = read_source(path)
     except SourceError as exc:
         outcome = CompileOutcome(path=path)
-        if exc.usage:
+        if exc.usage or exc.diagnostic is None:
             outcome.usage_error = exc.message
         else:
             outcome.diagnostics.append(exc.diagnostic)

@@ -18,6 +18,8 @@ import math
 import sys
 from typing import Any
 
+from mlc.compiler.options import Options
+
 MAX_EXPLAIN_N = 4000  # largest n for which --explain forms n × n kernel matrices
 
 
@@ -28,7 +30,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="machine-readable output: one record per run")
     parser.add_argument("--delta", type=float, default=None,
                         help="failure probability of high-probability bounds (default: the spec's report, 0.05)")
-    parser.add_argument("--estimate-norm", action=argparse.BooleanOptionalAction, default=True,
+    parser.add_argument("--estimate-norm", action=argparse.BooleanOptionalAction,
+                        default=Options().estimate_norms,
                         help="when no rule applies and no `norm <= Q` is declared, estimate the target norm by "
                              "fitting and label it 'estimated' (default: on; a few seconds per target)")
 
@@ -84,9 +87,8 @@ def build_report(plan: Any, *, delta: float, explain: bool = False, estimate: bo
     The theorems are evaluated by ``compiler.theory.evaluate_run_bounds`` (the executor's evaluation too);
     the predicted rates are the plan's (``plan.rates``, computed at compile time).
     """
-    from mlc.compiler.ir import canonical_json
     from mlc.compiler.theory import evaluate_run_bounds
-    from mlc.compiler.theory.norms import infer_norm
+    from mlc.compiler.theory.norm_cache import NormCache
     from mlc.compiler.theory.rates import slice_of
 
     groups: dict[str, list[Any]] = {}
@@ -94,14 +96,10 @@ def build_report(plan: Any, *, delta: float, explain: bool = False, estimate: bo
         groups.setdefault(group_key(r), []).append(r)
     out_groups: list[dict[str, Any]] = []
     out_runs: list[dict[str, Any]] = []
-    norms: dict[str, Any] = {}
+    norms = NormCache(estimate=estimate)
     for runs in groups.values():
         rep = runs[0]
-        nkey = canonical_json({"t": rep.target.model_dump(mode="json"), "i": rep.input.model_dump(mode="json"),
-                               "s": rep.space.model_dump(mode="json")})
-        if nkey not in norms:
-            norms[nkey] = infer_norm(rep, estimate=estimate)
-        norm = norms[nkey]
+        norm = norms.get(rep)
         metrics: dict[str, float] = {}
         extra: dict[str, Any] = {}
         if explain:

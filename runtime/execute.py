@@ -13,14 +13,16 @@ Role:   group the runs (``compiler.lower.grouping``), build each run's data (sha
 from __future__ import annotations
 
 import time
-from typing import Callable
+from typing import Callable, Literal
 
 import torch
 
 from mlc.compiler.ir import Plan, Run
 from mlc.compiler.lower.checkpoint import Checkpoint
 from mlc.compiler.lower.grouping import Group, group_runs
+from mlc.compiler.options import Options
 from mlc.compiler.theory import evaluate_run_bounds
+from mlc.compiler.theory.norm_cache import NormCache
 from mlc.runtime.results import BoundValue, Curve, RunResult
 
 ProgressFn = Callable[[int, int, str], None]  # (runs done, runs total, label of the current group)
@@ -67,12 +69,12 @@ def _failed(run: Run, message: str) -> RunResult:
                      params=dict(run.params), status="failed", error=message)
 
 
-def _attach_bounds(result: RunResult, run: Run, plan: Plan) -> None:
+def _attach_bounds(result: RunResult, run: Run, plan: Plan, norms: NormCache) -> None:
     """Add the theory's bounds to ``result``; never raises."""
     try:
         metrics = dict(result.metrics)
         metrics["steps_done"] = float(result.steps_done)
-        result.bounds = evaluate_run_bounds(run, plan, metrics)
+        result.bounds = evaluate_run_bounds(run, plan, metrics, norms=norms)
     except Exception as exc:  # noqa: BLE001 - a theory failure must never lose measured results
         note = f"bounds could not be evaluated: {type(exc).__name__}: {exc}"
         result.error = note if result.error is None else result.error + "; " + note
@@ -141,7 +143,7 @@ def group_threads(group: Group, device: torch.device) -> int | None:
 
 
 def _train_group(group: Group, device: torch.device, dtype: torch.dtype, data_cache: dict[str, object],
-                 checkpoint: Checkpoint | None) -> list:
+                 checkpoint: Checkpoint | None, options: Options) -> list:
     from mlc.compiler.lower.closed_forms import solve_closed_form
     from mlc.compiler.lower.ensemble import train_autograd
     from mlc.compiler.lower.fastpath import train_fast
@@ -150,7 +152,7 @@ def _train_group(group: Group, device: torch.device, dtype: torch.dtype, data_ca
     if group.engine == "closed_form":
         return [solve_closed_form(m, device, dtype) for m in members]
     if group.engine == "fast":
-        return train_fast(members, device, dtype, checkpoint)
+        return train_fast(members, device, dtype, checkpoint, parallel_rows=options.parallel_rows)
     threads = group_threads(group, device)
     previous = torch.get_num_threads()
     if threads is not None and threads != previous:
@@ -174,25 +176,27 @@ def _small_ensemble(runs: list[Run]) -> bool:
 
 
 def train_group(group: Group, plan: Plan, device: torch.device, dtype: torch.dtype,
-                data_cache: dict[str, object], checkpoint: Checkpoint | None = None) -> list[RunResult]:
+                data_cache: dict[str, object], checkpoint: Checkpoint | None = None, *, options: Options,
+                norms: NormCache) -> list[RunResult]:
     """Train and measure one group, with its bounds. A failure inside the group marks its runs as failed (with
-    the message) instead of raising; ``checkpoint`` (see ``compiler.lower.checkpoint``) may raise to stop."""
+    the message) instead of raising; ``checkpoint`` (see ``compiler.lower.checkpoint``) may raise to stop.
+    ``norms`` is the caller's cache of target norms (one per plan execution)."""
     start = time.perf_counter()
     group_results: list[RunResult] = []
     try:
-        outcomes = _train_group(group, device, dtype, data_cache, checkpoint)
+        outcomes = _train_group(group, device, dtype, data_cache, checkpoint, options)
         if device.type == "cuda":
             torch.cuda.synchronize(device)
         share = (time.perf_counter() - start) / len(group.runs)
         for run, out in zip(group.runs, outcomes):
-            status = "diverged" if out.diverged_at is not None else "ok"
+            status: Literal["ok", "diverged"] = "diverged" if out.diverged_at is not None else "ok"
             res = RunResult(
                 index=run.index, hash=run.hash, model=run.model.name, family=run.model.family,
                 seed=run.seed, params=dict(run.params), status=status, diverged_at_step=out.diverged_at,
                 steps_done=out.steps_done, metrics=dict(out.metrics),
                 curves={k: Curve(steps=list(s), values=list(v)) for k, (s, v) in out.curves.items()},
                 wall_time_s=share)
-            _attach_bounds(res, run, plan)
+            _attach_bounds(res, run, plan, norms)
             _attach_infinite_width(res, run, data_cache[_data_key(run)])
             group_results.append(res)
     except Exception as exc:  # noqa: BLE001 - one failing group must not lose the others
@@ -201,19 +205,21 @@ def train_group(group: Group, plan: Plan, device: torch.device, dtype: torch.dty
     return group_results
 
 
-def reattach_bounds(result: RunResult, run: Run, plan: Plan) -> None:
+def reattach_bounds(result: RunResult, run: Run, plan: Plan, norms: NormCache) -> None:
     """Re-evaluate the theory's bounds of a stored result for ``plan`` (whose report delta may differ from the
     one they were computed with). The infinite-width prediction depends on the run alone and is kept."""
     kept = [b for b in result.bounds if b.theorem == "IW"]
     result.bounds = []
-    _attach_bounds(result, run, plan)
+    _attach_bounds(result, run, plan, norms)
     result.bounds += kept
 
 
 def execute_plan(plan: Plan, device: str = "cpu", dtype: str = "float32", progress: ProgressFn | None = None,
-                 on_results: ResultsFn | None = None, allow_fast: bool = True) -> list[RunResult]:
+                 on_results: ResultsFn | None = None, allow_fast: bool = True,
+                 options: Options = Options()) -> list[RunResult]:
     """Train and measure every run of ``plan``; see the module docstring. ``allow_fast=False`` forces the
-    autograd engine (used to check that both engines agree). No results store: see ``runtime.store_exec``."""
+    autograd engine (used to check that both engines agree). No results store: see ``runtime.store_exec``.
+    The target norms are inferred once per target for this call (a :class:`NormCache` that lives as long)."""
     dev = resolve_device(device)
     dt = resolve_dtype(dtype)
     groups = group_runs(plan, allow_fast=allow_fast)
@@ -221,10 +227,11 @@ def execute_plan(plan: Plan, device: str = "cpu", dtype: str = "float32", progre
     done = 0
     results: dict[int, RunResult] = {}
     data_cache: dict[str, object] = {}
+    norms = NormCache(estimate=options.estimate_norms)
     for group in groups:
         if progress:
             progress(done, total, group.label)
-        group_results = train_group(group, plan, dev, dt, data_cache)
+        group_results = train_group(group, plan, dev, dt, data_cache, options=options, norms=norms)
         for res in group_results:
             results[res.index] = res
         if on_results:

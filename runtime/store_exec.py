@@ -22,6 +22,8 @@ import torch
 
 from mlc.compiler.ir import Plan, Run, content_hash
 from mlc.compiler.lower.grouping import Group, group_runs
+from mlc.compiler.options import Options
+from mlc.compiler.theory.norm_cache import NormCache
 from mlc.runtime.execute import (ProgressFn, ResultsFn, group_threads, reattach_bounds, resolve_device,
                                  resolve_dtype, train_group)
 from mlc.runtime.results import Environment, RunResult
@@ -69,20 +71,22 @@ def key_parts(groups: list[Group], device: torch.device, dtype: str) -> dict[int
     return parts
 
 
-def _restored(run: Run, stored: RunResult, context: dict, plan: Plan) -> RunResult:
+def _restored(run: Run, stored: RunResult, context: dict, plan: Plan, norms: NormCache) -> RunResult:
     """A stored result placed in this plan: its index and swept params are the plan's (the run hash does not
     depend on them); bounds are re-evaluated if the report's delta differs from the one they were computed with."""
     result = stored.model_copy(update={"index": run.index, "params": dict(run.params)})
     if context.get("report_delta") != plan.report.delta:
-        reattach_bounds(result, run, plan)
+        reattach_bounds(result, run, plan, norms)
     return result
 
 
 class _Runner:
     def __init__(self, plan: Plan, store: Store, device: str, dtype: str, allow_fast: bool, options: CacheOptions,
                  stop: StopFlag, environment: Environment, spec_path: str, progress: ProgressFn | None,
-                 on_results: ResultsFn | None, note: NoteFn) -> None:
+                 on_results: ResultsFn | None, note: NoteFn, compiler_options: Options) -> None:
         self.plan, self.store, self.options, self.stop = plan, store, options, stop
+        self.compiler_options = compiler_options
+        self.norms = NormCache(estimate=compiler_options.estimate_norms)  # target norms, for this execution
         self.dev, self.dt = resolve_device(device), resolve_dtype(dtype)
         self.groups = group_runs(plan, allow_fast=allow_fast)
         self.parts = key_parts(self.groups, self.dev, dtype)
@@ -112,7 +116,7 @@ class _Runner:
         found = self.store.get(self.keys(group))
         if len(found) < len(group.runs):
             return None
-        return [_restored(run, found[k][1], found[k][0].context, self.plan)
+        return [_restored(run, found[k][1], found[k][0].context, self.plan, self.norms)
                 for run, k in zip(group.runs, self.keys(group))]
 
     def train(self, group: Group) -> None:
@@ -124,7 +128,8 @@ class _Runner:
             if self.progress:
                 self.progress(len(self.results), len(self.plan.runs), group.label)
             try:
-                results = train_group(group, self.plan, self.dev, self.dt, self.data_cache, ckpt)
+                results = train_group(group, self.plan, self.dev, self.dt, self.data_cache, ckpt,
+                                      options=self.compiler_options, norms=self.norms)
             except Interrupted as exc:
                 exc.group = group.label
                 raise
@@ -203,13 +208,13 @@ class _Runner:
 
 def execute_cached(plan: Plan, store: Store, *, device: str, dtype: str, allow_fast: bool, options: CacheOptions,
                    stop: StopFlag, environment: Environment, spec_path: str, progress: ProgressFn | None = None,
-                   on_results: ResultsFn | None = None, note: NoteFn | None = None) -> tuple[list[RunResult],
-                                                                                             CacheReport]:
+                   on_results: ResultsFn | None = None, note: NoteFn | None = None,
+                   compiler_options: Options = Options()) -> tuple[list[RunResult], CacheReport]:
     """Run ``plan`` through ``store`` (see the module docstring). Raises ``Interrupted`` on a stop signal (what
     finished is stored, the group in progress is checkpointed) and :class:`StoreError` when the store cannot be
-    written (what was stored before is intact)."""
+    written (what was stored before is intact). ``compiler_options``: see :mod:`mlc.compiler.options`."""
     runner = _Runner(plan, store, device, dtype, allow_fast, options, stop, environment, spec_path, progress,
-                     on_results, note or (lambda text: None))
+                     on_results, note or (lambda text: None), compiler_options)
     return runner.run(), runner.report
 
 

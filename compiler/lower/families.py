@@ -91,7 +91,10 @@ def _normal(shape: tuple[int, ...], std: float, gen: torch.Generator) -> torch.T
 def init_member(model: Model, d: int, gen: torch.Generator) -> Params:
     """One member's initial parameters (float64, CPU, no ensemble axis); see the module docstring."""
     s = model.init_scale
-    out_std = (lambda fan: s / math.sqrt(fan)) if model.scaling == "standard" else (lambda fan: s)
+
+    def out_std(fan: int) -> float:
+        return s / math.sqrt(fan) if model.scaling == "standard" else s
+
     if model.family in ("two_layer", "random_features"):
         m = model.width
         W = _normal((m, d), s / math.sqrt(d), gen)

@@ -31,6 +31,9 @@ metrics and stopping rule (metrics are measured by compiler.lower.measure on unp
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, TypedDict
+
 import torch
 
 from mlc.compiler.ir import Run
@@ -43,7 +46,13 @@ from mlc.compiler.lower.tracking import Tracker
 
 BLOCK_ELEMENTS = 1 << 20  # rows per block: one (G, rows, M) activation block has about this many entries
 ROW_WORKERS = 2  # fixed split of the rows into partial sums (see PackedGroup)
-PARALLEL_ROWS = True  # run the row workers in parallel threads on multi-core CPUs (see train_fast)
+
+
+class _Where(TypedDict):
+    """Where new buffers live (``torch.zeros(..., **kw)``)."""
+
+    device: torch.device
+    dtype: torch.dtype
 
 
 def fast_eligible(run: Run) -> bool:
@@ -80,7 +89,7 @@ class _Worker:
     def __init__(self, pk: "PackedGroup", lo: int, hi: int) -> None:
         self.pk = pk
         G, J, M, dp = pk.G, pk.J, pk.M, pk.dp
-        kw = dict(device=pk.device, dtype=pk.dtype)
+        kw: _Where = {"device": pk.device, "dtype": pk.dtype}
         # On a GPU one block per worker (kernel launches, not caches, are the cost there).
         rows = hi - lo if pk.device.type == "cuda" else max(8, min(hi - lo, BLOCK_ELEMENTS // max(1, G * M)))
         self.blocks = [(s, min(rows, hi - s)) for s in range(lo, hi, rows)]
@@ -103,9 +112,9 @@ class _Worker:
         self.loss_acc = torch.zeros(G, J, **kw)
         self.err_acc = torch.zeros(G, J, **kw)
         self.raw_acc = torch.zeros(G, J, **kw)
-        self.views: list[tuple] | None = None
+        self.views: list[tuple[Any, ...]] | None = None
 
-    def _views(self, s0: int, nb: int) -> tuple:
+    def _views(self, s0: int, nb: int) -> tuple[Any, ...]:
         """All views one block needs, built once (creating views costs Python time and the GIL every step)."""
         pk = self.pk
         Xb = pk.X[:, s0:s0 + nb]
@@ -189,7 +198,7 @@ class PackedGroup:
         self.G, self.J, self.M, self.seg_w, self.offs = G, J, M, seg_w, offs
         n = members[0].data.x_train.shape[0]
         self.n = n
-        kw = dict(device=device, dtype=dtype)
+        kw: _Where = {"device": device, "dtype": dtype}
         self.X = torch.zeros(G, n, dp, **kw)
         self.Y = torch.zeros(G, n, **kw)
         self.Wt = torch.zeros(G, dp, M, **kw)
@@ -228,7 +237,7 @@ class PackedGroup:
         # hence the numbers do not depend on the thread count); each worker owns its buffers and partial sums.
         bounds = [round(k * n / ROW_WORKERS) for k in range(ROW_WORKERS + 1)]
         self.workers = [_Worker(self, lo, hi) for lo, hi in zip(bounds[:-1], bounds[1:]) if hi > lo]
-        self.pool = None
+        self.pool: ThreadPoolExecutor | None = None
         self.saflat = torch.zeros(G, M, 1, **kw)  # scale * a; per-segment views in sa
         self.sa = [self.saflat[:, offs[j]:offs[j + 1]] for j in range(J)]
         self.ga = torch.zeros(G, M, **kw)
@@ -325,16 +334,17 @@ class PackedGroup:
 
 
 def train_fast(members: list[Member], device: torch.device, dtype: torch.dtype,
-               checkpoint: Checkpoint | None = None) -> list[MemberOutcome]:
+               checkpoint: Checkpoint | None = None, *, parallel_rows: bool) -> list[MemberOutcome]:
     """Train a fast-eligible group; same results as ``train_autograd``. ``checkpoint``: as for ``train_autograd``.
 
     On a multi-core CPU the ROW_WORKERS row ranges run concurrently in Python threads, each with single-threaded
     torch ops: the work is split evenly whatever the widths and seeds are, and there is no thread barrier per
     small op (which is what costs most when the cores are shared with other processes). The row split is the
-    same with one thread or several, so the numbers do not depend on the thread count.
+    same with one thread or several, so the numbers do not depend on the thread count. ``parallel_rows``
+    (``Options.parallel_rows``) off runs the ranges one after the other.
     """
     threads = torch.get_num_threads()
-    if device.type != "cpu" or threads < 2 or not PARALLEL_ROWS:
+    if device.type != "cpu" or threads < 2 or not parallel_rows:
         return _train_shard(members, device, dtype, parallel=False, checkpoint=checkpoint)
     torch.set_num_threads(1)
     try:
@@ -348,7 +358,6 @@ def _train_shard(members: list[Member], device: torch.device, dtype: torch.dtype
     """Train members in one packed layout (see the module docstring)."""
     pk = PackedGroup(members, device, dtype)
     if parallel and len(pk.workers) > 1:
-        from concurrent.futures import ThreadPoolExecutor
 
         with ThreadPoolExecutor(max_workers=len(pk.workers) - 1) as pool:
             pk.pool = pool

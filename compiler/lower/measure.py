@@ -19,6 +19,7 @@ Role:   the single definition of every measured quantity, shared by the autograd
 from __future__ import annotations
 
 import math
+from typing import cast
 
 import torch
 
@@ -98,7 +99,7 @@ def measure(model: Model, loss: str, params: families.Params, init: families.Par
     if (final or "rkhs_norm" in want) and metrics.applies("rkhs_norm", fam):
         out["rkhs_norm"] = families.rkhs_norm(model, params, d)
     if final or "param_distance" in want:
-        sq = sum((params[k] - init[k]).pow(2).flatten(1).sum(-1) for k in families.trainable(model))
+        sq = cast(torch.Tensor, sum((params[k] - init[k]).pow(2).flatten(1).sum(-1) for k in families.trainable(model)))
         out["param_distance"] = sq.sqrt()
     results = [{k: float(v[i]) for k, v in out.items()} for i in range(E)]
     if (final or "spectrum" in want) and is_grid and d == 1:

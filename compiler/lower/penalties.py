@@ -17,6 +17,7 @@ objective doubled). :func:`lam_of` applies the same rule if a hand-built IR leav
 from __future__ import annotations
 
 import math
+from typing import cast
 
 import torch
 
@@ -63,7 +64,7 @@ def penalty_per_member(penalty: Penalty, model: Model, params: families.Params, 
     elif kind == "rkhs_norm":
         norm = families.rkhs_norm(model, params, d)
     elif kind == "weight_decay":
-        norm = sum(params[name].pow(2).flatten(1).sum(-1) for name in families.trainable(model))
+        norm = cast(torch.Tensor, sum(params[name].pow(2).flatten(1).sum(-1) for name in families.trainable(model)))
     else:
         raise ValueError(f"unknown penalty {kind!r}")
     return lam * factor * norm

@@ -25,26 +25,32 @@ from mlc.compiler import ir
 from mlc.compiler.theory.results import BoundValue, HypothesisCheck
 
 if TYPE_CHECKING:
+    from mlc.compiler.theory.norm_cache import NormCache
     from mlc.compiler.theory.norms import NormEstimate
 
 __all__ = ["BoundValue", "evaluate_run_bounds"]
 
 
 def evaluate_run_bounds(run: ir.Run, plan: ir.Plan | None = None, metrics: dict[str, float] | None = None,
-                        *, delta: float | None = None, norm: NormEstimate | None = None) -> list[BoundValue]:
+                        *, delta: float | None = None, norm: NormEstimate | None = None,
+                        norms: NormCache | None = None) -> list[BoundValue]:
     """Every relevant theorem evaluated for ``run``, with the status of each of its hypotheses.
 
-    ``delta`` defaults to the plan's ``report.delta`` (0.05 without a plan). ``norm`` may be passed to reuse
-    a :func:`~mlc.compiler.theory.norms.infer_norm` result across runs that share a target. With
-    ``steps_done`` in ``metrics`` the time t uses the steps actually taken. This is the only place where
-    the catalog is evaluated on a run (``mlc bounds`` and the executor both call it).
+    ``delta`` defaults to the plan's ``report.delta`` (0.05 without a plan). The target's norm is ``norm`` if
+    given, else taken from ``norms``, the caller's :class:`~mlc.compiler.theory.norm_cache.NormCache` (one
+    per plan, so that runs sharing a target pay once; it says whether to fit norms that no rule gives), else
+    inferred for this call with the default :class:`~mlc.compiler.options.Options`. With ``steps_done`` in
+    ``metrics`` the time t uses the steps actually taken. This is the only place where the catalog is
+    evaluated on a run (``mlc bounds`` and the executor both call it).
     """
+    from mlc.compiler.options import Options
     from mlc.compiler.theory.catalog import CATALOG, Context
+    from mlc.compiler.theory.norm_cache import NormCache
 
     if delta is None:
         delta = plan.report.delta if plan is not None else 0.05
     if norm is None:
-        norm = _cached_norm(run)
+        norm = (norms if norms is not None else NormCache(estimate=Options().estimate_norms)).get(run)
     metrics = dict(metrics or {})
     if run.model.family == "random_features" and "lambda_min" in metrics and "rf_lambda_min" not in metrics:
         metrics["rf_lambda_min"] = metrics["lambda_min"]  # the lowering's name (mlc.compiler.lower.measure)
@@ -61,28 +67,3 @@ def evaluate_run_bounds(run: ir.Run, plan: ir.Plan | None = None, metrics: dict[
                   for name, msg in theorem.hypothesis_status(context)]
         out.append(BoundValue(**fields, hypotheses=checks))
     return out
-
-
-_NORM_CACHE: dict[str, NormEstimate] = {}
-ESTIMATE_BY_DEFAULT = True
-"""Whether :func:`evaluate_run_bounds` estimates norms that no rule gives (``mlc compile-and-run`` does)."""
-
-
-def _cached_norm(run: ir.Run) -> NormEstimate:
-    """:func:`infer_norm` cached on what it depends on (target, input, space), so sweeps pay once.
-
-    When no rule applies and no bound is declared, the norm is estimated by fitting (labelled "estimated"),
-    as ``mlc bounds`` does by default: a norm is never assumed silently, and never left out silently either.
-    """
-    from mlc.compiler.theory.norms import infer_norm
-
-    parts = {"target": run.target.model_dump(mode="json"), "input": run.input.model_dump(mode="json"),
-             "space": run.space.model_dump(mode="json")}
-    if run.space.kind == "rkhs":  # the RKHS estimate uses the model's feature law
-        parts["features"] = [run.model.bias, run.model.init_scale]
-    key = ir.canonical_json(parts)
-    if key not in _NORM_CACHE:
-        if len(_NORM_CACHE) > 256:
-            _NORM_CACHE.clear()
-        _NORM_CACHE[key] = infer_norm(run, estimate=ESTIMATE_BY_DEFAULT)
-    return _NORM_CACHE[key].model_copy(deep=True)

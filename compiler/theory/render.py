@@ -18,11 +18,12 @@ _LATEX_NAMES = {"eps_n": r"\varepsilon_n", "d_eff": r"d_{\mathrm{eff}}", "lambda
                 "S_m": r"S_m", "t_det": r"t_{\mathrm{det}}"}
 
 
-class UnicodePrinter(StrPrinter):
+class UnicodePrinter(StrPrinter):  # type: ignore[misc]  # sympy ships no types
     """A one-line printer: Greek symbol names, √(·) for square roots, ln for the natural log, π."""
 
     def _print_Symbol(self, expr: sympy.Symbol) -> str:  # noqa: N802 (sympy naming)
-        return _GREEK.get(expr.name, expr.name)
+        name: str = expr.name
+        return _GREEK.get(name, name)
 
     def _print_Pi(self, expr: sympy.Expr) -> str:  # noqa: N802
         return "π"
@@ -36,21 +37,21 @@ class UnicodePrinter(StrPrinter):
             return f"√({self._print(base)})"
         if exp == sympy.Rational(-1, 2):
             return f"1/√({self._print(base)})"
-        return super()._print_Pow(expr, rational)
+        return str(super()._print_Pow(expr, rational))
 
 
 def to_text(expr: sympy.Expr) -> str:
     """The one-line Unicode form of a formula."""
-    text = UnicodePrinter({"order": "none"}).doprint(expr)
+    text = str(UnicodePrinter({"order": "none"}).doprint(expr))
     return text.replace("**", "^").replace("*", "·")
 
 
 def to_latex(expr: sympy.Expr) -> str:
     """The LaTeX form of a formula (sympy.latex, natural log written \\ln)."""
     names = {s: _LATEX_NAMES[s.name] for s in expr.free_symbols if isinstance(s, sympy.Symbol) and s.name in _LATEX_NAMES}
-    return sympy.latex(expr, ln_notation=True, order="none", symbol_names=names)
+    return str(sympy.latex(expr, ln_notation=True, order="none", symbol_names=names))
 
 
 def to_pretty(expr: sympy.Expr) -> str:
     """The multi-line Unicode form (sympy.pretty), for --explain."""
-    return sympy.pretty(expr, use_unicode=True, order="none")
+    return str(sympy.pretty(expr, use_unicode=True, order="none"))
