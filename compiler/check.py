@@ -19,7 +19,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping
 
-from mlc.compiler import ir, metrics
+from mlc.compiler import conventions, ir, metrics
 from mlc.compiler.evaluate import Number, evaluate
 from mlc.compiler.formula import build_formula
 from mlc.dsl import ast
@@ -593,6 +593,8 @@ class Checker:
         if stop is not None and stop.metric not in metrics.stoppable():
             raise _fail("E101", f"cannot stop on `{stop.metric}`", until.span,
                         help=f"stop rules use {', '.join(metrics.stoppable()[:-1])} or {metrics.stoppable()[-1]}")
+        if solve in ir.CLOSED_FORM_SOLVES:  # a closed form has no optimizer and no steps (bug 8)
+            return ir.Train(model=model.name, loss=loss, penalty=penalty, stop=stop, solve=solve, record=record)
         return ir.Train(model=model.name, loss=loss, penalty=penalty, optimizer=optimizer, steps=int(steps),
                         stop=stop, solve=solve, record=record)
 
@@ -668,8 +670,7 @@ class Checker:
                             help=f"write `{kind}(lambda = 1e-3)`")
         # T5 states its objective as MSE/2 + λ ε_n ‖θ‖_P with λ = 4. With the loss `mse` the same objective,
         # doubled, is MSE + 8 ε_n ‖θ‖_P, so `auto` resolves to 8 there.
-        auto_lambda = 4.0 if loss == "half_mse" else 8.0
-        return ir.Penalty(kind=kind, lam=auto_lambda if auto else float(lam), auto=auto)
+        return ir.Penalty(kind=kind, lam=conventions.auto_lambda(loss) if auto else float(lam), auto=auto)
 
     def _optimizer(self, item: ast.Setting | None, env, point: Point, prefix: str, data: ir.Data) -> ir.Optimizer:
         kind, kwargs = ("gd", []) if item is None else self._call_parts(item.value, "optimizer", OPTIMIZERS)

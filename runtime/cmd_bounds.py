@@ -147,7 +147,7 @@ def describe_run(run: Any) -> str:
     tr = run.train
     pen = "" if tr.penalty.kind == "none" else f", penalty {tr.penalty.kind}(λ = {tr.penalty.lam:g})"
     return (", ".join(parts) + f"; n = {run.data.n}, d = {run.input.dim}, loss {tr.loss}, "
-            f"{tr.optimizer.kind}(lr = {tr.optimizer.lr:g}) × {tr.steps} steps, solve {tr.solve}{pen}")
+            f"{tr.describe()}{pen}")
 
 
 def data_quantities(run: Any) -> tuple[dict[str, float], dict[str, Any]]:
@@ -170,9 +170,9 @@ def data_quantities(run: Any) -> tuple[dict[str, float], dict[str, Any]]:
         metrics["kernel_lambda_min"] = kernel_lambda_min(run, ds.x_train)
         extra["kernel_lambda_min"] = metrics["kernel_lambda_min"]
     if run.model.family == "random_features":
-        params = families.init_member(run.model, run.input.dim, torch.Generator().manual_seed(int(run.seed)))
+        params = families.init_member(run, torch.Generator().manual_seed(int(run.seed)))
         params = {k: v.unsqueeze(0) for k, v in params.items()}
-        metrics["rf_lambda_min"] = rf_lambda_min(run.model, params, ds.x_train)
+        metrics["rf_lambda_min"] = rf_lambda_min(run, params, ds.x_train)
         extra["rf_lambda_min"] = metrics["rf_lambda_min"]
         extra["rf_lambda_min_note"] = "one feature draw (generator seeded with the run's seed), not necessarily the run's own"
     n_test = min(ds.x_test.shape[0], 2000)

@@ -11,7 +11,6 @@ from torch import nn
 from mlc.compiler.lower import families
 from mlc.compiler.lower.ensemble import Member, init_params, train_autograd
 from mlc.compiler.lower.examples import make_run
-from mlc.compiler.lower.penalties import penalty_factor
 from mlc.compiler.lower.samplers import make_dataset
 
 F64 = torch.float64
@@ -93,7 +92,7 @@ def test_resnet_forward_and_adam_match_reference():
             z = z + (1.0 / L) * torch.tanh(z @ p["Wr"][l].T) @ p["U"][l].T
         return z @ p["alpha"]
 
-    init_out = families.forward(run.model, families.stack_members([mem.init]), mem.data.x_train.unsqueeze(0))[0]
+    init_out = families.forward(run, families.stack_members([mem.init]), mem.data.x_train.unsqueeze(0))[0]
     assert torch.allclose(init_out, ref(mem.data.x_train), atol=1e-12)
     opt = torch.optim.Adam(list(p.values()), lr=0.01, betas=(0.9, 0.999), eps=1e-8)
     for _ in range(12):
@@ -133,12 +132,12 @@ def test_path_norm_penalty_and_norm_values():
     run = make_run(width=5, d=4, n=50, penalty="path_norm", lam=4.0)
     p = families.stack_members([init_params(run)])
     expected = float((p["a"].abs() * (p["W"].abs().sum(-1) + p["c"].abs())).sum())
-    assert float(families.path_norm(run.model, p, 4)[0]) == pytest.approx(expected)
-    assert penalty_factor("path_norm", run.model, 4, 50) == pytest.approx(math.sqrt(2 * math.log(10) / 50))
+    assert float(families.path_norm(run, p)[0]) == pytest.approx(expected)
+    assert run.conventions.penalty_factor == pytest.approx(math.sqrt(2 * math.log(10) / 50))
     rf = make_run(family="random_features", width=9, scaling="mean_field")
     prf = families.stack_members([init_params(rf)])
     a_norm = (1 / 9) * 9 * prf["a"][0]  # a' = m * scale * a
-    assert float(families.rkhs_norm(rf.model, prf, 3)[0]) == pytest.approx(float(torch.sqrt((a_norm ** 2).mean())))
+    assert float(families.rkhs_norm(rf, prf)[0]) == pytest.approx(float(torch.sqrt((a_norm ** 2).mean())))
 
 
 def test_weighted_path_norm_reference():
@@ -149,7 +148,7 @@ def test_weighted_path_norm_reference():
     for l in range(2):
         M = (torch.eye(4, dtype=F64) + 3 * (U[l].abs() / 2) @ Wr[l].abs()) @ M
     expected = float((al.abs() @ M @ V.abs()).abs().sum())
-    assert float(families.weighted_path_norm(run.model, p, 2)[0]) == pytest.approx(expected)
+    assert float(families.weighted_path_norm(run, p)[0]) == pytest.approx(expected)
 
 
 def test_half_mse_and_logistic_losses():

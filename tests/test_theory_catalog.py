@@ -126,7 +126,8 @@ def test_random_feature_theorems() -> None:
     bad = by_id(evaluate_run_bounds(rk, metrics={"kernel_lambda_min": 0.05}), "T9e")  # needs m >= 400
     assert not bad["holds"] and any("400" in f for f in bad["failing"])
     assert by_id(evaluate_run_bounds(rk), "T9a")["value"] == pytest.approx(q * q / 100)
-    t9d = by_id(evaluate_run_bounds(rk.model_copy(update={"train": rk.train.model_copy(update={"solve": "gd"})})), "T9d")
+    gd = make_run(family="random_features", width=100, n=200, d=10, space="rkhs", norm_bound=2.0, solve="gd")
+    t9d = by_id(evaluate_run_bounds(gd), "T9d")
     t = 0.1 * 1000
     assert t9d["value"] == pytest.approx(q * q / 100 + t / math.sqrt(200) + q * q / (2 * t))
 

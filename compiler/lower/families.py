@@ -1,6 +1,7 @@
 """The four model families with a leading ensemble axis.
 
-Input:  a :class:`~mlc.compiler.ir.Model`, the input dimension d, per-member seeded generators.
+Input:  a :class:`~mlc.compiler.ir.Run` (its model and its conventions block: output scale, fan-in, widths),
+        per-member seeded generators.
 Output: parameter dictionaries (tensors with a leading ensemble axis E), forward functions
         ``f(params, x (E, n, d)) -> (E, n)``, and the norms the theory needs (path norm, weighted path norm,
         RKHS norm), each of shape (E,).
@@ -15,7 +16,7 @@ Parameter names (E = ensemble axis):
     h_1 = s(W0 x + b0), h_{l+1} = s(W_l h_l + b_l), f = scale * a.h_L.
 
 scale = 1 (standard), 1/sqrt(fan_in) (ntk) or 1/fan_in (mean_field), where fan_in is the width feeding the
-output layer (m, D or wL). Initialisation with s = init_scale (all normals, drawn in float64 on the CPU from
+output layer (m, D or wL): ``run.conventions.output_scale`` (compiler.conventions decides it). Initialisation with s = init_scale (all normals, drawn in float64 on the CPU from
 the member's generator, in the order the parameters are listed above):
   * inner weights and biases: N(0, s^2 / fan_in) (fan_in = d for W and c, D for Wr, m for U, d~ for V);
   * output weights: N(0, s^2 / fan_in) under ``standard``, N(0, s^2) under ``ntk`` and ``mean_field``.
@@ -29,7 +30,7 @@ from typing import Callable
 
 import torch
 
-from mlc.compiler.ir import Model
+from mlc.compiler.ir import Run
 from mlc.compiler.lower import targets
 
 Params = dict[str, torch.Tensor]
@@ -40,56 +41,13 @@ def activation(name: str) -> Callable[[torch.Tensor], torch.Tensor]:
     return targets.activation(name)
 
 
-def out_fan_in(model: Model) -> int:
-    """The width that feeds the output layer."""
-    if model.family == "resnet":
-        return state_width(model, None)
-    if model.family == "deep":
-        return model.widths[-1] if model.widths else model.width
-    return model.width
-
-
-def state_width(model: Model, d: int | None) -> int:
-    """D of a ResNet: ``state_width`` if given, else d + 1 (room for x and the constant 1)."""
-    if model.state_width:
-        return model.state_width
-    if d is None:
-        raise ValueError("the ResNet state width needs d")
-    return d + 1
-
-
-def output_scale(model: Model, d: int) -> float:
-    """The factor on the output layer: 1, 1/sqrt(fan_in) or 1/fan_in."""
-    m = state_width(model, d) if model.family == "resnet" else out_fan_in(model)
-    return {"standard": 1.0, "ntk": 1.0 / math.sqrt(m), "mean_field": 1.0 / m}[model.scaling]
-
-
-def deep_widths(model: Model) -> tuple[int, ...]:
-    return tuple(model.widths) if model.widths else (model.width,) * max(1, model.depth)
-
-
-def trainable(model: Model) -> tuple[str, ...]:
-    """Names of the trained parameters."""
-    if model.family == "random_features":
-        return ("a",)
-    if model.family == "two_layer":
-        return ("W", "c", "a") if model.bias else ("W", "a")
-    if model.family == "resnet":
-        return ("V", "U", "Wr", "alpha")
-    names: list[str] = []
-    for i in range(len(deep_widths(model))):
-        names.append(f"W{i}")
-        if model.bias:
-            names.append(f"b{i}")
-    return tuple(names) + ("a",)
-
-
 def _normal(shape: tuple[int, ...], std: float, gen: torch.Generator) -> torch.Tensor:
     return torch.randn(*shape, generator=gen, dtype=torch.float64) * std
 
 
-def init_member(model: Model, d: int, gen: torch.Generator) -> Params:
+def init_member(run: Run, gen: torch.Generator) -> Params:
     """One member's initial parameters (float64, CPU, no ensemble axis); see the module docstring."""
+    model, conv, d = run.model, run.conventions, run.input.dim
     s = model.init_scale
     out_std = (lambda fan: s / math.sqrt(fan)) if model.scaling == "standard" else (lambda fan: s)
     if model.family in ("two_layer", "random_features"):
@@ -99,14 +57,14 @@ def init_member(model: Model, d: int, gen: torch.Generator) -> Params:
         a = _normal((m,), out_std(m), gen)
         return {"W": W, "c": c, "a": a}
     if model.family == "resnet":
-        D, m, L = state_width(model, d), model.width, max(1, model.depth)
+        D, m, L = conv.fan_in, model.width, len(conv.widths)
         d_in = d + 1 if model.bias else d
         V = _normal((D, d_in), s / math.sqrt(d_in), gen)
         U = _normal((L, D, m), s / math.sqrt(m), gen)
         Wr = _normal((L, m, D), s / math.sqrt(D), gen)
         alpha = _normal((D,), out_std(D), gen)
         return {"V": V, "U": U, "Wr": Wr, "alpha": alpha}
-    widths = deep_widths(model)
+    widths = conv.widths
     params: Params = {}
     fan = d
     for i, w in enumerate(widths):
@@ -128,11 +86,11 @@ def member(params: Params, i: int) -> Params:
     return {k: v[i:i + 1] for k, v in params.items()}
 
 
-def forward(model: Model, params: Params, x: torch.Tensor) -> torch.Tensor:
-    """Outputs (E, n) of an ensemble on inputs x (E, n, d)."""
+def forward(run: Run, params: Params, x: torch.Tensor) -> torch.Tensor:
+    """Outputs (E, n) of an ensemble of runs shaped like ``run`` on inputs x (E, n, d)."""
+    model = run.model
     s = activation(model.activation)
-    d = x.shape[-1]
-    scale = output_scale(model, d)
+    scale = run.conventions.output_scale
     if model.family in ("two_layer", "random_features"):
         h = torch.baddbmm(params["c"].unsqueeze(1), x, params["W"].transpose(1, 2))
         return scale * torch.bmm(s(h), params["a"].unsqueeze(2)).squeeze(2)
@@ -152,13 +110,13 @@ def forward(model: Model, params: Params, x: torch.Tensor) -> torch.Tensor:
     return scale * torch.bmm(h, params["a"].unsqueeze(2)).squeeze(2)
 
 
-def path_norm(model: Model, params: Params, d: int) -> torch.Tensor:
+def path_norm(run: Run, params: Params) -> torch.Tensor:
     """The l1 path norm (E,), in the model's own scaling (REFERENCE §2.1, §2.5).
 
     two_layer / random_features: scale * sum_k |a_k| (||W_k||_1 + |c_k|). deep: scale * |a|^T v_L with
     v_1 = |W0| 1 + |b0|, v_{l+1} = |W_l| v_l + |b_l| (biases count as paths from a constant 1).
     """
-    scale = output_scale(model, d)
+    model, scale = run.model, run.conventions.output_scale
     if model.family in ("two_layer", "random_features"):
         inner = params["W"].abs().sum(-1) + params["c"].abs()
         return scale * (params["a"].abs() * inner).sum(-1)
@@ -172,13 +130,13 @@ def path_norm(model: Model, params: Params, d: int) -> torch.Tensor:
     raise ValueError("path_norm is defined for two_layer, random_features and deep models")
 
 
-def weighted_path_norm(model: Model, params: Params, d: int) -> torch.Tensor:
+def weighted_path_norm(run: Run, params: Params) -> torch.Tensor:
     """The ResNet weighted path norm (E,) (REFERENCE §2.4, E–Ma–Wang):
     || |alpha|^T (I + 3|U_L/L||Wr_L|) ... (I + 3|U_1/L||Wr_1|) |V| ||_1, times the output scale.
     The 1/L of our blocks is absorbed into U, as in the reference's convention."""
-    if model.family != "resnet":
+    if run.model.family != "resnet":
         raise ValueError("weighted_path_norm is defined for resnet models")
-    scale = output_scale(model, d)
+    scale = run.conventions.output_scale
     L = params["U"].shape[1]
     row = params["alpha"].abs().unsqueeze(1)  # (E, 1, D)
     for l in reversed(range(L)):
@@ -188,10 +146,10 @@ def weighted_path_norm(model: Model, params: Params, d: int) -> torch.Tensor:
     return scale * row.abs().sum(dim=(1, 2))
 
 
-def rkhs_norm(model: Model, params: Params, d: int) -> torch.Tensor:
+def rkhs_norm(run: Run, params: Params) -> torch.Tensor:
     """RKHS norm of a random-feature model (E,) in the normalised form of REFERENCE §2.3:
     f = (1/m) sum_j a'_j phi_j with a'_j = m * scale * a_j, ||theta||_H = ((1/m) sum_j a'_j^2)^{1/2}
     = scale * sqrt(m) * ||a||_2."""
-    scale = output_scale(model, d)
+    scale = run.conventions.output_scale
     m = params["a"].shape[-1]
     return scale * math.sqrt(m) * params["a"].pow(2).sum(-1).sqrt()

@@ -36,9 +36,8 @@ import torch
 from mlc.compiler.ir import Run
 from mlc.compiler.lower import families
 from mlc.compiler.lower.checkpoint import Checkpoint, fast_state, restore_fast
-from mlc.compiler.lower.ensemble import Member, MemberOutcome, effective_lr, finish_tracking
+from mlc.compiler.lower.ensemble import Member, MemberOutcome, finish_tracking
 from mlc.compiler.lower.measure import measure
-from mlc.compiler.lower.penalties import lam_of, penalty_factor
 from mlc.compiler.lower.tracking import Tracker
 
 BLOCK_ELEMENTS = 1 << 20  # rows per block: one (G, rows, M) activation block has about this many entries
@@ -50,9 +49,10 @@ def fast_eligible(run: Run) -> bool:
     """Whether a run can train on the packed fast path."""
     tr = run.train
     return (run.model.family in ("two_layer", "random_features")
-            and tr.solve == "gd"
+            and tr.solve == "gd" and tr.optimizer is not None
             and tr.optimizer.kind == "gd" and tr.optimizer.momentum == 0.0
             and tr.loss in ("mse", "half_mse")
+            and (not run.model.bias or run.conventions.lr.get("c") == run.conventions.lr.get("W"))  # one buffer
             and tr.penalty.kind in ("none", "weight_decay", "path_norm"))
 
 
@@ -195,7 +195,8 @@ class PackedGroup:
         self.Wt = torch.zeros(G, dp, M, **kw)
         self.a = torch.zeros(G, M, **kw)
         self.scale = torch.zeros(G, M, **kw)
-        self.lr = torch.zeros(G, M, **kw)
+        self.lr = torch.zeros(G, M, **kw)  # of the output weights a
+        self.lr_inner = torch.zeros(G, M, **kw)  # of the inner weights [W^T; c] (one group on this path)
         self.lam = torch.zeros(G, M, **kw)
         self.unit_active = torch.zeros(G, M, **kw)
         self.slot: list[tuple[int, int, int, int]] = [(0, 0, 0, 0)] * len(members)  # (g, j, k0, k1)
@@ -214,14 +215,16 @@ class PackedGroup:
                 if self.bias:
                     self.Wt[g, d, k0:k1] = init["c"].to(**kw)
                 self.a[g, k0:k1] = init["a"].to(**kw)
-                self.scale[g, k0:k1] = families.output_scale(run.model, d)
-                self.lr[g, k0:k1] = effective_lr(run)
-                self.lam[g, k0:k1] = lam_of(run.train.penalty, run.train.loss) * penalty_factor(
-                    run.train.penalty.kind, run.model, d, n)
+                conv = run.conventions
+                self.scale[g, k0:k1] = conv.output_scale
+                self.lr[g, k0:k1] = conv.lr["a"]
+                self.lr_inner[g, k0:k1] = conv.lr.get("W", 0.0)
+                self.lam[g, k0:k1] = run.train.penalty.lam * conv.penalty_factor
                 self.unit_active[g, k0:k1] = 1.0
         self.slot_index = torch.tensor([g * J + j for (g, j, _, _) in self.slot], device=device)
-        self.loss_coef = 2.0 / n if self.train.loss == "mse" else 1.0 / n
-        self.loss_norm = 1.0 / n if self.train.loss == "mse" else 0.5 / n
+        k = first.conventions.loss_factor  # dL/df = (k/n)(f - y); L = (k/2n) sum (f - y)^2
+        self.loss_coef = k / n
+        self.loss_norm = 0.5 * k / n
         # dL/da from Q by 1-homogeneity (ReLU with the bias inside x~, or no bias at all).
         self.homogeneous = self.inner and self.act == "relu"
         # The rows are split into ROW_WORKERS fixed halves (independent of the machine, so the summation order and
@@ -299,10 +302,9 @@ class PackedGroup:
             ga.add_(coef * torch.sign(self.a) * self.Wt.abs().sum(1))
             if self.inner:
                 gW.add_((coef * self.a.abs()).unsqueeze(1) * torch.sign(self.Wt))
-        lr = self.lr * self.unit_active
-        self.a.sub_(lr * ga)
+        self.a.sub_(self.lr * self.unit_active * ga)
         if self.inner:
-            gW.mul_(lr.unsqueeze(1))
+            gW.mul_((self.lr_inner * self.unit_active).unsqueeze(1))
             self.Wt.sub_(gW)
 
     def unpack(self, i: int) -> families.Params:
@@ -370,7 +372,7 @@ def _train_loop(pk: "PackedGroup", members: list[Member], device: torch.device,
         out = []
         for i, m in enumerate(members):
             params = saved.get(i) or pk.unpack(i)
-            out.append(measure(m.run.model, train.loss, params, inits[i], [m.data], names, final=final,
+            out.append(measure(m.run, params, inits[i], [m.data], names, final=final,
                                is_grid=m.is_grid)[0])
         return out
 

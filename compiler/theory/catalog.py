@@ -69,43 +69,42 @@ class Context:
         return self.run.input.dim
 
     @property
+    def conv(self) -> ir.Conventions:
+        """The run's conventions block (``mlc.compiler.conventions``): what the lowering used."""
+        return self.run.conventions
+
+    @property
     def d_eff(self) -> int:
-        return self.d + 1 if self.model.bias else self.d
+        return self.conv.d_eff
 
     @property
     def eps(self) -> float:
-        return math.sqrt(2 * math.log(2 * self.d_eff) / self.run.data.n)
+        return self.conv.eps_n
 
     @property
-    def time(self) -> float:
-        return self.run.train.optimizer.lr * self.run.train.steps
+    def time(self) -> float | None:
+        """Gradient-flow time lr × steps (None for a closed-form solve, which takes no steps)."""
+        tr = self.run.train
+        if tr.optimizer is None or tr.steps is None:
+            return None
+        return tr.optimizer.lr * tr.steps
 
     @property
     def loss_factor(self) -> float:
         """The objective is loss_factor × (L̂ + penalty/loss_factor): 2 for mse, 1 for half_mse."""
-        return 2.0 if self.run.train.loss == "mse" else 1.0
+        return self.conv.loss_factor
 
     @property
     def lam_normalised(self) -> float:
-        """λ of T5 (objective L̂ + λ ε_n ‖θ‖_P with L = MSE/2) implied by the spec.
-
-        The lowering adds ``lam · ε_n · ‖θ‖_P`` to the loss (``mlc.compiler.lower.penalties``); with loss = mse
-        the objective is 2 (L̂ + (lam/2) ε_n ‖θ‖_P), so T5's λ is lam / 2.
-        """
-        return self.run.train.penalty.lam / self.loss_factor
+        """λ of T5 (objective L̂ + λ ε_n ‖θ‖_P with L = MSE/2) implied by the spec (the conventions block):
+        with loss = mse the objective is 2 (L̂ + (lam/2) ε_n ‖θ‖_P), so T5's λ is lam / 2."""
+        return self.conv.theorem_lambda["T5"]
 
     @property
-    def lr_effective(self) -> float:
-        """The learning rate the lowering uses: × the output fan-in m under mean_field with gd/sgd."""
-        lr = self.run.train.optimizer.lr
-        if self.model.scaling == "mean_field" and self.run.train.optimizer.kind in ("gd", "sgd"):
-            if self.model.family == "resnet":
-                lr *= self.model.state_width or (self.d + 1)
-            elif self.model.family == "deep" and self.model.widths:
-                lr *= self.model.widths[-1]
-            else:
-                lr *= self.model.width
-        return lr
+    def lr_effective(self) -> float | None:
+        """The learning rate the lowering uses for the output weights (None without an optimizer)."""
+        lr = self.conv.lr
+        return lr.get("a", lr.get("alpha")) if lr else None
 
     @cached_property
     def target_range(self) -> Interval:
@@ -130,8 +129,10 @@ class Context:
         """Numeric values of the basic symbols (those that are known)."""
         vals: dict[sp.Symbol, float] = {
             m: float(self.model.width), n: float(self.run.data.n), d: float(self.d), d_eff: float(self.d_eff),
-            L: float(self.model.depth), delta: self.delta, t: self.time,
+            L: float(self.model.depth), delta: self.delta,
         }
+        if self.time is not None:
+            vals[t] = self.time
         if self.norm.value is not None:
             vals[Q] = float(self.norm.value)
         return vals
@@ -274,19 +275,21 @@ def t5_lambda() -> Hypothesis:
 def gd_from_zero(tid: str) -> Hypothesis:
     def check(c: Context) -> str | None:
         tr = c.run.train
-        if tr.optimizer.kind == "gd" and tr.solve in ("gd", "gd_exact") and tr.penalty.kind == "none":
+        kind = tr.optimizer.kind if tr.optimizer is not None else "none"
+        if kind == "gd" and tr.solve in ("gd", "gd_exact") and tr.penalty.kind == "none":
             return None
-        return (f"{tid} is for plain (unregularised) GD; the spec has optimizer {tr.optimizer.kind}, solve {tr.solve}, "
+        return (f"{tid} is for plain (unregularised) GD; the spec has optimizer {kind}, solve {tr.solve}, "
                 f"penalty {tr.penalty.kind}")
     return Hypothesis("unregularised GD", check)
 
 
 def gradient_flow(tid: str) -> Hypothesis:
     def check(c: Context) -> str | None:
-        k = c.run.train.optimizer.kind
-        if k in ("gd", "sgd"):
+        opt = c.run.train.optimizer
+        if opt is not None and opt.kind in ("gd", "sgd"):
             return None
-        return f"{tid} is about (stochastic) gradient descent, where time = lr × steps; the spec uses {k}"
+        used = opt.kind if opt is not None else f"the closed form solve = {c.run.train.solve}"
+        return f"{tid} is about (stochastic) gradient descent, where time = lr × steps; the spec uses {used}"
     return Hypothesis("GD/SGD time scale", check)
 
 
@@ -479,7 +482,7 @@ def _min_norm(c: Context) -> str | None:
 
 def _tau(c: Context) -> float:
     # the lowering's rkhs penalty is lam · sqrt(ln(2 d_eff)/n) · ‖θ‖_H (slide form); lec5's is τ/√n · ‖θ‖_H
-    return c.run.train.penalty.lam * math.sqrt(math.log(2 * c.d_eff)) / c.loss_factor
+    return c.conv.theorem_lambda["T9c"]
 
 
 def _t9c_tau(c: Context) -> dict[sp.Symbol, float]:
@@ -502,7 +505,7 @@ def _m_ge_n(c: Context) -> str | None:
 
 def _t11_time(c: Context) -> str | None:
     limit = math.sqrt(c.run.data.n) / c.model.width
-    if c.time <= limit:
+    if c.time is None or c.time <= limit:  # no time at all is reported by gradient_flow
         return None
     return f"T11 needs early stopping t = O(√n/m) = {_g(limit)}; the spec trains to t = lr·steps = {_g(c.time)}"
 
@@ -526,9 +529,22 @@ def _t19_value(c: Context) -> float:
 
 def _t18_value(c: Context) -> float | None:
     v = c.metrics.get("rf_lambda_min")
-    if not v or v <= 0:
+    if not v or v <= 0 or c.lr_effective is None:
         return None
     return 1.0 / (c.lr_effective * c.loss_factor * v)
+
+
+def _trained_by_gd(c: Context) -> bool:
+    """T18 is about the GD trajectory: a closed-form solve (min_norm, ridge) has none, so it is not listed."""
+    return c.run.train.iterative
+
+
+def _t18_plain_gd(c: Context) -> str | None:
+    opt = c.run.train.optimizer
+    if opt is not None and opt.kind == "gd" and opt.momentum == 0.0:
+        return None
+    kind = opt.kind if opt is not None else "none"
+    return f"T18 is the closed form of full-batch GD without momentum; the spec's optimizer is {kind}"
 
 
 def _spectrum_recorded(c: Context) -> bool:
@@ -545,7 +561,8 @@ def _flow_q(c: Context) -> dict[sp.Symbol, float]:
 def _resnet_lambda(c: Context) -> dict[sp.Symbol, float]:
     # the lowering's penalty is lam · √(2 ln(2 d_eff)/n) · ‖θ‖_WP, T12's is λ (‖θ‖ + 1) √(2 log(2d)/n)
     vals = _flow_q(c)
-    vals[lam] = c.run.train.penalty.lam * math.sqrt(math.log(2 * c.d_eff) / math.log(2 * c.d))
+    if "T12" in c.conv.theorem_lambda:
+        vals[lam] = c.conv.theorem_lambda["T12"]
     return vals
 
 
@@ -743,8 +760,9 @@ CATALOG: tuple[Theorem, ...] = (
                        "ΦᵀΦ/n) is learned and the error may rise toward the min-norm error; η = effective lr, "
                        "k = 2 for mse, 1 for half_mse"),
         formula=1 / (sp.Symbol("eta") * sp.Symbol("k") * lam_min), families=("random_features",),
-        hypotheses=(metric("T18", "rf_lambda_min", "the smallest nonzero eigenvalue of the feature Gram matrix"),),
-        value_fn=_t18_value,
+        hypotheses=(custom("full-batch GD", _t18_plain_gd),
+                    metric("T18", "rf_lambda_min", "the smallest nonzero eigenvalue of the feature Gram matrix")),
+        value_fn=_t18_value, relevant=_trained_by_gd,
     ),
     Theorem(
         id="T19", title="Double-descent peak location",
