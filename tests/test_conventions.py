@@ -196,9 +196,9 @@ def test_rkhs_ridge_is_the_minimiser_of_the_lowerings_loss_plus_penalty() -> Non
 
 def test_t18_uses_the_blocks_learning_rate_and_loss_factor() -> None:
     run = make_run(family="random_features", width=50, n=200, d=10, lr=0.5, loss="mse", scaling="mean_field")
-    t18 = next(b for b in evaluate_run_bounds(run, metrics={"rf_lambda_min": 1e-3}) if b["theorem"] == "T18")
+    t18 = next(b for b in evaluate_run_bounds(run, metrics={"rf_lambda_min": 1e-3}) if b.theorem == "T18")
     conv = run.conventions
-    assert t18["holds"] and t18["value"] == pytest.approx(1 / (conv.lr["a"] * conv.loss_factor * 1e-3))
+    assert t18.holds and t18.value == pytest.approx(1 / (conv.lr["a"] * conv.loss_factor * 1e-3))
 
 
 # ----------------------------------------------------------------------------------------------
@@ -222,7 +222,7 @@ def test_closed_forms_have_no_optimizer_no_steps_and_no_t18(train: str, capsys) 
     run = plan.runs[0]
     assert run.train.optimizer is None and run.train.steps is None and run.conventions.lr == {}
     bounds = evaluate_run_bounds(run, plan, metrics={"rf_lambda_min": 1e-2, "lambda_min": 1e-2})
-    assert "T18" not in {b["theorem"] for b in bounds}
+    assert "T18" not in {b.theorem for b in bounds}
     assert "gd(lr" not in run.train.describe() and "closed form" in run.train.describe()
     with pytest.raises(ValueError, match="closed form"):
         ir.Train(model="rf", solve=run.train.solve, optimizer=ir.Optimizer(), penalty=run.train.penalty)
@@ -233,9 +233,9 @@ def test_t18_still_applies_to_gd_and_exact_gd() -> None:
         plan = compile_text(RF_SPEC.format(train=train)).plan
         assert plan is not None
         t18 = [b for b in evaluate_run_bounds(plan.runs[0], plan, metrics={"rf_lambda_min": 1e-2})
-               if b["theorem"] == "T18"]
-        assert t18 and t18[0]["holds"]
+               if b.theorem == "T18"]
+        assert t18 and t18[0].holds
     adam = compile_text(RF_SPEC.format(train="optimizer = adam(lr = 0.01)   steps = 10")).plan
     t18 = [b for b in evaluate_run_bounds(adam.runs[0], adam, metrics={"rf_lambda_min": 1e-2})
-           if b["theorem"] == "T18"]
-    assert t18 and not t18[0]["holds"] and t18[0]["value"] is None
+           if b.theorem == "T18"]
+    assert t18 and not t18[0].holds and t18[0].value is None

@@ -16,8 +16,9 @@ Parameter names (E = ensemble axis):
     h_1 = s(W0 x + b0), h_{l+1} = s(W_l h_l + b_l), f = scale * a.h_L.
 
 scale = 1 (standard), 1/sqrt(fan_in) (ntk) or 1/fan_in (mean_field), where fan_in is the width feeding the
-output layer (m, D or wL): ``run.conventions.output_scale`` (compiler.conventions decides it). Initialisation with s = init_scale (all normals, drawn in float64 on the CPU from
-the member's generator, in the order the parameters are listed above):
+output layer (m, D or wL): ``run.conventions.output_scale`` (compiler.conventions decides it). Initialisation
+with s = init_scale (all normals, drawn in float64 on the CPU from the member's generator, in the order the
+parameters are listed above):
   * inner weights and biases: N(0, s^2 / fan_in) (fan_in = d for W and c, D for Wr, m for U, d~ for V);
   * output weights: N(0, s^2 / fan_in) under ``standard``, N(0, s^2) under ``ntk`` and ``mean_field``.
 Biases that are switched off are zero tensors and are never trained.
