@@ -80,6 +80,12 @@ METRICS: dict[str, Metric] = {m.name: m for m in (
     Metric("lambda_min", "diagnostic", "eigenvalue of Phi^T Phi / n",
            "smallest nonzero eigenvalue of the drawn features' Gram matrix (final only)",
            families=("random_features",), recordable=False),
+    Metric("penalty_term", "diagnostic", "the objective's units", "the penalty λ·c·‖θ‖ of the trained parameters",
+           recordable=False),
+    Metric("penalty_term_init", "diagnostic", "the objective's units", "the penalty λ·c·‖θ‖ at initialisation",
+           recordable=False),
+    Metric("zero_predictor_mse", "diagnostic", _ERROR_UNIT, "test error of the zero predictor, mean f*² on the "
+           "test inputs", recordable=False),
 )}
 
 _PER_FREQUENCY = re.compile(r"^(?P<base>.+)_k\d+$")

@@ -99,18 +99,18 @@ def solve_closed_form(member: Member, device: torch.device, dtype: torch.dtype) 
         record_steps = list(range(0, steps_done, every)) if every > 0 else []
         path = gd_exact_path(phi, y, a0, lr, k, record_steps + [steps_done])
         for t, a_t in zip(record_steps, path[:-1]):
-            metrics = measure(run, params_with(a_t), init, [member.data], names,
+            metrics = measure([run], params_with(a_t), init, [member.data], names,
                               is_grid=member.is_grid)
             tracker.record(0, t, metrics[0])
         a = path[-1]
         if diverged_at is not None and diverged_at <= train.steps:
-            final = measure(run, params_with(a), init, [member.data], names, final=True,
+            final = measure([run], params_with(a), init, [member.data], names, final=True,
                             is_grid=member.is_grid)
             return MemberOutcome(params_with(a), init, steps_done, diverged_at, tracker.curves[0], final[0])
     else:
         raise ValueError(f"unknown closed-form solve {train.solve!r}")
     final_params = params_with(a)
-    final = measure(run, final_params, init, [member.data], names, final=True,
+    final = measure([run], final_params, init, [member.data], names, final=True,
                     is_grid=member.is_grid)
     if train.record.every > 0:
         tracker.record(0, steps_done, final[0])

@@ -69,6 +69,7 @@ def train_autograd(members: list[Member], device: torch.device, dtype: torch.dty
     """Train a group of same-shape members as one ensemble (see the module docstring); with ``checkpoint``,
     resume from its saved state and save at the step boundaries it asks for."""
     first = members[0].run
+    runs = [m.run for m in members]
     train: Train = first.train
     assert train.optimizer is not None and train.steps is not None, "the autograd trainer needs an iterative solve"
     E = len(members)
@@ -104,7 +105,7 @@ def train_autograd(members: list[Member], device: torch.device, dtype: torch.dty
         if not tracker.any_active():
             break
         if tracker.metrics_due(step) and not cheap:
-            metrics = measure(first, snapshot(), init, datas, tracker.wanted_metrics(), is_grid=is_grid)
+            metrics = measure(runs, snapshot(), init, datas, tracker.wanted_metrics(), is_grid=is_grid)
             tracker.observe_metrics(step, metrics)
             if not tracker.any_active():
                 break
@@ -129,7 +130,7 @@ def train_autograd(members: list[Member], device: torch.device, dtype: torch.dty
         active_t.copy_(torch.tensor(tracker.active, dtype=torch.bool))
         opt.step(params, dict(zip(names, grads)), active_t)
     final_params = snapshot()
-    final = measure(first, final_params, init, datas, tracker.wanted_metrics(), final=True, is_grid=is_grid)
+    final = measure(runs, final_params, init, datas, tracker.wanted_metrics(), final=True, is_grid=is_grid)
     finish_tracking(tracker, final)
     return [MemberOutcome(families.member(final_params, i), families.member(init, i), tracker.steps_done(i),
                           tracker.diverged_at[i], tracker.curves[i], final[i]) for i in range(E)]

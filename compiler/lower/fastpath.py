@@ -372,7 +372,7 @@ def _train_loop(pk: "PackedGroup", members: list[Member], device: torch.device,
         out = []
         for i, m in enumerate(members):
             params = saved.get(i) or pk.unpack(i)
-            out.append(measure(m.run, params, inits[i], [m.data], names, final=final,
+            out.append(measure([m.run], params, inits[i], [m.data], names, final=final,
                                is_grid=m.is_grid)[0])
         return out
 

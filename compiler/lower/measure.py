@@ -1,7 +1,7 @@
 """Measurements of trained ensembles.
 
-Input:  a run (the shape of the ensemble: model, loss, conventions), ensemble parameters (E-stacked), the initial
-        parameters, the members' data sets.
+Input:  the runs of an ensemble (the first gives the shape: model, loss, conventions), ensemble parameters
+        (E-stacked), the initial parameters, the members' data sets.
 Output: one dict of metric name -> float per member.
 Role:   the single definition of every measured quantity, shared by the autograd and fast trainers:
   * ``train_error`` / ``test_error``: mean (T_B(f) - f*)^2 on the train / test inputs against the CLEAN target,
@@ -12,6 +12,10 @@ Role:   the single definition of every measured quantity, shared by the autograd
     (random_features), ``param_distance`` = ||theta_t - theta_0||_2 over the trained parameters;
   * ``lambda_min`` (random_features, final only): the smallest nonzero eigenvalue of Phi^T Phi / n where
     Phi_ij = scale * s(w_j.x_i + c_j) (so f = Phi a, the form of REFERENCE T18);
+  * ``penalty_term`` / ``penalty_term_init`` (final only, with a penalty): lambda * c * norm of the final and
+    the initial parameters, the penalty part of the objective; ``zero_predictor_mse`` (final only, regression
+    losses): mean f*^2 on the test inputs, the test error of the zero predictor (``compiler.lower.health`` reads
+    these to tell when a penalty dominates the objective and the net learned nothing);
   * ``spectrum`` (1-D grid inputs): for each of the target's peak frequencies k (the largest local maxima of
     |DFT f*| on the training grid, at most 3, DC excluded), |F(f)[k] - F(f*)[k]| / |F(f*)[k]|, reported
     as ``spectrum_k{k}``.
@@ -27,6 +31,7 @@ from mlc.compiler import metrics
 from mlc.compiler.ir import Run
 from mlc.compiler.lower import families
 from mlc.compiler.lower.losses import loss_per_member
+from mlc.compiler.lower.penalties import penalty_per_member
 from mlc.compiler.lower.samplers import DataSet
 
 EVAL_BLOCK = 4096  # test inputs per forward pass when measuring (bounds the memory of wide ensembles)
@@ -69,15 +74,17 @@ def spectrum_peaks(f_grid: torch.Tensor, count: int = 3) -> list[int]:
 
 
 @torch.no_grad()
-def measure(run: Run, params: families.Params, init: families.Params, datas: list[DataSet],
+def measure(runs: list[Run], params: families.Params, init: families.Params, datas: list[DataSet],
             names: tuple[str, ...] | list[str], final: bool = False,
             is_grid: bool = False) -> list[dict[str, float]]:
-    """The requested metrics (plus the errors, always) for every member of an ensemble of runs shaped like ``run``.
+    """The requested metrics (plus the errors, always) for every member of an ensemble of ``runs`` (one run per
+    member, all of the first one's shape).
 
     ``names`` are recordable metric names (``compiler.metrics``); norms that do not apply to the family are skipped.
     With ``final``, every applicable metric is measured.
     """
     E = len(datas)
+    run = runs[0]
     model, loss = run.model, run.train.loss
     d = datas[0].x_train.shape[-1]
     bound = torch.tensor([ds.truncation for ds in datas], dtype=datas[0].f_train.dtype,
@@ -102,6 +109,12 @@ def measure(run: Run, params: families.Params, init: families.Params, datas: lis
     if final or "param_distance" in want:
         sq = sum((params[k] - init[k]).pow(2).flatten(1).sum(-1) for k in run.conventions.trained)
         out["param_distance"] = sq.sqrt()
+    if final and run.train.penalty.kind != "none":  # the objective's parts, to tell when the penalty dominates
+        lam = torch.tensor([r.train.penalty.lam for r in runs], dtype=f_tr.dtype, device=f_tr.device)
+        out["penalty_term"] = penalty_per_member(run, params, lam)
+        out["penalty_term_init"] = penalty_per_member(run, init, lam)
+    if final and loss != "logistic":
+        out["zero_predictor_mse"] = _stack(datas, "f_test").pow(2).mean(-1)
     results = [{k: float(v[i]) for k, v in out.items()} for i in range(E)]
     if (final or "spectrum" in want) and is_grid and d == 1:
         for i, ds in enumerate(datas):
