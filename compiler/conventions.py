@@ -10,7 +10,7 @@ Role:   the single place that fixes the effective learning rate of each paramete
 
 Conventions (REFERENCE §1, §2, §3; docs/lowering.md):
   * output scale 1 (standard), 1/sqrt(fan_in) (ntk), 1/fan_in (mean_field); fan_in is the width feeding the
-    output layer (m, the ResNet state width D, or the last deep width);
+    output layer (the family's rule: m, the ResNet state width D, or the last deep width);
   * under mean_field with gd/sgd the learning rate of every group is lr x fan_in (the particle time scale of
     REFERENCE T15); adam and the other scalings use lr itself;
   * d_eff = d + 1 with biases; eps_n = sqrt(2 ln(2 d_eff) / n);
@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import math
 
-from mlc.compiler import ir
+from mlc.compiler import families, ir
 
 AUTO_LAMBDA = 4.0
 """T5's choice of lambda in J = L + lambda eps_n ||theta||_P with L = MSE/2 (``lambda = auto``)."""
@@ -39,46 +39,6 @@ def loss_factor(loss: str) -> float:
 def auto_lambda(loss: str) -> float:
     """The numeric lambda that ``lambda = auto`` resolves to on ``loss`` (T5's 4 on MSE/2; 8 on mse)."""
     return AUTO_LAMBDA * loss_factor(loss)
-
-
-def state_width(model: ir.Model, d: int) -> int | None:
-    """D of a ResNet: ``state_width`` if given, else d + 1 (room for x and the constant 1); None otherwise."""
-    if model.family != "resnet":
-        return None
-    return model.state_width or d + 1
-
-
-def hidden_widths(model: ir.Model) -> tuple[int, ...]:
-    """One width per hidden layer (deep) or residual block (resnet); (m,) for two-layer models."""
-    if model.family == "deep":
-        return tuple(model.widths) if model.widths else (model.width,) * max(1, model.depth)
-    if model.family == "resnet":
-        return (model.width,) * max(1, model.depth)
-    return (model.width,)
-
-
-def fan_in(model: ir.Model, d: int) -> int:
-    """The width that feeds the output layer."""
-    D = state_width(model, d)
-    if D is not None:
-        return D
-    return hidden_widths(model)[-1]
-
-
-def trained(model: ir.Model) -> tuple[str, ...]:
-    """Names of the trained parameters (the lowering's parameter layout, docs/lowering.md)."""
-    if model.family == "random_features":
-        return ("a",)
-    if model.family == "two_layer":
-        return ("W", "c", "a") if model.bias else ("W", "a")
-    if model.family == "resnet":
-        return ("V", "U", "Wr", "alpha")
-    names: list[str] = []
-    for i in range(len(hidden_widths(model))):
-        names.append(f"W{i}")
-        if model.bias:
-            names.append(f"b{i}")
-    return tuple(names) + ("a",)
 
 
 def output_scale(scaling: str, fan: int) -> float:
@@ -123,12 +83,14 @@ def theorem_lambdas(penalty: ir.Penalty, k: float, d: int, d_eff: int) -> dict[s
 
 
 def resolve(model: ir.Model, train: ir.Train, dist: ir.InputDist, data: ir.Data) -> ir.Conventions:
-    """The conventions block of a run with these fields (see the module docstring)."""
+    """The conventions block of a run with these fields (see the module docstring). The widths, fan-in and
+    trained parameters are the family's rules (``mlc.compiler.families``)."""
     d = dist.dim
-    fan = fan_in(model, d)
+    family = families.of(model)
+    fan = family.fan_in(model, d)
     d_eff = d + 1 if model.bias else d
     k = loss_factor(train.loss)
-    names = trained(model)
+    names = family.trained(model)
     lr: dict[str, float] = {}
     if train.optimizer is not None:
         step = effective_lr(model, train.optimizer, fan)
@@ -136,7 +98,7 @@ def resolve(model: ir.Model, train: ir.Train, dist: ir.InputDist, data: ir.Data)
     ridge = (2.0 / k) * data.n * train.penalty.lam if train.solve == "ridge" else None
     return ir.Conventions(
         lr=lr, trained=names, output_scale=output_scale(model.scaling, fan), fan_in=fan,
-        widths=hidden_widths(model), state_width=state_width(model, d), d_eff=d_eff,
+        widths=family.hidden_widths(model), state_width=family.state_width(model, d), d_eff=d_eff,
         eps_n=math.sqrt(2.0 * math.log(2.0 * d_eff) / data.n), loss_factor=k,
         penalty_factor=penalty_factor(train.penalty.kind, d_eff, data.n), ridge=ridge,
         theorem_lambda=theorem_lambdas(train.penalty, k, d, d_eff),

@@ -22,7 +22,7 @@ import hashlib
 import json
 from typing import Annotated, Any, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 # The expression nodes are part of the IR's namespace (explicit re-exports).
 from mlc.compiler.expr import (
@@ -123,24 +123,19 @@ class Data(IRModel):
 # Models and training.
 # ----------------------------------------------------------------------------------------------
 
-Family = Literal["random_features", "two_layer", "resnet", "deep"]
 Scaling = Literal["standard", "ntk", "mean_field"]
 
 
 class Model(IRModel):
-    """One model family instance.
-
-    * ``random_features``: f = scale * sum_k a_k s(w_k.x + c_k), w fixed (drawn at init), only a trained.
-    * ``two_layer``: same form, all of a, w, c trained.
-    * ``resnet``: z_0 = V x~, z_{l+1} = z_l + (1/depth) U_l s(W_l z_l), f = alpha.z_L; ``width`` is the
-      hidden width m of each block and ``state_width`` is D.
-    * ``deep``: fully connected with hidden ``widths`` (length = depth).
-
-    ``scale`` = 1 (standard), 1/sqrt(m) (ntk) or 1/m (mean_field) multiplies the output layer.
+    """One model family instance. ``family`` names a registered family (``mlc.compiler.families``: the built-in
+    random_features, two_layer, resnet and deep, or one a plug-in registered), whose module says what the other
+    fields mean. ``width`` is the hidden width (of each block of a ResNet, whose state width is
+    ``state_width``); a deep net lists its hidden ``widths`` (length = depth). The output scale is fixed by the
+    conventions pass (``Run.conventions.output_scale``).
     """
 
     name: str
-    family: Family
+    family: str
     width: int
     depth: int = 1
     widths: tuple[int, ...] = ()
@@ -149,6 +144,15 @@ class Model(IRModel):
     scaling: Scaling = "standard"
     init_scale: float = 1.0
     bias: bool = True
+
+    @field_validator("family")
+    @classmethod
+    def _registered(cls, value: str) -> str:
+        from mlc.compiler import families  # the registry's descriptors import ir only for type hints
+
+        if value not in families.names():
+            raise ValueError(f"unknown model family {value!r}; registered: {', '.join(families.names())}")
+        return value
 
 
 Loss = Literal["mse", "half_mse", "logistic"]

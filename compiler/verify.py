@@ -30,8 +30,8 @@ def verify_plan(plan: ir.Plan) -> None:
             raise PlanInvariantError(f"{where}: its hash does not match its content")
         if run.conventions != conventions.of(run):
             raise PlanInvariantError(f"{where}: its conventions block does not match a recomputation")
-        if run.model.family == "deep" and len(run.model.widths) != run.model.depth:
-            raise PlanInvariantError(f"{where}: deep model widths/depth disagree")
+        if run.model.widths and len(run.model.widths) != run.model.depth:
+            raise PlanInvariantError(f"{where}: the model's widths and depth disagree")
         if run.input.kind == "grid" and run.data.n != run.input.points:
             raise PlanInvariantError(f"{where}: a grid input must have n = points")
         if isinstance(run.target, ir.FormulaTarget):

@@ -183,7 +183,7 @@ def test_rkhs_ridge_is_the_minimiser_of_the_lowerings_loss_plus_penalty() -> Non
     params = {**out.params, "a": a}
     f = families.forward(run, params, mem.data.x_train.unsqueeze(0))
     objective = loss_per_member(run.train.loss, f, mem.data.y_train.unsqueeze(0)) \
-        + run.train.penalty.lam * families.rkhs_norm(run, params) ** 2
+        + run.train.penalty.lam * families.norm("rkhs_norm", run, params) ** 2
     (grad,) = torch.autograd.grad(objective.sum(), [a])
     assert float(grad.abs().max()) < 1e-10
     wide = make_run(family="random_features", width=4000, d=3, n=25, n_test=300, scaling="ntk",
@@ -239,3 +239,13 @@ def test_t18_still_applies_to_gd_and_exact_gd() -> None:
     t18 = [b for b in evaluate_run_bounds(adam.runs[0], adam, metrics={"rf_lambda_min": 1e-2})
            if b.theorem == "T18"]
     assert t18 and not t18[0].holds and t18[0].value is None
+
+
+def test_the_plan_of_a_closed_form_prints_no_optimizer(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from mlc.runtime.cli import main
+
+    spec = tmp_path / "closed.ml"
+    spec.write_text(RF_SPEC.format(train="penalty = rkhs_norm(lambda = 1e-3)   solve = ridge"))
+    assert main(["compile", str(spec), "--emit", "plan"]) == 0
+    out = capsys.readouterr().out
+    assert "ridge (closed form)" in out and "gd(lr" not in out and "steps" not in out

@@ -8,7 +8,8 @@ import torch
 from mlc.compiler.lower.closed_forms import solve_closed_form
 from mlc.compiler.lower.ensemble import Member, init_params, train_autograd
 from mlc.compiler.lower.examples import make_plan, make_run
-from mlc.compiler.lower.measure import rf_features, rf_lambda_min
+from mlc.compiler.lower.families import features as rf_features
+from mlc.compiler.lower.measure import rf_lambda_min
 from mlc.compiler.lower.samplers import make_dataset
 from mlc.runtime.execute import execute_plan
 

@@ -137,12 +137,12 @@ def test_path_norm_penalty_and_norm_values():
     run = make_run(width=5, d=4, n=50, penalty="path_norm", lam=4.0)
     p = families.stack_members([init_params(run)])
     expected = float((p["a"].abs() * (p["W"].abs().sum(-1) + p["c"].abs())).sum())
-    assert float(families.path_norm(run, p)[0]) == pytest.approx(expected)
+    assert float(families.norm("path_norm", run, p)[0]) == pytest.approx(expected)
     assert run.conventions.penalty_factor == pytest.approx(math.sqrt(2 * math.log(10) / 50))
     rf = make_run(family="random_features", width=9, scaling="mean_field")
     prf = families.stack_members([init_params(rf)])
     a_norm = (1 / 9) * 9 * prf["a"][0]  # a' = m * scale * a
-    assert float(families.rkhs_norm(rf, prf)[0]) == pytest.approx(float(torch.sqrt((a_norm ** 2).mean())))
+    assert float(families.norm("rkhs_norm", rf, prf)[0]) == pytest.approx(float(torch.sqrt((a_norm ** 2).mean())))
 
 
 def test_weighted_path_norm_reference():
@@ -153,7 +153,7 @@ def test_weighted_path_norm_reference():
     for l in range(2):
         M = (torch.eye(4, dtype=F64) + 3 * (U[l].abs() / 2) @ Wr[l].abs()) @ M
     expected = float((al.abs() @ M @ V.abs()).abs().sum())
-    assert float(families.weighted_path_norm(run, p)[0]) == pytest.approx(expected)
+    assert float(families.norm("weighted_path_norm", run, p)[0]) == pytest.approx(expected)
 
 
 def test_half_mse_and_logistic_losses():
@@ -214,7 +214,7 @@ def test_weighted_path_norm_by_hand() -> None:
     # REFERENCE §2.4: || |alpha|^T (I + 3|U_2/L||W_2|)(I + 3|U_1/L||W_1|) |V| ||_1 with U/L (our 1/L absorbed):
     # 3|U_1/2||W_1| = [[3, 3], [0, 0]], 3|U_2/2||W_2| = [[0, 0], [3, 0]];
     # (1, 2) [[1, 0], [3, 1]] = (7, 2); (7, 2) [[4, 3], [0, 1]] = (28, 23); (28, 23) [[1, 2], [0, 1]] = (28, 79).
-    assert float(families.weighted_path_norm(run, p)[0]) == pytest.approx(28 + 79)
+    assert float(families.norm("weighted_path_norm", run, p)[0]) == pytest.approx(28 + 79)
 
 
 def test_weighted_path_norm_at_init_is_bounded_in_depth() -> None:
@@ -224,7 +224,7 @@ def test_weighted_path_norm_at_init_is_bounded_in_depth() -> None:
         vals = []
         for seed in range(3):
             run = make_run(family="resnet", width=16, depth=depth, state_width=12, d=8, init_scale=0.5, seed=seed)
-            vals.append(float(families.weighted_path_norm(run, families.stack_members([init_params(run)]))[0]))
+            vals.append(float(families.norm("weighted_path_norm", run, families.stack_members([init_params(run)]))[0]))
         return sum(vals) / len(vals)
 
     w4, w16, w64 = wpn(4), wpn(16), wpn(64)

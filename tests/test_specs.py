@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from mlc.compiler import check, formula
+from mlc.compiler import check, families, formula
 from mlc.compiler.pipeline import CompileOutcome, compile_path, compile_text
 from mlc.dsl import ast
 from mlc.dsl.formatter import format_text
@@ -137,7 +137,7 @@ def _markers(outcomes: dict[str, CompileOutcome]) -> dict[str, set[str]]:
 
 
 REQUIRED: dict[str, set[str]] = {
-    "family": set(check.FAMILIES),
+    "family": set(families.names()),
     "scaling": set(check.SCALINGS),
     "loss": set(check.LOSSES),
     "penalty": set(check.PENALTIES),

@@ -9,9 +9,9 @@ import pytest
 
 from mlc.compiler import ir
 from mlc.compiler.theory import evaluate_run_bounds
-from mlc.compiler.theory.catalog import (
-    T4_GAP_HALF_MSE, T5_HALF_MSE, P, Q, d_eff, delta, evaluate_formula, lam, m, n,
-)
+from mlc.compiler.theory.catalog import evaluate_formula
+from mlc.compiler.theory.context import P, Q, d_eff, delta, lam, m, n
+from mlc.compiler.theory.theorem_rules import T4_GAP_HALF_MSE, T5_HALF_MSE
 from mlc.compiler.theory.results import BoundValue
 
 from theory_helpers import X, b, call, comp, make_run, num

@@ -23,7 +23,8 @@ import math
 import torch
 
 from mlc.compiler.lower.ensemble import Member, MemberOutcome
-from mlc.compiler.lower.measure import measure, rf_features
+from mlc.compiler.lower import families
+from mlc.compiler.lower.measure import measure
 from mlc.compiler.lower.tracking import DIVERGENCE_FACTOR, Tracker
 
 
@@ -31,7 +32,8 @@ def _phi(member: Member) -> tuple[torch.Tensor, torch.Tensor]:
     params64 = {k: v.unsqueeze(0).to(torch.float64) for k, v in member.init.items()}
     x = member.data.x_train.to("cpu", torch.float64)
     y = member.data.y_train.to("cpu", torch.float64)
-    return rf_features(member.run, params64, x), y
+    with torch.no_grad():
+        return families.features(member.run, params64, x), y
 
 
 def gd_exact_divergence_step(phi: torch.Tensor, lr: float, k: float) -> int | None:

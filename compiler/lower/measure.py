@@ -99,13 +99,10 @@ def measure(runs: list[Run], params: families.Params, init: families.Params, dat
         f_te = predict(run, params, _stack(datas, "x_test"))
         out["test_error"], out["test_error_raw"] = errors(f_te, _stack(datas, "f_test"), bound)
     fam = model.family
-    # which norms a family has is the metric registry's rule (the checker reads the same one)
-    if (final or "path_norm" in want) and metrics.applies("path_norm", fam):
-        out["path_norm"] = families.path_norm(run, params)
-    if (final or "weighted_path_norm" in want) and metrics.applies("weighted_path_norm", fam):
-        out["weighted_path_norm"] = families.weighted_path_norm(run, params)
-    if (final or "rkhs_norm" in want) and metrics.applies("rkhs_norm", fam):
-        out["rkhs_norm"] = families.rkhs_norm(run, params)
+    # which norms a family has is its descriptor's rule, read through the metric registry (as the checker does)
+    for name in ("path_norm", "weighted_path_norm", "rkhs_norm"):
+        if (final or name in want) and metrics.applies(name, fam):
+            out[name] = families.norm(name, run, params)
     if final or "param_distance" in want:
         sq = sum((params[k] - init[k]).pow(2).flatten(1).sum(-1) for k in run.conventions.trained)
         out["param_distance"] = sq.sqrt()
@@ -130,17 +127,11 @@ def measure(runs: list[Run], params: families.Params, init: families.Params, dat
 
 
 @torch.no_grad()
-def rf_features(run: Run, params: families.Params, x: torch.Tensor) -> torch.Tensor:
-    """Phi (n, m) = scale * s(x W^T + c) of a single random-feature member (params with E = 1)."""
-    s = families.activation(run.model.activation)
-    scale = run.conventions.output_scale
-    return scale * s(x @ params["W"][0].T + params["c"][0])
-
-
-@torch.no_grad()
 def rf_lambda_min(run: Run, params: families.Params, x: torch.Tensor) -> float:
-    """Smallest nonzero eigenvalue of Phi^T Phi / n (computed in float64 through the singular values)."""
-    phi = rf_features(run, {k: v.to(torch.float64) for k, v in params.items()}, x.to(torch.float64))
+    """Smallest nonzero eigenvalue of Phi^T Phi / n of the family's feature map (computed in float64 through the
+    singular values)."""
+    with torch.no_grad():
+        phi = families.features(run, {k: v.to(torch.float64) for k, v in params.items()}, x.to(torch.float64))
     n = phi.shape[0]
     sv = torch.linalg.svdvals(phi.cpu())
     if sv.numel() == 0 or float(sv[0]) == 0.0:

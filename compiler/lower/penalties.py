@@ -23,11 +23,11 @@ def penalty_norm(run: Run, params: families.Params) -> torch.Tensor:
     """The norm each member's penalty is proportional to, shape (E,) (see the module docstring)."""
     kind = run.train.penalty.kind
     if kind == "path_norm":
-        return families.path_norm(run, params)
+        return families.norm("path_norm", run, params)
     if kind == "weighted_path_norm":
-        return families.weighted_path_norm(run, params)
+        return families.norm("weighted_path_norm", run, params)
     if kind == "rkhs_norm":
-        return families.rkhs_norm(run, params)
+        return families.norm("rkhs_norm", run, params)
     if kind == "weight_decay":
         return sum(params[name].pow(2).flatten(1).sum(-1) for name in run.conventions.trained)  # type: ignore[return-value]
     raise ValueError(f"unknown penalty {kind!r}")

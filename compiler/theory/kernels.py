@@ -5,7 +5,7 @@ Input:  float64 torch tensors of inputs (n, d), labels (n,), a :class:`~mlc.comp
 Output: Gram matrices, predictions and predicted test errors.
 Role:   the "prediction" half of the theory engine: what a random-feature model (or an NTK-scaled two-layer
         net) converges to as m -> infinity, with the same initialisation law as the lowering
-        (``mlc.compiler.lower.families``) and the run's conventions block (output scale, effective learning rate,
+        (the family modules, ``mlc.compiler.families``) and the run's conventions block (output scale, effective learning rate,
         loss factor, ridge: ``Run.conventions``, decided by ``mlc.compiler.conventions``).
 
 Conventions (REFERENCE §2.3, checked against Monte Carlo in tests/test_theory_kernels.py):
@@ -25,7 +25,7 @@ from typing import Any
 
 import torch
 
-from mlc.compiler import ir
+from mlc.compiler import families, ir
 
 Tensor = torch.Tensor
 
@@ -145,11 +145,24 @@ def gd_init_variance(g_train: Tensor, g_test_train: Tensor, s_train: Tensor, s_t
 # ----------------------------------------------------------------------------------------------
 
 
+def has_infinite_width_limit(model: ir.Model) -> bool:
+    """Whether :func:`infinite_width_prediction` has a closed form for this model: a random-feature family, or a
+    two-layer ReLU family under ntk scaling (by the family's theory tags, ``mlc.compiler.families``)."""
+    tags = families.of(model).theory_tags
+    return "random_features" in tags or ("two_layer" in tags and model.scaling == "ntk"
+                                         and model.activation == "relu")
+
+
+def has_kernel(model: ir.Model) -> bool:
+    """Whether :func:`kernel_lambda_min` is defined for this model (random-feature and two-layer families)."""
+    return bool({"random_features", "two_layer"} & set(families.of(model).theory_tags))
+
+
 def kernel_lambda_min(run: ir.Run, x_train: Tensor) -> float:
     """λ_min of K = k(x_i, x_j)/n: the RF kernel of the run's feature law for random features, the T10 kernel
     k₀ (w uniform on S^{d−1}, no bias) for two-layer nets."""
     n = x_train.shape[0]
-    if run.model.family == "random_features":
+    if "random_features" in families.of(run.model).theory_tags:
         d = x_train.shape[1]
         k = rf_kernel(x_train, x_train, bias=run.model.bias, w_var=run.model.init_scale ** 2 / d)
     else:
@@ -175,7 +188,8 @@ def infinite_width_prediction(run: ir.Run, x_train: Tensor, y_train: Tensor, x_t
     s2 = model.init_scale ** 2
     k_loss = conv.loss_factor
     out: dict[str, Any] = {"available": False}
-    if model.family == "random_features":
+    tags = families.of(model).theory_tags
+    if "random_features" in tags:
         kern = "random-feature kernel (arc-cosine, w ~ N(0, s²I/d) on x~ = (x, 1))" if model.bias else \
             "random-feature kernel (arc-cosine, w ~ N(0, s²I/d))"
 
@@ -185,7 +199,7 @@ def infinite_width_prediction(run: ir.Run, x_train: Tensor, y_train: Tensor, x_t
         gmul = scale ** 2 * model.width
         a_var = s2 / model.width if model.scaling == "standard" else s2
         init_mul = scale ** 2 * model.width * a_var  # f_0 = Φ a_0 has covariance a_var · E ΦΦᵀ
-    elif model.family == "two_layer" and model.scaling == "ntk" and model.activation == "relu":
+    elif "two_layer" in tags and model.scaling == "ntk" and model.activation == "relu":
         kern = "two-layer NTK (ReLU, bias)" if model.bias else "two-layer NTK (ReLU)"
 
         def base(a: Tensor, b: Tensor) -> Tensor:
@@ -202,7 +216,7 @@ def infinite_width_prediction(run: ir.Run, x_train: Tensor, y_train: Tensor, x_t
     out.update(available=True, kernel=kern, n=n, lambda_min=float(evals[0]), lambda_max=float(evals[-1]))
     mn = kernel_min_norm(g_tr, g_te, y_train)
     out["min_norm_test_error"] = float(((mn - y_test) ** 2).mean())
-    solve = train.solve if model.family == "random_features" else "gd"
+    solve = train.solve if "random_features" in tags else "gd"
     out["solve"] = solve
     if solve == "min_norm":
         out["predicted_test_error"] = out["min_norm_test_error"]
@@ -231,7 +245,7 @@ def infinite_width_prediction(run: ir.Run, x_train: Tensor, y_train: Tensor, x_t
         return out
     mean_err = float(((mean_test - y_test) ** 2).mean())
     # variance of the random initial function f_0 (Gaussian process with covariance s0 · k_f0)
-    if model.family == "random_features":
+    if "random_features" in tags:
         def k0(a: Tensor, b: Tensor) -> Tensor:
             return init_mul * base(a, b)
     else:
