@@ -257,6 +257,8 @@ class Checker:
         env: dict[str, Number] = {}
         for name, stmt in self.lets.items():
             if name in point.bindings:
+                if not isinstance(stmt.value, (ast.RangeLit, ast.Every)):
+                    evaluate(stmt.value, env)  # swept, so not used; but what is written must still be valid
                 env[name] = point.bindings[name]
                 continue
             if isinstance(stmt.value, (ast.RangeLit, ast.Every)):

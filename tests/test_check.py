@@ -338,3 +338,9 @@ def test_report_resolution() -> None:
     assert implicit.bounds and implicit.rates == ("width",)
     assert codes("model m = two_layer(width = 4)\nreport { plot tset_error vs step }\n") == ["E101"]
     assert codes("model m = two_layer(width = 4)\nreport { delta = 2 }\n") == ["E202"]
+
+
+def test_a_swept_let_is_still_checked() -> None:
+    """A `let` overridden by the sweep kept a stray argument unnoticed (`let r = sqrt(foo = 2, 2)`)."""
+    assert "E201" in codes("let r = sqrt(foo = 2, 2)\nmodel net = two_layer(width = 4)\nsweep { r = [1, 2] }\n")
+    ok("let r = sqrt(2)\nmodel net = two_layer(width = 4)\nsweep { r = [1, 2] }\n")
