@@ -127,4 +127,4 @@ def activation(name: str) -> Callable[[torch.Tensor], torch.Tensor]:
     from mlc.compiler.functions import ACTIVATIONS
 
     impl = ACTIVATIONS[name]
-    return lambda t: impl(torch, t)  # type: ignore[no-any-return]
+    return lambda t: impl(torch, t)
