@@ -19,14 +19,13 @@ import math
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping
 
-from mlc.compiler import ir, metrics
+from mlc.compiler import conventions, families, ir, metrics
 from mlc.compiler.evaluate import Number, evaluate
 from mlc.compiler.formula import build_formula
 from mlc.dsl import ast
 from mlc.dsl.diagnostics import Diagnostic, SpecErrors, Span, suggestion_help
 from mlc.dsl.formatter import format_expr
 
-FAMILIES = ("random_features", "two_layer", "resnet", "deep")
 ACTIVATIONS = ("relu", "tanh", "sigmoid", "identity")
 SCALINGS = ("standard", "ntk", "mean_field")
 LOSSES = ("mse", "half_mse", "logistic")
@@ -62,13 +61,15 @@ MODEL_KEYS: dict[str, KeySpec] = {
     "init_scale": KeySpec("float", 1.0, 0, exclusive_min=True),
     "bias": KeySpec("bool", True),
 }
-FAMILY_KEYS: dict[str, tuple[str, ...]] = {
-    "random_features": ("width", "activation", "scaling", "init_scale", "bias"),
-    "two_layer": ("width", "activation", "scaling", "init_scale", "bias"),
-    "resnet": ("width", "depth", "state_width", "activation", "scaling", "init_scale", "bias"),
-    "deep": ("width", "depth", "widths", "activation", "scaling", "init_scale", "bias"),
+
+NORM_PENALTIES: dict[str, str] = {
+    "path_norm": "the path norm is defined for two-layer nets; for random features use `rkhs_norm`, for ResNets "
+                 "`weighted_path_norm`",
+    "rkhs_norm": "the RKHS norm is the norm of the random feature model",
+    "weighted_path_norm": "the weighted path norm is defined for ResNets",
 }
-DEFAULT_DEPTH = {"random_features": 1, "two_layer": 1, "resnet": 8, "deep": 2}
+"""The penalties that are the norm of one kind of model (``Family.penalties`` says which family may use which),
+with the help shown when a model's family does not list it. Weight decay fits any family."""
 
 TRAIN_KEYS: dict[str, KeySpec] = {
     "loss": KeySpec("loss", "mse"),
@@ -256,6 +257,8 @@ class Checker:
         env: dict[str, Number] = {}
         for name, stmt in self.lets.items():
             if name in point.bindings:
+                if not isinstance(stmt.value, (ast.RangeLit, ast.Every)):
+                    evaluate(stmt.value, env)  # swept, so not used; but what is written must still be valid
                 env[name] = point.bindings[name]
                 continue
             if isinstance(stmt.value, (ast.RangeLit, ast.Every)):
@@ -478,12 +481,13 @@ class Checker:
     def model_ir(self, stmt: ast.ModelStmt, env: Mapping[str, Number], point: Point,
                  dist: ir.InputDist) -> ir.Model:
         family = stmt.family.name
-        if family not in FAMILIES:
+        if family not in families.names():  # the registry: built-in and registered families
             raise _fail("E101", f"unknown model family `{family}`", stmt.family.span,
-                        help=suggestion_help(family, FAMILIES, "families"))
+                        help=suggestion_help(family, families.names(), "families"))
+        descriptor = families.get(family)
         if stmt.positional:
             raise _fail("E201", "model settings are named, e.g. `width = 64`", stmt.positional[0].span)
-        allowed = FAMILY_KEYS[family]
+        allowed = descriptor.settings
         values: dict[str, Any] = {}
         seen: dict[str, ast.Setting] = {}
         problems = _Collector()
@@ -495,23 +499,17 @@ class Checker:
             if slot in point.overrides and key not in seen:
                 values[key] = self._check_number(MODEL_KEYS[key], key, point.overrides[slot], stmt.span,
                                                  family, from_sweep=True)
-        if family == "deep" and "widths" in values:
-            widths = values["widths"]
-            if "depth" in values and values["depth"] != len(widths):
-                raise _fail("E301", f"depth = {values['depth']} but `widths` lists {len(widths)} layers",
-                            seen["depth"].span, help="remove `depth`; it follows from `widths`")
-            if "width" in values:
-                raise _fail("E301", "give either `width` (with `depth`) or `widths`", seen["width"].span)
-            values["depth"] = len(widths)
-            values["width"] = widths[0]
-        if "width" not in values:
+        broken = descriptor.check_model(values)
+        if broken is not None:
+            key, message, help = broken
+            raise _fail("E301", message, seen[key].span, help=help)
+        if "width" not in values and "widths" not in values:
             raise _fail("E103", f"the {family} model `{stmt.name.name}` needs a width", stmt.span,
                         help="add `width = 64`, or sweep it: `sweep { width = [16, 64, 256] }`")
-        depth = values.get("depth", DEFAULT_DEPTH[family])
-        widths = values.get("widths") or ((values["width"],) * depth if family == "deep" else ())
+        shape = descriptor.resolve(values, dist.dim)
         return ir.Model(
-            name=stmt.name.name, family=family, width=values["width"], depth=depth, widths=tuple(widths),
-            state_width=values.get("state_width", dist.dim + 1) if family == "resnet" else None,
+            name=stmt.name.name, family=family, width=shape["width"], depth=shape["depth"],
+            widths=tuple(shape["widths"]), state_width=shape["state_width"],
             activation=values.get("activation", "relu"), scaling=values.get("scaling", "standard"),
             init_scale=float(values.get("init_scale", 1.0)), bias=values.get("bias", True),
         )
@@ -583,8 +581,10 @@ class Checker:
             steps = max_steps
         if steps is None:
             steps = TRAIN_KEYS["steps"].default
-        if solve != "gd" and model.family != "random_features":
-            raise _fail("E301", f"`solve = {solve}` needs a random_features model; `{model.name}` is "
+        closed = families.of(model).closed_forms
+        if solve != "gd" and solve not in closed:
+            owners = [f for f in families.names() if solve in families.get(f).closed_forms]
+            raise _fail("E301", f"`solve = {solve}` needs a {' or '.join(owners)} model; `{model.name}` is "
                                 f"{model.family}", items["solve"].span,
                         help="closed forms exist only for the linear (random feature) model")
         if solve == "ridge" and penalty.kind != "rkhs_norm" and penalty.kind != "weight_decay":
@@ -593,6 +593,8 @@ class Checker:
         if stop is not None and stop.metric not in metrics.stoppable():
             raise _fail("E101", f"cannot stop on `{stop.metric}`", until.span,
                         help=f"stop rules use {', '.join(metrics.stoppable()[:-1])} or {metrics.stoppable()[-1]}")
+        if solve in ir.CLOSED_FORM_SOLVES:  # a closed form has no optimizer and no steps (bug 8)
+            return ir.Train(model=model.name, loss=loss, penalty=penalty, stop=stop, solve=solve, record=record)
         return ir.Train(model=model.name, loss=loss, penalty=penalty, optimizer=optimizer, steps=int(steps),
                         stop=stop, solve=solve, record=record)
 
@@ -627,15 +629,10 @@ class Checker:
         if item is None:
             return ir.Penalty()
         kind, kwargs = self._call_parts(item.value, "penalty", PENALTIES)
-        family_rules = {
-            "path_norm": (("two_layer",), "the path norm is defined for two-layer nets; for random "
-                                          "features use `rkhs_norm`, for ResNets `weighted_path_norm`"),
-            "rkhs_norm": (("random_features",), "the RKHS norm is the norm of the random feature model"),
-            "weighted_path_norm": (("resnet",), "the weighted path norm is defined for ResNets"),
-        }
-        if kind in family_rules and model.family not in family_rules[kind][0]:
+        # which norm penalties a family may be trained with is its descriptor's rule (Family.penalties)
+        if kind in NORM_PENALTIES and kind not in families.of(model).penalties:
             raise _fail("E301", f"a `{kind}` penalty on a {model.family} model makes no sense", item.value.span,
-                        help=family_rules[kind][1])
+                        help=NORM_PENALTIES[kind])
         if kind == "none":
             if kwargs:
                 raise _fail("E201", "`none` takes no arguments", kwargs[0].span)
@@ -664,8 +661,7 @@ class Checker:
                             help=f"write `{kind}(lambda = 1e-3)`")
         # T5 states its objective as MSE/2 + λ ε_n ‖θ‖_P with λ = 4. With the loss `mse` the same objective,
         # doubled, is MSE + 8 ε_n ‖θ‖_P, so `auto` resolves to 8 there.
-        auto_lambda = 4.0 if loss == "half_mse" else 8.0
-        return ir.Penalty(kind=kind, lam=auto_lambda if auto else float(lam), auto=auto)
+        return ir.Penalty(kind=kind, lam=conventions.auto_lambda(loss) if auto else float(lam), auto=auto)
 
     def _optimizer(self, item: ast.Setting | None, env, point: Point, prefix: str, data: ir.Data) -> ir.Optimizer:
         kind, kwargs = ("gd", []) if item is None else self._call_parts(item.value, "optimizer", OPTIMIZERS)
@@ -735,7 +731,7 @@ class Checker:
         entry = metrics.METRICS[metric.name]
         if not entry.applies_to(model.family):
             raise _fail("E301", f"`{metric.name}` is not defined for a {model.family} model", metric.span,
-                        help=f"it is defined for: {', '.join(entry.families)}")
+                        help=f"it is defined for: {', '.join(entry.defined_for())}")
         if entry.needs_grid and self.input is not None:
             dist_node = self.input.distribution
             if not (isinstance(dist_node, ast.Call) and dist_node.func.name == "grid"):

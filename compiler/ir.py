@@ -22,7 +22,7 @@ import hashlib
 import json
 from typing import Annotated, Any, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 # The expression nodes are part of the IR's namespace (explicit re-exports).
 from mlc.compiler.expr import (
@@ -123,24 +123,19 @@ class Data(IRModel):
 # Models and training.
 # ----------------------------------------------------------------------------------------------
 
-Family = Literal["random_features", "two_layer", "resnet", "deep"]
 Scaling = Literal["standard", "ntk", "mean_field"]
 
 
 class Model(IRModel):
-    """One model family instance.
-
-    * ``random_features``: f = scale * sum_k a_k s(w_k.x + c_k), w fixed (drawn at init), only a trained.
-    * ``two_layer``: same form, all of a, w, c trained.
-    * ``resnet``: z_0 = V x~, z_{l+1} = z_l + (1/depth) U_l s(W_l z_l), f = alpha.z_L; ``width`` is the
-      hidden width m of each block and ``state_width`` is D.
-    * ``deep``: fully connected with hidden ``widths`` (length = depth).
-
-    ``scale`` = 1 (standard), 1/sqrt(m) (ntk) or 1/m (mean_field) multiplies the output layer.
+    """One model family instance. ``family`` names a registered family (``mlc.compiler.families``: the built-in
+    random_features, two_layer, resnet and deep, or one a plug-in registered), whose module says what the other
+    fields mean. ``width`` is the hidden width (of each block of a ResNet, whose state width is
+    ``state_width``); a deep net lists its hidden ``widths`` (length = depth). The output scale is fixed by the
+    conventions pass (``Run.conventions.output_scale``).
     """
 
     name: str
-    family: Family
+    family: str
     width: int
     depth: int = 1
     widths: tuple[int, ...] = ()
@@ -149,6 +144,15 @@ class Model(IRModel):
     scaling: Scaling = "standard"
     init_scale: float = 1.0
     bias: bool = True
+
+    @field_validator("family")
+    @classmethod
+    def _registered(cls, value: str) -> str:
+        from mlc.compiler import families  # the registry's descriptors import ir only for type hints
+
+        if value not in families.names():
+            raise ValueError(f"unknown model family {value!r}; registered: {', '.join(families.names())}")
+        return value
 
 
 Loss = Literal["mse", "half_mse", "logistic"]
@@ -189,17 +193,56 @@ class Record(IRModel):
     metrics: tuple[str, ...] = ()
 
 
+Solve = Literal["gd", "min_norm", "ridge", "gd_exact"]
+CLOSED_FORM_SOLVES: tuple[str, ...] = ("min_norm", "ridge")
+"""Solves that are one linear-algebra step: they have no optimizer and no steps (absent from their IR)."""
+
+
 class Train(IRModel):
-    """How one model is trained. ``solve`` selects a closed form for random features."""
+    """How one model is trained. ``solve`` selects a closed form for random features.
+
+    ``optimizer`` and ``steps`` exist exactly when the solve iterates (``gd``, ``gd_exact``); a ``min_norm`` or
+    ``ridge`` solve has neither, so nothing downstream can read a learning rate it never uses. Left out for an
+    iterative solve they default to ``Optimizer()`` and 1000 steps.
+    """
 
     model: str
     loss: Loss = "mse"
     penalty: Penalty = Penalty()
-    optimizer: Optimizer = Optimizer()
-    steps: int = 1000
+    optimizer: Optimizer | None = None
+    steps: int | None = None
     stop: StopRule | None = None
-    solve: Literal["gd", "min_norm", "ridge", "gd_exact"] = "gd"
+    solve: Solve = "gd"
     record: Record = Record()
+
+    @model_validator(mode="before")
+    @classmethod
+    def _iterative_defaults(cls, data: Any) -> Any:
+        if isinstance(data, dict) and data.get("solve", "gd") not in CLOSED_FORM_SOLVES:
+            data = dict(data)
+            if data.get("optimizer") is None:
+                data["optimizer"] = Optimizer()
+            if data.get("steps") is None:
+                data["steps"] = 1000
+        return data
+
+    @model_validator(mode="after")
+    def _closed_forms_have_no_optimizer(self) -> "Train":
+        if self.solve in CLOSED_FORM_SOLVES and (self.optimizer is not None or self.steps is not None):
+            raise ValueError(f"solve = {self.solve} is a closed form: it has no optimizer and no steps")
+        return self
+
+    @property
+    def iterative(self) -> bool:
+        """Whether training takes steps (then ``optimizer`` and ``steps`` are set)."""
+        return self.solve not in CLOSED_FORM_SOLVES
+
+    def describe(self) -> str:
+        """How the model is fitted, in words: ``gd(lr 0.1), 1000 steps`` or ``ridge (closed form)``."""
+        if self.optimizer is None or self.steps is None:
+            return f"{self.solve} (closed form)"
+        text = f"{self.optimizer.kind}(lr {self.optimizer.lr:g}), {self.steps} steps"
+        return text + (f", solve {self.solve}" if self.solve != "gd" else "")
 
 
 # ----------------------------------------------------------------------------------------------
@@ -286,8 +329,43 @@ class SweepBlock(IRModel):
     axes: tuple[SweepAxis, ...] = ()
 
 
+class Conventions(IRModel):
+    """The conventions of one run, resolved once by :mod:`mlc.compiler.conventions` from the run's other fields.
+
+    The lowering and the theory read these numbers; neither re-derives them. The block is excluded from the
+    run hash (it is a function of what is hashed) and ``compiler.verify`` checks that it equals a recomputation.
+    """
+
+    lr: dict[str, float]
+    """Effective learning rate of each trained parameter group (empty when there is no optimizer)."""
+    trained: tuple[str, ...]
+    """Names of the trained parameters (the lowering's parameter groups)."""
+    output_scale: float
+    """The factor on the output layer: 1 (standard), 1/sqrt(fan_in) (ntk), 1/fan_in (mean_field)."""
+    fan_in: int
+    """The width that feeds the output layer (m, the ResNet state width D, or the last deep width)."""
+    widths: tuple[int, ...]
+    """The resolved hidden widths: one per hidden layer (deep) or block (resnet), (m,) for two-layer models."""
+    state_width: int | None
+    """D of a ResNet (None for other families)."""
+    d_eff: int
+    """d + 1 when the model has biases, else d."""
+    eps_n: float
+    """sqrt(2 ln(2 d_eff) / n): the Rademacher unit of the path-norm ball (REFERENCE T3)."""
+    loss_factor: float
+    """k with dL/df_i = (k/n)(f_i - y_i): 2 for mse, 1 for half_mse (and logistic); the objective is k x the
+    L = MSE/2 objective of the theorems."""
+    penalty_factor: float
+    """The constant c in the penalty lambda * c * norm (eps_n for path norms, sqrt(ln(2 d_eff)/n) for the RKHS
+    norm, 1 for weight decay, 0 without a penalty)."""
+    ridge: float | None
+    """The ridge c n lambda of a closed-form ridge solve, a = (Phi^T Phi + ridge I)^{-1} Phi^T y (else None)."""
+    theorem_lambda: dict[str, float]
+    """The numeric lambda of the spec's penalty in each theorem's own normalisation (T5, T9c's tau, T12)."""
+
+
 class Run(IRModel):
-    """One fully resolved training run of the plan."""
+    """One fully resolved training run of the plan. ``conventions`` is derived from the other fields."""
 
     index: int
     hash: str
@@ -298,6 +376,7 @@ class Run(IRModel):
     space: Space
     data: Data
     seed: int
+    conventions: Conventions
     params: dict[str, float] = Field(default_factory=dict)  # the swept values, by axis key
 
 

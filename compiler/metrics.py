@@ -15,21 +15,20 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Iterable, Literal, get_args
+from typing import Iterable, Literal
 
-from mlc.compiler.ir import Family
+from mlc.compiler import families
 
 MetricKind = Literal["error", "raw_error", "loss", "norm", "distance", "spectrum", "diagnostic"]
-
-ALL_FAMILIES: tuple[Family, ...] = get_args(Family)
 
 
 @dataclass(frozen=True)
 class Metric:
     """One measured quantity.
 
-    ``rank`` orders columns (test_error first); metrics of equal rank are ordered by name. ``families``
-    lists the model families the metric is defined for. ``recordable``: may be named in
+    ``rank`` orders columns (test_error first); metrics of equal rank are ordered by name. ``per_family``: the
+    metric is defined only for the families whose descriptor lists it (``Family.norms``,
+    ``Family.diagnostics``, in ``mlc.compiler.families``); the others are defined for every family. ``recordable``: may be named in
     ``record = every N: ...`` (and plotted); ``stoppable``: may be the metric of an ``until`` rule;
     ``needs_grid``: defined only for a 1-D grid input; ``per_frequency``: measured as ``<name>_k<k>``.
     """
@@ -39,7 +38,7 @@ class Metric:
     unit: str
     doc: str
     rank: int = 10
-    families: tuple[Family, ...] = ALL_FAMILIES
+    per_family: bool = False
     recordable: bool = True
     stoppable: bool = False
     needs_grid: bool = False
@@ -51,8 +50,15 @@ class Metric:
         return self.kind == "error"
 
     def applies_to(self, family: str) -> bool:
-        """Whether the metric is defined for a model of ``family``."""
-        return family in self.families
+        """Whether the metric is defined for a model of ``family`` (a registered family's name)."""
+        if not self.per_family:
+            return True
+        descriptor = families.get(family)
+        return self.name in descriptor.norms or self.name in descriptor.diagnostics
+
+    def defined_for(self) -> tuple[str, ...]:
+        """The registered families the metric is defined for."""
+        return tuple(f for f in families.names() if self.applies_to(f))
 
 
 _ERROR_UNIT = "MSE against the clean target (the misclassification rate with the logistic loss)"
@@ -68,18 +74,24 @@ METRICS: dict[str, Metric] = {m.name: m for m in (
            stoppable=True),
     Metric("path_norm", "norm", "the model's own scaling (REFERENCE §2.1, §2.5)",
            "l1 path norm sum_k |a_k|(||w_k||_1 + |c_k|); for deep nets the sum over all paths",
-           families=("two_layer", "random_features", "deep")),
+           per_family=True),
     Metric("weighted_path_norm", "norm", "the model's own scaling (REFERENCE §2.4)",
-           "ResNet weighted path norm of E-Ma-Wang", families=("resnet",)),
+           "ResNet weighted path norm of E-Ma-Wang", per_family=True),
     Metric("rkhs_norm", "norm", "the normalised form of REFERENCE §2.3", "RKHS norm of the trained features",
-           families=("random_features",)),
+           per_family=True),
     Metric("param_distance", "distance", "l2 norm over the trained parameters", "||theta_t - theta_0||_2"),
     Metric("spectrum", "spectrum", "relative error of the Fourier coefficient",
            "|F(f)[k] - F(f*)[k]| / |F(f*)[k]| at the target's peak frequencies k", needs_grid=True,
            per_frequency=True),
     Metric("lambda_min", "diagnostic", "eigenvalue of Phi^T Phi / n",
            "smallest nonzero eigenvalue of the drawn features' Gram matrix (final only)",
-           families=("random_features",), recordable=False),
+           per_family=True, recordable=False),
+    Metric("penalty_term", "diagnostic", "the objective's units", "the penalty λ·c·‖θ‖ of the trained parameters",
+           recordable=False),
+    Metric("penalty_term_init", "diagnostic", "the objective's units", "the penalty λ·c·‖θ‖ at initialisation",
+           recordable=False),
+    Metric("zero_predictor_mse", "diagnostic", _ERROR_UNIT, "test error of the zero predictor, mean f*² on the "
+           "test inputs", recordable=False),
 )}
 
 _PER_FREQUENCY = re.compile(r"^(?P<base>.+)_k\d+$")

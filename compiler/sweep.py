@@ -21,7 +21,7 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from mlc.compiler import ir
+from mlc.compiler import conventions, ir
 from mlc.compiler.check import INTEGER_SLOTS, SWEEPABLE_SLOTS, Checker, Point
 from mlc.compiler.evaluate import Number, evaluate
 from mlc.dsl import ast
@@ -290,7 +290,8 @@ def axis_quantities(checker: Checker, blocks: list[tuple[str, list[Axis]]],
 
 def run_hash(run_fields: dict[str, Any]) -> str:
     """Hash of a run's meaning: labels (model name, index, sweep keys) do not count."""
-    meaning = {k: v for k, v in run_fields.items() if k not in ("index", "hash", "params")}
+    # conventions are derived from the other fields (compiler.conventions), so they add nothing to the meaning
+    meaning = {k: v for k, v in run_fields.items() if k not in ("index", "hash", "params", "conventions")}
     meaning["model"] = {k: v for k, v in meaning["model"].items() if k != "name"}
     meaning["train"] = {k: v for k, v in meaning["train"].items() if k != "model"}
     return ir.content_hash(meaning)
@@ -324,12 +325,14 @@ def build_plan(checker: Checker) -> ir.Plan:
             continue
         report = report or resolved.report
         for model in resolved.models:
-            fields = dict(index=len(runs), hash="", model=model, train=resolved.trains[model.name],
+            train = resolved.trains[model.name]
+            fields = dict(index=len(runs), hash="", model=model, train=train,
                           input=resolved.input, target=resolved.target, space=resolved.space,
                           data=resolved.data, seed=point.seed, params=dict(values))
             dumped = {k: (v.model_dump(mode="json") if hasattr(v, "model_dump") else v)
                       for k, v in fields.items()}
             fields["hash"] = run_hash(dumped)
+            fields["conventions"] = conventions.resolve(model, train, resolved.input, resolved.data)
             runs.append(ir.Run(**fields))
     if errors:
         for key, diag in errors.items():

@@ -8,7 +8,7 @@ Role:   catch compiler bugs early, where they are cheap to understand, instead o
 
 from __future__ import annotations
 
-from mlc.compiler import ir
+from mlc.compiler import conventions, ir
 
 
 class PlanInvariantError(Exception):
@@ -28,8 +28,10 @@ def verify_plan(plan: ir.Plan) -> None:
             raise PlanInvariantError(f"{where}: trains `{run.train.model}` but its model is `{run.model.name}`")
         if run.hash != run_hash(run.model_dump(mode="json")):
             raise PlanInvariantError(f"{where}: its hash does not match its content")
-        if run.model.family == "deep" and len(run.model.widths) != run.model.depth:
-            raise PlanInvariantError(f"{where}: deep model widths/depth disagree")
+        if run.conventions != conventions.of(run):
+            raise PlanInvariantError(f"{where}: its conventions block does not match a recomputation")
+        if run.model.widths and len(run.model.widths) != run.model.depth:
+            raise PlanInvariantError(f"{where}: the model's widths and depth disagree")
         if run.input.kind == "grid" and run.data.n != run.input.points:
             raise PlanInvariantError(f"{where}: a grid input must have n = points")
         if isinstance(run.target, ir.FormulaTarget):

@@ -137,15 +137,17 @@ def _norm_dict(norm: Any, steps: bool) -> dict[str, Any]:
 
 def describe_run(run: Any) -> str:
     """A one-line description of a model configuration."""
+    from mlc.compiler import families
+
     m = run.model
     parts = [f"{m.family}(width = {m.width}"]
-    if m.family in ("resnet", "deep"):
+    if "depth" in families.get(m.family).settings:
         parts.append(f"depth = {m.depth}")
     parts.append(f"scaling = {m.scaling})")
     tr = run.train
     pen = "" if tr.penalty.kind == "none" else f", penalty {tr.penalty.kind}(λ = {tr.penalty.lam:g})"
     return (", ".join(parts) + f"; n = {run.data.n}, d = {run.input.dim}, loss {tr.loss}, "
-            f"{tr.optimizer.kind}(lr = {tr.optimizer.lr:g}) × {tr.steps} steps, solve {tr.solve}{pen}")
+            f"{tr.describe()}{pen}")
 
 
 def data_quantities(run: Any) -> tuple[dict[str, float], dict[str, Any]]:
@@ -156,21 +158,22 @@ def data_quantities(run: Any) -> tuple[dict[str, float], dict[str, Any]]:
         return {}, {"skipped": "grid too large"}
     import torch
 
-    from mlc.compiler.lower import families
+    from mlc.compiler import metrics as metrics_registry
+    from mlc.compiler.lower import families as lowered
     from mlc.compiler.lower.measure import rf_lambda_min
     from mlc.compiler.lower.samplers import make_dataset
-    from mlc.compiler.theory.kernels import infinite_width_prediction, kernel_lambda_min
+    from mlc.compiler.theory.kernels import has_kernel, infinite_width_prediction, kernel_lambda_min
 
     ds = make_dataset(run.input, run.data, run.target, run.seed)
     metrics: dict[str, float] = {}
     extra: dict[str, Any] = {}
-    if run.model.family in ("random_features", "two_layer"):
+    if has_kernel(run.model):
         metrics["kernel_lambda_min"] = kernel_lambda_min(run, ds.x_train)
         extra["kernel_lambda_min"] = metrics["kernel_lambda_min"]
-    if run.model.family == "random_features":
-        params = families.init_member(run.model, run.input.dim, torch.Generator().manual_seed(int(run.seed)))
+    if metrics_registry.applies("lambda_min", run.model.family):
+        params = lowered.init_member(run, torch.Generator().manual_seed(int(run.seed)))
         params = {k: v.unsqueeze(0) for k, v in params.items()}
-        metrics["rf_lambda_min"] = rf_lambda_min(run.model, params, ds.x_train)
+        metrics["rf_lambda_min"] = rf_lambda_min(run, params, ds.x_train)
         extra["rf_lambda_min"] = metrics["rf_lambda_min"]
         extra["rf_lambda_min_note"] = "one feature draw (generator seeded with the run's seed), not necessarily the run's own"
     n_test = min(ds.x_test.shape[0], 2000)

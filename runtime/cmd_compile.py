@@ -98,9 +98,8 @@ def _plan_table(plan) -> str:
         lines.append(f"model {name}: {m.family}, width {m.width}, depth {m.depth}, {m.activation}, "
                      f"{m.scaling} scaling; {t.loss}, {t.penalty.kind}"
                      f"{f' (lambda {t.penalty.lam:g})' if t.penalty.kind != 'none' else ''}, "
-                     f"{t.optimizer.kind}(lr {t.optimizer.lr:g}), {t.steps} steps"
-                     f"{f', until {t.stop.metric} < {t.stop.threshold:g}' if t.stop else ''}"
-                     f"{f', solve {t.solve}' if t.solve != 'gd' else ''}")
+                     f"{t.describe()}"
+                     f"{f', until {t.stop.metric} < {t.stop.threshold:g}' if t.stop else ''}")
     return "\n".join(lines)
 
 

@@ -91,14 +91,13 @@ def _attach_infinite_width(result: RunResult, run: Run, dataset) -> None:
     (``compiler.theory.kernels``). It is computed on the run's own data and stored as a ``prediction`` next
     to the bounds, so the report shows it beside the measured finite-width error.
     """
-    family, scaling = run.model.family, run.model.scaling
-    if not (family == "random_features" or (family == "two_layer" and scaling == "ntk")):
+    from mlc.compiler.theory.kernels import has_infinite_width_limit, infinite_width_prediction
+
+    if not has_infinite_width_limit(run.model):
         return
     if run.data.n > MAX_KERNEL_N:
         return
     try:
-        from mlc.compiler.theory.kernels import infinite_width_prediction
-
         cpu = dataset.to("cpu", torch.float64)
         n_test = min(cpu.x_test.shape[0], 4000)
         pred = infinite_width_prediction(run, cpu.x_train, cpu.y_train, cpu.x_test[:n_test], cpu.f_test[:n_test])

@@ -20,6 +20,7 @@ from rich.text import Text
 
 from mlc.compiler import metrics
 from mlc.compiler.ir import Plan
+from mlc.compiler.lower.health import run_notes
 from mlc.runtime.report_fit import RateFit, shown
 from mlc.runtime.report_format import (
     DAGGER, DASH, add_row, fmt, fmt_param, fmt_seconds, fmt_stat, new_table, titled,
@@ -289,6 +290,21 @@ def failed_runs_table(result: ExperimentResult, params: Sequence[str]) -> Table 
     return table
 
 
+def objective_notes(groups: Sequence[Group], params: Sequence[str]) -> list[str]:
+    """One line per group whose runs say the penalty dominated the objective or the net learned nothing
+    (``compiler.lower.health``), naming the group by its varying params and quoting its first such run."""
+    varying, _ = split_params(groups, params)
+    lines = []
+    for group in groups:
+        found = [(run, notes) for run in group.ok_runs if (notes := run_notes(run.metrics))]
+        if found:
+            run, notes = found[0]
+            where = "".join(f"{k} = {fmt_param(group.params.get(k))}, " for k in varying)
+            lines.append(f"{group.model} ({where}{len(found)}/{len(group.runs)} runs, seed {run.seed}): "
+                         + "; ".join(notes))
+    return lines
+
+
 def print_report(
     console: Console,
     plan: Plan,
@@ -313,6 +329,8 @@ def print_report(
             console.print(table)
         if any(g.stat(m) and g.stat(m).median is not None for g in model_groups for m in g.metrics()):
             console.print(Text("med: median over seeds (shown with 3 or more seeds)", style="dim"))
+        for note in objective_notes(model_groups, params):
+            console.print(Text(note, style="yellow"))
         if plan.report.bounds:
             table = bounds_table(model, model_groups, params)
             if table is not None:

@@ -13,6 +13,7 @@ import math
 
 import numpy as np
 
+from mlc.compiler import conventions
 from mlc.compiler.ir import (
     Data, FormulaTarget, InputDist, Mark, Model, Num, Plan, Plot, Report, Run, Space, SweepAxis,
     SweepBlock, Train,
@@ -38,12 +39,12 @@ def make_plan(rates: tuple[str, ...] = ("width",), plots: tuple[Plot, ...] = (),
         for width in WIDTHS:
             for seed in SEEDS:
                 index = len(runs)
+                model, train = Model(name=name, family=family, width=int(width)), Train(model=name)
+                inp, data = InputDist(kind="cube", dim=5), Data(n=100, n_test=100)
                 runs.append(Run(
-                    index=index, hash=f"h{index:04d}",
-                    model=Model(name=name, family=family, width=int(width)),
-                    train=Train(model=name), input=InputDist(kind="cube", dim=5),
+                    index=index, hash=f"h{index:04d}", model=model, train=train, input=inp,
                     target=FormulaTarget(expr=Num(value=1.0)), space=Space(kind="barron"),
-                    data=Data(n=100, n_test=100), seed=int(seed),
+                    data=data, seed=int(seed), conventions=conventions.resolve(model, train, inp, data),
                     params={"width": width, "seed": seed, **({"n_test": 10 * width} if zipped else {})},
                 ))
     width_axis = SweepAxis(key="width", values=WIDTHS, targets=("model.width",), varies=("width",))

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import pytest
 
-from mlc.compiler import check
+from mlc.compiler import check, families
 from mlc.compiler.pipeline import CompileOutcome, compile_text
 
 BASE = """problem t
@@ -46,7 +46,7 @@ def test_defaults_of_every_table() -> None:
     for key, spec in check.MODEL_KEYS.items():
         if spec.default is not None:
             assert getattr(run.model, key) == spec.default, key
-    assert run.model.depth == check.DEFAULT_DEPTH["two_layer"]
+    assert run.model.depth == families.get("two_layer").default_depth
     for key, spec in check.DATA_KEYS.items():
         assert getattr(run.data, key) == spec.default, key
     assert run.train.loss == check.TRAIN_KEYS["loss"].default
@@ -67,13 +67,13 @@ def test_optimizer_defaults(kind: str) -> None:
         assert getattr(run.train.optimizer, key) == spec.default, key
 
 
-@pytest.mark.parametrize("family", check.FAMILIES)
+@pytest.mark.parametrize("family", families.names())
 def test_family_default_depth_and_state_width(family: str) -> None:
     run = ok(f"model m = {family}(width = 4)\n").runs[0]
-    assert run.model.depth == check.DEFAULT_DEPTH[family]
+    assert run.model.depth == families.get(family).default_depth
     assert run.model.state_width == (4 if family == "resnet" else None)  # d + 1
     if family == "deep":
-        assert run.model.widths == (4,) * check.DEFAULT_DEPTH["deep"]
+        assert run.model.widths == (4,) * families.get("deep").default_depth
 
 
 # ----------------------------------------------------------------------------------------- ranges
@@ -85,7 +85,7 @@ def _placements() -> list[tuple[str, str, check.KeySpec]]:
     for key, spec in check.MODEL_KEYS.items():
         if spec.kind not in ("int", "float"):
             continue
-        family = next(f for f, keys in check.FAMILY_KEYS.items() if key in keys)
+        family = next(f for f in families.names() if key in families.get(f).settings)
         width = "" if key == "width" else "width = 4, "
         places.append((f"model m = {family}({width}{{k}} = {{v}})\n", key, spec))
     for key, spec in check.TRAIN_KEYS.items():
@@ -338,3 +338,9 @@ def test_report_resolution() -> None:
     assert implicit.bounds and implicit.rates == ("width",)
     assert codes("model m = two_layer(width = 4)\nreport { plot tset_error vs step }\n") == ["E101"]
     assert codes("model m = two_layer(width = 4)\nreport { delta = 2 }\n") == ["E202"]
+
+
+def test_a_swept_let_is_still_checked() -> None:
+    """A `let` overridden by the sweep kept a stray argument unnoticed (`let r = sqrt(foo = 2, 2)`)."""
+    assert "E201" in codes("let r = sqrt(foo = 2, 2)\nmodel net = two_layer(width = 4)\nsweep { r = [1, 2] }\n")
+    ok("let r = sqrt(2)\nmodel net = two_layer(width = 4)\nsweep { r = [1, 2] }\n")

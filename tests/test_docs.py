@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from mlc.compiler import check
+from mlc.compiler import check, families
 from mlc.compiler.pipeline import compile_text
 from mlc.dsl.diagnostics import CODES
 from mlc.dsl.parser import parse
@@ -28,7 +28,7 @@ GOLDEN = ROOT / "tests" / "golden" / "diagnostics"
 
 NO_DEFAULT = {
     "width": "required (or swept)",
-    "depth": ", ".join(f"{f} {d}" for f, d in check.DEFAULT_DEPTH.items()),
+    "depth": ", ".join(f"{f} {families.get(f).default_depth}" for f in families.names()),
     "widths": "`width` repeated `depth` times",
     "state_width": "d + 1",
     "max_steps": "none",
@@ -81,7 +81,7 @@ def _table(rows: list[list[str]], header: list[str]) -> str:
 
 def generated_sections() -> dict[str, str]:
     model_rows = [[f"`{k}`", _range(s), _default(k, s),
-                   ", ".join(f for f, keys in check.FAMILY_KEYS.items() if k in keys), s.doc]
+                   ", ".join(f for f in families.names() if k in families.get(f).settings), s.doc]
                   for k, s in check.MODEL_KEYS.items()]
     train_rows = [[f"`{k}`", _range(s), _default(k, s), s.doc] for k, s in check.TRAIN_KEYS.items()]
     optimizer_rows = [[f"`{o}`", f"`{k}`", _range(s), _default(k, s)]

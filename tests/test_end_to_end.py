@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
-from mlc.compiler import ir
+from mlc.compiler import conventions, ir
 from mlc.compiler.options import Options
 from mlc.compiler.pipeline import compile_path
 from mlc.runtime.cli import main
@@ -33,12 +33,13 @@ def _shrink(plan: ir.Plan) -> ir.Plan:
         record = run.train.record
         if record.every:
             record = record.model_copy(update={"every": 10})
-        optimizer = run.train.optimizer
-        if optimizer.batch is not None:
-            optimizer = optimizer.model_copy(update={"batch": min(optimizer.batch, n)})
-        train = run.train.model_copy(update={"steps": min(run.train.steps, 30), "record": record,
-                                             "optimizer": optimizer})
-        runs.append(run.model_copy(update={"index": len(runs), "data": data, "train": train}))
+        train = run.train.model_copy(update={"record": record})
+        if train.iterative:
+            optimizer = run.train.optimizer
+            if optimizer.batch is not None:
+                optimizer = optimizer.model_copy(update={"batch": min(optimizer.batch, n)})
+            train = train.model_copy(update={"steps": min(run.train.steps, 30), "optimizer": optimizer})
+        runs.append(conventions.refreshed(run, index=len(runs), data=data, train=train))
     return plan.model_copy(update={"runs": tuple(runs)})
 
 

@@ -8,7 +8,8 @@ import torch
 from mlc.compiler.lower.closed_forms import solve_closed_form
 from mlc.compiler.lower.ensemble import Member, init_params, train_autograd
 from mlc.compiler.lower.examples import make_plan, make_run
-from mlc.compiler.lower.measure import rf_features, rf_lambda_min
+from mlc.compiler.lower.families import features as rf_features
+from mlc.compiler.lower.measure import rf_lambda_min
 from mlc.compiler.lower.samplers import make_dataset
 from mlc.runtime.execute import execute_plan
 
@@ -37,7 +38,7 @@ def test_min_norm_and_ridge():
     run = make_run(family="random_features", width=50, n=20, solve="min_norm")
     mem = _member(run)
     out = solve_closed_form(mem, CPU, F64)
-    phi = rf_features(run.model, {k: v.unsqueeze(0) for k, v in mem.init.items()}, mem.data.x_train)
+    phi = rf_features(run, {k: v.unsqueeze(0) for k, v in mem.init.items()}, mem.data.x_train)
     a_ref = torch.linalg.lstsq(phi, mem.data.y_train.unsqueeze(1), driver="gelsd").solution[:, 0]
     assert torch.allclose(out.params["a"][0], a_ref, atol=1e-8)
     assert out.metrics["train_error_raw"] < 1e-12  # interpolates (m > n)
@@ -53,11 +54,11 @@ def test_lambda_min_is_smallest_nonzero_eigenvalue():
     run = make_run(family="random_features", width=8, n=30, solve="min_norm")
     mem = _member(run)
     params = {k: v.unsqueeze(0) for k, v in mem.init.items()}
-    phi = rf_features(run.model, params, mem.data.x_train)
+    phi = rf_features(run, params, mem.data.x_train)
     eig = torch.linalg.eigvalsh(phi.T @ phi / 30)
     nonzero = eig[eig > 1e-10 * eig.max()]  # dead ReLU features give exact zeros, which are skipped
     expected = float(nonzero[0])
-    assert rf_lambda_min(run.model, params, mem.data.x_train) == pytest.approx(expected, rel=1e-8)
+    assert rf_lambda_min(run, params, mem.data.x_train) == pytest.approx(expected, rel=1e-8)
     res = execute_plan(make_plan([run]), dtype="float64")[0]
     assert res.metrics["lambda_min"] == pytest.approx(expected, rel=1e-8)
 

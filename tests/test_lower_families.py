@@ -4,15 +4,19 @@ from __future__ import annotations
 
 import math
 
+from pathlib import Path
+
 import pytest
 import torch
 from torch import nn
 
+from mlc.compiler import ir
 from mlc.compiler.lower import families
 from mlc.compiler.lower.ensemble import Member, init_params, train_autograd
 from mlc.compiler.lower.examples import make_run
-from mlc.compiler.lower.penalties import penalty_factor
+from mlc.compiler.lower.penalties import penalty_per_member
 from mlc.compiler.lower.samplers import make_dataset
+from mlc.compiler.pipeline import compile_path
 
 F64 = torch.float64
 CPU = torch.device("cpu")
@@ -93,7 +97,7 @@ def test_resnet_forward_and_adam_match_reference():
             z = z + (1.0 / L) * torch.tanh(z @ p["Wr"][l].T) @ p["U"][l].T
         return z @ p["alpha"]
 
-    init_out = families.forward(run.model, families.stack_members([mem.init]), mem.data.x_train.unsqueeze(0))[0]
+    init_out = families.forward(run, families.stack_members([mem.init]), mem.data.x_train.unsqueeze(0))[0]
     assert torch.allclose(init_out, ref(mem.data.x_train), atol=1e-12)
     opt = torch.optim.Adam(list(p.values()), lr=0.01, betas=(0.9, 0.999), eps=1e-8)
     for _ in range(12):
@@ -133,12 +137,12 @@ def test_path_norm_penalty_and_norm_values():
     run = make_run(width=5, d=4, n=50, penalty="path_norm", lam=4.0)
     p = families.stack_members([init_params(run)])
     expected = float((p["a"].abs() * (p["W"].abs().sum(-1) + p["c"].abs())).sum())
-    assert float(families.path_norm(run.model, p, 4)[0]) == pytest.approx(expected)
-    assert penalty_factor("path_norm", run.model, 4, 50) == pytest.approx(math.sqrt(2 * math.log(10) / 50))
+    assert float(families.norm("path_norm", run, p)[0]) == pytest.approx(expected)
+    assert run.conventions.penalty_factor == pytest.approx(math.sqrt(2 * math.log(10) / 50))
     rf = make_run(family="random_features", width=9, scaling="mean_field")
     prf = families.stack_members([init_params(rf)])
     a_norm = (1 / 9) * 9 * prf["a"][0]  # a' = m * scale * a
-    assert float(families.rkhs_norm(rf.model, prf, 3)[0]) == pytest.approx(float(torch.sqrt((a_norm ** 2).mean())))
+    assert float(families.norm("rkhs_norm", rf, prf)[0]) == pytest.approx(float(torch.sqrt((a_norm ** 2).mean())))
 
 
 def test_weighted_path_norm_reference():
@@ -149,7 +153,7 @@ def test_weighted_path_norm_reference():
     for l in range(2):
         M = (torch.eye(4, dtype=F64) + 3 * (U[l].abs() / 2) @ Wr[l].abs()) @ M
     expected = float((al.abs() @ M @ V.abs()).abs().sum())
-    assert float(families.weighted_path_norm(run.model, p, 2)[0]) == pytest.approx(expected)
+    assert float(families.norm("weighted_path_norm", run, p)[0]) == pytest.approx(expected)
 
 
 def test_half_mse_and_logistic_losses():
@@ -160,3 +164,80 @@ def test_half_mse_and_logistic_losses():
     assert float(loss_per_member("half_mse", f, y)[0]) == pytest.approx((0.25 + 4) / 4)
     assert float(loss_per_member("logistic", f, y)[0]) == pytest.approx(
         (math.log1p(math.exp(-0.5)) + math.log1p(math.exp(1.0))) / 2)
+
+
+# ----------------------------------------------------------------------------------------------
+# Bug 9 (ResNet depth): the forward and the weighted path norm by hand, the norm bounded in depth, and the
+# shipped spec's penalty below the zero predictor's error
+# ----------------------------------------------------------------------------------------------
+
+
+def _tiny_resnet() -> tuple[ir.Run, dict[str, torch.Tensor]]:
+    """d = 1 with a bias (x~ = (x, 1)), D = 2, m = 1, L = 2, standard scaling."""
+    run = make_run(family="resnet", width=1, depth=2, state_width=2, d=1)
+    params = {
+        "V": torch.tensor([[[1.0, 2.0], [0.0, 1.0]]], dtype=F64),  # (E, D, d~)
+        "U": torch.tensor([[[[-2.0], [0.0]], [[0.0], [2.0]]]], dtype=F64),  # (E, L, D, m)
+        "Wr": torch.tensor([[[[1.0, 1.0]], [[1.0, 0.0]]]], dtype=F64),  # (E, L, m, D)
+        "alpha": torch.tensor([[1.0, -2.0]], dtype=F64),  # (E, D)
+    }
+    return run, params
+
+
+def test_resnet_forward_by_hand() -> None:
+    run, p = _tiny_resnet()
+    # x = 0.5: z0 = V (0.5, 1) = (2.5, 1); block 1: relu((1, 1).z0) = 3.5, z1 = z0 + (1/2)(-2, 0) 3.5 = (-1, 1);
+    # block 2: relu((1, 0).z1) = relu(-1) = 0, z2 = z1; f = alpha.z2 = -1 - 2 = -3.
+    f = families.forward(run, p, torch.tensor([[[0.5]]], dtype=F64))
+    assert float(f[0, 0]) == pytest.approx(-3.0)
+
+
+@pytest.mark.parametrize("depth,scaling", [(1, "standard"), (3, "mean_field"), (6, "ntk")])
+def test_resnet_forward_against_a_loop_over_the_layers(depth: int, scaling: str) -> None:
+    run = make_run(family="resnet", width=5, depth=depth, state_width=4, d=3, scaling=scaling, init_scale=0.7)
+    mem = _member(run)
+    p = mem.init
+    x = mem.data.x_train
+    scale = {"standard": 1.0, "mean_field": 1 / 4, "ntk": 1 / math.sqrt(4)}[scaling]
+    out = torch.empty(x.shape[0], dtype=F64)
+    for i in range(x.shape[0]):  # one input at a time, one layer at a time
+        z = p["V"] @ torch.cat([x[i], torch.ones(1, dtype=F64)])
+        for l in range(depth):
+            z = z + p["U"][l] @ torch.relu(p["Wr"][l] @ z) / depth
+        out[i] = scale * (p["alpha"] @ z)
+    got = families.forward(run, families.stack_members([p]), x.unsqueeze(0))[0]
+    assert torch.allclose(got, out, atol=1e-12)
+
+
+def test_weighted_path_norm_by_hand() -> None:
+    run, p = _tiny_resnet()
+    # REFERENCE §2.4: || |alpha|^T (I + 3|U_2/L||W_2|)(I + 3|U_1/L||W_1|) |V| ||_1 with U/L (our 1/L absorbed):
+    # 3|U_1/2||W_1| = [[3, 3], [0, 0]], 3|U_2/2||W_2| = [[0, 0], [3, 0]];
+    # (1, 2) [[1, 0], [3, 1]] = (7, 2); (7, 2) [[4, 3], [0, 1]] = (28, 23); (28, 23) [[1, 2], [0, 1]] = (28, 79).
+    assert float(families.norm("weighted_path_norm", run, p)[0]) == pytest.approx(28 + 79)
+
+
+def test_weighted_path_norm_at_init_is_bounded_in_depth() -> None:
+    """With the 1/L blocks the product of the L factors tends to exp(3 E|U||W|) (REFERENCE §2.4): bounded in L.
+    A block without its 1/L would grow like (1 + 3 E|U||W|)^L (about 7^L here)."""
+    def wpn(depth: int) -> float:
+        vals = []
+        for seed in range(3):
+            run = make_run(family="resnet", width=16, depth=depth, state_width=12, d=8, init_scale=0.5, seed=seed)
+            vals.append(float(families.norm("weighted_path_norm", run, families.stack_members([init_params(run)]))[0]))
+        return sum(vals) / len(vals)
+
+    w4, w16, w64 = wpn(4), wpn(16), wpn(64)
+    assert w4 < w16 < w64 < 2.5 * w16
+
+
+def test_shipped_resnet_spec_penalty_is_below_the_zero_predictors_error() -> None:
+    """specs/resnet_depth.ml: at every depth, lambda c ||theta_0||_WP at init is well below mean f*^2, so the
+    penalty does not crush the nets (with lambda = 0.01 it was 4-9x the zero predictor's error at depth 8-16)."""
+    plan = compile_path(str(Path(__file__).resolve().parents[1] / "specs" / "resnet_depth.ml")).plan
+    assert plan is not None
+    for run in plan.runs:
+        mem = _member(run)
+        lam = torch.tensor([run.train.penalty.lam], dtype=F64)
+        start = float(penalty_per_member(run, families.stack_members([mem.init]), lam)[0])
+        assert start < 0.2 * float(mem.data.f_test.pow(2).mean()), run.model.depth

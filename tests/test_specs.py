@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from mlc.compiler import check, formula
+from mlc.compiler import check, families, formula
 from mlc.compiler.pipeline import CompileOutcome, compile_path, compile_text
 from mlc.dsl import ast
 from mlc.dsl.formatter import format_text
@@ -108,7 +108,8 @@ def _markers(outcomes: dict[str, CompileOutcome]) -> dict[str, set[str]]:
             used["activation"].add(m.activation)
             used["loss"].add(t.loss)
             used["penalty"].add(t.penalty.kind)
-            used["optimizer"].add(t.optimizer.kind)
+            if t.optimizer is not None:  # closed-form solves have none
+                used["optimizer"].add(t.optimizer.kind)
             used["solve"].add(t.solve)
             used["input"].add(run.input.kind)
             used["space"].add(run.space.kind)
@@ -122,7 +123,7 @@ def _markers(outcomes: dict[str, CompileOutcome]) -> dict[str, set[str]]:
                 used["misc"].add("record")
             if t.penalty.auto:
                 used["misc"].add("lambda auto")
-            if t.optimizer.momentum:
+            if t.optimizer is not None and t.optimizer.momentum:
                 used["misc"].add("momentum")
             if run.target.kind == "teacher":
                 used["misc"].add("teacher")
@@ -136,7 +137,7 @@ def _markers(outcomes: dict[str, CompileOutcome]) -> dict[str, set[str]]:
 
 
 REQUIRED: dict[str, set[str]] = {
-    "family": set(check.FAMILIES),
+    "family": set(families.names()),
     "scaling": set(check.SCALINGS),
     "loss": set(check.LOSSES),
     "penalty": set(check.PENALTIES),

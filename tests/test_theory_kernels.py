@@ -8,7 +8,8 @@ import math
 import pytest
 import torch
 
-from mlc.compiler import ir
+from mlc.compiler import conventions, ir
+from mlc.compiler.lower.closed_forms import gd_exact_path
 from mlc.compiler.theory import kernels as K
 
 torch.set_default_dtype(torch.float64)
@@ -70,12 +71,12 @@ def test_rf_closed_form_equals_gd_step_by_step() -> None:
     phi = torch.randn(n, m, generator=g)
     y = torch.randn(n, generator=g)
     a0 = torch.randn(m, generator=g) * 0.1
-    for loss, k in (("half_mse", 1.0), ("mse", 2.0)):
+    for k in (1.0, 2.0):  # half_mse, mse
         lr = 0.05
         a = a0.clone()
         for _ in range(300):
             a = a - lr * k * phi.T @ (phi @ a - y) / n
-        closed = K.rf_gd_closed_form(phi, y, lr, 300, loss=loss, a0=a0)
+        closed = gd_exact_path(phi, y, a0, lr, k, [300])[0]
         assert torch.allclose(a, closed, atol=1e-9)
 
 
@@ -84,7 +85,7 @@ def test_rf_closed_form_tends_to_min_norm_solution() -> None:
     g = torch.Generator().manual_seed(7)
     phi = torch.randn(n, m, generator=g)
     y = torch.randn(n, generator=g)
-    a_inf = K.rf_gd_closed_form(phi, y, 0.05, 200_000)
+    a_inf = gd_exact_path(phi, y, torch.zeros(m), 0.05, 1.0, [200_000])[0]
     assert torch.allclose(a_inf, torch.linalg.pinv(phi) @ y, atol=1e-8)
 
 
@@ -109,13 +110,15 @@ def test_kernel_gd_in_function_space_equals_iterating() -> None:
 
 
 def _rf_run(m: int, solve: str, scaling: str = "ntk", steps: int = 200, lr: float = 0.5) -> ir.Run:
+    iterative = solve not in ir.CLOSED_FORM_SOLVES
+    model = ir.Model(name="rf", family="random_features", width=m, scaling=scaling)
+    train = ir.Train(model="rf", loss="mse", solve=solve, steps=steps if iterative else None,
+                     optimizer=ir.Optimizer(lr=lr) if iterative else None)
+    inp, data = ir.InputDist(kind="cube", dim=3), ir.Data(n=40, n_test=500)
     return ir.Run(
-        index=0, hash="h", seed=0,
-        model=ir.Model(name="rf", family="random_features", width=m, scaling=scaling),
-        train=ir.Train(model="rf", loss="mse", solve=solve, steps=steps, optimizer=ir.Optimizer(lr=lr)),
-        input=ir.InputDist(kind="cube", dim=3),
+        index=0, hash="h", seed=0, model=model, train=train, input=inp,
         target=ir.FormulaTarget(expr=ir.Call(fn="sin", args=(ir.Component(index=ir.Num(value=1)),))),
-        space=ir.Space(kind="rkhs"), data=ir.Data(n=40, n_test=500))
+        space=ir.Space(kind="rkhs"), data=data, conventions=conventions.resolve(model, train, inp, data))
 
 
 def test_infinite_width_prediction_matches_a_very_wide_random_feature_model() -> None:
@@ -139,14 +142,14 @@ def test_infinite_width_prediction_matches_a_very_wide_random_feature_model() ->
     errs = []
     for s in range(20):
         a0 = torch.randn(m, generator=torch.Generator().manual_seed(100 + s))
-        aT = K.rf_gd_closed_form(phi, y, 0.5, 200, loss="mse", a0=a0)
+        aT = gd_exact_path(phi, y, a0, 0.5, 2.0, [200])[0]
         errs.append(float(((phit @ aT - yt) ** 2).mean()))
     assert sum(errs) / len(errs) == pytest.approx(pred["predicted_test_error"], rel=0.25)
     assert pred["init_variance"] > 0
 
 
 def test_infinite_width_prediction_declines_other_models() -> None:
-    run = _rf_run(10, "gd").model_copy(update={"model": ir.Model(name="n", family="resnet", width=8)})
+    run = conventions.refreshed(_rf_run(10, "gd"), model=ir.Model(name="n", family="resnet", width=8))
     x = _points(5, 3, 0)
     out = K.infinite_width_prediction(run, x, x[:, 0], x, x[:, 0])
     assert out["available"] is False and "resnet" in out["reason"]

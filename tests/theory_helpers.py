@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from mlc.compiler import ir
+from mlc.compiler import conventions, ir
 
 X = ir.InputVar()
 
@@ -38,13 +38,15 @@ def make_run(expr: ir.Expr | None = None, *, target: Any = None, d: int = 10, ki
              optimizer: str = "gd", **input_kw: Any) -> ir.Run:
     if target is None:
         target = ir.FormulaTarget(expr=expr if expr is not None else gaussian_target())
+    iterative = solve not in ir.CLOSED_FORM_SOLVES
+    model = ir.Model(name="net", family=family, width=width, scaling=scaling, bias=bias, depth=depth)
+    train = ir.Train(model="net", loss=loss, penalty=ir.Penalty(kind=penalty, lam=lam),
+                     optimizer=ir.Optimizer(kind=optimizer, lr=lr) if iterative else None,
+                     steps=steps if iterative else None, solve=solve, record=ir.Record(metrics=record))
+    inp = ir.InputDist(kind=kind, dim=d, **input_kw)
+    data = ir.Data(n=n, n_test=1000, noise=noise)
     return ir.Run(
-        index=0, hash="h", seed=seed,
-        model=ir.Model(name="net", family=family, width=width, scaling=scaling, bias=bias, depth=depth),
-        train=ir.Train(model="net", loss=loss, penalty=ir.Penalty(kind=penalty, lam=lam),
-                       optimizer=ir.Optimizer(kind=optimizer, lr=lr), steps=steps, solve=solve,
-                       record=ir.Record(metrics=record)),
-        input=ir.InputDist(kind=kind, dim=d, **input_kw), target=target,
+        index=0, hash="h", seed=seed, model=model, train=train, input=inp, target=target,
         space=ir.Space(kind=space, norm_bound=norm_bound, depth=depth if space == "multilayer" else None),
-        data=ir.Data(n=n, n_test=1000, noise=noise),
+        data=data, conventions=conventions.resolve(model, train, inp, data),
     )

@@ -6,14 +6,16 @@ Role:   everything that turns a resolved :class:`~mlc.compiler.ir.Run` into tens
 
 * ``samplers``     seeded input samplers and the data set of a run;
 * ``targets``      the target f* (formula Expr IR or teacher network) as a torch function;
-* ``families``     the four model families with a leading ensemble axis, their norms;
+* ``families``     calls to a run's family (``mlc.compiler.families``: init, forward, norms) on ensembles;
 * ``losses``       mse, half_mse, logistic;
 * ``penalties``    path norm, weighted path norm, RKHS norm, weight decay (normalised as in their theorems);
 * ``optimizers``   gd / sgd / adam acting on ensemble tensors with per-member learning rates;
 * ``ensemble``     the general autograd ensemble trainer (any family, any optimizer);
-* ``fastpath``     the packed manual-gradient trainer for two_layer / random_features with full-batch GD;
+* ``fastpath``     the packed manual-gradient trainer for families with a fast path, full-batch GD
+                   (``fastpath_rows``: its row workers);
 * ``closed_forms`` min-norm, ridge and exact-GD solutions of random-feature models;
-* ``grouping``     which runs of a plan train together.
+* ``grouping``     which runs of a plan train together;
+* ``measure``      every measured metric; ``health`` (torch-free) what they say about the objective.
 
 See docs/lowering.md for every convention (seeds, initialisation, scalings, normalisations).
 """

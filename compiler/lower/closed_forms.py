@@ -7,9 +7,9 @@ Role:   solve for the outer weights a through the features Phi (n, m), Phi_ij = 
         that f = Phi a (all linear algebra in float64 on the CPU, then cast back):
   * ``min_norm``: a = Phi^+ y, the minimum-norm least-squares solution (the initial a is ignored);
   * ``ridge``: a = argmin loss + lambda ||a||_2^2 with lambda = the penalty's lambda, i.e.
-    a = (Phi^T Phi + c n lambda I)^{-1} Phi^T y with c = 1 for mse, 2 for half_mse;
+    a = (Phi^T Phi + r I)^{-1} Phi^T y with the ridge r = c n lambda = ``run.conventions.ridge`` (c = 2/k);
   * ``gd_exact``: the exact GD trajectory of REFERENCE T18 from the initial a_0 with the run's learning rate eta
-    (mean-field rescaled as in training): with Phi = U S V^T and k = 2 for mse, 1 for half_mse, each mode
+    (``run.conventions.lr["a"]``): with Phi = U S V^T and k = the loss factor (2 for mse, 1 for half_mse), each mode
     z_i = v_i.a moves as z_i(t) - z_i* = (1 - eta k s_i^2 / n)^t (z_i(0) - z_i*), z_i* = u_i.y / s_i;
     the null-space part of a_0 is untouched. Evaluated at the recorded steps and at ``steps``.
     When eta k s_max^2 / n > 2 the iteration diverges: the run is marked diverged at the first step where the
@@ -22,9 +22,9 @@ import math
 
 import torch
 
-from mlc.compiler.lower.ensemble import Member, MemberOutcome, effective_lr
-from mlc.compiler.lower.measure import measure, rf_features
-from mlc.compiler.lower.penalties import lam_of
+from mlc.compiler.lower.ensemble import Member, MemberOutcome
+from mlc.compiler.lower import families
+from mlc.compiler.lower.measure import measure
 from mlc.compiler.lower.tracking import DIVERGENCE_FACTOR, Tracker
 
 
@@ -32,14 +32,14 @@ def _phi(member: Member) -> tuple[torch.Tensor, torch.Tensor]:
     params64 = {k: v.unsqueeze(0).to(torch.float64) for k, v in member.init.items()}
     x = member.data.x_train.to("cpu", torch.float64)
     y = member.data.y_train.to("cpu", torch.float64)
-    return rf_features(member.run.model, params64, x), y
+    with torch.no_grad():
+        return families.features(member.run, params64, x), y
 
 
-def gd_exact_divergence_step(phi: torch.Tensor, lr: float, loss: str) -> int | None:
+def gd_exact_divergence_step(phi: torch.Tensor, lr: float, k: float) -> int | None:
     """The step at which exact GD has amplified its fastest unstable mode by sqrt(DIVERGENCE_FACTOR) (so the
     loss by DIVERGENCE_FACTOR), or None when every mode contracts (eta k s_i^2 / n <= 2)."""
     n = phi.shape[0]
-    k = 2.0 if loss == "mse" else 1.0
     s_max = float(torch.linalg.matrix_norm(phi, ord=2)) if phi.numel() else 0.0
     growth = abs(1.0 - lr * k * s_max ** 2 / n)
     if growth <= 1.0:
@@ -47,11 +47,12 @@ def gd_exact_divergence_step(phi: torch.Tensor, lr: float, loss: str) -> int | N
     return max(1, math.ceil(0.5 * math.log(DIVERGENCE_FACTOR) / math.log(growth)))
 
 
-def gd_exact_path(phi: torch.Tensor, y: torch.Tensor, a0: torch.Tensor, lr: float, loss: str,
+def gd_exact_path(phi: torch.Tensor, y: torch.Tensor, a0: torch.Tensor, lr: float, k: float,
                   steps: list[int]) -> list[torch.Tensor]:
-    """The exact GD iterates a_t (float64) at the given step counts (REFERENCE T18, discrete form)."""
+    """The exact GD iterates a_t (float64) at the given step counts (REFERENCE T18, discrete form) for the loss
+    with factor k (dL/df = (k/n)(f - y)): each mode z_i = v_i.a moves as
+    z_i(t) - z_i* = (1 - eta k s_i^2 / n)^t (z_i(0) - z_i*), z_i* = u_i.y / s_i; the null space is untouched."""
     n = phi.shape[0]
-    k = 2.0 if loss == "mse" else 1.0
     U, S, Vh = torch.linalg.svd(phi, full_matrices=False)
     tol = float(S.max()) * max(phi.shape) * torch.finfo(torch.float64).eps if S.numel() else 0.0
     keep = S > tol
@@ -87,30 +88,31 @@ def solve_closed_form(member: Member, device: torch.device, dtype: torch.dtype) 
         a = torch.linalg.pinv(phi) @ y
         steps_done = 0
     elif train.solve == "ridge":
-        c = 1.0 if train.loss == "mse" else 2.0
-        lam = lam_of(train.penalty, train.loss)
-        a = torch.linalg.solve(phi.T @ phi + c * n * lam * torch.eye(m, dtype=torch.float64), phi.T @ y)
+        ridge = run.conventions.ridge
+        assert ridge is not None
+        a = torch.linalg.solve(phi.T @ phi + ridge * torch.eye(m, dtype=torch.float64), phi.T @ y)
         steps_done = 0
     elif train.solve == "gd_exact":
-        lr = effective_lr(run)
-        diverged_at = gd_exact_divergence_step(phi, lr, train.loss)
+        assert train.steps is not None
+        lr, k = run.conventions.lr["a"], run.conventions.loss_factor
+        diverged_at = gd_exact_divergence_step(phi, lr, k)
         steps_done = train.steps if diverged_at is None else min(diverged_at, train.steps)
         every = train.record.every
         record_steps = list(range(0, steps_done, every)) if every > 0 else []
-        path = gd_exact_path(phi, y, a0, lr, train.loss, record_steps + [steps_done])
+        path = gd_exact_path(phi, y, a0, lr, k, record_steps + [steps_done])
         for t, a_t in zip(record_steps, path[:-1]):
-            metrics = measure(run.model, train.loss, params_with(a_t), init, [member.data], names,
+            metrics = measure([run], params_with(a_t), init, [member.data], names,
                               is_grid=member.is_grid)
             tracker.record(0, t, metrics[0])
         a = path[-1]
         if diverged_at is not None and diverged_at <= train.steps:
-            final = measure(run.model, train.loss, params_with(a), init, [member.data], names, final=True,
+            final = measure([run], params_with(a), init, [member.data], names, final=True,
                             is_grid=member.is_grid)
             return MemberOutcome(params_with(a), init, steps_done, diverged_at, tracker.curves[0], final[0])
     else:
         raise ValueError(f"unknown closed-form solve {train.solve!r}")
     final_params = params_with(a)
-    final = measure(run.model, train.loss, final_params, init, [member.data], names, final=True,
+    final = measure([run], final_params, init, [member.data], names, final=True,
                     is_grid=member.is_grid)
     if train.record.every > 0:
         tracker.record(0, steps_done, final[0])

@@ -16,13 +16,13 @@ from dataclasses import dataclass, field
 
 import torch
 
-from mlc.compiler.ir import Model, Run, Train
+from mlc.compiler.ir import Run, Train
 from mlc.compiler.lower import families
 from mlc.compiler.lower.checkpoint import Checkpoint, autograd_state, restore_autograd
 from mlc.compiler.lower.losses import loss_per_member
 from mlc.compiler.lower.measure import measure
 from mlc.compiler.lower.optimizers import EnsembleOptimizer
-from mlc.compiler.lower.penalties import lam_of, penalty_per_member
+from mlc.compiler.lower.penalties import penalty_per_member
 from mlc.compiler.lower.samplers import DataSet
 from mlc.compiler.lower.tracking import Tracker
 
@@ -56,17 +56,12 @@ class MemberOutcome:
 def init_params(run: Run) -> families.Params:
     """A run's initial parameters, from ``Generator().manual_seed(seed + MODEL_SEED_OFFSET)``."""
     gen = torch.Generator().manual_seed(int(run.seed) + MODEL_SEED_OFFSET)
-    return families.init_member(run.model, run.input.dim, gen)
+    return families.init_member(run, gen)
 
 
-def effective_lr(run: Run) -> float:
-    """The learning rate used: under mean_field with gd/sgd it is multiplied by the output fan-in m
-    (the particle time scale of REFERENCE T15), so that each particle moves O(1) per unit time."""
-    lr = run.train.optimizer.lr
-    if run.model.scaling == "mean_field" and run.train.optimizer.kind in ("gd", "sgd"):
-        lr *= families.out_fan_in(run.model) if run.model.family != "resnet" else families.state_width(
-            run.model, run.input.dim)
-    return lr
+def learning_rates(members: list[Member], name: str, device: torch.device, dtype: torch.dtype) -> torch.Tensor:
+    """The members' effective learning rates (E,) of parameter group ``name`` (``Run.conventions.lr``)."""
+    return torch.tensor([m.run.conventions.lr[name] for m in members], dtype=dtype, device=device)
 
 
 def train_autograd(members: list[Member], device: torch.device, dtype: torch.dtype,
@@ -74,11 +69,11 @@ def train_autograd(members: list[Member], device: torch.device, dtype: torch.dty
     """Train a group of same-shape members as one ensemble (see the module docstring); with ``checkpoint``,
     resume from its saved state and save at the step boundaries it asks for."""
     first = members[0].run
-    model: Model = first.model
+    runs = [m.run for m in members]
     train: Train = first.train
+    assert train.optimizer is not None and train.steps is not None, "the autograd trainer needs an iterative solve"
     E = len(members)
-    d = first.input.dim
-    names = families.trainable(model)
+    names = first.conventions.trained
     params = {k: v.to(device=device, dtype=dtype) for k, v in
               families.stack_members([m.init for m in members]).items()}
     init = {k: v.clone() for k, v in params.items()}
@@ -88,8 +83,8 @@ def train_autograd(members: list[Member], device: torch.device, dtype: torch.dty
     Y = torch.stack([m.data.y_train for m in members])
     n = X.shape[1]
     datas = [m.data for m in members]
-    lr = torch.tensor([effective_lr(m.run) for m in members], dtype=dtype, device=device)
-    lam = torch.tensor([lam_of(m.run.train.penalty, m.run.train.loss) for m in members], dtype=dtype, device=device)
+    lr = {name: learning_rates(members, name, device, dtype) for name in names}
+    lam = torch.tensor([m.run.train.penalty.lam for m in members], dtype=dtype, device=device)
     opt = EnsembleOptimizer(train.optimizer, lr)
     tracker = Tracker(train, E)
     batch = train.optimizer.batch if train.optimizer.kind == "sgd" and train.optimizer.batch else None
@@ -110,8 +105,7 @@ def train_autograd(members: list[Member], device: torch.device, dtype: torch.dty
         if not tracker.any_active():
             break
         if tracker.metrics_due(step) and not cheap:
-            metrics = measure(model, train.loss, snapshot(), init, datas, tracker.wanted_metrics(),
-                              is_grid=is_grid)
+            metrics = measure(runs, snapshot(), init, datas, tracker.wanted_metrics(), is_grid=is_grid)
             tracker.observe_metrics(step, metrics)
             if not tracker.any_active():
                 break
@@ -121,7 +115,7 @@ def train_autograd(members: list[Member], device: torch.device, dtype: torch.dty
             yb = torch.gather(Y, 1, idx)
         else:
             xb, yb = X, Y
-        f = families.forward(model, params, xb)
+        f = families.forward(first, params, xb)
         losses = loss_per_member(train.loss, f, yb)
         tracker.observe_loss(step, losses)
         if cheap:
@@ -131,13 +125,12 @@ def train_autograd(members: list[Member], device: torch.device, dtype: torch.dty
                 clipped = (torch.maximum(torch.minimum(fd, bound), -bound) - F_clean).pow(2).mean(1)
             tracker.observe_metrics(step, [{"train_loss": float(a), "train_error": float(b), "train_error_raw": float(c)}
                                            for a, b, c in zip(losses.detach(), clipped, raw)])
-        objective = losses + penalty_per_member(train.penalty, model, params, lam, d, n)
+        objective = losses + penalty_per_member(first, params, lam)
         grads = torch.autograd.grad(objective.sum(), [params[k] for k in names])
         active_t.copy_(torch.tensor(tracker.active, dtype=torch.bool))
         opt.step(params, dict(zip(names, grads)), active_t)
     final_params = snapshot()
-    final = measure(model, train.loss, final_params, init, datas, tracker.wanted_metrics(), final=True,
-                    is_grid=is_grid)
+    final = measure(runs, final_params, init, datas, tracker.wanted_metrics(), final=True, is_grid=is_grid)
     finish_tracking(tracker, final)
     return [MemberOutcome(families.member(final_params, i), families.member(init, i), tracker.steps_done(i),
                           tracker.diverged_at[i], tracker.curves[i], final[i]) for i in range(E)]

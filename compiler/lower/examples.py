@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from mlc.compiler import ir
+from mlc.compiler.conventions import resolve
 
 
 def make_run(index: int = 0, *, family: str = "two_layer", width: int = 8, d: int = 3, n: int = 32,
@@ -31,14 +32,17 @@ def make_run(index: int = 0, *, family: str = "two_layer", width: int = 8, d: in
     model = ir.Model(name=name, family=family, width=width, depth=depth, widths=widths,
                      state_width=state_width, activation=activation, scaling=scaling,
                      init_scale=init_scale, bias=bias)
+    iterative = solve not in ir.CLOSED_FORM_SOLVES
     train = ir.Train(model=name, loss=loss, penalty=ir.Penalty(kind=penalty, lam=lam),
-                     optimizer=ir.Optimizer(kind=optimizer, lr=lr, batch=batch, momentum=momentum),
-                     steps=steps, stop=ir.StopRule(metric=stop[0], threshold=stop[1]) if stop else None,
+                     optimizer=ir.Optimizer(kind=optimizer, lr=lr, batch=batch, momentum=momentum) if iterative
+                     else None,
+                     steps=steps if iterative else None, stop=ir.StopRule(metric=stop[0], threshold=stop[1]) if stop else None,
                      solve=solve, record=ir.Record(every=record_every, metrics=metrics))
     body = dict(model=model, train=train, input=inp, target=target, space=ir.Space(kind="barron"),
                 data=ir.Data(n=n, n_test=n_test, noise=noise), seed=seed, params=params or {})
     hashed = {k: (v.model_dump(mode="json") if hasattr(v, "model_dump") else v) for k, v in body.items()}
-    return ir.Run(index=index, hash=ir.content_hash(hashed), **body)
+    return ir.Run(index=index, hash=ir.content_hash(hashed), conventions=resolve(model, train, inp, body["data"]),
+                  **body)
 
 
 def make_plan(runs: list[ir.Run], problem: str = "example") -> ir.Plan:

@@ -24,9 +24,10 @@ Role:   the hot loop of width/seed sweeps. Layout and algorithm:
     multi-core CPU the ranges run in parallel Python threads with single-threaded torch ops (perfect balance
     whatever the widths, no thread barrier per small op).
 
-Supported: families two_layer and random_features; any activation; scalings standard/ntk/mean_field; bias on or
-off; loss mse or half_mse; penalty none, weight_decay or path_norm; optimizer gd without momentum; any record
-metrics and stopping rule (metrics are measured by compiler.lower.measure on unpacked members).
+Supported: families with a ``fast_path`` (``mlc.compiler.families``: two_layer, random_features); any
+activation; scalings standard/ntk/mean_field; bias on or off; loss mse or half_mse; penalty none, weight_decay
+or path_norm; optimizer gd without momentum; any record metrics and stopping rule (metrics are measured by
+compiler.lower.measure on unpacked members). The row workers live in ``compiler.lower.fastpath_rows``.
 """
 
 from __future__ import annotations
@@ -36,15 +37,15 @@ from typing import Any, TypedDict
 
 import torch
 
+from mlc.compiler import families
 from mlc.compiler.ir import Run
-from mlc.compiler.lower import families
+from mlc.compiler.lower import families as lowered
 from mlc.compiler.lower.checkpoint import Checkpoint, fast_state, restore_fast
-from mlc.compiler.lower.ensemble import Member, MemberOutcome, effective_lr, finish_tracking
+from mlc.compiler.lower.ensemble import Member, MemberOutcome, finish_tracking
+from mlc.compiler.lower.fastpath_rows import RowWorker
 from mlc.compiler.lower.measure import measure
-from mlc.compiler.lower.penalties import lam_of, penalty_factor
 from mlc.compiler.lower.tracking import Tracker
 
-BLOCK_ELEMENTS = 1 << 20  # rows per block: one (G, rows, M) activation block has about this many entries
 ROW_WORKERS = 2  # fixed split of the rows into partial sums (see PackedGroup)
 
 
@@ -58,116 +59,12 @@ class _Where(TypedDict):
 def fast_eligible(run: Run) -> bool:
     """Whether a run can train on the packed fast path."""
     tr = run.train
-    return (run.model.family in ("two_layer", "random_features")
-            and tr.solve == "gd"
+    return (families.of(run.model).fast_path is not None
+            and tr.solve == "gd" and tr.optimizer is not None
             and tr.optimizer.kind == "gd" and tr.optimizer.momentum == 0.0
             and tr.loss in ("mse", "half_mse")
+            and (not run.model.bias or run.conventions.lr.get("c") == run.conventions.lr.get("W"))  # one buffer
             and tr.penalty.kind in ("none", "weight_decay", "path_norm"))
-
-
-def _activate_inplace(activation: str, H: torch.Tensor) -> None:
-    if activation == "relu":
-        H.relu_()
-    elif activation == "tanh":
-        H.tanh_()
-    elif activation == "sigmoid":
-        H.sigmoid_()
-
-
-def _derivative(activation: str, A: torch.Tensor) -> torch.Tensor:
-    """s'(H) written in terms of A = s(H) (tanh, sigmoid, identity)."""
-    if activation == "tanh":
-        return 1.0 - A * A
-    if activation == "sigmoid":
-        return A - A * A
-    return torch.ones_like(A)
-
-
-class _Worker:
-    """One fixed range of rows of a :class:`PackedGroup`: its block buffers and partial gradient sums."""
-
-    def __init__(self, pk: "PackedGroup", lo: int, hi: int) -> None:
-        self.pk = pk
-        G, J, M, dp = pk.G, pk.J, pk.M, pk.dp
-        kw: _Where = {"device": pk.device, "dtype": pk.dtype}
-        # On a GPU one block per worker (kernel launches, not caches, are the cost there).
-        rows = hi - lo if pk.device.type == "cuda" else max(8, min(hi - lo, BLOCK_ELEMENTS // max(1, G * M)))
-        self.blocks = [(s, min(rows, hi - s)) for s in range(lo, hi, rows)]
-        self.bufA = {nb: torch.empty(G, nb, M, **kw) for _, nb in self.blocks}
-        self.bufF = {nb: torch.empty(G, nb, J, **kw) for _, nb in self.blocks}
-        # ReLU overwrites A with its 0/1 mask in place and scales the inputs by the residual instead
-        # (XR_j = X~ * r_j, a (G, nb, d~) buffer per segment); other activations need a separate buffer.
-        need_r = pk.inner and pk.act != "relu"
-        self.bufXR = ({nb: [torch.empty(G, nb, dp, **kw) for _ in pk.seg_w] for _, nb in self.blocks}
-                      if pk.inner and pk.act == "relu" else {})
-        self.bufR = {nb: [torch.empty(G, nb, w, **kw) for w in pk.seg_w] for _, nb in self.blocks} if need_r else {}
-        # Partial sums: contiguous per-segment blocks Q_j (G, d~, w_j) and gA_j (G, w_j, 1) carved out of one flat
-        # buffer each, so zeroing and reducing them is one op (strided views of a (G, d~, M) buffer would make
-        # the accumulating matmuls ~5 % slower).
-        self.Qflat = torch.zeros(G * dp * M, **kw)
-        self.gAflat = torch.zeros(G * M, **kw)
-        o = pk.offs
-        self.Q = [self.Qflat[G * dp * o[j]:G * dp * o[j + 1]].view(G, dp, o[j + 1] - o[j]) for j in range(J)]
-        self.gA = [self.gAflat[G * o[j]:G * o[j + 1]].view(G, o[j + 1] - o[j], 1) for j in range(J)]
-        self.loss_acc = torch.zeros(G, J, **kw)
-        self.err_acc = torch.zeros(G, J, **kw)
-        self.raw_acc = torch.zeros(G, J, **kw)
-        self.views: list[tuple[Any, ...]] | None = None
-
-    def _views(self, s0: int, nb: int) -> tuple[Any, ...]:
-        """All views one block needs, built once (creating views costs Python time and the GIL every step)."""
-        pk = self.pk
-        Xb = pk.X[:, s0:s0 + nb]
-        A = self.bufA[nb]
-        f = self.bufF[nb]
-        segs = [pk._seg(A, j) for j in range(pk.J)]
-        cols = [f[:, :, j:j + 1] for j in range(pk.J)]
-        rsegs = self.bufR[nb] if self.bufR else [None] * pk.J
-        xr = self.bufXR.get(nb, [None] * pk.J)
-        xrt = [None if t is None else t.transpose(1, 2) for t in xr]
-        return (Xb, Xb.transpose(1, 2), A, f, segs, cols, [Aj.transpose(1, 2) for Aj in segs], rsegs,
-                pk.Y[:, s0:s0 + nb].unsqueeze(2), pk.F[:, s0:s0 + nb].unsqueeze(2), list(zip(xr, xrt)))
-
-    def accumulate(self) -> None:
-        """Forward and hand-derived backward over this worker's rows, into its partial sums."""
-        pk = self.pk
-        if self.views is None:
-            self.views = [self._views(s0, nb) for s0, nb in self.blocks]
-        self.Qflat.zero_()
-        if not pk.homogeneous:
-            self.gAflat.zero_()
-        self.loss_acc.zero_()
-        self.err_acc.zero_()
-        self.raw_acc.zero_()
-        J, sa, Q, gA = pk.J, pk.sa, self.Q, self.gA
-        relu = pk.act == "relu"
-        for Xb, Xt, A, f, segs, cols, segsT, rsegs, Yb, Fb, xr in self.views:
-            torch.bmm(Xb, pk.Wt, out=A)
-            _activate_inplace(pk.act, A)
-            for j in range(J):
-                torch.bmm(segs[j], sa[j], out=cols[j])
-            if pk.track_errors:
-                self.raw_acc.add_((f - Fb).pow(2).sum(1))
-                self.err_acc.add_((torch.maximum(torch.minimum(f, pk.B), -pk.B) - Fb).pow(2).sum(1))
-            f.sub_(Yb)  # f now holds the residual r
-            self.loss_acc.add_((f * f).sum(1))
-            f.mul_(pk.loss_coef)
-            if pk.inner and relu:
-                # Q_j = X~^T (r_j * 1[H_j > 0]) = (X~ * r_j)^T 1[H_j > 0]: one pass turns A = relu(H) >= 0 into its
-                # 0/1 mask in place, and the residual scales the small (nb, d~) input block instead of the (nb, M)
-                # activations (the same products x r, rounded once more than when the matmul fuses them).
-                torch.gt(A, 0, out=A)
-                for j in range(J):
-                    XRj, XRjT = xr[j]
-                    torch.mul(Xb, cols[j], out=XRj)
-                    Q[j].baddbmm_(XRjT, segs[j])
-                continue
-            for j in range(J):  # other activations, random features
-                if not pk.homogeneous:
-                    gA[j].baddbmm_(segsT[j], cols[j])
-                if pk.inner:
-                    torch.mul(_derivative(pk.act, segs[j]), cols[j], out=rsegs[j])
-                    Q[j].baddbmm_(Xt, rsegs[j])
 
 
 class PackedGroup:
@@ -180,7 +77,9 @@ class PackedGroup:
         self.device, self.dtype = device, dtype
         self.d = d = first.input.dim
         self.bias = first.model.bias
-        self.inner = first.model.family == "two_layer"
+        fast = families.of(first.model).fast_path
+        assert fast is not None
+        self.inner = fast.inner_trained
         self.act = first.model.activation
         self.dp = dp = d + (1 if self.bias else 0)
         # Data groups: members that share the same DataSet object share X and y; sorted by width inside.
@@ -204,7 +103,8 @@ class PackedGroup:
         self.Wt = torch.zeros(G, dp, M, **kw)
         self.a = torch.zeros(G, M, **kw)
         self.scale = torch.zeros(G, M, **kw)
-        self.lr = torch.zeros(G, M, **kw)
+        self.lr = torch.zeros(G, M, **kw)  # of the output weights a
+        self.lr_inner = torch.zeros(G, M, **kw)  # of the inner weights [W^T; c] (one group on this path)
         self.lam = torch.zeros(G, M, **kw)
         self.unit_active = torch.zeros(G, M, **kw)
         self.slot: list[tuple[int, int, int, int]] = [(0, 0, 0, 0)] * len(members)  # (g, j, k0, k1)
@@ -223,21 +123,23 @@ class PackedGroup:
                 if self.bias:
                     self.Wt[g, d, k0:k1] = init["c"].to(**kw)
                 self.a[g, k0:k1] = init["a"].to(**kw)
-                self.scale[g, k0:k1] = families.output_scale(run.model, d)
-                self.lr[g, k0:k1] = effective_lr(run)
-                self.lam[g, k0:k1] = lam_of(run.train.penalty, run.train.loss) * penalty_factor(
-                    run.train.penalty.kind, run.model, d, n)
+                conv = run.conventions
+                self.scale[g, k0:k1] = conv.output_scale
+                self.lr[g, k0:k1] = conv.lr["a"]
+                self.lr_inner[g, k0:k1] = conv.lr.get("W", 0.0)
+                self.lam[g, k0:k1] = run.train.penalty.lam * conv.penalty_factor
                 self.unit_active[g, k0:k1] = 1.0
         self.slot_index = torch.tensor([g * J + j for (g, j, _, _) in self.slot], device=device)
-        self.loss_coef = 2.0 / n if self.train.loss == "mse" else 1.0 / n
-        self.loss_norm = 1.0 / n if self.train.loss == "mse" else 0.5 / n
+        k = first.conventions.loss_factor  # dL/df = (k/n)(f - y); L = (k/2n) sum (f - y)^2
+        self.loss_coef = k / n
+        self.loss_norm = 0.5 * k / n
         # dL/da from Q by 1-homogeneity (ReLU with the bias inside x~, or no bias at all).
         self.homogeneous = self.inner and self.act == "relu"
         # The rows are split into ROW_WORKERS fixed halves (independent of the machine, so the summation order and
         # hence the numbers do not depend on the thread count); each worker owns its buffers and partial sums.
         bounds = [round(k * n / ROW_WORKERS) for k in range(ROW_WORKERS + 1)]
-        self.workers = [_Worker(self, lo, hi) for lo, hi in zip(bounds[:-1], bounds[1:]) if hi > lo]
-        self.pool: ThreadPoolExecutor | None = None
+        self.workers = [RowWorker(self, lo, hi) for lo, hi in zip(bounds[:-1], bounds[1:]) if hi > lo]
+        self.pool = None
         self.saflat = torch.zeros(G, M, 1, **kw)  # scale * a; per-segment views in sa
         self.sa = [self.saflat[:, offs[j]:offs[j + 1]] for j in range(J)]
         self.ga = torch.zeros(G, M, **kw)
@@ -308,13 +210,12 @@ class PackedGroup:
             ga.add_(coef * torch.sign(self.a) * self.Wt.abs().sum(1))
             if self.inner:
                 gW.add_((coef * self.a.abs()).unsqueeze(1) * torch.sign(self.Wt))
-        lr = self.lr * self.unit_active
-        self.a.sub_(lr * ga)
+        self.a.sub_(self.lr * self.unit_active * ga)
         if self.inner:
-            gW.mul_(lr.unsqueeze(1))
+            gW.mul_((self.lr_inner * self.unit_active).unsqueeze(1))
             self.Wt.sub_(gW)
 
-    def unpack(self, i: int) -> families.Params:
+    def unpack(self, i: int) -> lowered.Params:
         """Member i's parameters in the canonical layout (leading axis of size 1)."""
         g, _, k0, k1 = self.slot[i]
         W = self.Wt[g, :self.d, k0:k1].T.unsqueeze(0).clone()
@@ -373,13 +274,13 @@ def _train_loop(pk: "PackedGroup", members: list[Member], device: torch.device,
     train = pk.train
     tracker = Tracker(train, len(members))
     inits = [{k: v.unsqueeze(0).to(device=device, dtype=dtype) for k, v in m.init.items()} for m in members]
-    saved: dict[int, families.Params] = {}
+    saved: dict[int, lowered.Params] = {}
 
     def measure_all(names: tuple[str, ...], final: bool = False) -> list[dict[str, float]]:
         out = []
         for i, m in enumerate(members):
             params = saved.get(i) or pk.unpack(i)
-            out.append(measure(m.run.model, train.loss, params, inits[i], [m.data], names, final=final,
+            out.append(measure([m.run], params, inits[i], [m.data], names, final=final,
                                is_grid=m.is_grid)[0])
         return out
 

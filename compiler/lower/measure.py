@@ -1,6 +1,7 @@
 """Measurements of trained ensembles.
 
-Input:  a model, ensemble parameters (E-stacked), the initial parameters, the members' data sets.
+Input:  the runs of an ensemble (the first gives the shape: model, loss, conventions), ensemble parameters
+        (E-stacked), the initial parameters, the members' data sets.
 Output: one dict of metric name -> float per member.
 Role:   the single definition of every measured quantity, shared by the autograd and fast trainers:
   * ``train_error`` / ``test_error``: mean (T_B(f) - f*)^2 on the train / test inputs against the CLEAN target,
@@ -11,6 +12,10 @@ Role:   the single definition of every measured quantity, shared by the autograd
     (random_features), ``param_distance`` = ||theta_t - theta_0||_2 over the trained parameters;
   * ``lambda_min`` (random_features, final only): the smallest nonzero eigenvalue of Phi^T Phi / n where
     Phi_ij = scale * s(w_j.x_i + c_j) (so f = Phi a, the form of REFERENCE T18);
+  * ``penalty_term`` / ``penalty_term_init`` (final only, with a penalty): lambda * c * norm of the final and
+    the initial parameters, the penalty part of the objective; ``zero_predictor_mse`` (final only, regression
+    losses): mean f*^2 on the test inputs, the test error of the zero predictor (``compiler.lower.health`` reads
+    these to tell when a penalty dominates the objective and the net learned nothing);
   * ``spectrum`` (1-D grid inputs): for each of the target's peak frequencies k (the largest local maxima of
     |DFT f*| on the training grid, at most 3, DC excluded), |F(f)[k] - F(f*)[k]| / |F(f*)[k]|, reported
     as ``spectrum_k{k}``.
@@ -24,9 +29,10 @@ from typing import cast
 import torch
 
 from mlc.compiler import metrics
-from mlc.compiler.ir import Model
+from mlc.compiler.ir import Run
 from mlc.compiler.lower import families
 from mlc.compiler.lower.losses import loss_per_member
+from mlc.compiler.lower.penalties import penalty_per_member
 from mlc.compiler.lower.samplers import DataSet
 
 EVAL_BLOCK = 4096  # test inputs per forward pass when measuring (bounds the memory of wide ensembles)
@@ -37,9 +43,9 @@ def _stack(datas: list[DataSet], attr: str) -> torch.Tensor:
 
 
 @torch.no_grad()
-def predict(model: Model, params: families.Params, x: torch.Tensor) -> torch.Tensor:
+def predict(run: Run, params: families.Params, x: torch.Tensor) -> torch.Tensor:
     """Ensemble outputs (E, N) on inputs (E, N, d), in blocks of EVAL_BLOCK inputs."""
-    outs = [families.forward(model, params, x[:, i:i + EVAL_BLOCK]) for i in range(0, x.shape[1], EVAL_BLOCK)]
+    outs = [families.forward(run, params, x[:, i:i + EVAL_BLOCK]) for i in range(0, x.shape[1], EVAL_BLOCK)]
     return torch.cat(outs, dim=1)
 
 
@@ -69,38 +75,44 @@ def spectrum_peaks(f_grid: torch.Tensor, count: int = 3) -> list[int]:
 
 
 @torch.no_grad()
-def measure(model: Model, loss: str, params: families.Params, init: families.Params, datas: list[DataSet],
+def measure(runs: list[Run], params: families.Params, init: families.Params, datas: list[DataSet],
             names: tuple[str, ...] | list[str], final: bool = False,
             is_grid: bool = False) -> list[dict[str, float]]:
-    """The requested metrics (plus the errors, always) for every member of an ensemble.
+    """The requested metrics (plus the errors, always) for every member of an ensemble of ``runs`` (one run per
+    member, all of the first one's shape).
 
     ``names`` are recordable metric names (``compiler.metrics``); norms that do not apply to the family are skipped.
     With ``final``, every applicable metric is measured.
     """
     E = len(datas)
+    run = runs[0]
+    model, loss = run.model, run.train.loss
     d = datas[0].x_train.shape[-1]
     bound = torch.tensor([ds.truncation for ds in datas], dtype=datas[0].f_train.dtype,
                          device=datas[0].f_train.device)
     want = set(names)
     out: dict[str, torch.Tensor] = {}
-    f_tr = predict(model, params, _stack(datas, "x_train"))
+    f_tr = predict(run, params, _stack(datas, "x_train"))
     errors = _classification_errors if loss == "logistic" else _errors
     out["train_error"], out["train_error_raw"] = errors(f_tr, _stack(datas, "f_train"), bound)
     out["train_loss"] = loss_per_member(loss, f_tr, _stack(datas, "y_train"))
     if final or "test_error" in want or "test_error_raw" in want:
-        f_te = predict(model, params, _stack(datas, "x_test"))
+        f_te = predict(run, params, _stack(datas, "x_test"))
         out["test_error"], out["test_error_raw"] = errors(f_te, _stack(datas, "f_test"), bound)
     fam = model.family
-    # which norms a family has is the metric registry's rule (the checker reads the same one)
-    if (final or "path_norm" in want) and metrics.applies("path_norm", fam):
-        out["path_norm"] = families.path_norm(model, params, d)
-    if (final or "weighted_path_norm" in want) and metrics.applies("weighted_path_norm", fam):
-        out["weighted_path_norm"] = families.weighted_path_norm(model, params, d)
-    if (final or "rkhs_norm" in want) and metrics.applies("rkhs_norm", fam):
-        out["rkhs_norm"] = families.rkhs_norm(model, params, d)
+    # which norms a family has is its descriptor's rule, read through the metric registry (as the checker does)
+    for name in ("path_norm", "weighted_path_norm", "rkhs_norm"):
+        if (final or name in want) and metrics.applies(name, fam):
+            out[name] = families.norm(name, run, params)
     if final or "param_distance" in want:
-        sq = cast(torch.Tensor, sum((params[k] - init[k]).pow(2).flatten(1).sum(-1) for k in families.trainable(model)))
+        sq = sum((params[k] - init[k]).pow(2).flatten(1).sum(-1) for k in run.conventions.trained)
         out["param_distance"] = sq.sqrt()
+    if final and run.train.penalty.kind != "none":  # the objective's parts, to tell when the penalty dominates
+        lam = torch.tensor([r.train.penalty.lam for r in runs], dtype=f_tr.dtype, device=f_tr.device)
+        out["penalty_term"] = penalty_per_member(run, params, lam)
+        out["penalty_term_init"] = penalty_per_member(run, init, lam)
+    if final and loss != "logistic":
+        out["zero_predictor_mse"] = _stack(datas, "f_test").pow(2).mean(-1)
     results = [{k: float(v[i]) for k, v in out.items()} for i in range(E)]
     if (final or "spectrum" in want) and is_grid and d == 1:
         for i, ds in enumerate(datas):
@@ -111,22 +123,16 @@ def measure(model: Model, loss: str, params: families.Params, init: families.Par
                 results[i][f"spectrum_k{k}"] = float(rel)
     if final and metrics.applies("lambda_min", fam):
         for i, ds in enumerate(datas):
-            results[i]["lambda_min"] = rf_lambda_min(model, families.member(params, i), ds.x_train)
+            results[i]["lambda_min"] = rf_lambda_min(run, families.member(params, i), ds.x_train)
     return results
 
 
 @torch.no_grad()
-def rf_features(model: Model, params: families.Params, x: torch.Tensor) -> torch.Tensor:
-    """Phi (n, m) = scale * s(x W^T + c) of a single random-feature member (params with E = 1)."""
-    s = families.activation(model.activation)
-    scale = families.output_scale(model, x.shape[-1])
-    return scale * s(x @ params["W"][0].T + params["c"][0])
-
-
-@torch.no_grad()
-def rf_lambda_min(model: Model, params: families.Params, x: torch.Tensor) -> float:
-    """Smallest nonzero eigenvalue of Phi^T Phi / n (computed in float64 through the singular values)."""
-    phi = rf_features(model, {k: v.to(torch.float64) for k, v in params.items()}, x.to(torch.float64))
+def rf_lambda_min(run: Run, params: families.Params, x: torch.Tensor) -> float:
+    """Smallest nonzero eigenvalue of Phi^T Phi / n of the family's feature map (computed in float64 through the
+    singular values)."""
+    with torch.no_grad():
+        phi = families.features(run, {k: v.to(torch.float64) for k, v in params.items()}, x.to(torch.float64))
     n = phi.shape[0]
     sv = torch.linalg.svdvals(phi.cpu())
     if sv.numel() == 0 or float(sv[0]) == 0.0:

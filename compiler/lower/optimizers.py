@@ -1,6 +1,7 @@
 """Optimizers acting on ensemble tensors with per-member learning rates.
 
-Input:  parameter tensors with a leading ensemble axis E, their gradients, per-member learning rates (E,) and
+Input:  parameter tensors with a leading ensemble axis E, their gradients, per-member learning rates (E,) of each
+        parameter group (``Run.conventions.lr``) and
         an ``active`` mask (E,) (diverged or stopped members are frozen).
 Output: in-place updates of the parameters.
 Role:   gd / sgd (optionally with heavy-ball momentum, as torch.optim.SGD: buf = mu buf + g; p -= lr buf) and
@@ -24,7 +25,7 @@ def _per_member(v: torch.Tensor, like: torch.Tensor) -> torch.Tensor:
 class EnsembleOptimizer:
     """A gd/sgd/adam optimizer for a dict of ensemble tensors."""
 
-    def __init__(self, spec: Optimizer, lr: torch.Tensor) -> None:
+    def __init__(self, spec: Optimizer, lr: dict[str, torch.Tensor]) -> None:
         self.spec = spec
         self.lr = lr
         self.state: dict[str, dict[str, torch.Tensor]] = {}
@@ -38,7 +39,7 @@ class EnsembleOptimizer:
         kind = self.spec.kind
         for name, g in grads.items():
             p = params[name]
-            lr = _per_member(self.lr, p)
+            lr = _per_member(self.lr[name], p)
             act = _per_member(active, p)
             st = self.state.setdefault(name, {})
             if kind in ("gd", "sgd"):

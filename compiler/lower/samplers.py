@@ -15,7 +15,6 @@ Conventions (docs/lowering.md):
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import torch
@@ -97,8 +96,3 @@ def make_dataset(dist: InputDist, data: Data, target: Target, seed: int) -> Data
         if not bool(torch.isfinite(t).all()):
             raise ValueError(f"the target is not finite on some {name} inputs (check log/sqrt/division)")
     return DataSet(x_train, f_train, y_train, x_test, f_test)
-
-
-def eps_n(n: int, d_eff: int) -> float:
-    """sqrt(2 ln(2 d_eff) / n): the Rademacher unit of the path-norm ball (REFERENCE T3)."""
-    return math.sqrt(2.0 * math.log(2.0 * d_eff) / n)

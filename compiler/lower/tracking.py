@@ -42,7 +42,8 @@ class Tracker:
 
     @property
     def steps(self) -> int:
-        return self.train.steps
+        """The step budget (0 for a closed-form solve, which takes no steps)."""
+        return self.train.steps if self.train.steps is not None else 0
 
     def any_active(self) -> bool:
         return any(self.active)

@@ -52,7 +52,7 @@ def evaluate_run_bounds(run: ir.Run, plan: ir.Plan | None = None, metrics: dict[
     if norm is None:
         norm = (norms if norms is not None else NormCache(estimate=Options().estimate_norms)).get(run)
     metrics = dict(metrics or {})
-    if run.model.family == "random_features" and "lambda_min" in metrics and "rf_lambda_min" not in metrics:
+    if "lambda_min" in metrics and "rf_lambda_min" not in metrics:  # measured only for a family that defines it
         metrics["rf_lambda_min"] = metrics["lambda_min"]  # the lowering's name (mlc.compiler.lower.measure)
     if "steps_done" in metrics and metrics["steps_done"] > 0:
         run = run.model_copy(update={"train": run.train.model_copy(update={"steps": int(metrics["steps_done"])})})

@@ -1,10 +1,14 @@
-"""The theorem catalog: every bound mlc knows, as data (statement, hypotheses, formula) plus the code
-that checks its hypotheses against a run and evaluates it.
+"""The theorem catalog: every bound mlc knows, as data (statement, hypotheses, formula), and its evaluation.
 
-Input:  a :class:`Context` (the run, the target-norm estimate, trained metrics if any, delta).
-Output: for each relevant theorem, a dict with exactly the fields of ``mlc.runtime.results.BoundValue``.
-Role:   the single place where REFERENCE §3 lives in code. A value is computed only when every hypothesis
-        holds; otherwise ``holds`` is False and ``failing`` lists the human-readable reasons.
+Input:  a :class:`~mlc.compiler.theory.context.Context` (the run, the target-norm estimate, trained metrics if
+        any, delta).
+Output: for each relevant theorem, a dict with exactly the fields of ``BoundValue``.
+Role:   the single place where REFERENCE §3 lives in code, as a table. A value is computed only when every
+        hypothesis holds; otherwise ``holds`` is False and ``failing`` lists the human-readable reasons. A theorem
+        lists the theory tags of the model families it is about (``Family.theory_tags``,
+        ``mlc.compiler.families``); a model whose family has none of them does not list it. The context and
+        symbols are in ``theory.context``, the shared hypotheses in ``theory.hypotheses``, the theorem-specific
+        formulas and checks in ``theory.theorem_rules``.
 
 Normalisations (REFERENCE §1, §7): errors are MSE = mean (f − f*)² unless a theorem says L = MSE/2, in which
 case the value reported is converted to MSE (×2) and the text says so; logs are natural; d_eff = d + 1 when
@@ -16,283 +20,26 @@ the model has biases; "t" is gradient-flow time lr × steps. Kinds: "upper" (exp
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
-from functools import cached_property
+from dataclasses import dataclass
 from typing import Any, Callable
 
 import sympy as sp
 
-from mlc.compiler import ir
-from mlc.compiler.theory.exprs import Interval, interval_range
-from mlc.compiler.theory.norms import NormEstimate
+from mlc.compiler import families
+from mlc.compiler.theory.context import (
+    Context, DEFINITIONS, L, Q, S_m, _twice, d, delta, eps_n, lam, lam_min, m, n, t, tau,
+)
+from mlc.compiler.theory.hypotheses import (
+    Hypothesis, _g, bounded_inputs, custom, gd_from_zero, gradient_flow, metric, noiseless, norm_known,
+    penalty_is, relu_activation, space_is, t5_lambda, target_in,
+)
 from mlc.compiler.theory.render import to_latex, to_text
-
-# ----------------------------------------------------------------------------------------------
-# Symbols
-# ----------------------------------------------------------------------------------------------
-
-m, n, d, d_eff, L, Q, delta, t, lam, P = sp.symbols("m n d d_eff L Q delta t lambda P")
-eps_n, c_pi, lam_min, tau, S_m = sp.symbols("eps_n c lambda_min tau S_m")
-HALF = sp.Rational(1, 2)
-
-DEFINITIONS: dict[sp.Symbol, sp.Expr] = {
-    eps_n: sp.sqrt(2 * sp.log(2 * d_eff) / n),
-    c_pi: sp.pi ** 2 / 6,
-}
-"""Auxiliary symbols, substituted before evaluation (ε_n is the Rademacher unit of T3, c = π²/6)."""
-
-
-def _twice(inner: sp.Expr) -> sp.Expr:
-    return sp.Mul(2, inner, evaluate=False)
-
-
-# ----------------------------------------------------------------------------------------------
-# Context
-# ----------------------------------------------------------------------------------------------
-
-
-@dataclass
-class Context:
-    """Everything a hypothesis or a formula may look at."""
-
-    run: ir.Run
-    norm: NormEstimate
-    metrics: dict[str, float] = field(default_factory=dict)
-    delta: float = 0.05
-
-    @property
-    def model(self) -> ir.Model:
-        return self.run.model
-
-    @property
-    def d(self) -> int:
-        return self.run.input.dim
-
-    @property
-    def d_eff(self) -> int:
-        return self.d + 1 if self.model.bias else self.d
-
-    @property
-    def eps(self) -> float:
-        return math.sqrt(2 * math.log(2 * self.d_eff) / self.run.data.n)
-
-    @property
-    def time(self) -> float:
-        return self.run.train.optimizer.lr * self.run.train.steps
-
-    @property
-    def loss_factor(self) -> float:
-        """The objective is loss_factor × (L̂ + penalty/loss_factor): 2 for mse, 1 for half_mse."""
-        return 2.0 if self.run.train.loss == "mse" else 1.0
-
-    @property
-    def lam_normalised(self) -> float:
-        """λ of T5 (objective L̂ + λ ε_n ‖θ‖_P with L = MSE/2) implied by the spec.
-
-        The lowering adds ``lam · ε_n · ‖θ‖_P`` to the loss (``mlc.compiler.lower.penalties``); with loss = mse
-        the objective is 2 (L̂ + (lam/2) ε_n ‖θ‖_P), so T5's λ is lam / 2.
-        """
-        return self.run.train.penalty.lam / self.loss_factor
-
-    @property
-    def lr_effective(self) -> float:
-        """The learning rate the lowering uses: × the output fan-in m under mean_field with gd/sgd."""
-        lr = self.run.train.optimizer.lr
-        if self.model.scaling == "mean_field" and self.run.train.optimizer.kind in ("gd", "sgd"):
-            if self.model.family == "resnet":
-                lr *= self.model.state_width or (self.d + 1)
-            elif self.model.family == "deep" and self.model.widths:
-                lr *= self.model.widths[-1]
-            else:
-                lr *= self.model.width
-        return lr
-
-    @cached_property
-    def target_range(self) -> Interval:
-        """A sound enclosure of f* over the input domain (interval arithmetic / teacher weights)."""
-        radius = self.run.input.sup_norm_bound
-        target = self.run.target
-        if isinstance(target, ir.TeacherTarget):
-            return _teacher_range(target, self.d, radius)
-        return interval_range(target.expr, self.d, radius)
-
-    @cached_property
-    def barron_derived(self) -> float | None:
-        """The rule-derived Barron-norm bound of f* whatever the declared space (None if no rule applies)."""
-        from mlc.compiler.theory.norms import NoRule, barron_norm_bound
-
-        try:
-            return barron_norm_bound(self.run.target, self.run.input).value
-        except NoRule:
-            return None
-
-    def values(self) -> dict[sp.Symbol, float]:
-        """Numeric values of the basic symbols (those that are known)."""
-        vals: dict[sp.Symbol, float] = {
-            m: float(self.model.width), n: float(self.run.data.n), d: float(self.d), d_eff: float(self.d_eff),
-            L: float(self.model.depth), delta: self.delta, t: self.time,
-        }
-        if self.norm.value is not None:
-            vals[Q] = float(self.norm.value)
-        return vals
-
-
-def _teacher_range(target: ir.TeacherTarget, d: int, radius: float) -> Interval:
-    from mlc.compiler.theory.teacher import teacher_weights
-
-    if not math.isfinite(radius):
-        return Interval(-math.inf, math.inf)
-    w = teacher_weights(target, d)
-    a = w["a"].numpy()
-    reach = w["b"].abs().sum(dim=1).numpy() * radius + w["c"].abs().numpy()  # |b.x + c| <= reach
-    if target.activation == "relu":
-        hi = float((a.clip(min=0) * reach).sum())
-        lo = float((a.clip(max=0) * reach).sum())
-    elif target.activation == "sigmoid":
-        hi, lo = float(a.clip(min=0).sum()), float(a.clip(max=0).sum())
-    elif target.activation == "tanh":
-        s = float(abs(a).sum())
-        hi, lo = s, -s
-    else:
-        s = float((abs(a) * reach).sum())
-        hi, lo = s, -s
-    return Interval(lo, hi)
-
-
-# ----------------------------------------------------------------------------------------------
-# Hypotheses
-# ----------------------------------------------------------------------------------------------
-
-Check = Callable[[Context], "str | None"]
-
-
-@dataclass(frozen=True)
-class Hypothesis:
-    """A named predicate over a Context: ``check`` returns None when it holds, else the failure message."""
-
-    name: str
-    check: Check
-
-
-def _g(v: float) -> str:
-    return f"{v:.4g}"
-
-
-def family(*families: str) -> Hypothesis:
-    def check(c: Context) -> str | None:
-        if c.model.family in families:
-            return None
-        return f"needs a {' or '.join(families)} model; {c.model.name} is {c.model.family}"
-    return Hypothesis(f"model family {' | '.join(families)}", check)
-
-
-def relu_activation(tid: str) -> Hypothesis:
-    def check(c: Context) -> str | None:
-        if c.model.activation == "relu":
-            return None
-        return f"{tid} is stated for ReLU; the model uses {c.model.activation}"
-    return Hypothesis("ReLU activation", check)
-
-
-def bounded_inputs(tid: str) -> Hypothesis:
-    def check(c: Context) -> str | None:
-        b = c.run.input.sup_norm_bound
-        if b <= 1.0:
-            return None
-        return f"{tid} needs ‖x‖_∞ ≤ 1; the {c.run.input.kind} input has ‖x‖_∞ up to {_g(b)}"
-    return Hypothesis("‖x‖_∞ ≤ 1", check)
-
-
-def norm_known(tid: str, space: str) -> Hypothesis:
-    def check(c: Context) -> str | None:
-        if c.norm.value is not None:
-            return None
-        why = c.norm.steps[0] if c.norm.steps else ""
-        return f"{tid} needs an upper bound Q on ‖f*‖ in {space} space: {why}; declare `norm <= Q`"
-    return Hypothesis(f"Q ≥ ‖f*‖ ({space})", check)
-
-
-def space_is(tid: str, *kinds: str) -> Hypothesis:
-    def check(c: Context) -> str | None:
-        if c.run.space.kind in kinds:
-            return None
-        return f"{tid} is about targets in the {' / '.join(kinds)} space; the spec declares space {c.run.space.kind}"
-    return Hypothesis(f"space {' | '.join(kinds)}", check)
-
-
-def target_in(tid: str, lo: float, hi: float) -> Hypothesis:
-    def check(c: Context) -> str | None:
-        r = c.target_range
-        if r.lo >= lo - 1e-12 and r.hi <= hi + 1e-12:
-            return None
-        return (f"{tid} assumes f* takes values in [{_g(lo)}, {_g(hi)}]; interval arithmetic only gives "
-                f"f* ∈ [{_g(r.lo)}, {_g(r.hi)}] on the domain")
-    return Hypothesis(f"f* ∈ [{_g(lo)}, {_g(hi)}]", check)
-
-
-def noiseless(tid: str) -> Hypothesis:
-    def check(c: Context) -> str | None:
-        if c.run.data.noise == 0:
-            return None
-        return f"{tid} is stated for noiseless labels; the spec has noise = {_g(c.run.data.noise)}"
-    return Hypothesis("noiseless labels", check)
-
-
-def metric(tid: str, key: str, what: str) -> Hypothesis:
-    def check(c: Context) -> str | None:
-        v = c.metrics.get(key)
-        if v is not None and math.isfinite(v):
-            return None
-        return f"{tid} needs {what} (metric `{key}`), known only after training or from the data"
-    return Hypothesis(f"{key} known", check)
-
-
-def penalty_is(tid: str, *kinds: str) -> Hypothesis:
-    def check(c: Context) -> str | None:
-        k = c.run.train.penalty.kind
-        if k in kinds and c.run.train.penalty.lam > 0:
-            return None
-        return f"{tid} is for the {' / '.join(kinds)}-regularised estimator; the spec has penalty {k}"
-    return Hypothesis(f"penalty {' | '.join(kinds)}", check)
-
-
-def t5_lambda() -> Hypothesis:
-    def check(c: Context) -> str | None:
-        if c.run.train.penalty.kind != "path_norm":
-            return None  # reported by penalty_is
-        lam_n = c.lam_normalised
-        if lam_n >= 4 - 1e-9:
-            return None
-        if c.loss_factor == 2.0:
-            return (f"T5 needs λ ≥ 4 in J = L̂ + λ ε_n ‖θ‖_P with L = MSE/2; the spec minimises MSE + "
-                    f"{_g(c.run.train.penalty.lam)} ε_n ‖θ‖_P = 2(L̂ + {_g(lam_n)} ε_n ‖θ‖_P), so λ = {_g(lam_n)}: "
-                    f"use loss = half_mse with λ ≥ 4, or λ ≥ 8 with loss = mse")
-        return f"T5 needs λ ≥ 4 in J = L̂ + λ ε_n ‖θ‖_P; the spec has λ = {_g(lam_n)}"
-    return Hypothesis("λ ≥ 4", check)
-
-
-def gd_from_zero(tid: str) -> Hypothesis:
-    def check(c: Context) -> str | None:
-        tr = c.run.train
-        if tr.optimizer.kind == "gd" and tr.solve in ("gd", "gd_exact") and tr.penalty.kind == "none":
-            return None
-        return (f"{tid} is for plain (unregularised) GD; the spec has optimizer {tr.optimizer.kind}, solve {tr.solve}, "
-                f"penalty {tr.penalty.kind}")
-    return Hypothesis("unregularised GD", check)
-
-
-def gradient_flow(tid: str) -> Hypothesis:
-    def check(c: Context) -> str | None:
-        k = c.run.train.optimizer.kind
-        if k in ("gd", "sgd"):
-            return None
-        return f"{tid} is about (stochastic) gradient descent, where time = lr × steps; the spec uses {k}"
-    return Hypothesis("GD/SGD time scale", check)
-
-
-def custom(name: str, check: Check) -> Hypothesis:
-    return Hypothesis(name, check)
-
+from mlc.compiler.theory.theorem_rules import (
+    T12_GAP_MSE, T4_GAP_HALF_MSE, T5_HALF_MSE, _d_gt_2, _depth_sum, _flow_q, _m_ge_n, _mean_field, _min_norm,
+    _not_barron, _ntk_scaling, _one, _path_norm, _resnet_lambda, _spectrum_recorded, _sup_sq, _t10_check,
+    _t10_width, _t11_time, _t18_plain_gd, _t18_value, _t19_value, _t5_values, _t9c_check, _t9c_tau, _t9e_check,
+    _trained_by_gd, _wpath_norm,
+)
 
 # ----------------------------------------------------------------------------------------------
 # Theorems
@@ -315,7 +62,7 @@ class Theorem:
     quantity: str
     normalisation: str
     formula: sp.Expr | None
-    families: tuple[str, ...]
+    tags: tuple[str, ...]
     hypotheses: tuple[Hypothesis, ...]
     unverified: bool = False
     note: str = ""
@@ -326,7 +73,7 @@ class Theorem:
 
     def applies_to(self, c: Context) -> bool:
         """Whether the theorem is about this kind of model at all (else it is not listed)."""
-        if c.model.family not in self.families:
+        if not set(self.tags) & set(families.of(c.model).theory_tags):
             return False
         return self.relevant(c) if self.relevant is not None else True
 
@@ -391,163 +138,6 @@ def evaluate_formula(formula: sp.Expr, values: dict[sp.Symbol, float]) -> float 
     return float(v.real)
 
 
-# --- T5 explicit [D] -------------------------------------------------------------------------
-
-T5_HALF_MSE = (3 * Q ** 2 / (2 * m) + ((2 * lam + 8) * Q + 8) * eps_n
-               + HALF * sp.sqrt(sp.log(2 * c_pi * (2 * Q + 1) ** 2 / delta) / (2 * n))
-               + HALF * sp.sqrt(sp.log(2 * c_pi * (2 * Q + 1 + 1 / (2 * lam * eps_n)) ** 2 / delta) / (2 * n)))
-"""REFERENCE §3.1 T5 explicit-constant version [D], on L = MSE/2."""
-
-T4_GAP_HALF_MSE = 4 * (P + 1) * eps_n + HALF * sp.sqrt(sp.log(2 * c_pi * (P + 1) ** 2 / delta) / (2 * n))
-"""REFERENCE §3.1 T4 [D]: sup_θ |L(θ) − L̂(θ)| with P = ‖θ‖_P, on L = MSE/2."""
-
-T12_GAP_MSE = (24 * (P + 1) * sp.sqrt(2 * sp.log(2 * d) / n)
-               + 4 * sp.sqrt(2 * sp.log(4 * (P + 1) ** 2 / delta) / n))
-"""REFERENCE §3.5 T12 a posteriori (slide#39 verbatim), loss = MSE, truncation to [-1, 1]."""
-
-
-def _t5_values(c: Context) -> dict[sp.Symbol, float]:
-    return {lam: c.lam_normalised}
-
-
-def _path_norm(c: Context) -> dict[sp.Symbol, float]:
-    return {P: float(c.metrics["path_norm"])}
-
-
-def _wpath_norm(c: Context) -> dict[sp.Symbol, float]:
-    return {P: float(c.metrics["weighted_path_norm"])}
-
-
-def _one(_: Context) -> float:
-    return 1.0
-
-
-def _sup_sq(c: Context) -> float | None:
-    r = c.target_range
-    v = max(abs(r.lo), abs(r.hi)) ** 2
-    return v if math.isfinite(v) else None
-
-
-def _not_barron(c: Context) -> str | None:
-    v = c.barron_derived
-    if v is not None:
-        return f"T17 applies to targets outside Barron space; the rules bound this target by ‖f*‖_B ≤ {_g(v)}"
-    if c.run.space.kind == "barron" and c.norm.method == "declared" and c.norm.value is not None:
-        return f"T17 applies to targets outside Barron space; the spec declares ‖f*‖_B ≤ {_g(c.norm.value)}"
-    return None
-
-
-def _mean_field(c: Context) -> str | None:
-    return None if c.model.scaling == "mean_field" else f"T17 is about mean-field scaling; the model uses {c.model.scaling}"
-
-
-def _d_gt_2(c: Context) -> str | None:
-    return None if c.d > 2 else f"the exponent 4/(d − 2) needs d > 2; d = {c.d}"
-
-
-def _t10_width(c: Context) -> float | None:
-    lmin = c.metrics.get("kernel_lambda_min")
-    if lmin is None or lmin <= 0:
-        return None
-    return 64.0 * lmin ** -4 * math.log(c.run.data.n ** 2 / c.delta)
-
-
-def _t10_check(c: Context) -> str | None:
-    need = _t10_width(c)
-    if need is None:
-        return "cannot be checked until λ_n is known"
-    if c.model.width > need:
-        return None
-    return f"T10 needs m > 64 λ_n⁻⁴ ln(n²/δ) = {_g(need)}; the model has m = {c.model.width}"
-
-
-def _t9e_check(c: Context) -> str | None:
-    lmin = c.metrics.get("kernel_lambda_min")
-    if lmin is None or lmin <= 0:
-        return "cannot be checked until λ_min(K) is known"
-    need = lmin ** -2
-    if c.model.width >= need:
-        return None
-    return f"T9e needs m ≥ λ_min(K)⁻² = {_g(need)} (K = k(x_i, x_j)/n); the model has m = {c.model.width}"
-
-
-def _min_norm(c: Context) -> str | None:
-    if c.run.train.solve == "min_norm":
-        return None
-    return f"T9e is about the minimum-norm interpolant (solve = min_norm); the spec has solve = {c.run.train.solve}"
-
-
-def _tau(c: Context) -> float:
-    # the lowering's rkhs penalty is lam · sqrt(ln(2 d_eff)/n) · ‖θ‖_H (slide form); lec5's is τ/√n · ‖θ‖_H
-    return c.run.train.penalty.lam * math.sqrt(math.log(2 * c.d_eff)) / c.loss_factor
-
-
-def _t9c_tau(c: Context) -> dict[sp.Symbol, float]:
-    return {tau: _tau(c)}
-
-
-def _t9c_check(c: Context) -> str | None:
-    if c.run.train.penalty.kind != "rkhs_norm":
-        return None
-    tv = _tau(c)
-    if tv >= 1:
-        return None
-    return (f"T9c (lec5 form) needs L̂ + (τ/√n)‖θ‖_H with τ ≥ 1; the spec's penalty λ √(ln(2d_eff)/n) ‖θ‖_H with "
-            f"λ = {_g(c.run.train.penalty.lam)} and loss = {c.run.train.loss} gives τ = {_g(tv)}")
-
-
-def _m_ge_n(c: Context) -> str | None:
-    return None if c.model.width >= c.run.data.n else f"T11's early-stopping regime needs m ≥ n; m = {c.model.width}, n = {c.run.data.n}"
-
-
-def _t11_time(c: Context) -> str | None:
-    limit = math.sqrt(c.run.data.n) / c.model.width
-    if c.time <= limit:
-        return None
-    return f"T11 needs early stopping t = O(√n/m) = {_g(limit)}; the spec trains to t = lr·steps = {_g(c.time)}"
-
-
-def _ntk_scaling(c: Context) -> str | None:
-    return None if c.model.scaling in ("ntk", "standard") else \
-        f"the kernel-regime theorems are for conventional/NTK scaling; the model uses {c.model.scaling}"
-
-
-def _depth_sum(c: Context) -> dict[sp.Symbol, float]:
-    widths = list(c.model.widths) or [c.model.width] * c.model.depth
-    depth = len(widths)
-    return {S_m: sum(2.0 ** (depth - (l + 1)) / math.sqrt(w) for l, w in enumerate(widths)), L: float(depth)}
-
-
-def _t19_value(c: Context) -> float:
-    if c.model.family == "random_features":
-        return float(c.run.data.n)
-    return c.run.data.n / (c.d + 1)
-
-
-def _t18_value(c: Context) -> float | None:
-    v = c.metrics.get("rf_lambda_min")
-    if not v or v <= 0:
-        return None
-    return 1.0 / (c.lr_effective * c.loss_factor * v)
-
-
-def _spectrum_recorded(c: Context) -> bool:
-    return "spectrum" in c.run.train.record.metrics
-
-
-def _flow_q(c: Context) -> dict[sp.Symbol, float]:
-    """Q in flow space: a Barron-space norm converts by ‖f‖_D₂ ≤ √(d+1)‖f‖_B (REFERENCE §2.4)."""
-    if c.run.space.kind == "barron" and c.norm.value is not None:
-        return {Q: math.sqrt(c.d + 1) * float(c.norm.value)}
-    return {}
-
-
-def _resnet_lambda(c: Context) -> dict[sp.Symbol, float]:
-    # the lowering's penalty is lam · √(2 ln(2 d_eff)/n) · ‖θ‖_WP, T12's is λ (‖θ‖ + 1) √(2 log(2d)/n)
-    vals = _flow_q(c)
-    vals[lam] = c.run.train.penalty.lam * math.sqrt(math.log(2 * c.d_eff) / math.log(2 * c.d))
-    return vals
-
 
 T5_CITE = "E, Ma, Wu, arXiv 1810.06397 (CMS 2019), a priori estimate; REFERENCE §3.1 T5 explicit version [D]"
 
@@ -557,7 +147,7 @@ CATALOG: tuple[Theorem, ...] = (
         citation="E–Ma–Wu, V-lec6 Thm 0.2, V-slides#27; REFERENCE §3.1 T1",
         kind="upper", quantity="approximation_error",
         normalisation="MSE of the best width-m net; also ‖θ̃‖_P ≤ 2Q",
-        formula=3 * Q ** 2 / m, families=("two_layer",),
+        formula=3 * Q ** 2 / m, tags=("two_layer",),
         hypotheses=(bounded_inputs("T1"), space_is("T1", "barron"), norm_known("T1", "Barron")),
         trivial=_sup_sq,
     ),
@@ -566,7 +156,7 @@ CATALOG: tuple[Theorem, ...] = (
         citation="V-slides#29, V-lec6 Thm 0.4; REFERENCE §3.1 T3",
         kind="upper", quantity="rademacher_complexity",
         normalisation="Rad_S of {‖θ‖_P ≤ Q}; ln, d_eff = d + 1 with biases",
-        formula=2 * Q * eps_n, families=("two_layer",),
+        formula=2 * Q * eps_n, tags=("two_layer",),
         hypotheses=(bounded_inputs("T3"), space_is("T3", "barron"), norm_known("T3", "Barron")),
     ),
     Theorem(
@@ -574,7 +164,7 @@ CATALOG: tuple[Theorem, ...] = (
         citation="REFERENCE §3.1 T4 [D] (from T3 + union bound over norm levels; cf. 1810.06397)",
         kind="a_posteriori", quantity="generalisation_gap",
         normalisation="|test − train| in MSE of the [0,1]-truncated predictor = 2 × the L = MSE/2 gap; P = trained path norm",
-        formula=_twice(T4_GAP_HALF_MSE), families=("two_layer",),
+        formula=_twice(T4_GAP_HALF_MSE), tags=("two_layer",),
         hypotheses=(bounded_inputs("T4"), target_in("T4", 0.0, 1.0), noiseless("T4"),
                     metric("T4", "path_norm", "the trained path norm")),
         extra_values=_path_norm, trivial=_one,
@@ -585,7 +175,7 @@ CATALOG: tuple[Theorem, ...] = (
         kind="upper", quantity="test_error",
         normalisation=("MSE of the [0,1]-truncated predictor = 2 × the bound on L = MSE/2; holds for the exact "
                        "minimiser of J = L̂ + λ ε_n ‖θ‖_P (a trained net only approximately minimises J)"),
-        formula=_twice(T5_HALF_MSE), families=("two_layer",),
+        formula=_twice(T5_HALF_MSE), tags=("two_layer",),
         hypotheses=(bounded_inputs("T5"), space_is("T5", "barron"), norm_known("T5", "Barron"),
                     target_in("T5", 0.0, 1.0), noiseless("T5"), penalty_is("T5", "path_norm"), t5_lambda()),
         extra_values=_t5_values, trivial=_one,
@@ -596,7 +186,7 @@ CATALOG: tuple[Theorem, ...] = (
         kind="upper_rate", quantity="test_error",
         normalisation="MSE; unknown constants C₀, C₁, C₂ set to 1 (shape only)",
         formula=Q ** 2 / m + Q * sp.sqrt(sp.log(2 * d) / n) + sp.sqrt((sp.log(4 / delta) + sp.log(n)) / n),
-        families=("two_layer",),
+        tags=("two_layer",),
         hypotheses=(bounded_inputs("T5p"), space_is("T5p", "barron"), norm_known("T5p", "Barron"),
                     target_in("T5p", 0.0, 1.0), penalty_is("T5p", "path_norm")),
     ),
@@ -605,7 +195,7 @@ CATALOG: tuple[Theorem, ...] = (
         citation="Barron 1993; V-slides#6; REFERENCE §3.2 T7",
         kind="lower_rate", quantity="approximation_error",
         normalisation="squared L² error, worst case over ‖f‖_B ≤ 1 (not this target); unknown constant C set to 1",
-        formula=1 / (d ** 2 * m ** (2 / d)), families=("random_features",),
+        formula=1 / (d ** 2 * m ** (2 / d)), tags=("random_features",),
         hypotheses=(space_is("T7", "barron"),),
     ),
     Theorem(
@@ -613,7 +203,7 @@ CATALOG: tuple[Theorem, ...] = (
         citation="V-lec4 Claim 4.2, V-lec5; REFERENCE §3.3 T9a",
         kind="upper_rate", quantity="approximation_error",
         normalisation="MSE; explicit B²Q²/m needs |φ| ≤ B (B = 1 on the ℓ₁ sphere); shape with B = 1",
-        formula=Q ** 2 / m, families=("random_features",),
+        formula=Q ** 2 / m, tags=("random_features",),
         hypotheses=(space_is("T9a", "rkhs"), norm_known("T9a", "RKHS")),
     ),
     Theorem(
@@ -621,7 +211,7 @@ CATALOG: tuple[Theorem, ...] = (
         citation="V-lec5 eq. (2), V-lec4 Claim 4.3; REFERENCE §3.3 T9b",
         kind="upper_rate", quantity="rademacher_complexity",
         normalisation="Rad_n of {√m‖a‖₂ ≤ Q}, explicit when |φ| ≤ 1",
-        formula=Q / sp.sqrt(n), families=("random_features",),
+        formula=Q / sp.sqrt(n), tags=("random_features",),
         hypotheses=(space_is("T9b", "rkhs"), norm_known("T9b", "RKHS")),
     ),
     Theorem(
@@ -631,7 +221,7 @@ CATALOG: tuple[Theorem, ...] = (
         normalisation="MSE up to absolute constants (set to 1); τ = λ√(ln(2d_eff)) from the slide-form penalty",
         formula=(Q ** 2 / m + (1 + tau) * Q / sp.sqrt(n) + sp.sqrt(sp.log(n ** 2 / delta) / n)
                  + sp.sqrt(sp.log(1 / delta) / n) * Q),
-        families=("random_features",),
+        tags=("random_features",),
         hypotheses=(space_is("T9c", "rkhs"), norm_known("T9c", "RKHS"), target_in("T9c", -1.0, 1.0),
                     penalty_is("T9c", "rkhs_norm"), custom("τ ≥ 1", _t9c_check)),
         extra_values=_t9c_tau,
@@ -641,7 +231,7 @@ CATALOG: tuple[Theorem, ...] = (
         citation="V-slides#62; REFERENCE §3.3 T9d",
         kind="upper_rate", quantity="test_error",
         normalisation="MSE up to constants (set to 1), t = lr·steps; the small ε(m, n, t, δ) term omitted",
-        formula=Q ** 2 / m + t / sp.sqrt(n) + Q ** 2 / (2 * t), families=("random_features",),
+        formula=Q ** 2 / m + t / sp.sqrt(n) + Q ** 2 / (2 * t), tags=("random_features",),
         hypotheses=(space_is("T9d", "rkhs"), norm_known("T9d", "RKHS"), gd_from_zero("T9d")),
     ),
     Theorem(
@@ -650,7 +240,7 @@ CATALOG: tuple[Theorem, ...] = (
         kind="upper_rate", quantity="test_error",
         normalisation="MSE up to constants (set to 1, C = Q); fails near m ≈ n",
         formula=Q ** 2 / m + Q / sp.sqrt(n) + Q ** 2 * sp.log(1 / delta) / m + Q * sp.sqrt(sp.log(1 / delta) / n),
-        families=("random_features",),
+        tags=("random_features",),
         hypotheses=(space_is("T9e", "rkhs"), norm_known("T9e", "RKHS"), custom("solve = min_norm", _min_norm),
                     metric("T9e", "kernel_lambda_min", "λ_min of the kernel Gram matrix K = k(x_i,x_j)/n"),
                     custom("m ≥ λ_min(K)⁻²", _t9e_check)),
@@ -660,7 +250,7 @@ CATALOG: tuple[Theorem, ...] = (
         citation="E–Ma–Wu, arXiv 1904.04326, V-slides#49-50; REFERENCE §3.4 T10",
         kind="prediction", quantity="width_needed",
         normalisation="value: the width 64 λ_n⁻⁴ ln(n²/δ) above which the net stays close to the kernel model",
-        formula=64 * lam_min ** -4 * sp.log(n ** 2 / delta), families=("two_layer",),
+        formula=64 * lam_min ** -4 * sp.log(n ** 2 / delta), tags=("two_layer",),
         hypotheses=(relu_activation("T10"), custom("conventional/NTK scaling", _ntk_scaling),
                     metric("T10", "kernel_lambda_min", "λ_n = λ_min of the Gram matrix k₀(x_i,x_j)/n"),
                     custom("m > 64 λ_n⁻⁴ ln(n²/δ)", _t10_check)),
@@ -671,7 +261,7 @@ CATALOG: tuple[Theorem, ...] = (
         citation="V-slides#51, V-lec7.2; REFERENCE §3.4 T11",
         kind="upper_rate", quantity="test_error",
         normalisation="MSE up to constants (set to 1); only for f* ∈ H_k0 (the kernel method)",
-        formula=1 / m + 1 / sp.sqrt(n), families=("two_layer",),
+        formula=1 / m + 1 / sp.sqrt(n), tags=("two_layer",),
         hypotheses=(space_is("T11", "rkhs"), target_in("T11", -1.0, 1.0), custom("m ≥ n", _m_ge_n),
                     custom("t = O(√n/m)", _t11_time), custom("conventional/NTK scaling", _ntk_scaling),
                     gradient_flow("T11")),
@@ -681,7 +271,7 @@ CATALOG: tuple[Theorem, ...] = (
         citation="V-slides#38-40; REFERENCE §3.5 T12",
         kind="upper", quantity="rademacher_complexity",
         normalisation="Rad_S of {‖f‖_D₁ ≤ Q}, every depth; Q taken as the flow-space bound (√(d+1)·‖f*‖_B for a Barron-space spec)",
-        formula=3 * Q * sp.sqrt(2 * sp.log(2 * d) / n), families=("resnet",),
+        formula=3 * Q * sp.sqrt(2 * sp.log(2 * d) / n), tags=("resnet",),
         hypotheses=(bounded_inputs("T12"), space_is("T12", "flow", "barron"), norm_known("T12", "flow")),
         extra_values=_flow_q,
     ),
@@ -690,7 +280,7 @@ CATALOG: tuple[Theorem, ...] = (
         citation="V-slides#39 (verbatim); REFERENCE §3.5 T12",
         kind="a_posteriori", quantity="generalisation_gap",
         normalisation="|test − train| in MSE of the [−1,1]-truncated predictor; P = trained weighted path norm",
-        formula=T12_GAP_MSE, families=("resnet",),
+        formula=T12_GAP_MSE, tags=("resnet",),
         hypotheses=(bounded_inputs("T12"), target_in("T12", -1.0, 1.0),
                     metric("T12", "weighted_path_norm", "the trained weighted path norm")),
         extra_values=_wpath_norm, trivial=lambda c: 4.0, unverified=True,
@@ -702,7 +292,7 @@ CATALOG: tuple[Theorem, ...] = (
         kind="upper_rate", quantity="test_error",
         normalisation="MSE up to constants (set to 1); Q used for both ‖f*‖_D₂ and ‖f*‖_D₁ (√(d+1)·‖f*‖_B for a Barron-space spec)",
         formula=Q ** 2 / L + lam * (Q ** 3 + 1) * sp.sqrt(sp.log(2 * d) / n) + sp.sqrt(sp.log(1 / delta) / n),
-        families=("resnet",),
+        tags=("resnet",),
         hypotheses=(bounded_inputs("T12"), space_is("T12", "flow", "barron"), norm_known("T12", "flow"),
                     target_in("T12", -1.0, 1.0), penalty_is("T12", "weighted_path_norm")),
         extra_values=_resnet_lambda,
@@ -712,7 +302,7 @@ CATALOG: tuple[Theorem, ...] = (
         citation="V-slides#38; REFERENCE §3.5 T13",
         kind="upper_rate", quantity="approximation_error",
         normalisation="squared L² error up to a constant (set to 1)",
-        formula=Q ** 2 / L, families=("resnet",),
+        formula=Q ** 2 / L, tags=("resnet",),
         hypotheses=(space_is("T13", "flow", "barron"), norm_known("T13", "flow")),
         extra_values=_flow_q,
     ),
@@ -722,7 +312,7 @@ CATALOG: tuple[Theorem, ...] = (
         kind="upper_rate", quantity="test_error",
         normalisation="MSE shape; S_m = Σ_l 2^(L−l)/√m_l; constants unverified",
         formula=Q ** 2 * S_m ** 2 + 2 ** (L + 1) * Q * sp.sqrt(2 * sp.log(2 * d + 2) / n) + sp.sqrt(sp.log(1 / delta) / n),
-        families=("deep",),
+        tags=("deep",),
         hypotheses=(bounded_inputs("T14m"), space_is("T14m", "multilayer", "barron"), norm_known("T14m", "multilayer")),
         extra_values=_depth_sum, unverified=True,
     ),
@@ -731,7 +321,7 @@ CATALOG: tuple[Theorem, ...] = (
         citation="Wojtowytsch & E, arXiv 2005.10815 (abstract); REFERENCE §3.7 T17",
         kind="lower_rate", quantity="test_error",
         normalisation="population risk ≳ t^(−4/(d−2)) for some non-Barron Lipschitz targets; constant set to 1",
-        formula=t ** (-4 / (d - 2)), families=("two_layer",),
+        formula=t ** (-4 / (d - 2)), tags=("two_layer",),
         hypotheses=(custom("mean-field scaling", _mean_field), custom("d > 2", _d_gt_2),
                     custom("f* not known to be Barron", _not_barron), gradient_flow("T17")),
     ),
@@ -742,16 +332,17 @@ CATALOG: tuple[Theorem, ...] = (
         normalisation=("the GD step 1/(η k λ_min) at which the slowest mode (λ_min = smallest nonzero eigenvalue of "
                        "ΦᵀΦ/n) is learned and the error may rise toward the min-norm error; η = effective lr, "
                        "k = 2 for mse, 1 for half_mse"),
-        formula=1 / (sp.Symbol("eta") * sp.Symbol("k") * lam_min), families=("random_features",),
-        hypotheses=(metric("T18", "rf_lambda_min", "the smallest nonzero eigenvalue of the feature Gram matrix"),),
-        value_fn=_t18_value,
+        formula=1 / (sp.Symbol("eta") * sp.Symbol("k") * lam_min), tags=("random_features",),
+        hypotheses=(custom("full-batch GD", _t18_plain_gd),
+                    metric("T18", "rf_lambda_min", "the smallest nonzero eigenvalue of the feature Gram matrix")),
+        value_fn=_t18_value, relevant=_trained_by_gd,
     ),
     Theorem(
         id="T19", title="Double-descent peak location",
         citation="REFERENCE §3.8 T19 [R3; M]",
         kind="prediction", quantity="peak_width",
         normalisation="width at the interpolation threshold: m = n (RF), m = n/(d+1) (two-layer)",
-        formula=None, families=("random_features", "two_layer"),
+        formula=None, tags=("random_features", "two_layer"),
         hypotheses=(), value_fn=_t19_value, unverified=True,
     ),
     Theorem(
@@ -759,7 +350,7 @@ CATALOG: tuple[Theorem, ...] = (
         citation="Xu, Zhang, Luo, Xiao, Ma, arXiv 1901.06523; V-lec9.1-9.3; REFERENCE §3.9",
         kind="prediction", quantity="spectrum",
         normalisation="prediction: the relative error of low frequencies of the fit decreases before that of high ones",
-        formula=None, families=("two_layer", "random_features", "resnet", "deep"),
+        formula=None, tags=("two_layer", "random_features", "resnet", "deep"),
         hypotheses=(), relevant=_spectrum_recorded,
         note="read off the recorded `spectrum` metric: no number is predicted",
     ),

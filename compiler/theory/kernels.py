@@ -4,8 +4,9 @@ Input:  float64 torch tensors of inputs (n, d), labels (n,), a :class:`~mlc.comp
         convenience entry point :func:`infinite_width_prediction`.
 Output: Gram matrices, predictions and predicted test errors.
 Role:   the "prediction" half of the theory engine: what a random-feature model (or an NTK-scaled two-layer
-        net) converges to as m -> infinity, with the same initialisation law, scaling, learning rate and
-        number of steps as the lowering (``mlc.compiler.lower.families``, ``ensemble.effective_lr``).
+        net) converges to as m -> infinity, with the same initialisation law as the lowering
+        (the family modules, ``mlc.compiler.families``) and the run's conventions block (output scale, effective learning rate,
+        loss factor, ridge: ``Run.conventions``, decided by ``mlc.compiler.conventions``).
 
 Conventions (REFERENCE §2.3, checked against Monte Carlo in tests/test_theory_kernels.py):
   * arc-cosine kernel of order 1, w ~ N(0, I):  k1(x, x') = ||x|| ||x'|| (sin θ + (π − θ) cos θ) / (2π);
@@ -13,8 +14,8 @@ Conventions (REFERENCE §2.3, checked against Monte Carlo in tests/test_theory_k
   * a bias acts through x~ = (x, 1) (then the sphere is S^d and one divides by d + 1);
   * two-layer NTK (f = m^{-1/2} Σ a_k σ(w_k·x~), a ~ N(0, a_var), w ~ N(0, w_var I)):
     Θ(x, x') = w_var k1(x~, x~') + a_var (x~·x~') (π − θ)/(2π);
-  * GD in function space: u ← u − η (k/n) G (u − y) with k = 2 for mse and 1 for half_mse, solved through the
-    eigendecomposition of the Gram matrix G (REFERENCE T18).
+  * GD in function space: u ← u − η (k/n) G (u − y) with k the loss factor (2 for mse, 1 for half_mse), solved
+    through the eigendecomposition of the Gram matrix G (REFERENCE T18).
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from typing import Any
 
 import torch
 
-from mlc.compiler import ir
+from mlc.compiler import families, ir
 
 Tensor = torch.Tensor
 
@@ -139,48 +140,29 @@ def gd_init_variance(g_train: Tensor, g_test_train: Tensor, s_train: Tensor, s_t
     return (s_test_diag - 2 * (a * s_test_train).sum(1) + ((a @ s_train) * a).sum(1)).clamp_min(0.0)
 
 
-def rf_gd_closed_form(phi: Tensor, y: Tensor, lr: float, steps: int, loss: str = "half_mse",
-                      a0: Tensor | None = None) -> Tensor:
-    """The GD iterate a_T of the RF model f = Φ a (REFERENCE T18, discrete form) from a0 (default 0).
-
-    With Φ = U S Vᵀ, k = 2 for mse and 1 for half_mse: each mode z_i = v_i·a moves as
-    z_i(T) − z_i* = (1 − η k s_i²/n)^T (z_i(0) − z_i*), z_i* = u_i·y/s_i; the null space of Φ is untouched.
-    """
-    n, m = phi.shape
-    k = 2.0 if loss == "mse" else 1.0
-    a0 = torch.zeros(m, dtype=phi.dtype) if a0 is None else a0
-    u, s, vt = torch.linalg.svd(phi, full_matrices=False)
-    keep = s > s[0] * max(n, m) * torch.finfo(phi.dtype).eps if s.numel() else s > 0
-    u, s, vt = u[:, keep], s[keep], vt[keep]
-    z0 = vt @ a0
-    zstar = (u.T @ y) / s
-    decay = (1.0 - lr * k * s ** 2 / n) ** steps
-    z = zstar + decay * (z0 - zstar)
-    return a0 - vt.T @ z0 + vt.T @ z
-
-
 # ----------------------------------------------------------------------------------------------
 # The run-level entry point
 # ----------------------------------------------------------------------------------------------
 
 
-def _output_scale(model: ir.Model) -> float:
-    m = model.width
-    return {"standard": 1.0, "ntk": 1.0 / math.sqrt(m), "mean_field": 1.0 / m}[model.scaling]
+def has_infinite_width_limit(model: ir.Model) -> bool:
+    """Whether :func:`infinite_width_prediction` has a closed form for this model: a random-feature family, or a
+    two-layer ReLU family under ntk scaling (by the family's theory tags, ``mlc.compiler.families``)."""
+    tags = families.of(model).theory_tags
+    return "random_features" in tags or ("two_layer" in tags and model.scaling == "ntk"
+                                         and model.activation == "relu")
 
 
-def _effective_lr(run: ir.Run) -> float:
-    lr = run.train.optimizer.lr
-    if run.model.scaling == "mean_field" and run.train.optimizer.kind in ("gd", "sgd"):
-        lr *= run.model.width
-    return lr
+def has_kernel(model: ir.Model) -> bool:
+    """Whether :func:`kernel_lambda_min` is defined for this model (random-feature and two-layer families)."""
+    return bool({"random_features", "two_layer"} & set(families.of(model).theory_tags))
 
 
 def kernel_lambda_min(run: ir.Run, x_train: Tensor) -> float:
     """λ_min of K = k(x_i, x_j)/n: the RF kernel of the run's feature law for random features, the T10 kernel
     k₀ (w uniform on S^{d−1}, no bias) for two-layer nets."""
     n = x_train.shape[0]
-    if run.model.family == "random_features":
+    if "random_features" in families.of(run.model).theory_tags:
         d = x_train.shape[1]
         k = rf_kernel(x_train, x_train, bias=run.model.bias, w_var=run.model.init_scale ** 2 / d)
     else:
@@ -200,23 +182,24 @@ def infinite_width_prediction(run: ir.Run, x_train: Tensor, y_train: Tensor, x_t
     Other models: ``{"available": False, "reason": ...}``.
     Errors are MSE against ``y_test`` (the clean target), untruncated.
     """
-    model, train = run.model, run.train
+    model, train, conv = run.model, run.train, run.conventions
     d = x_train.shape[1]
     n = x_train.shape[0]
     s2 = model.init_scale ** 2
-    k_loss = 2.0 if train.loss == "mse" else 1.0
+    k_loss = conv.loss_factor
     out: dict[str, Any] = {"available": False}
-    if model.family == "random_features":
+    tags = families.of(model).theory_tags
+    if "random_features" in tags:
         kern = "random-feature kernel (arc-cosine, w ~ N(0, s²I/d) on x~ = (x, 1))" if model.bias else \
             "random-feature kernel (arc-cosine, w ~ N(0, s²I/d))"
 
         def base(a: Tensor, b: Tensor) -> Tensor:
             return rf_kernel(a, b, bias=model.bias, w_var=s2 / d)
-        scale = _output_scale(model)
+        scale = conv.output_scale
         gmul = scale ** 2 * model.width
         a_var = s2 / model.width if model.scaling == "standard" else s2
         init_mul = scale ** 2 * model.width * a_var  # f_0 = Φ a_0 has covariance a_var · E ΦΦᵀ
-    elif model.family == "two_layer" and model.scaling == "ntk" and model.activation == "relu":
+    elif "two_layer" in tags and model.scaling == "ntk" and model.activation == "relu":
         kern = "two-layer NTK (ReLU, bias)" if model.bias else "two-layer NTK (ReLU)"
 
         def base(a: Tensor, b: Tensor) -> Tensor:
@@ -233,23 +216,24 @@ def infinite_width_prediction(run: ir.Run, x_train: Tensor, y_train: Tensor, x_t
     out.update(available=True, kernel=kern, n=n, lambda_min=float(evals[0]), lambda_max=float(evals[-1]))
     mn = kernel_min_norm(g_tr, g_te, y_train)
     out["min_norm_test_error"] = float(((mn - y_test) ** 2).mean())
-    solve = train.solve if model.family == "random_features" else "gd"
+    solve = train.solve if "random_features" in tags else "gd"
     out["solve"] = solve
     if solve == "min_norm":
         out["predicted_test_error"] = out["min_norm_test_error"]
         out["regime"] = "minimum-norm kernel interpolation (T9e, T18 t → ∞)"
         return out
     if solve == "ridge":
-        lam = train.penalty.lam
-        c = 1.0 if train.loss == "mse" else 2.0
-        pred = kernel_ridge(g_tr, g_te, y_train, c * n * lam)
+        ridge = conv.ridge
+        assert ridge is not None
+        pred = kernel_ridge(g_tr, g_te, y_train, ridge)
         out["predicted_test_error"] = float(((pred - y_test) ** 2).mean())
-        out["regime"] = f"kernel ridge regression (ridge c·n·λ = {c * n * lam:.4g})"
+        out["regime"] = f"kernel ridge regression (ridge c·n·λ = {ridge:.4g})"
         return out
+    assert train.optimizer is not None and train.steps is not None  # every other solve iterates
     if train.optimizer.kind != "gd":
         out.update(available=False, reason=f"the closed form covers full-batch GD; the run uses {train.optimizer.kind}")
         return out
-    lr = _effective_lr(run)
+    lr = conv.lr["a"]
     rate = lr * k_loss / n
     steps = train.steps
     mean_test, mean_train, diverged = kernel_gd(g_tr, g_te, y_train, rate, steps)
@@ -261,7 +245,7 @@ def infinite_width_prediction(run: ir.Run, x_train: Tensor, y_train: Tensor, x_t
         return out
     mean_err = float(((mean_test - y_test) ** 2).mean())
     # variance of the random initial function f_0 (Gaussian process with covariance s0 · k_f0)
-    if model.family == "random_features":
+    if "random_features" in tags:
         def k0(a: Tensor, b: Tensor) -> Tensor:
             return init_mul * base(a, b)
     else:

@@ -1,0 +1,87 @@
+"""The scaled ResNet family of REFERENCE §2.4: z_0 = V x~, z_{l+1} = z_l + (1/L) U_l s(W_l z_l), f = scale alpha.z_L.
+
+Input:  a resolved :class:`~mlc.compiler.ir.Run` and, for the lowering, tensors.
+Output: the ``resnet`` :class:`~mlc.compiler.families.base.Family` descriptor and lowering.
+Role:   ``width`` is the hidden width m of each block, ``state_width`` the state D (default d + 1: room for x and
+        the constant 1), ``depth`` the number of blocks L (default 8). Parameters ``V`` (E, D, d~) (d~ = d + 1
+        with a bias: V acts on x~ = (x, 1)), ``U`` (E, L, D, m), ``Wr`` (E, L, m, D), ``alpha`` (E, D); init with
+        s = init_scale: V ~ N(0, s^2/d~), U ~ N(0, s^2/m), Wr ~ N(0, s^2/D), alpha as an output layer of fan-in D.
+        Its norm is the weighted path norm || |alpha|^T (I + 3|U_L/L||W_L|) ... (I + 3|U_1/L||W_1|) |V| ||_1
+        (E–Ma–Wang; the 1/L of the blocks is absorbed into U, as the reference asks), which tends to
+        exp(3 E|U||W|) as L grows: bounded in L, but large for a wide block or a large init (docs/lowering.md).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from mlc.compiler.families.base import Family, Params, activation, normal, output_std
+
+if TYPE_CHECKING:
+    import torch
+
+    from mlc.compiler import ir
+
+
+class ResNet(Family):
+    name: ClassVar[str] = "resnet"
+    doc: ClassVar[str] = "scaled ResNet z_{l+1} = z_l + (1/L) U_l s(W_l z_l), f = scale · alpha·z_L"
+    settings: ClassVar[tuple[str, ...]] = ("width", "depth", "state_width", "activation", "scaling", "init_scale",
+                                           "bias")
+    default_depth: ClassVar[int] = 8
+    norms: ClassVar[tuple[str, ...]] = ("weighted_path_norm",)
+    penalties: ClassVar[tuple[str, ...]] = ("weighted_path_norm",)
+    theory_tags: ClassVar[tuple[str, ...]] = ("resnet",)
+
+    def resolve(self, values: dict[str, Any], d: int) -> dict[str, Any]:
+        return {"width": values["width"], "depth": values.get("depth", self.default_depth), "widths": (),
+                "state_width": values.get("state_width", d + 1)}
+
+    def hidden_widths(self, model: ir.Model) -> tuple[int, ...]:
+        return (model.width,) * max(1, model.depth)
+
+    def state_width(self, model: ir.Model, d: int) -> int | None:
+        return model.state_width or d + 1
+
+    def trained(self, model: ir.Model) -> tuple[str, ...]:
+        return ("V", "U", "Wr", "alpha")
+
+    def init(self, run: ir.Run, gen: torch.Generator) -> Params:
+        model, conv, d = run.model, run.conventions, run.input.dim
+        s = model.init_scale
+        D, m, L = conv.fan_in, model.width, len(conv.widths)
+        d_in = d + 1 if model.bias else d
+        V = normal((D, d_in), s / math.sqrt(d_in), gen)
+        U = normal((L, D, m), s / math.sqrt(m), gen)
+        Wr = normal((L, m, D), s / math.sqrt(D), gen)
+        alpha = normal((D,), output_std(model, D), gen)
+        return {"V": V, "U": U, "Wr": Wr, "alpha": alpha}
+
+    def forward(self, run: ir.Run, params: Params, x: torch.Tensor) -> torch.Tensor:
+        import torch
+
+        s = activation(run.model.activation)
+        xt = torch.cat([x, torch.ones_like(x[..., :1])], dim=-1) if run.model.bias else x
+        z = torch.bmm(xt, params["V"].transpose(1, 2))  # (E, n, D)
+        L = params["U"].shape[1]
+        for l in range(L):
+            h = s(torch.bmm(z, params["Wr"][:, l].transpose(1, 2)))  # (E, n, m)
+            z = z + torch.bmm(h, params["U"][:, l].transpose(1, 2)) / L
+        return run.conventions.output_scale * torch.bmm(z, params["alpha"].unsqueeze(2)).squeeze(2)
+
+    def norm(self, name: str, run: ir.Run, params: Params) -> torch.Tensor:
+        import torch
+
+        if name != "weighted_path_norm":
+            return super().norm(name, run, params)
+        L = params["U"].shape[1]
+        row = params["alpha"].abs().unsqueeze(1)  # (E, 1, D)
+        for l in reversed(range(L)):
+            block = torch.bmm(params["U"][:, l].abs() / L, params["Wr"][:, l].abs())  # (E, D, D)
+            row = row + 3.0 * torch.bmm(row, block)
+        row = torch.bmm(row, params["V"].abs())  # (E, 1, d~)
+        return run.conventions.output_scale * row.abs().sum(dim=(1, 2))
+
+
+FAMILY = ResNet()

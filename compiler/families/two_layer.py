@@ -1,0 +1,64 @@
+"""The two-layer network family: f = scale * sum_k a_k s(W_k.x + c_k), every parameter trained.
+
+Input:  a resolved :class:`~mlc.compiler.ir.Run` (model, conventions) and, for the lowering, tensors.
+Output: the ``two_layer`` :class:`~mlc.compiler.families.base.Family` descriptor and lowering.
+Role:   parameters ``W`` (E, m, d), ``c`` (E, m) (zero and untrained without a bias), ``a`` (E, m); init with
+        s = init_scale: W, c ~ N(0, s^2/d), a ~ N(0, s^2/m) under ``standard`` and N(0, s^2) under ntk and
+        mean_field; path norm scale * sum_k |a_k| (||W_k||_1 + |c_k|) (REFERENCE §2.1). Trains on the packed
+        fast path under full-batch GD; the theory's two-layer theorems (T1-T5, T10, T11, T17) are about it.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING, ClassVar
+
+from mlc.compiler.families.base import Family, FastPath, Params, activation, normal, output_std
+
+if TYPE_CHECKING:
+    import torch
+
+    from mlc.compiler import ir
+
+
+class TwoLayer(Family):
+    name: ClassVar[str] = "two_layer"
+    doc: ClassVar[str] = "two-layer net f = scale · Σ_k a_k s(w_k·x + c_k), all weights trained"
+    norms: ClassVar[tuple[str, ...]] = ("path_norm",)
+    penalties: ClassVar[tuple[str, ...]] = ("path_norm",)
+    fast_path: ClassVar[FastPath | None] = FastPath(inner_trained=True)
+    theory_tags: ClassVar[tuple[str, ...]] = ("two_layer",)
+
+    def trained(self, model: ir.Model) -> tuple[str, ...]:
+        return ("W", "c", "a") if model.bias else ("W", "a")
+
+    def init(self, run: ir.Run, gen: torch.Generator) -> Params:
+        import torch
+
+        model, d = run.model, run.input.dim
+        s, m = model.init_scale, model.width
+        W = normal((m, d), s / math.sqrt(d), gen)
+        c = normal((m,), s / math.sqrt(d), gen) if model.bias else torch.zeros(m, dtype=torch.float64)
+        a = normal((m,), output_std(model, m), gen)
+        return {"W": W, "c": c, "a": a}
+
+    def forward(self, run: ir.Run, params: Params, x: torch.Tensor) -> torch.Tensor:
+        import torch
+
+        s = activation(run.model.activation)
+        h = torch.baddbmm(params["c"].unsqueeze(1), x, params["W"].transpose(1, 2))
+        return run.conventions.output_scale * torch.bmm(s(h), params["a"].unsqueeze(2)).squeeze(2)
+
+    def norm(self, name: str, run: ir.Run, params: Params) -> torch.Tensor:
+        if name == "path_norm":
+            inner = params["W"].abs().sum(-1) + params["c"].abs()
+            return run.conventions.output_scale * (params["a"].abs() * inner).sum(-1)
+        return super().norm(name, run, params)
+
+    def features(self, run: ir.Run, params: Params, x: torch.Tensor) -> torch.Tensor:
+        """Phi (n, m) = scale * s(x W^T + c) of one member (params with E = 1), so that f = Phi a."""
+        s = activation(run.model.activation)
+        return run.conventions.output_scale * s(x @ params["W"][0].T + params["c"][0])
+
+
+FAMILY = TwoLayer()

@@ -1,0 +1,153 @@
+"""The evaluation context of the theorem catalog, and the symbols its formulas are written in.
+
+Input:  a resolved :class:`~mlc.compiler.ir.Run` (with its conventions block), the target-norm estimate, trained
+        metrics if any, and delta.
+Output: :class:`Context` and the sympy symbols (m, n, d, d_eff, L, Q, delta, t, lambda, P, eps_n, ...).
+Role:   everything a hypothesis or a formula may look at. The conventions it needs (d_eff, eps_n, the loss factor,
+        the effective learning rate, the theorems' lambdas) are read from ``Run.conventions``
+        (``compiler.conventions``), never re-derived here.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from functools import cached_property
+
+import sympy as sp
+
+from mlc.compiler import ir
+from mlc.compiler.theory.exprs import Interval, interval_range
+from mlc.compiler.theory.norms import NormEstimate
+
+# ----------------------------------------------------------------------------------------------
+# Symbols
+# ----------------------------------------------------------------------------------------------
+
+m, n, d, d_eff, L, Q, delta, t, lam, P = sp.symbols("m n d d_eff L Q delta t lambda P")
+eps_n, c_pi, lam_min, tau, S_m = sp.symbols("eps_n c lambda_min tau S_m")
+HALF = sp.Rational(1, 2)
+
+DEFINITIONS: dict[sp.Symbol, sp.Expr] = {
+    eps_n: sp.sqrt(2 * sp.log(2 * d_eff) / n),
+    c_pi: sp.pi ** 2 / 6,
+}
+"""Auxiliary symbols, substituted before evaluation (ε_n is the Rademacher unit of T3, c = π²/6)."""
+
+
+def _twice(inner: sp.Expr) -> sp.Expr:
+    return sp.Mul(2, inner, evaluate=False)
+
+
+# ----------------------------------------------------------------------------------------------
+# Context
+# ----------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Context:
+    """Everything a hypothesis or a formula may look at."""
+
+    run: ir.Run
+    norm: NormEstimate
+    metrics: dict[str, float] = field(default_factory=dict)
+    delta: float = 0.05
+
+    @property
+    def model(self) -> ir.Model:
+        return self.run.model
+
+    @property
+    def d(self) -> int:
+        return self.run.input.dim
+
+    @property
+    def conv(self) -> ir.Conventions:
+        """The run's conventions block (``mlc.compiler.conventions``): what the lowering used."""
+        return self.run.conventions
+
+    @property
+    def d_eff(self) -> int:
+        return self.conv.d_eff
+
+    @property
+    def eps(self) -> float:
+        return self.conv.eps_n
+
+    @property
+    def time(self) -> float | None:
+        """Gradient-flow time lr × steps (None for a closed-form solve, which takes no steps)."""
+        tr = self.run.train
+        if tr.optimizer is None or tr.steps is None:
+            return None
+        return tr.optimizer.lr * tr.steps
+
+    @property
+    def loss_factor(self) -> float:
+        """The objective is loss_factor × (L̂ + penalty/loss_factor): 2 for mse, 1 for half_mse."""
+        return self.conv.loss_factor
+
+    @property
+    def lam_normalised(self) -> float:
+        """λ of T5 (objective L̂ + λ ε_n ‖θ‖_P with L = MSE/2) implied by the spec (the conventions block):
+        with loss = mse the objective is 2 (L̂ + (lam/2) ε_n ‖θ‖_P), so T5's λ is lam / 2."""
+        return self.conv.theorem_lambda["T5"]
+
+    @property
+    def lr_effective(self) -> float | None:
+        """The learning rate the lowering uses for the output weights (None without an optimizer)."""
+        lr = self.conv.lr
+        return lr.get("a", lr.get("alpha")) if lr else None
+
+    @cached_property
+    def target_range(self) -> Interval:
+        """A sound enclosure of f* over the input domain (interval arithmetic / teacher weights)."""
+        radius = self.run.input.sup_norm_bound
+        target = self.run.target
+        if isinstance(target, ir.TeacherTarget):
+            return _teacher_range(target, self.d, radius)
+        return interval_range(target.expr, self.d, radius)
+
+    @cached_property
+    def barron_derived(self) -> float | None:
+        """The rule-derived Barron-norm bound of f* whatever the declared space (None if no rule applies)."""
+        from mlc.compiler.theory.norms import NoRule, barron_norm_bound
+
+        try:
+            return barron_norm_bound(self.run.target, self.run.input).value
+        except NoRule:
+            return None
+
+    def values(self) -> dict[sp.Symbol, float]:
+        """Numeric values of the basic symbols (those that are known)."""
+        vals: dict[sp.Symbol, float] = {
+            m: float(self.model.width), n: float(self.run.data.n), d: float(self.d), d_eff: float(self.d_eff),
+            L: float(self.model.depth), delta: self.delta,
+        }
+        if self.time is not None:
+            vals[t] = self.time
+        if self.norm.value is not None:
+            vals[Q] = float(self.norm.value)
+        return vals
+
+
+def _teacher_range(target: ir.TeacherTarget, d: int, radius: float) -> Interval:
+    from mlc.compiler.theory.teacher import teacher_weights
+
+    if not math.isfinite(radius):
+        return Interval(-math.inf, math.inf)
+    w = teacher_weights(target, d)
+    a = w["a"].numpy()
+    reach = w["b"].abs().sum(dim=1).numpy() * radius + w["c"].abs().numpy()  # |b.x + c| <= reach
+    if target.activation == "relu":
+        hi = float((a.clip(min=0) * reach).sum())
+        lo = float((a.clip(max=0) * reach).sum())
+    elif target.activation == "sigmoid":
+        hi, lo = float(a.clip(min=0).sum()), float(a.clip(max=0).sum())
+    elif target.activation == "tanh":
+        s = float(abs(a).sum())
+        hi, lo = s, -s
+    else:
+        s = float((abs(a) * reach).sum())
+        hi, lo = s, -s
+    return Interval(lo, hi)
