@@ -169,7 +169,8 @@ SMALL_ENSEMBLE_ELEMENTS = 1 << 21
 
 def _small_ensemble(runs: list[Run]) -> bool:
     first = runs[0]
-    per_step = first.train.optimizer.batch if first.train.optimizer.kind == "sgd" else first.data.n
+    optimizer = first.train.optimizer  # None for a closed-form solve
+    per_step = optimizer.batch if optimizer is not None and optimizer.kind == "sgd" else first.data.n
     widest = max([first.model.width, *first.model.widths, first.model.state_width or 0])
     return len(runs) * (per_step or first.data.n) * widest <= SMALL_ENSEMBLE_ELEMENTS
 

@@ -16,6 +16,7 @@ from mlc.compiler.lower.closed_forms import solve_closed_form
 from mlc.compiler.lower.ensemble import Member, init_params, train_autograd
 from mlc.compiler.lower.examples import make_plan, make_run
 from mlc.compiler.lower.fastpath import train_fast
+from mlc.compiler.options import Options
 from mlc.compiler.lower.losses import loss_per_member
 from mlc.compiler.lower.samplers import make_dataset
 from mlc.compiler.pipeline import compile_path, compile_text
@@ -117,8 +118,8 @@ def _doubled_lr(run: ir.Run) -> ir.Run:
 def test_autograd_step_is_the_blocks_learning_rate_times_the_gradient(family: str) -> None:
     run = make_run(family=family, width=6, depth=2, d=3, n=16, steps=1, lr=0.05, scaling="mean_field")
     mem = _member(run)
-    one = train_autograd([mem], CPU, F64)[0]
-    two = train_autograd([Member(_doubled_lr(run), mem.data, mem.init)], CPU, F64)[0]
+    one = train_autograd([mem], CPU, F64, parallel_rows=Options().parallel_rows)[0]
+    two = train_autograd([Member(_doubled_lr(run), mem.data, mem.init)], CPU, F64, parallel_rows=Options().parallel_rows)[0]
     # the same gradient at theta_0, so the step with the doubled block lr is twice as long, for every group
     for name in run.conventions.trained:
         d1 = one.params[name][0] - mem.init[name]
@@ -137,12 +138,12 @@ def test_autograd_step_is_the_blocks_learning_rate_times_the_gradient(family: st
 def test_fast_path_reads_the_blocks_learning_rate_scale_and_penalty_factor() -> None:
     run = make_run(width=7, d=3, n=20, steps=3, lr=0.05, scaling="mean_field", penalty="path_norm", lam=0.5)
     mem = _member(run)
-    fast = train_fast([mem], CPU, F64)[0]
-    auto = train_autograd([mem], CPU, F64)[0]
+    fast = train_fast([mem], CPU, F64, parallel_rows=Options().parallel_rows)[0]
+    auto = train_autograd([mem], CPU, F64, parallel_rows=Options().parallel_rows)[0]
     for k in ("W", "c", "a"):
         assert torch.allclose(fast.params[k], auto.params[k], atol=1e-12)
-    fast2 = train_fast([Member(_doubled_lr(run), mem.data, mem.init)], CPU, F64)[0]
-    auto2 = train_autograd([Member(_doubled_lr(run), mem.data, mem.init)], CPU, F64)[0]
+    fast2 = train_fast([Member(_doubled_lr(run), mem.data, mem.init)], CPU, F64, parallel_rows=Options().parallel_rows)[0]
+    auto2 = train_autograd([Member(_doubled_lr(run), mem.data, mem.init)], CPU, F64, parallel_rows=Options().parallel_rows)[0]
     assert not torch.allclose(fast2.params["a"], fast.params["a"])
     assert torch.allclose(fast2.params["a"], auto2.params["a"], atol=1e-12)
 

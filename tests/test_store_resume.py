@@ -3,6 +3,7 @@ uninterrupted training, on both trainers (fast path, autograd with SGD minibatch
 
 from __future__ import annotations
 
+import functools
 import signal
 from pathlib import Path
 
@@ -12,6 +13,7 @@ import torch
 from mlc.compiler.lower.ensemble import Member, init_params, train_autograd
 from mlc.compiler.lower.examples import make_run
 from mlc.compiler.lower.fastpath import train_fast
+from mlc.compiler.options import Options
 from mlc.compiler.lower.samplers import make_dataset
 from mlc.runtime.store_checkpoint import GroupCheckpoint, Interrupted, StopFlag
 
@@ -44,7 +46,7 @@ def _outcome(o) -> tuple:
 
 
 CASES = {
-    "fast": (train_fast, dict(optimizer="gd", lr=0.1)),
+    "fast": (functools.partial(train_fast, parallel_rows=Options().parallel_rows), dict(optimizer="gd", lr=0.1)),
     "autograd-sgd": (train_autograd, dict(optimizer="sgd", batch=8, lr=0.1)),
     "autograd-adam": (train_autograd, dict(optimizer="adam", lr=0.01)),
 }
@@ -84,5 +86,5 @@ def test_checkpoint_every_zero_saves_nothing_but_still_stops(tmp_path: Path):
     runs = [make_run(0, steps=30, n=48)]
     path = tmp_path / "group.pt"
     with pytest.raises(Interrupted) as info:
-        train_fast(_members(runs), CPU, torch.float32, StoppingCheckpoint(path, 0.0, StopAt(5)))
+        train_fast(_members(runs), CPU, torch.float32, StoppingCheckpoint(path, 0.0, StopAt(5)), parallel_rows=Options().parallel_rows)
     assert info.value.saved_step is None and not path.exists()

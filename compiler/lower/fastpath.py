@@ -33,7 +33,7 @@ compiler.lower.measure on unpacked members). The row workers live in ``compiler.
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, TypedDict
+from typing import TypedDict
 
 import torch
 
@@ -139,7 +139,7 @@ class PackedGroup:
         # hence the numbers do not depend on the thread count); each worker owns its buffers and partial sums.
         bounds = [round(k * n / ROW_WORKERS) for k in range(ROW_WORKERS + 1)]
         self.workers = [RowWorker(self, lo, hi) for lo, hi in zip(bounds[:-1], bounds[1:]) if hi > lo]
-        self.pool = None
+        self.pool: ThreadPoolExecutor | None = None
         self.saflat = torch.zeros(G, M, 1, **kw)  # scale * a; per-segment views in sa
         self.sa = [self.saflat[:, offs[j]:offs[j + 1]] for j in range(J)]
         self.ga = torch.zeros(G, M, **kw)
@@ -287,6 +287,7 @@ def _train_loop(pk: "PackedGroup", members: list[Member], device: torch.device,
     cheap = tracker.cheap_stop()
     pk.track_errors = cheap
     start = restore_fast(checkpoint.resume(), pk, saved, tracker) if checkpoint else 0
+    assert train.steps is not None, "the fast path trains by GD, which has steps"
     for step in range(start, train.steps):
         if checkpoint is not None and checkpoint.due(step):
             checkpoint.save(step, fast_state(step, pk, saved, tracker))

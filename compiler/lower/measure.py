@@ -105,7 +105,7 @@ def measure(runs: list[Run], params: families.Params, init: families.Params, dat
         if (final or name in want) and metrics.applies(name, fam):
             out[name] = families.norm(name, run, params)
     if final or "param_distance" in want:
-        sq = sum((params[k] - init[k]).pow(2).flatten(1).sum(-1) for k in run.conventions.trained)
+        sq = cast(torch.Tensor, sum((params[k] - init[k]).pow(2).flatten(1).sum(-1) for k in run.conventions.trained))
         out["param_distance"] = sq.sqrt()
     if final and run.train.penalty.kind != "none":  # the objective's parts, to tell when the penalty dominates
         lam = torch.tensor([r.train.penalty.lam for r in runs], dtype=f_tr.dtype, device=f_tr.device)

@@ -44,7 +44,8 @@ def evaluate_run_bounds(run: ir.Run, plan: ir.Plan | None = None, metrics: dict[
     evaluated on a run (``mlc bounds`` and the executor both call it).
     """
     from mlc.compiler.options import Options
-    from mlc.compiler.theory.catalog import CATALOG, Context
+    from mlc.compiler.theory.catalog import CATALOG
+    from mlc.compiler.theory.context import Context
     from mlc.compiler.theory.norm_cache import NormCache
 
     if delta is None:
