@@ -118,8 +118,8 @@ def _doubled_lr(run: ir.Run) -> ir.Run:
 def test_autograd_step_is_the_blocks_learning_rate_times_the_gradient(family: str) -> None:
     run = make_run(family=family, width=6, depth=2, d=3, n=16, steps=1, lr=0.05, scaling="mean_field")
     mem = _member(run)
-    one = train_autograd([mem], CPU, F64, parallel_rows=Options().parallel_rows)[0]
-    two = train_autograd([Member(_doubled_lr(run), mem.data, mem.init)], CPU, F64, parallel_rows=Options().parallel_rows)[0]
+    one = train_autograd([mem], CPU, F64)[0]
+    two = train_autograd([Member(_doubled_lr(run), mem.data, mem.init)], CPU, F64)[0]
     # the same gradient at theta_0, so the step with the doubled block lr is twice as long, for every group
     for name in run.conventions.trained:
         d1 = one.params[name][0] - mem.init[name]
@@ -139,11 +139,11 @@ def test_fast_path_reads_the_blocks_learning_rate_scale_and_penalty_factor() -> 
     run = make_run(width=7, d=3, n=20, steps=3, lr=0.05, scaling="mean_field", penalty="path_norm", lam=0.5)
     mem = _member(run)
     fast = train_fast([mem], CPU, F64, parallel_rows=Options().parallel_rows)[0]
-    auto = train_autograd([mem], CPU, F64, parallel_rows=Options().parallel_rows)[0]
+    auto = train_autograd([mem], CPU, F64)[0]
     for k in ("W", "c", "a"):
         assert torch.allclose(fast.params[k], auto.params[k], atol=1e-12)
     fast2 = train_fast([Member(_doubled_lr(run), mem.data, mem.init)], CPU, F64, parallel_rows=Options().parallel_rows)[0]
-    auto2 = train_autograd([Member(_doubled_lr(run), mem.data, mem.init)], CPU, F64, parallel_rows=Options().parallel_rows)[0]
+    auto2 = train_autograd([Member(_doubled_lr(run), mem.data, mem.init)], CPU, F64)[0]
     assert not torch.allclose(fast2.params["a"], fast.params["a"])
     assert torch.allclose(fast2.params["a"], auto2.params["a"], atol=1e-12)
 
