@@ -214,3 +214,59 @@ def test_every_key_part_changes_the_key():
     keys = {base.key(), *(v.key() for v in variants)}
     assert len(keys) == len(variants) + 1
     assert KeyParts.from_json(base.to_json()) == base
+
+
+def test_an_interrupted_rerun_keeps_every_stored_result_in_the_view(tmp_path: Path, monkeypatch, capsys):
+    import signal
+
+    from mlc.runtime.store_checkpoint import Interrupted
+    spec = tmp_path / "sgd.ml"
+    spec.write_text(SGD_SPEC)
+    out = tmp_path / "o"
+    assert _run(spec, out) == 0
+    before = _numbers(out)
+    real, calls = store_exec.train_group, []
+
+    def second_group_interrupted(group, *args, **kwargs):
+        calls.append(group)
+        if len(calls) == 2:
+            raise Interrupted(signal.SIGINT)
+        return real(group, *args, **kwargs)
+
+    monkeypatch.setattr(store_exec, "train_group", second_group_interrupted)
+    assert _run(spec, out, "--rerun") == 130
+    saved = json.loads((out / "results.json").read_text())
+    assert saved["status"] == "interrupted" and saved["planned_runs"] == 4
+    assert _numbers(out) == before  # 2 runs retrained (bitwise the same), 2 kept from the store
+    assert "stopped by SIGINT" in capsys.readouterr().out
+
+
+def test_closed_form_runs_are_keyed_alone(tmp_path: Path, monkeypatch):
+    spec = tmp_path / "rf.ml"
+    text = (FAST_SPEC.replace("problem tiny", "problem tiny_rf")
+            .replace("model net = two_layer(width = 8, activation = relu, scaling = standard)",
+                     "model net = random_features(width = 8, activation = relu)")
+            .replace("  optimizer = gd(lr = 0.1)\n", "  solve     = min_norm\n"))
+    spec.write_text(text)
+    assert _run(spec, tmp_path / "a") == 0
+    spec.write_text(text.replace("width = [4, 8]", "width = [4, 16]"))
+    counter = Counter(monkeypatch)
+    assert _run(spec, tmp_path / "b") == 0
+    assert len(counter.runs) == 2  # only the width-16 runs: each closed-form run is its own group
+
+
+def test_an_unwritable_store_location_is_a_clear_error(fast_spec: Path, tmp_path: Path, capsys):
+    assert _run(fast_spec, tmp_path / "a", "--store", "/proc/mlc-store") == 2
+    err = capsys.readouterr().err
+    assert "cannot create the store /proc/mlc-store" in err and "Traceback" not in err
+
+
+def test_mlc_runs_never_imports_torch(fast_spec: Path, tmp_path: Path):
+    import subprocess
+    import sys
+    assert _run(fast_spec, tmp_path / "a") == 0
+    code = ("import sys; from mlc.runtime.cli import main; "
+            f"rc = main(['runs', 'ls', {str(fast_spec)!r}]); "
+            "assert rc == 0 and 'torch' not in sys.modules, sorted(m for m in sys.modules if 'torch' in m)[:3]")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
