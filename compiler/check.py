@@ -102,7 +102,6 @@ SWEEPABLE_SLOTS = {
     "optimizer": ("lr", "batch", "momentum"),
     "penalty": ("lambda",),
     "train": ("steps", "max_steps"),
-    "report": ("delta",),
 }
 INTEGER_SLOTS = {"n", "n_test", "width", "depth", "state_width", "batch", "steps", "max_steps"}
 
@@ -792,10 +791,7 @@ class Checker:
                 if item.key.name not in REPORT_KEYS:
                     raise _fail("E101", f"unknown report setting `{item.key.name}`", item.key.span,
                                 help=suggestion_help(item.key.name, REPORT_KEYS, "report settings"))
-                delta = self.value_of(REPORT_KEYS["delta"], "delta", item.value, env, "report.delta",
-                                      point, "report")
-        if "report.delta" in point.overrides:
-            delta = point.overrides["report.delta"]
+                delta = self.value_of(REPORT_KEYS["delta"], "delta", item.value, env, None, point, "report")
         return ir.Report(bounds=bounds, rates=tuple(rates), plots=tuple(plots), marks=tuple(marks),
                          delta=float(delta))
 

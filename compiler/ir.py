@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from typing import Annotated, Any, Literal, Union
+from typing import Annotated, Any, Literal, Mapping, Union
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -365,6 +365,25 @@ def canonical_json(value: Any) -> str:
 def content_hash(value: Any, length: int = 16) -> str:
     """A stable SHA-256 content hash (hex prefix) of an IR object or JSON-able value."""
     return hashlib.sha256(canonical_json(value).encode()).hexdigest()[:length]
+
+
+RUN_LABELS: tuple[str, ...] = ("index", "hash", "params")
+"""Fields of a :class:`Run` that label it (position, hash, swept values by key) and are not hashed."""
+
+
+def run_hash(fields: Mapping[str, Any]) -> str:
+    """The content hash of a run's meaning: what is trained, on what, with which seed.
+
+    ``fields`` maps :class:`Run` field names to IR objects or their JSON dumps (``dict(run)`` or
+    ``run.model_dump(mode="json")`` both work). Labels do not count: the run's position and swept values
+    (:data:`RUN_LABELS`), the model's name and the training's reference to it. Every producer of runs (the
+    sweep, ``compiler.lower.examples``) and :func:`mlc.compiler.verify.verify_plan` use this one function.
+    """
+    meaning = {k: (v.model_dump(mode="json") if isinstance(v, BaseModel) else v)
+               for k, v in fields.items() if k not in RUN_LABELS}
+    meaning["model"] = {k: v for k, v in meaning["model"].items() if k != "name"}
+    meaning["train"] = {k: v for k, v in meaning["train"].items() if k != "model"}
+    return content_hash(meaning)
 
 
 def plan_json_schema() -> dict[str, Any]:

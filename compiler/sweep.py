@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from mlc.compiler import ir
-from mlc.compiler.check import INTEGER_SLOTS, SWEEPABLE_SLOTS, Checker, Point
+from mlc.compiler.check import INTEGER_SLOTS, REPORT_KEYS, SWEEPABLE_SLOTS, Checker, Point
 from mlc.compiler.evaluate import Number, evaluate
 from mlc.dsl import ast
 from mlc.dsl.diagnostics import Diagnostic, SpecErrors, Span, suggestion_help
@@ -81,8 +81,6 @@ def _slot_targets(checker: Checker, key: str) -> list[str]:
     if key in SWEEPABLE_SLOTS["optimizer"] or key in SWEEPABLE_SLOTS["penalty"] \
             or key in SWEEPABLE_SLOTS["train"]:
         targets += [f"train:{name}.{key}" for name in checker.models]
-    if key in SWEEPABLE_SLOTS["report"]:
-        targets.append(f"report.{key}")
     return targets
 
 
@@ -163,6 +161,13 @@ def resolve_axes(checker: Checker) -> list[tuple[str, list[Axis]]]:
                 targets = [f"let:{key}"]
             else:
                 targets = _slot_targets(checker, key)
+            if not targets and key in REPORT_KEYS:
+                errors.append(Diagnostic(
+                    "E303", f"`{key}` cannot be swept: it is a report setting and does not change what is trained",
+                    item.key.span,
+                    help=f"set it once with `report {{ {key} = ... }}`; `mlc bounds --{key} V` shows the bounds "
+                         "at another value without recompiling"))
+                continue
             if not targets:
                 candidates = set(checker.lets) | {s for v in SWEEPABLE_SLOTS.values() for s in v} | {"seed"}
                 errors.append(Diagnostic(
@@ -288,28 +293,57 @@ def axis_quantities(checker: Checker, blocks: list[tuple[str, list[Axis]]],
     return out
 
 
-def run_hash(run_fields: dict[str, Any]) -> str:
-    """Hash of a run's meaning: labels (model name, index, sweep keys) do not count."""
-    meaning = {k: v for k, v in run_fields.items() if k not in ("index", "hash", "params")}
-    meaning["model"] = {k: v for k, v in meaning["model"].items() if k != "name"}
-    meaning["train"] = {k: v for k, v in meaning["train"].items() if k != "model"}
-    return ir.content_hash(meaning)
+def run_count(blocks: list[tuple[str, list[Axis]]], models: int) -> int:
+    """How many runs the sweep expands to, computed from the axes alone (before any point is built)."""
+    count = max(1, models)
+    for mode, axes in blocks:
+        if axes:
+            count *= len(axes[0].values) if mode == "zip" else math.prod(len(a.values) for a in axes)
+    return count
+
+
+def _differing_axes(a: dict[str, float], b: dict[str, float]) -> list[str]:
+    return [key for key in a if a[key] != b.get(key)]
+
+
+def _same_run(checker: Checker, axes: dict[str, Axis], first: tuple[dict[str, float], str],
+              second: tuple[dict[str, float], str]) -> Diagnostic:
+    """E303 for two runs with one hash: a sweep axis that changes nothing trained, or two equal models."""
+    (values_a, model_a), (values_b, model_b) = first, second
+    differing = _differing_axes(values_a, values_b)
+    if not differing and model_a == model_b:
+        shown = ", ".join(f"{k} = {v:g}" for k, v in values_a.items())
+        return Diagnostic("E303", f"the sweep gives the point {shown} twice", checker.sweeps[0].span,
+                          help="list each value once")
+    if not differing:
+        return Diagnostic("E303", f"the models `{model_a}` and `{model_b}` are the same run",
+                          checker.models[model_b].span,
+                          help="they have the same settings and training; remove one or change its settings")
+    shown = ", ".join(f"`{key}`" for key in differing)
+    where = " and ".join(", ".join(f"{k} = {v[k]:g}" for k in differing) for v in (values_a, values_b))
+    return Diagnostic("E303", f"sweeping {shown} does not change what is trained: {where} give the same run",
+                      axes[differing[0]].span,
+                      help="a sweep axis must change the data, a model or its training; a report setting "
+                           "(such as `delta`) takes one value for the whole sweep")
 
 
 def build_plan(checker: Checker) -> ir.Plan:
     """Expand the sweep and resolve every run. Raises SpecErrors (deduplicated over runs)."""
     blocks = resolve_axes(checker)
     axes = {a.key: a for _, block_axes in blocks for a in block_axes}
-    points = expand_points(blocks)
-    if len(points) * max(1, len(checker.models)) > MAX_RUNS:
+    count = run_count(blocks, len(checker.models))
+    if count > MAX_RUNS:  # checked before expansion: a huge sweep is refused without building its points
         span = checker.sweeps[0].span if checker.sweeps else None
-        raise SpecErrors([Diagnostic("E303", f"the sweep expands to {len(points) * len(checker.models):,} "
-                                             f"runs; the limit is {MAX_RUNS:,}", span)])
+        raise SpecErrors([Diagnostic("E303", f"the sweep expands to {count:,} runs; the limit is {MAX_RUNS:,}",
+                                     span)])
+    points = expand_points(blocks)
     swept = {key: axis.values for key, axis in axes.items()}
     runs: list[ir.Run] = []
     errors: dict[tuple, Diagnostic] = {}
     repeats: dict[tuple, int] = {}
     report: ir.Report | None = None
+    report_point: dict[str, float] = {}
+    owner_of: dict[str, tuple[dict[str, float], str]] = {}  # run hash -> (sweep point, model) first giving it
     for values in points:
         point = point_of(values, axes)
         try:
@@ -322,14 +356,26 @@ def build_plan(checker: Checker) -> ir.Plan:
             if len(errors) > 50:
                 break
             continue
-        report = report or resolved.report
+        if report is None:
+            report, report_point = resolved.report, values
+        elif resolved.report != report and ("report", None) not in errors:
+            # The plan has one report; a report that differs between sweep points has no single meaning.
+            shown = ", ".join(f"`{k}`" for k in _differing_axes(report_point, values))
+            errors[("report", None)] = Diagnostic(
+                "E303", f"the report depends on the swept {shown}", checker.report.span,
+                help="a report has one value for the whole sweep: marks and settings in it cannot use swept names")
+            repeats[("report", None)] = 1
         for model in resolved.models:
             fields = dict(index=len(runs), hash="", model=model, train=resolved.trains[model.name],
                           input=resolved.input, target=resolved.target, space=resolved.space,
                           data=resolved.data, seed=point.seed, params=dict(values))
-            dumped = {k: (v.model_dump(mode="json") if hasattr(v, "model_dump") else v)
-                      for k, v in fields.items()}
-            fields["hash"] = run_hash(dumped)
+            fields["hash"] = ir.run_hash(fields)
+            if fields["hash"] in owner_of:
+                diag = _same_run(checker, axes, owner_of[fields["hash"]], (values, model.name))
+                errors.setdefault((diag.code, diag.span), diag)
+                repeats.setdefault((diag.code, diag.span), 1)
+                continue
+            owner_of[fields["hash"]] = (values, model.name)
             runs.append(ir.Run(**fields))
     if errors:
         for key, diag in errors.items():
