@@ -12,6 +12,11 @@ What a sweep key may name, tried in this order:
     section that has it (every model, every training).
 Several sweep blocks combine as a product. Values for integer settings produced by ``linspace`` or
 ``logspace`` are rounded to the nearest integer and repeated values dropped.
+
+Every run of a plan is distinct (its hash is its meaning, :func:`mlc.compiler.ir.run_hash`). A model that
+the swept values do not reach (a baseline next to a swept model) is trained once, at its first sweep point.
+A sweep point that adds no run at all (an axis that changes nothing trained), two models that are the same
+run, and a report that differs between points (the report is one for the plan) are E303.
 """
 
 from __future__ import annotations
@@ -365,18 +370,26 @@ def build_plan(checker: Checker) -> ir.Plan:
                 "E303", f"the report depends on the swept {shown}", checker.report.span,
                 help="a report has one value for the whole sweep: marks and settings in it cannot use swept names")
             repeats[("report", None)] = 1
+        added, repeated, same = False, None, []
         for model in resolved.models:
             fields = dict(index=len(runs), hash="", model=model, train=resolved.trains[model.name],
                           input=resolved.input, target=resolved.target, space=resolved.space,
                           data=resolved.data, seed=point.seed, params=dict(values))
             fields["hash"] = ir.run_hash(fields)
-            if fields["hash"] in owner_of:
-                diag = _same_run(checker, axes, owner_of[fields["hash"]], (values, model.name))
-                errors.setdefault((diag.code, diag.span), diag)
-                repeats.setdefault((diag.code, diag.span), 1)
-                continue
-            owner_of[fields["hash"]] = (values, model.name)
-            runs.append(ir.Run(**fields))
+            first = owner_of.get(fields["hash"])
+            if first is None:
+                owner_of[fields["hash"]] = (values, model.name)
+                runs.append(ir.Run(**fields))
+                added = True
+            elif first[0] is values:  # two models of one point are the same run
+                same.append(_same_run(checker, axes, first, (values, model.name)))
+            else:  # a model the swept values do not reach: it is trained once, at its first point
+                repeated = repeated or (first, (values, model.name))
+        if repeated is not None and not added:  # the point adds no run: its axis changes nothing trained
+            same.append(_same_run(checker, axes, *repeated))
+        for diag in same:
+            errors.setdefault((diag.code, diag.span), diag)
+            repeats.setdefault((diag.code, diag.span), 1)
     if errors:
         for key, diag in errors.items():
             if repeats[key] > 1:

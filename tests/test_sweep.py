@@ -69,6 +69,15 @@ def test_two_identical_models_are_refused() -> None:
     assert found == [("E303", "the models `net` and `other` are the same run")]
 
 
+def test_a_model_the_sweep_does_not_reach_is_trained_once() -> None:
+    outcome = compile_text(BASE + "let m = 4\nmodel wide = two_layer(width = 10 * m)\nsweep { m = [1, 2, 3] }\n",
+                           "t.ml")
+    assert outcome.ok, outcome.rendered
+    runs = outcome.plan.runs
+    assert [(r.model.name, r.params["m"]) for r in runs] == [("net", 1), ("wide", 1), ("wide", 2), ("wide", 3)]
+    assert len({r.hash for r in runs}) == len(runs)
+
+
 def test_a_zip_axis_may_repeat_values_when_the_points_differ() -> None:
     outcome = compile_text(BASE + "sweep zip { n = [50, 100]   n_test = [1000, 1000] }\n", "t.ml")
     assert outcome.ok, outcome.rendered
