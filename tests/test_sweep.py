@@ -17,6 +17,7 @@ from mlc.compiler.lower.examples import benchmark_plan, make_plan, make_run
 from mlc.compiler.pipeline import compile_text
 from mlc.compiler.sweep import MAX_RUNS, resolve_axes, run_count
 from mlc.compiler.verify import PlanInvariantError, verify_plan
+from mlc.dsl.desugar import desugar
 from mlc.dsl.parser import parse
 
 BASE = """problem t
@@ -123,8 +124,9 @@ def test_run_hash_accepts_ir_objects_and_json() -> None:
 
 
 def _checker(body: str) -> Checker:
-    spec, parse_errors = parse(BASE + body, "t.ml")
-    assert not parse_errors
+    syntax, parse_errors = parse(BASE + body, "t.ml")
+    spec, desugar_errors = desugar(syntax)
+    assert not parse_errors and not desugar_errors
     return Checker(spec)
 
 
