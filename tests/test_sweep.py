@@ -147,3 +147,9 @@ def test_the_run_limit_is_checked_before_expansion() -> None:
     # 10^12 runs: expanding them first would never finish.
     found = diagnostics("sweep { seed = 0..999999   n = 1..1000000 }\n")
     assert found == [("E303", f"the sweep expands to 1,000,000,000,000 runs; the limit is {MAX_RUNS:,}")]
+
+
+def test_a_swept_lets_own_value_is_still_checked() -> None:
+    # The sweep replaces `r`, but `sqrt(7, 1)` is still an error (it was never evaluated, so never reported).
+    found = diagnostics("let r = sqrt(7, 1)\nmodel wide = two_layer(width = 10 * r)\nsweep { r = [1, 2] }\n")
+    assert found == [("E201", "`sqrt` takes one argument, not 2")]
