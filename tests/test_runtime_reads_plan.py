@@ -95,7 +95,8 @@ def test_axis_quantities_of_settings_seeds_and_unused_lets() -> None:
 
 
 @pytest.mark.parametrize(("sweep", "quantity"), [
-    ("lr = [0.1, 0.2]", "lr"), ("lambda = [0.1, 0.2]", "lambda"), ("delta = [0.1, 0.2]", "delta"),
+    # (`delta` is not sweepable: a report setting, one value for the whole sweep; tests/test_sweep.py)
+    ("lr = [0.1, 0.2]", "lr"), ("lambda = [0.1, 0.2]", "lambda"),
     ("noise = [0.0, 0.1]", "noise"), ("n_test = [50, 60]", "n_test"), ("max_steps = [10, 20]", "steps"),
 ])
 def test_setting_axes_vary_the_setting_they_reach(sweep: str, quantity: str) -> None:
