@@ -13,9 +13,10 @@ from __future__ import annotations
 import math
 from typing import Callable, Mapping, Protocol, Union
 
+from mlc.compiler import messages as msg
 from mlc.compiler.functions import FUNCTIONS
 from mlc.dsl import ast
-from mlc.dsl.diagnostics import Diagnostic, Span, SpecErrors, suggestion_help
+from mlc.dsl.diagnostics import Span
 
 Number = Union[float, tuple[float, ...]]
 
@@ -36,10 +37,6 @@ class _Spanned(Protocol):
     def span(self) -> Span: ...
 
 
-def _fail(code: str, message: str, node: _Spanned, help: str | None = None) -> SpecErrors:
-    return SpecErrors([Diagnostic(code, message, node.span, help=help)])
-
-
 def evaluate(node: ast.Expr, env: Mapping[str, Number], what: str = "a number") -> Number:
     """Evaluate a constant expression. Raises SpecErrors on unknown names, bad types or math errors."""
     if isinstance(node, ast.Number):
@@ -51,15 +48,13 @@ def evaluate(node: ast.Expr, env: Mapping[str, Number], what: str = "a number") 
             return env[node.id]
         if node.id in BUILTIN_CONSTANTS:
             return BUILTIN_CONSTANTS[node.id]
-        raise _fail("E101", f"unknown name `{node.id}`", node,
-                    help=suggestion_help(node.id, list(env) + list(BUILTIN_CONSTANTS), "known constants")
-                    or "define it with `let NAME = value` or sweep it in a `sweep` block")
+        raise msg.fail(msg.unknown_name(node.id, node.span, list(env) + list(BUILTIN_CONSTANTS)))
     if isinstance(node, ast.VectorLit):
         values = []
         for item in node.items:
             value = evaluate(item, env, what)
             if isinstance(value, tuple):
-                raise _fail("E201", "vectors cannot be nested", item)
+                raise msg.fail(msg.nested_vector(item.span))
             values.append(value)
         return tuple(values)
     if isinstance(node, ast.UnaryOp):
@@ -72,37 +67,36 @@ def evaluate(node: ast.Expr, env: Mapping[str, Number], what: str = "a number") 
     if isinstance(node, ast.Call):
         name = node.func.name
         if node.keywords or any(isinstance(a, ast.Bind) for a in node.args):
-            raise _fail("E201", f"`{name}` takes positional arguments only here", node)
+            raise msg.fail(msg.positional_only(name, node.span))
         args = [_scalar(evaluate(a, env, what), a) for a in node.positional]
         if name in ("min", "max"):
             if len(args) < 2:
-                raise _fail("E201", f"`{name}` needs at least two arguments", node)
+                raise msg.fail(msg.wrong_arity(name, "at least two arguments", node.span))
             return min(args) if name == "min" else max(args)
         if name in _UNARY:
             if len(args) != 1:
-                raise _fail("E201", f"`{name}` takes one argument, not {len(args)}", node)
+                raise msg.fail(msg.wrong_arity(name, f"one argument, not {len(args)}", node.span))
             try:
                 return float(_UNARY[name](args[0]))
             except (ValueError, OverflowError) as exc:
-                raise _fail("E202", f"`{name}({args[0]:g})` is undefined ({exc})", node) from None
-        raise _fail("E101", f"unknown function `{name}` in a constant expression", node.func,
-                    help=suggestion_help(name, NUMERIC_FUNCTIONS, "functions"))
+                raise msg.fail(msg.undefined_at(name, args[0], str(exc), node.span)) from None
+        raise msg.fail(msg.unknown_constant_function(name, node.func.span, NUMERIC_FUNCTIONS))
     if isinstance(node, ast.Compare):
-        raise _fail("E201", f"a comparison is not {what}", node)
+        raise msg.fail(msg.not_a_value(what, "a comparison", node.span))
     if isinstance(node, ast.Index):
         base = evaluate(node.base, env, what)
         if not isinstance(base, tuple):
-            raise _fail("E201", "only vectors can be indexed", node.base)
+            raise msg.fail(msg.only_vectors_indexed(node.base.span))
         index = _scalar(evaluate(node.index, env, what), node.index)
         if index != int(index) or not 1 <= index <= len(base):
-            raise _fail("E302", f"index {index:g} is out of range 1..{len(base)}", node.index)
+            raise msg.fail(msg.index_out_of_range(index, len(base), node.index.span))
         return base[int(index) - 1]
-    raise _fail("E201", f"expected {what}", node)
+    raise msg.fail(msg.expected_value(what, node.span))
 
 
 def _scalar(value: Number, node: _Spanned) -> float:
     if isinstance(value, tuple):
-        raise _fail("E201", "expected a number, found a vector", node)
+        raise msg.fail(msg.vector_not_number(node.span))
     return value
 
 
@@ -114,10 +108,10 @@ def _binary(node: ast.BinOp, left: Number, right: Number) -> Number:
             return tuple(left * v for v in right)
         if node.op in "+-" and isinstance(left, tuple) and isinstance(right, tuple):
             if len(left) != len(right):
-                raise _fail("E302", f"vectors of lengths {len(left)} and {len(right)} cannot be added", node)
+                raise msg.fail(msg.vector_lengths_differ(len(left), len(right), node.span))
             sign = 1.0 if node.op == "+" else -1.0
             return tuple(a + sign * b for a, b in zip(left, right))
-        raise _fail("E201", f"`{node.op}` is not defined for these vector operands", node)
+        raise msg.fail(msg.vector_operator(node.op, node.span))
     try:
         if node.op == "+":
             return left + right
@@ -127,11 +121,11 @@ def _binary(node: ast.BinOp, left: Number, right: Number) -> Number:
             return left * right
         if node.op == "/":
             if right == 0:
-                raise _fail("E202", "division by zero", node.right)
+                raise msg.fail(msg.division_by_zero(node.right.span))
             return left / right
         result = left ** right
         if isinstance(result, complex):
-            raise _fail("E202", f"{left:g}^{right:g} is not a real number", node)
+            raise msg.fail(msg.not_real(left, right, node.span))
         return float(result)
     except OverflowError:
-        raise _fail("E202", "the value overflows", node) from None
+        raise msg.fail(msg.overflow(node.span)) from None

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from typing import Annotated, Any, Literal, Union
+from typing import Annotated, Any, Literal, Mapping, Union
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -113,10 +113,31 @@ class Space(IRModel):
     norm_bound: float | None = None  # `norm <= Q`, as declared by the user
 
 
+def setting(default: Any = None, *, doc: str, minimum: float | None = None, exclusive_min: bool = False,
+            maximum: float | None = None, sweepable: bool = False, key: str | None = None,
+            kinds: tuple[str, ...] = (), defaults: dict[str, Any] | None = None, shown_default: str = "",
+            required: bool = False) -> Any:
+    """A field that a spec sets: the one description of its default, range, meaning and sweepability.
+
+    The checker derives its settings tables from these fields (``mlc.compiler.check.schema``) and the docs
+    tables of docs/language.md are generated from them. The range is the language's: the checker enforces
+    it with a diagnostic (E202), so the IR records it without validating it again. ``key`` is the name a spec
+    uses when it differs from the field's (``lambda`` for ``lam``); ``kinds`` the kinds of the section that
+    have the setting (an optimizer's ``batch`` is sgd's); ``defaults`` per-kind defaults; ``shown_default``
+    the default as the docs say it when it is not a constant (``d + 1``).
+    """
+    extra: dict[str, Any] = {"setting": {
+        "minimum": minimum, "exclusive_min": exclusive_min, "maximum": maximum, "sweepable": sweepable,
+        "key": key, "kinds": list(kinds), "defaults": dict(defaults or {}), "shown_default": shown_default}}
+    if required:
+        return Field(description=doc, json_schema_extra=extra)
+    return Field(default, description=doc, json_schema_extra=extra)
+
+
 class Data(IRModel):
-    n: int
-    n_test: int
-    noise: float = 0.0  # standard deviation of Gaussian label noise on training labels
+    n: int = setting(1000, doc="training samples", minimum=1, sweepable=True)
+    n_test: int = setting(4000, doc="test samples", minimum=1, sweepable=True)
+    noise: float = setting(0.0, doc="std of Gaussian label noise", minimum=0, sweepable=True)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -136,14 +157,19 @@ class Model(IRModel):
 
     name: str
     family: str
-    width: int
-    depth: int = 1
-    widths: tuple[int, ...] = ()
-    state_width: int | None = None
-    activation: Activation = "relu"
-    scaling: Scaling = "standard"
-    init_scale: float = 1.0
-    bias: bool = True
+    width: int = setting(doc="hidden width m", minimum=1, sweepable=True, required=True,
+                         shown_default="required (or swept)")
+    depth: int = setting(1, doc="blocks (resnet) or hidden layers (deep)", minimum=1, sweepable=True,
+                         shown_default="per family")
+    widths: tuple[int, ...] = setting((), doc="hidden widths of a deep net", minimum=1,
+                                      shown_default="`width` repeated `depth` times")
+    state_width: int | None = setting(None, doc="ResNet state dimension D", minimum=1, sweepable=True,
+                                      shown_default="d + 1")
+    activation: Activation = setting("relu", doc="the activation s")
+    scaling: Scaling = setting("standard", doc="output scale: 1, 1/sqrt(m) or 1/m")
+    init_scale: float = setting(1.0, doc="scale of the initial weights", minimum=0, exclusive_min=True,
+                                sweepable=True)
+    bias: bool = setting(True, doc="whether the hidden units have a bias")
 
     @field_validator("family")
     @classmethod
@@ -167,16 +193,19 @@ class Penalty(IRModel):
     """
 
     kind: PenaltyKind = "none"
-    lam: float = 0.0
+    lam: float = setting(0.0, doc="the penalty's weight λ", minimum=0, sweepable=True, key="lambda")
     auto: bool = False
 
 
 class Optimizer(IRModel):
     kind: Literal["gd", "sgd", "adam"] = "gd"
-    lr: float = 0.1
-    batch: int | None = None  # sgd only
-    betas: tuple[float, float] = (0.9, 0.999)  # adam only
-    momentum: float = 0.0  # gd/sgd
+    lr: float = setting(0.1, doc="learning rate", minimum=0, exclusive_min=True, sweepable=True,
+                        kinds=("gd", "sgd", "adam"), defaults={"adam": 1e-3})
+    batch: int | None = setting(None, doc="minibatch size", minimum=1, sweepable=True, kinds=("sgd",),
+                                defaults={"sgd": 32})
+    betas: tuple[float, float] = setting((0.9, 0.999), doc="Adam's moment decays", kinds=("adam",))
+    momentum: float = setting(0.0, doc="heavy-ball momentum", minimum=0, maximum=1, sweepable=True,
+                              kinds=("gd", "sgd"))
 
 
 class StopRule(IRModel):
@@ -207,19 +236,24 @@ class Train(IRModel):
     """
 
     model: str
-    loss: Loss = "mse"
-    penalty: Penalty = Penalty()
-    optimizer: Optimizer | None = None
-    steps: int | None = None
+    loss: Loss = setting("mse", doc="the training loss (`mse/2` is half_mse)")
+    penalty: Penalty = setting(Penalty(), doc="a norm penalty λ·‖θ‖", shown_default="`none`")
+    optimizer: Optimizer | None = setting(Optimizer(), doc="how the parameters move", shown_default="`gd`")
+    steps: int | None = setting(1000, doc="training steps", minimum=1, sweepable=True)
     stop: StopRule | None = None
-    solve: Solve = "gd"
-    record: Record = Record()
+    solve: Solve = setting("gd", doc="gd, or a closed form for random features")
+    record: Record = setting(Record(), doc="metrics recorded during training", shown_default="nothing recorded")
 
     @model_validator(mode="before")
     @classmethod
     def _iterative_defaults(cls, data: Any) -> Any:
-        if isinstance(data, dict) and data.get("solve", "gd") not in CLOSED_FORM_SOLVES:
-            data = dict(data)
+        if not isinstance(data, dict):
+            return data
+        data = dict(data)
+        if data.get("solve", "gd") in CLOSED_FORM_SOLVES:  # absent, not the iterative defaults
+            data.setdefault("optimizer", None)
+            data.setdefault("steps", None)
+        else:
             if data.get("optimizer") is None:
                 data["optimizer"] = Optimizer()
             if data.get("steps") is None:
@@ -273,7 +307,8 @@ class Report(IRModel):
     rates: tuple[str, ...] = ()
     plots: tuple[Plot, ...] = ()
     marks: tuple[Mark, ...] = ()
-    delta: float = 0.05  # failure probability used in high-probability bounds
+    delta: float = setting(0.05, doc="confidence level 1 - delta of the bounds", minimum=0, exclusive_min=True,
+                           maximum=1)
 
 
 Quantity = Literal[
@@ -308,6 +343,27 @@ SEED_KEY = "seed"
 fitted over."""
 
 
+SlotSection = Literal["seed", "let", "data", "model", "train", "optimizer", "penalty"]
+
+
+class Slot(IRModel):
+    """What a sweep axis sets: a typed (section, owner, key) instead of a string such as ``"model:net.width"``.
+
+    ``section`` is ``seed``, ``let`` (``key`` names the constant), ``data``, ``model``, or a part of a model's
+    training: ``train`` (steps), ``optimizer`` (lr, batch, momentum), ``penalty`` (lambda). ``owner`` is the
+    model's name for the per-model sections, None otherwise. ``key`` is the setting's name in the language.
+    """
+
+    section: SlotSection
+    owner: str | None = None
+    key: str
+
+    def __str__(self) -> str:
+        if self.section in ("seed", "let", "data"):
+            return self.key if self.section != "data" else f"data.{self.key}"
+        return f"{self.section}:{self.owner}.{self.key}"
+
+
 class SweepAxis(IRModel):
     """One swept axis. ``key`` is the name the user wrote; ``targets`` the slots it sets; ``varies`` the
     quantities that actually change in the runs when this axis moves (computed by the sweep from the
@@ -315,7 +371,7 @@ class SweepAxis(IRModel):
 
     key: str
     values: tuple[float, ...]
-    targets: tuple[str, ...]
+    targets: tuple[Slot, ...]
     varies: tuple[Quantity, ...]
 
     @property
@@ -444,6 +500,27 @@ def canonical_json(value: Any) -> str:
 def content_hash(value: Any, length: int = 16) -> str:
     """A stable SHA-256 content hash (hex prefix) of an IR object or JSON-able value."""
     return hashlib.sha256(canonical_json(value).encode()).hexdigest()[:length]
+
+
+RUN_LABELS: tuple[str, ...] = ("index", "hash", "params")
+"""Fields of a :class:`Run` that label it (position, hash, swept values by key) and are not hashed."""
+RUN_DERIVED: tuple[str, ...] = ("conventions",)
+"""Fields of a :class:`Run` derived from the others (``mlc.compiler.conventions``): they add nothing to its meaning."""
+
+
+def run_hash(fields: Mapping[str, Any]) -> str:
+    """The content hash of a run's meaning: what is trained, on what, with which seed.
+
+    ``fields`` maps :class:`Run` field names to IR objects or their JSON dumps (``dict(run)`` or
+    ``run.model_dump(mode="json")`` both work). Labels do not count: the run's position and swept values
+    (:data:`RUN_LABELS`), the model's name and the training's reference to it. Every producer of runs (the
+    sweep, ``compiler.lower.examples``) and :func:`mlc.compiler.verify.verify_plan` use this one function.
+    """
+    meaning = {k: (v.model_dump(mode="json") if isinstance(v, BaseModel) else v)
+               for k, v in fields.items() if k not in RUN_LABELS and k not in RUN_DERIVED}
+    meaning["model"] = {k: v for k, v in meaning["model"].items() if k != "name"}
+    meaning["train"] = {k: v for k, v in meaning["train"].items() if k != "model"}
+    return content_hash(meaning)
 
 
 def plan_json_schema() -> dict[str, Any]:

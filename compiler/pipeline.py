@@ -22,6 +22,7 @@ import sys
 from dataclasses import dataclass, field
 
 from mlc.compiler import ir
+from mlc.compiler import messages as msg
 from mlc.compiler.check import Checker
 from mlc.compiler.sweep import build_plan
 from mlc.compiler.theory.rates import with_rates
@@ -94,12 +95,8 @@ def declared_norm_warnings(checker: Checker, plan: ir.Plan) -> list[Diagnostic]:
         estimate = infer_norm(run)
         derived = estimate.derived_value
         if derived is not None and run.space.norm_bound is not None and run.space.norm_bound < derived:
-            warnings.append(Diagnostic(
-                "W101", f"the declared norm {run.space.norm_bound:g} is below the bound {derived:.4g} that mlc "
-                        f"derives for this target in {run.space.kind} space", declaration.span,
-                severity="warning",
-                help="the rules give upper bounds, so the declaration may still be true; mlc uses it as "
-                     "declared, unverified (`mlc bounds --explain` shows the derivation)"))
+            warnings.append(msg.declared_norm_below_derived(run.space.norm_bound, derived, run.space.kind,
+                                                            declaration.span))
             break
     return warnings
 
@@ -131,13 +128,9 @@ def compile_text(text: str, path: str = "<string>", stop_after: str = "plan") ->
         outcome.diagnostics.extend(exc.diagnostics)
     except PlanInvariantError as exc:
         outcome.plan = None
-        outcome.diagnostics.append(Diagnostic(
-            "E999", f"internal error: {exc}", None,
-            help="this is a bug in mlc, not in your spec; please report it with the spec"))
+        outcome.diagnostics.append(msg.internal_error(str(exc)))
     except RecursionError:
-        outcome.diagnostics.append(Diagnostic(
-            "E005", "an expression is too long or too deeply nested to compile", None,
-            help="split it with `let` constants or simplify it"))
+        outcome.diagnostics.append(msg.too_deep_to_compile())
     finally:
         sys.setrecursionlimit(limit)
     return outcome

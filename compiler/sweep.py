@@ -12,6 +12,11 @@ What a sweep key may name, tried in this order:
     section that has it (every model, every training).
 Several sweep blocks combine as a product. Values for integer settings produced by ``linspace`` or
 ``logspace`` are rounded to the nearest integer and repeated values dropped.
+
+Every run of a plan is distinct (its hash is its meaning, :func:`mlc.compiler.ir.run_hash`). A model that
+the swept values do not reach (a baseline next to a swept model) is trained once, at its first sweep point.
+A sweep point that adds no run at all (an axis that changes nothing trained), two models that are the same
+run, and a report that differs between points (the report is one for the plan) are E303.
 """
 
 from __future__ import annotations
@@ -22,10 +27,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from mlc.compiler import conventions, ir
-from mlc.compiler.check import INTEGER_SLOTS, SWEEPABLE_SLOTS, Checker, Point
+from mlc.compiler import messages as msg
+from mlc.compiler.check import INTEGER_SLOTS, REPORT_KEYS, SWEEPABLE_SLOTS, Checker, Point
 from mlc.compiler.evaluate import Number, evaluate
 from mlc.dsl import ast
-from mlc.dsl.diagnostics import Diagnostic, SpecErrors, Span, suggestion_help
+from mlc.dsl.diagnostics import Diagnostic, SpecErrors, Span
 
 MAX_RUNS = 100_000
 
@@ -34,7 +40,7 @@ MAX_RUNS = 100_000
 class Axis:
     key: str
     values: list[float]
-    targets: list[str]  # "seed", "let:NAME" or slot paths like "model:net.width"
+    targets: list[ir.Slot]
     span: Span
 
 
@@ -71,18 +77,14 @@ def _integer_names(spec: ast.Spec) -> set[str]:
     return found
 
 
-def _slot_targets(checker: Checker, key: str) -> list[str]:
-    """The slot paths a bare setting name reaches."""
-    targets: list[str] = []
+def _slot_targets(checker: Checker, key: str) -> list[ir.Slot]:
+    """The slots a bare setting name reaches: its section's, in every model or training that has it."""
+    targets: list[ir.Slot] = []
     if key in SWEEPABLE_SLOTS["data"]:
-        targets.append(f"data.{key}")
-    if key in SWEEPABLE_SLOTS["model"]:
-        targets += [f"model:{name}.{key}" for name in checker.models]
-    if key in SWEEPABLE_SLOTS["optimizer"] or key in SWEEPABLE_SLOTS["penalty"] \
-            or key in SWEEPABLE_SLOTS["train"]:
-        targets += [f"train:{name}.{key}" for name in checker.models]
-    if key in SWEEPABLE_SLOTS["report"]:
-        targets.append(f"report.{key}")
+        targets.append(ir.Slot(section="data", key=key))
+    for section in ("model", "train", "optimizer", "penalty"):
+        if key in SWEEPABLE_SLOTS[section]:
+            targets += [ir.Slot(section=section, owner=name, key=key) for name in checker.models]
     return targets
 
 
@@ -103,35 +105,33 @@ def _axis_values(node: ast.Value, env: dict[str, Number], key: str) -> tuple[lis
     if isinstance(node, ast.RangeLit):
         lo, hi = evaluate(node.lo, env), evaluate(node.hi, env)
         if isinstance(lo, tuple) or isinstance(hi, tuple) or lo != int(lo) or hi != int(hi):
-            raise SpecErrors([Diagnostic("E201", "a range `a..b` needs integer ends", node.span,
-                                         help="for real values use `linspace(a, b, k)`")])
+            raise msg.fail(msg.range_needs_integers(node.span))
         if hi < lo:
-            raise SpecErrors([Diagnostic("E303", f"the range {int(lo)}..{int(hi)} is empty", node.span)])
+            raise msg.fail(msg.empty_range(int(lo), int(hi), node.span))
         return [float(v) for v in range(int(lo), int(hi) + 1)], False
     if isinstance(node, ast.Call) and node.func.name in ("linspace", "logspace", "geomspace"):
         args = node.positional
         if len(args) != 3 or node.keywords:
-            raise SpecErrors([Diagnostic("E201", f"write `{node.func.name}(start, stop, count)`", node.span)])
+            raise msg.fail(msg.write_as(f"{node.func.name}(start, stop, count)", node.span))
         a, b, k = (evaluate(x, env) for x in args)
         if any(isinstance(v, tuple) for v in (a, b, k)) or k != int(k) or k < 1:
-            raise SpecErrors([Diagnostic("E201", "the count must be a positive integer", args[2].span)])
+            raise msg.fail(msg.count_not_positive(args[2].span))
         k = int(k)
         grid = [a + (b - a) * i / (k - 1) for i in range(k)] if k > 1 else [a]
         if node.func.name == "logspace":
             grid = [10.0 ** v for v in grid]
         elif node.func.name == "geomspace":
             if a <= 0 or b <= 0:
-                raise SpecErrors([Diagnostic("E202", "geomspace needs positive ends", node.span)])
+                raise msg.fail(msg.geomspace_not_positive(node.span))
             grid = [math.exp(math.log(a) + (math.log(b) - math.log(a)) * i / (k - 1)) for i in range(k)] \
                 if k > 1 else [a]
         return grid, True
     if isinstance(node, ast.Every):
-        raise SpecErrors([Diagnostic("E201", f"`{key}` in a sweep takes a list, a range or a space",
-                                     node.span)])
+        raise msg.fail(msg.sweep_value_form(key, node.span))
     value = evaluate(node, env)
     if isinstance(value, tuple):
         if not value:
-            raise SpecErrors([Diagnostic("E303", f"the sweep of `{key}` has no values", node.span)])
+            raise msg.fail(msg.sweep_without_values(key, node.span))
         return list(value), False
     return [value], False
 
@@ -149,55 +149,51 @@ def resolve_axes(checker: Checker) -> list[tuple[str, list[Axis]]]:
         axes: list[Axis] = []
         for item in stmt.block.items:
             if isinstance(item, ast.Until):
-                errors.append(Diagnostic("E201", "`until` belongs in a `train` block", item.span))
+                errors.append(msg.until_outside_train(item.span))
                 continue
             key = item.key.name
             if key in seen:
-                errors.append(Diagnostic("E102", f"`{key}` is swept twice", item.key.span,
-                                         help=f"it is first swept at line {seen[key].line}"))
+                errors.append(msg.swept_twice(key, item.key.span, seen[key].line))
                 continue
             seen[key] = item.key.span
             if key == "seed":
-                targets = ["seed"]
+                targets = [ir.Slot(section="seed", key="seed")]
             elif key in checker.lets or (key in used and not _slot_targets(checker, key)):
-                targets = [f"let:{key}"]
+                targets = [ir.Slot(section="let", key=key)]
             else:
                 targets = _slot_targets(checker, key)
+            if not targets and key in REPORT_KEYS:
+                errors.append(msg.report_setting_swept(key, item.key.span))
+                continue
             if not targets:
                 candidates = set(checker.lets) | {s for v in SWEEPABLE_SLOTS.values() for s in v} | {"seed"}
-                errors.append(Diagnostic(
-                    "E101", f"`{key}` names nothing that can be swept", item.key.span,
-                    help=suggestion_help(key, candidates, "sweepable names")
-                    or "sweep a `let` constant, a name used in the spec, `seed`, or a setting such as `width`"))
+                errors.append(msg.not_sweepable(key, item.key.span, candidates))
                 continue
             try:
                 values, spaced = _axis_values(item.value, env, key)
             except SpecErrors as exc:
                 errors.extend(exc.diagnostics)
                 continue
-            if targets[0].startswith("let:"):
+            if targets[0].section == "let":
                 integer = key in integer_names
             else:
-                integer = key == "seed" or all(t.rsplit(".", 1)[-1] in INTEGER_SLOTS for t in targets)
+                integer = key == "seed" or all(t.key in INTEGER_SLOTS for t in targets)
             if integer:
                 if spaced:
                     values = list(dict.fromkeys(float(round(v)) for v in values))
                 bad = [v for v in values if v != int(v)]
                 if bad:
-                    errors.append(Diagnostic("E201", f"`{key}` takes integers; the sweep gives {bad[0]:g}",
-                                             item.value.span,
-                                             help="use whole numbers, or logspace/linspace (they are rounded)"))
+                    errors.append(msg.sweep_not_integer(key, bad[0], item.value.span))
                     continue
                 if key == "seed" and any(v < 0 for v in values):
-                    errors.append(Diagnostic("E202", "seeds must be ≥ 0", item.value.span))
+                    errors.append(msg.negative_seed(item.value.span))
                     continue
             axes.append(Axis(key, values, targets, item.span))
         if mode == "zip" and axes:
             lengths = {len(a.values) for a in axes}
             if len(lengths) > 1:
                 detail = ", ".join(f"{a.key}: {len(a.values)}" for a in axes)
-                errors.append(Diagnostic("E303", f"a zip sweep needs axes of equal length ({detail})",
-                                         stmt.span, help="use `sweep { ... }` (a product) or equalise the lists"))
+                errors.append(msg.zip_lengths_differ(detail, stmt.span))
                 continue
         blocks.append((mode, axes))
     if errors:
@@ -230,10 +226,10 @@ def point_of(values: dict[str, float], axes: dict[str, Axis]) -> Point:
     point = Point()
     for key, value in values.items():
         for target in axes[key].targets:
-            if target == "seed":
+            if target.section == "seed":
                 point.seed = int(value)
-            elif target.startswith("let:"):
-                point.bindings[target[4:]] = value
+            elif target.section == "let":
+                point.bindings[target.key] = value
             else:
                 point.overrides[target] = value
     return point
@@ -288,29 +284,50 @@ def axis_quantities(checker: Checker, blocks: list[tuple[str, list[Axis]]],
     return out
 
 
-def run_hash(run_fields: dict[str, Any]) -> str:
-    """Hash of a run's meaning: labels (model name, index, sweep keys) do not count."""
-    # conventions are derived from the other fields (compiler.conventions), so they add nothing to the meaning
-    meaning = {k: v for k, v in run_fields.items() if k not in ("index", "hash", "params", "conventions")}
-    meaning["model"] = {k: v for k, v in meaning["model"].items() if k != "name"}
-    meaning["train"] = {k: v for k, v in meaning["train"].items() if k != "model"}
-    return ir.content_hash(meaning)
+def run_count(blocks: list[tuple[str, list[Axis]]], models: int) -> int:
+    """How many runs the sweep expands to, computed from the axes alone (before any point is built)."""
+    count = max(1, models)
+    for mode, axes in blocks:
+        if axes:
+            count *= len(axes[0].values) if mode == "zip" else math.prod(len(a.values) for a in axes)
+    return count
+
+
+def _differing_axes(a: dict[str, float], b: dict[str, float]) -> list[str]:
+    return [key for key in a if a[key] != b.get(key)]
+
+
+def _same_run(checker: Checker, axes: dict[str, Axis], first: tuple[dict[str, float], str],
+              second: tuple[dict[str, float], str]) -> Diagnostic:
+    """E303 for two runs with one hash: a sweep axis that changes nothing trained, or two equal models."""
+    (values_a, model_a), (values_b, model_b) = first, second
+    differing = _differing_axes(values_a, values_b)
+    if not differing and model_a == model_b:
+        shown = ", ".join(f"{k} = {v:g}" for k, v in values_a.items())
+        return msg.point_twice(shown, checker.sweeps[0].span)
+    if not differing:
+        return msg.same_models(model_a, model_b, checker.models[model_b].span)
+    shown = ", ".join(f"`{key}`" for key in differing)
+    where = " and ".join(", ".join(f"{k} = {v[k]:g}" for k in differing) for v in (values_a, values_b))
+    return msg.axis_changes_nothing(shown, where, axes[differing[0]].span)
 
 
 def build_plan(checker: Checker) -> ir.Plan:
     """Expand the sweep and resolve every run. Raises SpecErrors (deduplicated over runs)."""
     blocks = resolve_axes(checker)
     axes = {a.key: a for _, block_axes in blocks for a in block_axes}
-    points = expand_points(blocks)
-    if len(points) * max(1, len(checker.models)) > MAX_RUNS:
+    count = run_count(blocks, len(checker.models))
+    if count > MAX_RUNS:  # checked before expansion: a huge sweep is refused without building its points
         span = checker.sweeps[0].span if checker.sweeps else None
-        raise SpecErrors([Diagnostic("E303", f"the sweep expands to {len(points) * len(checker.models):,} "
-                                             f"runs; the limit is {MAX_RUNS:,}", span)])
+        raise msg.fail(msg.too_many_runs(count, MAX_RUNS, span))
+    points = expand_points(blocks)
     swept = {key: axis.values for key, axis in axes.items()}
     runs: list[ir.Run] = []
     errors: dict[tuple, Diagnostic] = {}
     repeats: dict[tuple, int] = {}
     report: ir.Report | None = None
+    report_point: dict[str, float] = {}
+    owner_of: dict[str, tuple[dict[str, float], str]] = {}  # run hash -> (sweep point, model) first giving it
     for values in points:
         point = point_of(values, axes)
         try:
@@ -323,17 +340,35 @@ def build_plan(checker: Checker) -> ir.Plan:
             if len(errors) > 50:
                 break
             continue
-        report = report or resolved.report
+        if report is None:
+            report, report_point = resolved.report, values
+        elif resolved.report != report and ("report", None) not in errors:
+            # The plan has one report; a report that differs between sweep points has no single meaning.
+            shown = ", ".join(f"`{k}`" for k in _differing_axes(report_point, values))
+            errors[("report", None)] = msg.report_depends_on_sweep(shown, checker.report.span)
+            repeats[("report", None)] = 1
+        added, repeated, same = False, None, []
         for model in resolved.models:
             train = resolved.trains[model.name]
             fields = dict(index=len(runs), hash="", model=model, train=train,
                           input=resolved.input, target=resolved.target, space=resolved.space,
                           data=resolved.data, seed=point.seed, params=dict(values))
-            dumped = {k: (v.model_dump(mode="json") if hasattr(v, "model_dump") else v)
-                      for k, v in fields.items()}
-            fields["hash"] = run_hash(dumped)
+            fields["hash"] = ir.run_hash(fields)
             fields["conventions"] = conventions.resolve(model, train, resolved.input, resolved.data)
-            runs.append(ir.Run(**fields))
+            first = owner_of.get(fields["hash"])
+            if first is None:
+                owner_of[fields["hash"]] = (values, model.name)
+                runs.append(ir.Run(**fields))
+                added = True
+            elif first[0] is values:  # two models of one point are the same run
+                same.append(_same_run(checker, axes, first, (values, model.name)))
+            else:  # a model the swept values do not reach: it is trained once, at its first point
+                repeated = repeated or (first, (values, model.name))
+        if repeated is not None and not added:  # the point adds no run: its axis changes nothing trained
+            same.append(_same_run(checker, axes, *repeated))
+        for diag in same:
+            errors.setdefault((diag.code, diag.span), diag)
+            repeats.setdefault((diag.code, diag.span), 1)
     if errors:
         for key, diag in errors.items():
             if repeats[key] > 1:

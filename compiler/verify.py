@@ -16,20 +16,25 @@ class PlanInvariantError(Exception):
 
 
 def verify_plan(plan: ir.Plan) -> None:
-    from mlc.compiler.sweep import run_hash
-
+    """Raise :class:`PlanInvariantError` at the first broken invariant: order, hashes (each matching its run's
+    content, as :func:`mlc.compiler.ir.run_hash` computes it, and all distinct), shapes and indices."""
     if not plan.runs:
         raise PlanInvariantError("the plan has no runs")
+    first_of: dict[str, int] = {}  # hash -> position of the first run with it
     for position, run in enumerate(plan.runs):
         where = f"run {position}"
         if run.index != position:
             raise PlanInvariantError(f"{where}: index {run.index} is out of order")
         if run.train.model != run.model.name:
             raise PlanInvariantError(f"{where}: trains `{run.train.model}` but its model is `{run.model.name}`")
-        if run.hash != run_hash(run.model_dump(mode="json")):
+        if run.hash != ir.run_hash(dict(run)):
             raise PlanInvariantError(f"{where}: its hash does not match its content")
         if run.conventions != conventions.of(run):
             raise PlanInvariantError(f"{where}: its conventions block does not match a recomputation")
+        if run.hash in first_of:
+            raise PlanInvariantError(f"{where}: same hash as run {first_of[run.hash]}: the plan trains one thing "
+                                     f"twice")
+        first_of[run.hash] = position
         if run.model.widths and len(run.model.widths) != run.model.depth:
             raise PlanInvariantError(f"{where}: the model's widths and depth disagree")
         if run.input.kind == "grid" and run.data.n != run.input.points:

@@ -16,7 +16,7 @@ import numpy as np
 from mlc.compiler import conventions
 from mlc.compiler.ir import (
     Data, FormulaTarget, InputDist, Mark, Model, Num, Plan, Plot, Report, Run, Space, SweepAxis,
-    SweepBlock, Train,
+    Slot, SweepBlock, Train,
 )
 from mlc.compiler.theory.rates import with_rates
 from mlc.compiler.theory.results import HypothesisCheck
@@ -47,10 +47,11 @@ def make_plan(rates: tuple[str, ...] = ("width",), plots: tuple[Plot, ...] = (),
                     data=data, seed=int(seed), conventions=conventions.resolve(model, train, inp, data),
                     params={"width": width, "seed": seed, **({"n_test": 10 * width} if zipped else {})},
                 ))
-    width_axis = SweepAxis(key="width", values=WIDTHS, targets=("model.width",), varies=("width",))
-    seed_axis = SweepAxis(key="seed", values=SEEDS, targets=("seed",), varies=("seed",))
+    width_slots = tuple(Slot(section="model", owner=name, key="width") for name, _ in MODELS)
+    width_axis = SweepAxis(key="width", values=WIDTHS, targets=width_slots, varies=("width",))
+    seed_axis = SweepAxis(key="seed", values=SEEDS, targets=(Slot(section="seed", key="seed"),), varies=("seed",))
     if zipped:
-        n_test_axis = SweepAxis(key="n_test", values=tuple(10 * w for w in WIDTHS), targets=("data.n_test",),
+        n_test_axis = SweepAxis(key="n_test", values=tuple(10 * w for w in WIDTHS), targets=(Slot(section="data", key="n_test"),),
                                 varies=("n_test",))
         sweep = (SweepBlock(mode="zip", axes=(width_axis, n_test_axis)), SweepBlock(axes=(seed_axis,)))
     else:

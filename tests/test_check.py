@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import pytest
 
-from mlc.compiler import check, families
+from mlc.compiler import check, families, ir
 from mlc.compiler.pipeline import CompileOutcome, compile_text
 
 BASE = """problem t
@@ -290,7 +290,8 @@ def test_let_and_free_names() -> None:
 def test_setting_name_reaches_every_model() -> None:
     plan = ok("model a = two_layer(width = 4)\nmodel b = random_features(width = 4)\nsweep { width = [7] }\n")
     assert {r.model.name: r.model.width for r in plan.runs} == {"a": 7, "b": 7}
-    assert plan.sweep[0].axes[0].targets == ("model:a.width", "model:b.width")
+    assert [str(t) for t in plan.sweep[0].axes[0].targets] == ["model:a.width", "model:b.width"]
+    assert plan.sweep[0].axes[0].targets[0] == ir.Slot(section="model", owner="a", key="width")
 
 
 def test_spaces_are_rounded_for_integer_slots_only() -> None:

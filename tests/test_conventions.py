@@ -20,7 +20,7 @@ from mlc.compiler.options import Options
 from mlc.compiler.lower.losses import loss_per_member
 from mlc.compiler.lower.samplers import make_dataset
 from mlc.compiler.pipeline import compile_path, compile_text
-from mlc.compiler.sweep import run_hash
+from mlc.compiler.ir import run_hash
 from mlc.compiler.theory import evaluate_run_bounds
 from mlc.compiler.theory.kernels import infinite_width_prediction
 from mlc.compiler.verify import PlanInvariantError, verify_plan

@@ -3,6 +3,10 @@
 Input:  ``tests/golden/diagnostics/<CODE>_<name>.ml`` (or ``.bin`` for non-text bytes) with the expected
         stderr of ``mlc check <file>`` (run from that folder) in ``<CODE>_<name>.expected``; and
         ``tests/golden/fmt/<name>.ml`` with the expected formatted text in ``<name>.expected``.
+        For a message of the catalogue (:mod:`mlc.compiler.messages`) the name is ``<CODE>_<kind>`` or
+        ``<CODE>_<kind>__<variant>``: every kind has a golden, and every golden produces the kind it names.
+        Messages built outside the catalogue (the front end's E00x, and the target-formula builder
+        ``compiler/formula.py``) have goldens named by code only.
 Output: pass/fail per file.
 Role:   pin down what users see. To accept new output after a deliberate change, run
         ``MLC_UPDATE_GOLDEN=1 pytest tests/test_golden.py`` (it rewrites every ``.expected`` file) and
@@ -19,6 +23,7 @@ from typing import Callable
 
 import pytest
 
+from mlc.compiler import messages
 from mlc.compiler.pipeline import compile_text
 from mlc.dsl.diagnostics import CODES
 from mlc.dsl.formatter import format_text
@@ -35,6 +40,10 @@ GENERATED: dict[str, Callable[[], bytes]] = {
 
 # Codes that no file can produce: E999 is an internal error.
 NOT_FROM_A_FILE = {"E999"}
+# Message kinds that no file can produce: a bug in mlc; Python's recursion limit, which the parser's own
+# nesting limit (E005) reaches first; and the fallback of constant folding for an AST node it does not know
+# (every node the grammar builds is handled).
+KINDS_NOT_FROM_A_FILE = {"internal_error", "too_deep_to_compile", "expected_value"}
 
 
 def _compare(expected_path: Path, actual: str) -> None:
@@ -81,6 +90,30 @@ def test_every_code_has_a_golden_file() -> None:
     covered = {p.name.split("_", 1)[0] for p in DIAGNOSTICS.glob("*.expected")}
     missing = set(CODES) - NOT_FROM_A_FILE - covered
     assert not missing, f"no golden diagnostics for {sorted(missing)}"
+
+
+def _named_kind(name: str) -> str:
+    """`E202_below_minimum__swept.ml` -> `below_minimum`."""
+    return Path(name).stem.split("_", 1)[1].split("__", 1)[0]
+
+
+def test_every_message_kind_has_a_golden_file() -> None:
+    named = {_named_kind(name) for name in diagnostic_cases}
+    missing = set(messages.KINDS) - KINDS_NOT_FROM_A_FILE - named
+    assert not missing, f"no golden diagnostics for the message kinds {sorted(missing)}"
+    assert KINDS_NOT_FROM_A_FILE <= set(messages.KINDS)
+
+
+@pytest.mark.parametrize("name", [n for n in diagnostic_cases if n.endswith(".ml")])
+def test_every_golden_produces_the_kind_it_names(name: str) -> None:
+    code, kind = name.split("_", 1)[0], _named_kind(name)
+    outcome = compile_text((DIAGNOSTICS / name).read_text(encoding="utf-8"), name)
+    first = next(d for d in outcome.diagnostics if d.code == code)
+    if first.kind:  # built by the catalogue: the file is named after its kind, with the kind's code
+        assert first.kind == kind, f"{name} produces the message kind `{first.kind}`"
+        assert messages.KINDS[kind] == code
+    else:  # built outside the catalogue (front end, target formulas): the name must not claim a kind
+        assert kind not in messages.KINDS, f"{name} names the kind `{kind}` but its message is not built by it"
 
 
 fmt_cases = sorted(p.name for p in FMT.glob("*.ml"))

@@ -133,7 +133,9 @@ def specs(draw) -> list[Tokens]:
                              min_size=1, max_size=2, unique=True))
     for i, family in enumerate(families):
         name = f"m{i}"
-        settings_: list[Tokens] = [["width", "=", *draw(st.sampled_from([["4"], ["2", "*", "d"], ["k"]]))]]
+        # The swept `k` sets the first model's width: a sweep axis must change what is trained (E303).
+        widths = [["k"]] if i == 0 else [["4"], ["2", "*", "d"], ["k"]]
+        settings_: list[Tokens] = [["width", "=", *draw(st.sampled_from(widths))]]
         if family in ("deep", "resnet") and draw(st.booleans()):
             settings_.append(["depth", "=", "2"])
         if draw(st.booleans()):
@@ -189,7 +191,8 @@ def specs(draw) -> list[Tokens]:
     if draw(st.booleans()):
         report.append(["plot", "test_error", "vs", draw(st.sampled_from(["k", "step"]))])
     if draw(st.booleans()):
-        report.append(["mark", "k", "=", "n_test", "/", "(", "d", "+", "1", ")", ",", "k", "=", "2"])
+        # marks cannot use swept names (`d` may be swept): the report is one for the whole sweep (E303)
+        report.append(["mark", "k", "=", "400", "/", "(", "3", "+", "1", ")", ",", "k", "=", "2"])
     if draw(st.booleans()):
         report.append(["delta", "=", "0.1"])
     if report:

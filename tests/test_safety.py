@@ -36,7 +36,7 @@ HOSTILE: dict[str, str] = {
                          'problem exec  # exec("import os; os.system(\'touch PWNED\')")\n'
                          'let eval = 3\nlet open = eval + 1\nlet __import__ = 2\n'
                          'input x ~ uniform(cube(open))\ntarget f*(x) = relu(x[1])\n'
-                         'model exec = two_layer(width = eval, activation = relu)\n'
+                         'model exec = two_layer(width = eval + __import__, activation = relu)\n'
                          'train exec { optimizer = gd(lr = 0.1) }   # os.system("touch PWNED")\n'
                          'sweep { __import__ = [1, 2] }\n',
     "code_in_settings": 'problem p\nlet d = 2\ninput x ~ uniform(cube(d))\ntarget f*(x) = x[1]\n'
@@ -77,7 +77,7 @@ def test_names_like_builtins_compile_to_plain_data() -> None:
     assert outcome.ok, outcome.rendered
     assert outcome.plan.problem == "exec"
     assert {run.model.name for run in outcome.plan.runs} == {"exec"}
-    assert [run.model.width for run in outcome.plan.runs] == [3, 3]
+    assert [run.model.width for run in outcome.plan.runs] == [4, 5]  # the swept `__import__` is a plain number
 
 
 # ---------------------------------------------------------------------------------------------- source scan

@@ -100,7 +100,8 @@ def _markers(outcomes: dict[str, CompileOutcome]) -> dict[str, set[str]]:
             used["sweep"].add("several blocks")
         for block in plan.sweep:
             for axis in block.axes:
-                used["sweep"].add("seed" if axis.key == "seed" else axis.targets[0].split(":")[0].split(".")[0])
+                section = axis.targets[0].section
+                used["sweep"].add("train" if section in ("optimizer", "penalty") else section)
         for run in plan.runs:
             m, t = run.model, run.train
             used["family"].add(m.family)

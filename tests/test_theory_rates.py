@@ -66,7 +66,7 @@ def test_predicted_rates_by_family_and_axis() -> None:
 
 
 def _axis(key: str, values: tuple[float, ...], varies: tuple[str, ...]) -> ir.SweepAxis:
-    return ir.SweepAxis(key=key, values=values, targets=(f"let:{key}",), varies=varies)  # type: ignore[arg-type]
+    return ir.SweepAxis(key=key, values=values, targets=(ir.Slot(section="let", key=key),), varies=varies)  # type: ignore[arg-type]
 
 
 def test_plan_rates_follow_what_the_axis_varies_not_its_name() -> None:

@@ -2,7 +2,9 @@
 
 Input:  keyword arguments describing one run (family, width, optimizer, ...).
 Output: :class:`~mlc.compiler.ir.Run` and :class:`~mlc.compiler.ir.Plan` objects.
-Role:   build IR directly in Python, the way the checker would, without parsing a spec.
+Role:   build IR directly in Python, the way the checker would, without parsing a spec. Runs are hashed
+        with :func:`mlc.compiler.ir.run_hash`, as the sweep hashes them, so these plans pass
+        :func:`mlc.compiler.verify.verify_plan`.
 """
 
 from __future__ import annotations
@@ -40,9 +42,7 @@ def make_run(index: int = 0, *, family: str = "two_layer", width: int = 8, d: in
                      solve=solve, record=ir.Record(every=record_every, metrics=metrics))
     body = dict(model=model, train=train, input=inp, target=target, space=ir.Space(kind="barron"),
                 data=ir.Data(n=n, n_test=n_test, noise=noise), seed=seed, params=params or {})
-    hashed = {k: (v.model_dump(mode="json") if hasattr(v, "model_dump") else v) for k, v in body.items()}
-    return ir.Run(index=index, hash=ir.content_hash(hashed), conventions=resolve(model, train, inp, body["data"]),
-                  **body)
+    return ir.Run(index=index, hash=ir.run_hash(body), conventions=resolve(model, train, inp, body["data"]), **body)
 
 
 def make_plan(runs: list[ir.Run], problem: str = "example") -> ir.Plan:

@@ -1,7 +1,9 @@
 problem golden
 
-let d = 20
+let d = 3
+let w = [1, 2]
+let s = w[3]
 
-input  x ~ uniform(sphere(d))
-target f*(x) = relu(x[1]) + x[25]^2
-model net = two_layer(width = 64)
+input  x ~ uniform(cube(d))
+target f*(x) = relu(x[1])
+model net = two_layer(width = 16)

@@ -1,0 +1,96 @@
+"""The data and model passes: `data { ... }` -> ir.Data, `model NAME = family(...)` -> ir.Model.
+
+Input:  the statements, the environment of constants, one sweep :class:`~mlc.compiler.check.values.Point`,
+        the resolved input distribution.
+Output: ir.Data and ir.Model, or diagnostics (several per model).
+Role:   data sizes and noise; the model's family, its settings (each allowed for the family, typed and in
+        range) and the values that follow from them (the depth of a deep net from `widths`, the ResNet state
+        width d + 1, the per-family default depth).
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import Any, Mapping
+
+from mlc.compiler import families, ir
+from mlc.compiler import messages as msg
+from mlc.compiler.check.rules import NOT_FOR_FAMILY_HELP
+from mlc.compiler.check.tables import DATA_KEYS, MODEL_KEYS
+from mlc.compiler.check.values import Collector, Point, check_number, value_of
+from mlc.compiler.evaluate import Number
+from mlc.dsl import ast
+
+
+def data_ir(stmt: ast.DataStmt | None, env: Mapping[str, Number], point: Point, dist: ir.InputDist) -> ir.Data:
+    """`data { n = ..., n_test = ..., noise = ... }`, defaults filled in; with a grid, n = points."""
+    values = {k: s.default for k, s in DATA_KEYS.items()}
+    written: set[str] = set()
+    for item in stmt.block.items if stmt else ():
+        if isinstance(item, ast.Until):
+            raise msg.fail(msg.until_outside_train(item.span))
+        key = item.key.name
+        if key not in DATA_KEYS:
+            raise msg.fail(msg.unknown_setting("data", key, item.key.span, DATA_KEYS))
+        if key == "n" and dist.kind == "grid":
+            raise msg.fail(msg.n_with_grid(item.span))
+        values[key] = value_of(DATA_KEYS[key], key, item.value, env, ir.Slot(section="data", key=key), point, "data")
+        written.add(key)
+    for key in DATA_KEYS:  # swept data slots that are not written in the block
+        slot = ir.Slot(section="data", key=key)
+        if slot in point.overrides and key not in written:
+            values[key] = check_number(DATA_KEYS[key], key, point.overrides[slot], None, "data", from_sweep=True)
+    if dist.kind == "grid":
+        values["n"] = dist.points
+    return ir.Data(n=values["n"], n_test=values["n_test"], noise=values["noise"])
+
+
+def model_ir(stmt: ast.ModelStmt, env: Mapping[str, Number], point: Point, dist: ir.InputDist) -> ir.Model:
+    """One model: its family's settings, typed and in range, with the values that follow from them."""
+    family = stmt.family.name
+    if family not in families.names():  # the registry: built-in and registered families
+        raise msg.fail(msg.unknown_family(family, stmt.family.span, families.names()))
+    descriptor = families.get(family)
+    if stmt.positional:
+        raise msg.fail(msg.named_arguments_only("model settings", "width = 64", stmt.positional[0].span))
+    values: dict[str, Any] = {}
+    seen: dict[str, ast.Setting] = {}
+    problems = Collector()
+    for setting in stmt.settings:
+        problems.run(functools.partial(_setting, setting, stmt, family, values, seen, env, point))
+    problems.raise_if_any()
+    for key in ("width", "depth", "state_width", "init_scale"):
+        slot = ir.Slot(section="model", owner=stmt.name.name, key=key)
+        if slot in point.overrides and key not in seen:
+            values[key] = check_number(MODEL_KEYS[key], key, point.overrides[slot], stmt.span, family, from_sweep=True)
+    broken = descriptor.check_model(values)  # the family's own rules over its settings
+    if broken is not None:
+        key, message, help = broken
+        raise msg.fail(msg.family_rule(message, seen[key].span, help))
+    if "width" not in values and "widths" not in values:
+        raise msg.fail(msg.missing_setting(f"the {family} model `{stmt.name.name}`", "a width", stmt.span,
+                                           "add `width = 64`, or sweep it: `sweep { width = [16, 64, 256] }`"))
+    shape = descriptor.resolve(values, dist.dim)
+    return ir.Model(
+        name=stmt.name.name, family=family, width=shape["width"], depth=shape["depth"],
+        widths=tuple(shape["widths"]), state_width=shape["state_width"],
+        activation=values.get("activation", "relu"), scaling=values.get("scaling", "standard"),
+        init_scale=float(values.get("init_scale", 1.0)), bias=values.get("bias", True),
+    )
+
+
+def _setting(setting: ast.Setting, stmt: ast.ModelStmt, family: str, values: dict[str, Any],
+             seen: dict[str, ast.Setting], env: Mapping[str, Number], point: Point) -> None:
+    key = setting.key.name
+    if key in seen:
+        raise msg.fail(msg.setting_twice(key, setting.key.span))
+    seen[key] = setting
+    allowed = families.get(family).settings
+    if key not in MODEL_KEYS:
+        raise msg.fail(msg.unknown_model_setting(key, family, setting.key.span, allowed))
+    if key not in allowed:
+        raise msg.fail(msg.setting_not_for_family(key, family, setting.key.span, NOT_FOR_FAMILY_HELP.get(key),
+                                                  allowed))
+    values[key] = value_of(MODEL_KEYS[key], key, setting.value, env,
+                           ir.Slot(section="model", owner=stmt.name.name, key=key), point,
+                           f"{family} model `{stmt.name.name}`")

@@ -1,0 +1,144 @@
+"""The problem passes: `input`, `target` and `space` statements -> ir.InputDist, ir.Target, ir.Space.
+
+Input:  the statements (``mlc.dsl.ast``) and the environment of constants.
+Output: the IR of the problem's sections, or diagnostics.
+Role:   what is learned, from what: the input distribution and its dimension, the target (a formula, built by
+        :mod:`mlc.compiler.formula`, or a teacher network), and the function space with its declared norm.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any, Mapping
+
+from mlc.compiler import ir
+from mlc.compiler import messages as msg
+from mlc.compiler.check.tables import COUNT, DISTRIBUTIONS, DOMAINS, GRID_POINTS, SPACES, TEACHER_KEYS
+from mlc.compiler.check.values import Point, check_number, scalar_of, value_of
+from mlc.compiler.evaluate import Number, evaluate
+from mlc.compiler.formula import build_formula
+from mlc.dsl import ast
+
+_DIST_FORMS = {"gaussian": "gaussian(d, std = s)", "grid": "grid(low, high, points = k)"}
+
+
+def input_dist(stmt: ast.InputStmt, env: Mapping[str, Number]) -> ir.InputDist:
+    """`input x ~ uniform(cube(d))`, `gaussian(d, std = s)` or `grid(low, high, points = k)`."""
+    node = stmt.distribution
+    if not isinstance(node, ast.Call) or node.func.name not in DISTRIBUTIONS + DOMAINS:
+        name = node.func.name if isinstance(node, ast.Call) else (node.id if isinstance(node, ast.Name) else "")
+        raise msg.fail(msg.unknown_distribution(name, node.span))
+    kind = node.func.name
+    if kind in DOMAINS:
+        raise msg.fail(msg.domain_without_distribution(kind, node.span))
+    if kind == "uniform":
+        args = node.positional
+        inner = args[0] if len(args) == 1 else None
+        if not isinstance(inner, ast.Call) or inner.func.name not in DOMAINS or node.keywords:
+            raise msg.fail(msg.uniform_needs_domain(node.span))
+        if len(inner.positional) != 1 or inner.keywords:
+            raise msg.fail(msg.domain_takes_dimension(inner.func.name, inner.span))
+        return ir.InputDist(kind=inner.func.name, dim=dimension(inner.positional[0], env))  # type: ignore[arg-type]
+    if kind == "gaussian":
+        return _gaussian(node, env)
+    return _grid(node, env)
+
+
+def _gaussian(node: ast.Call, env: Mapping[str, Number]) -> ir.InputDist:
+    args = node.positional
+    if len(args) != 1:
+        raise msg.fail(msg.write_as(_DIST_FORMS["gaussian"], node.span))
+    dim = dimension(args[0], env)
+    std: Any = 1.0
+    for kw in node.keywords:
+        value = evaluate(kw.value, env) if not isinstance(kw.value, (ast.RangeLit, ast.Every)) else None
+        if kw.key.name == "std":
+            std = value
+        elif kw.key.name == "var":
+            std = math.sqrt(value) if isinstance(value, float) and value > 0 else value
+        else:
+            raise msg.fail(msg.unknown_argument(kw.key.name, "gaussian", kw.key.span, ("std", "var")))
+        if not isinstance(std, (int, float)) or std <= 0:
+            raise msg.fail(msg.std_not_positive(kw.value.span))
+    return ir.InputDist(kind="gaussian", dim=dim, std=float(std))
+
+
+def _grid(node: ast.Call, env: Mapping[str, Number]) -> ir.InputDist:
+    args = node.positional
+    if len(args) != 2:
+        raise msg.fail(msg.write_as(_DIST_FORMS["grid"], node.span))
+    low = evaluate(args[0], env)
+    high = evaluate(args[1], env)
+    points = 101
+    for kw in node.keywords:
+        if kw.key.name != "points":
+            raise msg.fail(msg.unknown_argument(kw.key.name, "grid", kw.key.span, ("points",)))
+        points = check_number(GRID_POINTS, "points", scalar_of(kw.value, env, "points"), kw.value.span, "grid")
+    if not isinstance(low, float) or not isinstance(high, float) or not low < high:
+        raise msg.fail(msg.grid_bounds(node.span))
+    return ir.InputDist(kind="grid", dim=1, low=low, high=high, points=int(points))
+
+
+def dimension(node: ast.Expr, env: Mapping[str, Number]) -> int:
+    """The dimension d of a domain: an integer ≥ 1."""
+    value = evaluate(node, env)
+    if isinstance(value, tuple):
+        raise msg.fail(msg.dimension_not_number(node.span))
+    return int(check_number(COUNT, "d", value, node.span, "input"))
+
+
+def target_ir(stmt: ast.TargetStmt, input_stmt: ast.InputStmt, env: Mapping[str, Number],
+              dist: ir.InputDist) -> ir.Target:
+    """`target f*(x) = formula` or `target f* = teacher two_layer(...)`."""
+    input_name = input_stmt.var.name
+    if isinstance(stmt.rhs, ast.Teacher):
+        return _teacher(stmt.rhs.call, env)
+    if stmt.param is not None and stmt.param.name != input_name:
+        raise msg.fail(msg.target_argument_not_input(stmt.param.name, input_name, stmt.param.span))
+    return ir.FormulaTarget(expr=build_formula(stmt.rhs, input_name, dist.dim, env))
+
+
+def _teacher(call: ast.Call, env: Mapping[str, Number]) -> ir.TeacherTarget:
+    if call.func.name != "two_layer":
+        raise msg.fail(msg.unknown_teacher_family(call.func.name, call.func.span))
+    for arg in call.positional:
+        raise msg.fail(msg.named_arguments_only("teacher settings", "width = 10", arg.span))
+    values: dict[str, Any] = {}
+    for kw in call.keywords:
+        key = kw.key.name
+        if key not in TEACHER_KEYS:
+            raise msg.fail(msg.unknown_setting("teacher", key, kw.key.span, TEACHER_KEYS))
+        values[key] = value_of(TEACHER_KEYS[key], key, kw.value, env, None, Point(), "teacher")
+    if "width" not in values:
+        raise msg.fail(msg.missing_setting("a teacher", "a width", call.span, "write `width = 10`"))
+    return ir.TeacherTarget(**values)
+
+
+def space_ir(stmt: ast.SpaceStmt | None, env: Mapping[str, Number]) -> ir.Space:
+    """`space barron`, `space rkhs(norm <= Q)`, `space multilayer(L, norm <= Q)`; barron by default."""
+    if stmt is None:
+        return ir.Space(kind="barron")
+    node = stmt.space
+    name: str | None = node.func.name if isinstance(node, ast.Call) else (
+        node.id if isinstance(node, ast.Name) else None)
+    if name not in SPACES:
+        raise msg.fail(msg.unknown_space(name, node.span, SPACES))
+    depth = None
+    bound = None
+    if isinstance(node, ast.Call):
+        for arg in node.args:
+            if isinstance(arg, ast.Compare) and isinstance(arg.left, ast.Name) and arg.left.id == "norm":
+                if arg.op not in ("<=", "<"):
+                    raise msg.fail(msg.norm_bound_direction(arg.span))
+                bound = evaluate(arg.right, env)
+                if isinstance(bound, tuple) or bound <= 0:
+                    raise msg.fail(msg.norm_bound_not_positive(arg.right.span))
+            elif isinstance(arg, ast.KwArg) and arg.key.name in ("L", "depth") and name == "multilayer":
+                depth = check_number(COUNT, "L", scalar_of(arg.value, env, "L"), arg.value.span, "multilayer")
+            elif name == "multilayer" and not isinstance(arg, (ast.KwArg, ast.Bind)) and depth is None:
+                depth = check_number(COUNT, "L", scalar_of(arg, env, "L"), arg.span, "multilayer")
+            else:
+                raise msg.fail(msg.unexpected_space_argument(name, arg.span))
+    if name == "multilayer" and depth is None:
+        raise msg.fail(msg.missing_setting("`multilayer`", "its depth L", node.span, "write `multilayer(3)`"))
+    return ir.Space(kind=name, depth=depth, norm_bound=bound)  # type: ignore[arg-type]

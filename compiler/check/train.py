@@ -1,0 +1,203 @@
+"""The train pass: `train [NAME] { ... }` blocks -> one ir.Train per model.
+
+Input:  the train blocks (the shared one and the model's own), the resolved model, data and input, the
+        environment of constants and one sweep :class:`~mlc.compiler.check.values.Point`.
+Output: ir.Train (loss, penalty, optimizer, steps, stop rule, solve, record), or diagnostics.
+Role:   the training's settings, typed and in range: the loss, the penalty and its lambda (``auto`` resolved
+        to the theorem's value), the optimizer and its settings, steps / max_steps / until, what to record;
+        then the combination rules of :mod:`mlc.compiler.check.rules`.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Mapping
+
+from mlc.compiler import conventions, ir
+from mlc.compiler import messages as msg
+from mlc.compiler.check import rules
+from mlc.compiler.check.tables import (COUNT, LAMBDA, LOSSES, METRICS, OPTIMIZER_KEYS, OPTIMIZERS, PENALTIES, SOLVES,
+                                       STOP_METRICS, TRAIN_KEYS)
+from mlc.compiler.check.values import Collector, Point, call_parts, check_number, enum_of, scalar_of, value_of
+from mlc.compiler.evaluate import Number, evaluate
+from mlc.dsl import ast
+from mlc.dsl.diagnostics import Span
+
+_INSIDE = {"lr": ("optimizer", "optimizer = gd(lr = 0.1)"), "batch": ("optimizer", "optimizer = sgd(batch = 32)"),
+           "lambda": ("penalty", "penalty = path_norm(lambda = 0.1)")}
+"""Settings that belong inside a call of the train block, not in the block itself."""
+
+
+def train_ir(blocks: list[ast.TrainStmt], model: ir.Model, env: Mapping[str, Number], point: Point,
+             data: ir.Data, dist: ir.InputDist) -> ir.Train:
+    """The training of ``model``: the named block overrides the shared one, key by key."""
+    items: dict[str, ast.Setting] = {}
+    until: ast.Until | None = None
+    for block in blocks:
+        for item in block.block.items:
+            if isinstance(item, ast.Until):
+                until = item
+            else:
+                items[item.key.name] = item
+    owner = f"training of `{model.name}`"
+    prefix = model.name  # the owner of this training's slots
+    problems = Collector()
+    for key, item in items.items():
+        if key in _INSIDE:
+            problems.add(msg.fail(msg.misplaced_train_setting(key, *_INSIDE[key], item.key.span)))
+        elif key not in TRAIN_KEYS:
+            problems.add(msg.fail(msg.unknown_setting("train", key, item.key.span, TRAIN_KEYS)))
+    loss = problems.run(lambda: _loss(items.get("loss"))) or "mse"
+    penalty = problems.run(lambda: _penalty(items.get("penalty"), model, env, point, prefix, loss))
+    optimizer = problems.run(lambda: _optimizer(items.get("optimizer"), env, point, prefix))
+    record = problems.run(lambda: _record(items.get("record"), env, model, dist))
+    solve_item = items.get("solve")
+    solve = problems.run(lambda: enum_of(solve_item.value, SOLVES, "solve")) if solve_item else "gd"
+    problems.raise_if_any()
+    assert penalty is not None and optimizer is not None and record is not None and solve is not None
+    steps = _count(items.get("steps"), "steps", env, prefix, point, owner)
+    max_steps = _count(items.get("max_steps"), "max_steps", env, prefix, point, owner)
+    stop = None
+    if until is not None:
+        stop = _stop_rule(until, env)
+        if steps is not None and max_steps is not None:
+            raise msg.fail(msg.steps_and_max_steps(items["max_steps"].span))
+        steps = max_steps or steps or 100_000
+    elif max_steps is not None:
+        if steps is not None:
+            raise msg.fail(msg.max_steps_without_until(items["max_steps"].span))
+        steps = max_steps
+    if steps is None:
+        steps = TRAIN_KEYS["steps"].default
+    if solve in ir.CLOSED_FORM_SOLVES:  # a closed form has no optimizer and no steps (issue 7, bug 8)
+        train = ir.Train(model=model.name, loss=loss, penalty=penalty, stop=stop, solve=solve,  # type: ignore[arg-type]
+                         record=record)
+    else:
+        train = ir.Train(model=model.name, loss=loss, penalty=penalty, optimizer=optimizer,  # type: ignore[arg-type]
+                         steps=int(steps), stop=stop, solve=solve, record=record)  # type: ignore[arg-type]
+    spans: dict[str, Span] = {key: item.span for key, item in items.items()}
+    broken = rules.check_training(rules.Training(model, train, data, dist, spans))
+    if broken:
+        raise msg.fail(*broken)
+    return train
+
+
+def _count(item: ast.Setting | None, key: str, env: Mapping[str, Number], prefix: str, point: Point,
+           owner: str) -> int | None:
+    """`steps` or `max_steps`, written or swept; None when neither."""
+    spec = TRAIN_KEYS[key]
+    slot = ir.Slot(section="train", owner=prefix, key=key)
+    if item is not None:
+        return int(value_of(spec, key, item.value, env, slot, point, owner))
+    if slot in point.overrides:
+        return int(check_number(spec, key, point.overrides[slot], None, "train", from_sweep=True))
+    return None
+
+
+def _loss(item: ast.Setting | None) -> str:
+    if item is None:
+        return "mse"
+    return enum_of(item.value, LOSSES, "loss")  # `mse/2` arrives as half_mse (mlc.dsl.desugar)
+
+
+def _penalty(item: ast.Setting | None, model: ir.Model, env: Mapping[str, Number], point: Point, prefix: str,
+             loss: str) -> ir.Penalty:
+    if item is None:
+        return ir.Penalty()
+    kind, kwargs = call_parts(item.value, "penalty", PENALTIES)
+    wrong_family = rules.penalty_for_family(kind, model.family, item.value.span)
+    if wrong_family is not None:
+        raise msg.fail(wrong_family)
+    if kind == "none":
+        if kwargs:
+            raise msg.fail(msg.takes_no_arguments("none", kwargs[0].span))
+        return ir.Penalty()
+    slot = ir.Slot(section="penalty", owner=prefix, key="lambda")
+    lam, auto = None, False
+    for kw in kwargs:
+        if kw.key.name != "lambda":
+            raise msg.fail(msg.unknown_argument(kw.key.name, kind, kw.key.span, ("lambda",)))
+        if isinstance(kw.value, ast.Name) and kw.value.id == "auto":
+            if kind != "path_norm":
+                raise msg.fail(msg.auto_lambda_only_path_norm(kw.value.span))
+            auto = True
+        else:
+            lam = value_of(LAMBDA, "lambda", kw.value, env, slot, point, kind)
+    if slot in point.overrides and lam is None and not auto:
+        lam = check_number(LAMBDA, "lambda", point.overrides[slot], item.span, kind, from_sweep=True)
+    if lam is None and not auto:
+        if kind == "path_norm":
+            auto = True
+        else:
+            raise msg.fail(msg.missing_setting(f"`{kind}`", "a lambda", item.value.span,
+                                               f"write `{kind}(lambda = 1e-3)`"))
+    return ir.Penalty(kind=kind, lam=conventions.auto_lambda(loss) if auto else float(lam or 0.0), auto=auto)  # type: ignore[arg-type]
+
+
+def _optimizer(item: ast.Setting | None, env: Mapping[str, Number], point: Point, prefix: str) -> ir.Optimizer:
+    kind, kwargs = ("gd", []) if item is None else call_parts(item.value, "optimizer", OPTIMIZERS)
+    specs = OPTIMIZER_KEYS[kind]
+    values: dict[str, Any] = {}
+    for kw in kwargs:
+        key = kw.key.name
+        if key not in specs:
+            owners = [k for k, s in OPTIMIZER_KEYS.items() if key in s]
+            raise msg.fail(msg.setting_of_other_optimizer(kind, key, kw.key.span, owners) if owners
+                           else msg.unknown_optimizer_setting(kind, key, kw.key.span, specs))
+        if specs[key].kind == "betas":
+            values[key] = _betas(kw.value, env)
+        else:
+            values[key] = value_of(specs[key], key, kw.value, env, ir.Slot(section="optimizer", owner=prefix, key=key),
+                                   point, kind)
+    for key, spec in specs.items():
+        if key not in values:
+            slot = ir.Slot(section="optimizer", owner=prefix, key=key)
+            if slot in point.overrides:
+                values[key] = check_number(spec, key, point.overrides[slot], item.span if item else None, kind,
+                                           from_sweep=True)
+            else:
+                values[key] = spec.default
+    return ir.Optimizer(kind=kind, lr=float(values["lr"]), batch=values.get("batch"),  # type: ignore[arg-type]
+                        betas=values.get("betas", (0.9, 0.999)), momentum=float(values.get("momentum", 0.0)))
+
+
+def _betas(node: ast.Value, env: Mapping[str, Number]) -> tuple[float, float]:
+    value = evaluate(node, env) if not isinstance(node, (ast.RangeLit, ast.Every)) else None
+    if not isinstance(value, tuple) or len(value) != 2:
+        raise msg.fail(msg.betas_not_pair(node.span))
+    if not all(0 <= b < 1 for b in value):
+        raise msg.fail(msg.betas_out_of_range(node.span))
+    return (float(value[0]), float(value[1]))
+
+
+def _stop_rule(until: ast.Until, env: Mapping[str, Number]) -> ir.StopRule:
+    cond = until.condition
+    if not isinstance(cond, ast.Compare) or cond.op not in ("<", "<=") or not isinstance(cond.left, ast.Name):
+        raise msg.fail(msg.write_as("until train_error < 1e-6", until.span))
+    if cond.left.id not in STOP_METRICS:
+        raise msg.fail(msg.cannot_stop_on(cond.left.id, until.span, STOP_METRICS))
+    threshold = evaluate(cond.right, env)
+    if isinstance(threshold, tuple) or threshold <= 0:
+        raise msg.fail(msg.threshold_not_positive(cond.right.span))
+    return ir.StopRule(metric=cond.left.id, threshold=float(threshold))
+
+
+def _record(item: ast.Setting | None, env: Mapping[str, Number], model: ir.Model, dist: ir.InputDist) -> ir.Record:
+    if item is None:
+        return ir.Record()
+    node = item.value
+    if not isinstance(node, ast.Every):
+        raise msg.fail(msg.write_as("record = every 100: train_error, test_error", node.span))
+    every = check_number(COUNT, "every", scalar_of(node.interval, env, "every"), node.interval.span, "record")
+    names = []
+    for metric in node.metrics:
+        if metric.name not in METRICS:
+            raise msg.fail(msg.unknown_metric(metric.name, metric.span, METRICS))
+        wrong = rules.metric_for_family(metric.name, model.family, metric.span)
+        if wrong is not None:
+            raise msg.fail(wrong)
+        wrong = rules.metric_for_input(metric.name, dist, metric.span)
+        if wrong is not None:
+            raise msg.fail(wrong)
+        names.append(metric.name)
+    return ir.Record(every=int(every), metrics=tuple(names))
+

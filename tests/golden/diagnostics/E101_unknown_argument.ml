@@ -1,0 +1,7 @@
+problem golden
+
+let d = 3
+
+input  x ~ gaussian(d, sigma = 1)
+target f*(x) = relu(x[1])
+model net = two_layer(width = 16)

@@ -1,0 +1,9 @@
+problem golden
+
+let d = 3
+
+input  x ~ uniform(cube(d))
+target f*(x) = relu(x[1])
+model net = two_layer(width = 16)
+sweep { width = [8, 16] }
+report { plot test_error vs width   mark width = [1, 2] }

@@ -1,0 +1,9 @@
+problem golden
+
+let d = 3
+
+input  x ~ uniform(cube(d))
+target f*(x) = relu(x[1])
+model net = two_layer(width = 16)
+let unused = 1
+sweep { unused = [1, 2] }
