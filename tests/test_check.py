@@ -343,5 +343,6 @@ def test_report_resolution() -> None:
 
 def test_a_swept_let_is_still_checked() -> None:
     """A `let` overridden by the sweep kept a stray argument unnoticed (`let r = sqrt(foo = 2, 2)`)."""
-    assert "E201" in codes("let r = sqrt(foo = 2, 2)\nmodel net = two_layer(width = 4)\nsweep { r = [1, 2] }\n")
-    ok("let r = sqrt(2)\nmodel net = two_layer(width = 4)\nsweep { r = [1, 2] }\n")
+    model = "model net = two_layer(width = 4, init_scale = r)\n"
+    assert "E201" in codes("let r = sqrt(foo = 2, 2)\n" + model + "sweep { r = [1, 2] }\n")
+    ok("let r = sqrt(2)\n" + model + "sweep { r = [1, 2] }\n")
