@@ -198,6 +198,8 @@ def _l1(w: Any) -> float:
 
 def _relu_barron(forms: Sequence[AffineForm]) -> tuple[float, str]:
     (w, c), = forms
+    if c + _l1(w) <= 0:  # w.x + c <= 0 on ||x||_inf <= 1: the neuron is the zero function
+        return 0.0, f"σ(w.x + c) = 0 on the domain (c ≤ −‖w‖₁ = {_g(-_l1(w))}): 0 [§4]"
     v = _l1(w) + abs(c)
     return v, f"single neuron, ‖w‖₁ + |c| = {_g(v)} [§4, V-lec6]"
 

@@ -20,6 +20,15 @@ def bound(e: ir.Expr, d: int = 10) -> float:
     return BarronDeriver(d).bound(e).value
 
 
+def test_a_dead_neuron_has_norm_zero() -> None:
+    """relu(0.x - 1) is the zero function on the domain (found by the property test below)."""
+    zero = ir.Vector(values=(0.0, 0.0, 0.0))
+    assert bound(call("relu", b("+", ir.Dot(left=zero, right=X), num(-1.0))), 3) == 0.0
+    half = ir.Vector(values=(0.5, 0.0, 0.0))
+    assert bound(call("relu", b("+", ir.Dot(left=half, right=X), num(-0.5))), 3) == 0.0
+    assert bound(call("relu", b("+", ir.Dot(left=half, right=X), num(-0.4))), 3) == pytest.approx(0.9)
+
+
 def test_catalog_values() -> None:
     d = 10
     assert bound(call("relu", comp(1)), d) == pytest.approx(1.0)            # single neuron
