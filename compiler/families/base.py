@@ -18,6 +18,7 @@ Parameters carry a leading ensemble axis E (``forward`` maps x (E, n, d) to (E, 
 from __future__ import annotations
 
 import math
+from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable, ClassVar
 
@@ -37,7 +38,7 @@ class FastPath:
     inner_trained: bool
 
 
-class Family:
+class Family(ABC):
     """One model family (subclass it and :func:`mlc.compiler.families.register` an instance).
 
     Class attributes: ``name`` (the word in ``model net = NAME(...)``), ``doc`` (one line for docs and
@@ -74,9 +75,9 @@ class Family:
         D = self.state_width(model, d)
         return D if D is not None else self.hidden_widths(model)[-1]
 
+    @abstractmethod
     def trained(self, model: ir.Model) -> tuple[str, ...]:
         """Names of the trained parameters (the parameter groups of the optimizer)."""
-        raise NotImplementedError
 
     def check_model(self, values: dict[str, Any]) -> tuple[str, str, str | None] | None:
         """A family-specific rule over the settings given: (the setting at fault, message, help) when it is
@@ -90,13 +91,13 @@ class Family:
 
     # --- lowering (torch, imported lazily) -------------------------------------------------------
 
+    @abstractmethod
     def init(self, run: ir.Run, gen: torch.Generator) -> Params:
         """One member's initial parameters (float64, CPU, no ensemble axis)."""
-        raise NotImplementedError
 
+    @abstractmethod
     def forward(self, run: ir.Run, params: Params, x: torch.Tensor) -> torch.Tensor:
         """Outputs (E, n) on inputs x (E, n, d)."""
-        raise NotImplementedError
 
     def norm(self, name: str, run: ir.Run, params: Params) -> torch.Tensor:
         """The norm metric ``name`` (one of :attr:`norms`) of each member, shape (E,)."""
