@@ -31,6 +31,7 @@ import socket
 import sqlite3
 import time
 import zlib
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable, Iterator
@@ -254,6 +255,19 @@ class Store:
         return list(self._rows("WHERE key LIKE ? OR run_hash LIKE ? ORDER BY created", (like, like)))
 
     # -- writing ------------------------------------------------------------------------------------
+    @contextmanager
+    def _immediate(self) -> Iterator[None]:
+        """One write transaction taken at its start (``BEGIN IMMEDIATE``: concurrent writers wait on the busy
+        timeout instead of failing at commit), committed on exit, rolled back on any exception."""
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+            self.conn.execute("COMMIT")
+        except BaseException:
+            if self.conn.in_transaction:
+                self.conn.execute("ROLLBACK")
+            raise
+
     def put(self, rows: list[Row], problem: str, spec_path: str, spec_hash: str, context: dict[str, Any],
             replace: bool = False) -> list[str]:
         """Store a finished group in one transaction. Returns notes on runs already stored by another process
@@ -261,8 +275,7 @@ class Store:
         notes: list[str] = []
         now = time.time()
         try:
-            self.conn.execute("BEGIN IMMEDIATE")
-            try:
+            with self._immediate():
                 for row in rows:
                     key = row.parts.key()
                     payload = encode_result(row.result)
@@ -279,11 +292,6 @@ class Store:
                          row.result.wall_time_s, json.dumps(row.result.params), json.dumps(row.parts.to_json()),
                          json.dumps(context), zlib.compress(json.dumps(row.run_ir).encode(), 6), payload,
                          checksum))
-                self.conn.execute("COMMIT")
-            except BaseException:
-                if self.conn.in_transaction:
-                    self.conn.execute("ROLLBACK")
-                raise
         except sqlite3.DatabaseError as exc:
             raise self._error("write to", exc) from None
         return notes
@@ -308,23 +316,16 @@ class Store:
         """Claim ``group_id`` for this process. Returns None when claimed, or (pid, host) of the live holder."""
         me, host, now = os.getpid(), socket.gethostname(), time.time()
         try:
-            self.conn.execute("BEGIN IMMEDIATE")
-            try:
+            with self._immediate():
                 row = self.conn.execute("SELECT pid, host, heartbeat FROM claims WHERE group_id = ?",
                                         (group_id,)).fetchone()
                 if row is not None and (row[0], row[1]) != (me, host):
                     pid, other, beat = row
                     live = _alive(pid) if other == host else now - beat < STALE_CLAIM_S
                     if live:
-                        self.conn.execute("COMMIT")
                         return pid, other
                 self.conn.execute("INSERT OR REPLACE INTO claims VALUES (?,?,?,?,?,?)",
                                   (group_id, me, host, now, now, label))
-                self.conn.execute("COMMIT")
-            except BaseException:
-                if self.conn.in_transaction:
-                    self.conn.execute("ROLLBACK")
-                raise
         except sqlite3.DatabaseError as exc:
             raise self._error("write to", exc) from None
         return None

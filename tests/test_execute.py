@@ -12,6 +12,8 @@ from mlc.compiler.lower.examples import make_plan, make_run
 from mlc.compiler.options import Options
 from mlc.runtime.execute import execute_plan
 
+from spec_fixtures import TINY_SPEC
+
 BAD_TARGET = ir.FormulaTarget(expr=ir.Call(fn="log", args=(ir.Component(index=ir.Num(value=1)),)))
 
 
@@ -65,28 +67,12 @@ def test_device_cuda_unavailable_is_a_clear_error():
         execute_plan(make_plan([make_run()]), device="cuda")
 
 
-SPEC = """problem tiny
-let d = 3
-input  x ~ uniform(sphere(d))
-target f* = teacher two_layer(width = 3, activation = relu, seed = 1)
-space  barron
-data { n = 40   n_test = 100 }
-model net = two_layer(width = 8, activation = relu, scaling = standard)
-train net {
-  loss      = mse
-  optimizer = gd(lr = 0.1)
-  steps     = 20
-  record    = every 10: train_error, test_error
-}
-sweep { width = [4, 8]   seed = 0..1 }
-report { bounds }
-"""
 
 
 def test_compile_and_run_command(tmp_path: Path, capsys):
     from mlc.runtime.cli import main
     spec = tmp_path / "tiny.ml"
-    spec.write_text(SPEC)
+    spec.write_text(TINY_SPEC)
     out = tmp_path / "out"
     code = main(["compile-and-run", str(spec), "--device", "cpu", "--out", str(out), "--no-plots", "--json"])
     assert code == 0

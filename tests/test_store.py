@@ -13,25 +13,10 @@ from mlc.runtime import store_exec
 from mlc.runtime.cli import main
 from mlc.runtime.store import DB_NAME, Store
 
-FAST_SPEC = """problem tiny
-let d = 3
-input  x ~ uniform(sphere(d))
-target f* = teacher two_layer(width = 3, activation = relu, seed = 1)
-space  barron
-data { n = 40   n_test = 100 }
-model net = two_layer(width = 8, activation = relu, scaling = standard)
-train net {
-  loss      = mse
-  optimizer = gd(lr = 0.1)
-  steps     = 20
-  record    = every 10: train_error, test_error
-}
-sweep { width = [4, 8]   seed = 0..1 }
-report { bounds }
-"""
+from spec_fixtures import TINY_SPEC
 
 # SGD trains on the autograd engine, where the width is not per member: one group per width.
-SGD_SPEC = FAST_SPEC.replace("problem tiny", "problem tiny_sgd").replace(
+SGD_SPEC = TINY_SPEC.replace("problem tiny", "problem tiny_sgd").replace(
     "optimizer = gd(lr = 0.1)", "optimizer = sgd(lr = 0.1, batch = 10)")
 
 
@@ -62,7 +47,7 @@ def _numbers(out: Path) -> list[dict]:
 @pytest.fixture
 def fast_spec(tmp_path: Path) -> Path:
     path = tmp_path / "tiny.ml"
-    path.write_text(FAST_SPEC)
+    path.write_text(TINY_SPEC)
     return path
 
 
@@ -243,7 +228,7 @@ def test_an_interrupted_rerun_keeps_every_stored_result_in_the_view(tmp_path: Pa
 
 def test_closed_form_runs_are_keyed_alone(tmp_path: Path, monkeypatch):
     spec = tmp_path / "rf.ml"
-    text = (FAST_SPEC.replace("problem tiny", "problem tiny_rf")
+    text = (TINY_SPEC.replace("problem tiny", "problem tiny_rf")
             .replace("model net = two_layer(width = 8, activation = relu, scaling = standard)",
                      "model net = random_features(width = 8, activation = relu)")
             .replace("  optimizer = gd(lr = 0.1)\n", "  solve     = min_norm\n"))

@@ -11,14 +11,14 @@ import mlc
 from mlc.runtime.cli import main
 from mlc.runtime.store import Store
 
-from test_store import FAST_SPEC
+from spec_fixtures import TINY_SPEC
 
 
 @pytest.fixture(scope="module")
 def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A project folder with one spec, trained once: store in proj/.mlc, results in proj/out."""
     root = tmp_path_factory.mktemp("proj")
-    (root / "tiny.ml").write_text(FAST_SPEC)
+    (root / "tiny.ml").write_text(TINY_SPEC)
     assert main(["compile-and-run", str(root / "tiny.ml"), "--device", "cpu", "--no-plots", "--out",
                  str(root / "out")]) == 0
     return root
@@ -83,9 +83,9 @@ def test_export(project: Path, tmp_path: Path, fmt: str, capsys):
 
 def test_gc_deletes_only_what_no_spec_refers_to(tmp_path: Path, capsys):
     spec = tmp_path / "tiny.ml"
-    spec.write_text(FAST_SPEC)
+    spec.write_text(TINY_SPEC)
     assert main(["compile-and-run", str(spec), "--device", "cpu", "--no-plots", "--out", str(tmp_path / "o")]) == 0
-    spec.write_text(FAST_SPEC.replace("width = [4, 8]", "width = [4]"))
+    spec.write_text(TINY_SPEC.replace("width = [4, 8]", "width = [4]"))
     capsys.readouterr()
     assert main(["runs", "gc", "--dry-run", "--store", str(tmp_path / ".mlc")]) == 0
     assert "2 runs would be deleted, 2 kept" in capsys.readouterr().out
