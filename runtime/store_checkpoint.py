@@ -12,9 +12,7 @@ Role:   every ``every`` seconds of wall time, and when a stop signal arrives, th
 
 from __future__ import annotations
 
-import os
 import signal
-import tempfile
 import time
 from pathlib import Path
 from types import FrameType
@@ -23,6 +21,7 @@ from typing import Any, Callable
 import torch
 
 from mlc.compiler.lower.checkpoint import State
+from mlc.runtime.report_store import atomic_write
 
 EXIT_CODES = {signal.SIGINT: 130, signal.SIGTERM: 143, signal.SIGHUP: 129}
 HEARTBEAT_S = 10.0
@@ -84,20 +83,8 @@ class StopFlag:
 
 
 def atomic_save(state: State, path: Path) -> None:
-    """``torch.save`` to a temporary file in the same folder, fsync, then ``os.replace``."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            torch.save(state, handle)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
+    """``torch.save`` atomically (:func:`mlc.runtime.report_store.atomic_write`)."""
+    atomic_write(path, lambda handle: torch.save(state, handle))
 
 
 class GroupCheckpoint:
