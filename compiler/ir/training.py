@@ -1,0 +1,150 @@
+"""The IR of models and their training: the model, the penalty, the optimizer, stop and record rules.
+
+Input:  nothing (data model).
+Output: :class:`Model`, :class:`Train` and their parts.
+Role:   what is trained and how; a closed-form solve has no optimizer and no steps.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import field_validator, model_validator
+
+from mlc.compiler.ir.base import IRModel, setting
+from mlc.compiler.ir.problem import Activation
+
+
+Scaling = Literal["standard", "ntk", "mean_field"]
+
+
+class Model(IRModel):
+    """One model family instance. ``family`` names a registered family (``mlc.compiler.families``: the built-in
+    random_features, two_layer, resnet and deep, or one a plug-in registered), whose module says what the other
+    fields mean. ``width`` is the hidden width (of each block of a ResNet, whose state width is
+    ``state_width``); a deep net lists its hidden ``widths`` (length = depth). The output scale is fixed by the
+    conventions pass (``Run.conventions.output_scale``).
+    """
+
+    name: str
+    family: str
+    width: int = setting(doc="hidden width m", minimum=1, sweepable=True, required=True,
+                         shown_default="required (or swept)")
+    depth: int = setting(1, doc="blocks (resnet) or hidden layers (deep)", minimum=1, sweepable=True,
+                         shown_default="per family")
+    widths: tuple[int, ...] = setting((), doc="hidden widths of a deep net", minimum=1,
+                                      shown_default="`width` repeated `depth` times")
+    state_width: int | None = setting(None, doc="ResNet state dimension D", minimum=1, sweepable=True,
+                                      shown_default="d + 1")
+    activation: Activation = setting("relu", doc="the activation s")
+    scaling: Scaling = setting("standard", doc="output scale: 1, 1/sqrt(m) or 1/m")
+    init_scale: float = setting(1.0, doc="scale of the initial weights", minimum=0, exclusive_min=True,
+                                sweepable=True)
+    bias: bool = setting(True, doc="whether the hidden units have a bias")
+
+    @field_validator("family")
+    @classmethod
+    def _registered(cls, value: str) -> str:
+        from mlc.compiler import families  # the registry's descriptors import ir only for type hints
+
+        if value not in families.names():
+            raise ValueError(f"unknown model family {value!r}; registered: {', '.join(families.names())}")
+        return value
+
+
+Loss = Literal["mse", "half_mse", "logistic"]
+PenaltyKind = Literal["none", "path_norm", "weighted_path_norm", "rkhs_norm", "weight_decay"]
+
+
+class Penalty(IRModel):
+    """A penalty term lambda * norm(theta).
+
+    ``auto`` means "the theorem's choice": for the path norm (T5) lambda_eff = 4 * sqrt(2 ln(2 d_eff)/n),
+    i.e. lambda = 4 in the normalised form; ``lam`` then holds the resolved value.
+    """
+
+    kind: PenaltyKind = "none"
+    lam: float = setting(0.0, doc="the penalty's weight λ", minimum=0, sweepable=True, key="lambda")
+    auto: bool = False
+
+
+class Optimizer(IRModel):
+    kind: Literal["gd", "sgd", "adam"] = "gd"
+    lr: float = setting(0.1, doc="learning rate", minimum=0, exclusive_min=True, sweepable=True,
+                        kinds=("gd", "sgd", "adam"), defaults={"adam": 1e-3})
+    batch: int | None = setting(None, doc="minibatch size", minimum=1, sweepable=True, kinds=("sgd",),
+                                defaults={"sgd": 32})
+    betas: tuple[float, float] = setting((0.9, 0.999), doc="Adam's moment decays", kinds=("adam",))
+    momentum: float = setting(0.0, doc="heavy-ball momentum", minimum=0, maximum=1, sweepable=True,
+                              kinds=("gd", "sgd"))
+
+
+class StopRule(IRModel):
+    """Stop training when ``metric < threshold`` (checked at every record step), or at max_steps."""
+
+    metric: str
+    threshold: float
+
+
+class Record(IRModel):
+    """What is recorded during training: names from the metric registry (``compiler.metrics``)."""
+
+    every: int = 0  # 0: record only at the end
+    metrics: tuple[str, ...] = ()
+
+
+Solve = Literal["gd", "min_norm", "ridge", "gd_exact"]
+CLOSED_FORM_SOLVES: tuple[str, ...] = ("min_norm", "ridge")
+"""Solves that are one linear-algebra step: they have no optimizer and no steps (absent from their IR)."""
+
+
+class Train(IRModel):
+    """How one model is trained. ``solve`` selects a closed form for random features.
+
+    ``optimizer`` and ``steps`` exist exactly when the solve iterates (``gd``, ``gd_exact``); a ``min_norm`` or
+    ``ridge`` solve has neither, so nothing downstream can read a learning rate it never uses. Left out for an
+    iterative solve they default to ``Optimizer()`` and 1000 steps.
+    """
+
+    model: str
+    loss: Loss = setting("mse", doc="the training loss (`mse/2` is half_mse)")
+    penalty: Penalty = setting(Penalty(), doc="a norm penalty λ·‖θ‖", shown_default="`none`")
+    optimizer: Optimizer | None = setting(Optimizer(), doc="how the parameters move", shown_default="`gd`")
+    steps: int | None = setting(1000, doc="training steps", minimum=1, sweepable=True)
+    stop: StopRule | None = None
+    solve: Solve = setting("gd", doc="gd, or a closed form for random features")
+    record: Record = setting(Record(), doc="metrics recorded during training", shown_default="nothing recorded")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _iterative_defaults(cls, data: Any) -> Any:
+        if not isinstance(data, dict):
+            return data
+        data = dict(data)
+        if data.get("solve", "gd") in CLOSED_FORM_SOLVES:  # absent, not the iterative defaults
+            data.setdefault("optimizer", None)
+            data.setdefault("steps", None)
+        else:
+            if data.get("optimizer") is None:
+                data["optimizer"] = Optimizer()
+            if data.get("steps") is None:
+                data["steps"] = 1000
+        return data
+
+    @model_validator(mode="after")
+    def _closed_forms_have_no_optimizer(self) -> "Train":
+        if self.solve in CLOSED_FORM_SOLVES and (self.optimizer is not None or self.steps is not None):
+            raise ValueError(f"solve = {self.solve} is a closed form: it has no optimizer and no steps")
+        return self
+
+    @property
+    def iterative(self) -> bool:
+        """Whether training takes steps (then ``optimizer`` and ``steps`` are set)."""
+        return self.solve not in CLOSED_FORM_SOLVES
+
+    def describe(self) -> str:
+        """How the model is fitted, in words: ``gd(lr 0.1), 1000 steps`` or ``ridge (closed form)``."""
+        if self.optimizer is None or self.steps is None:
+            return f"{self.solve} (closed form)"
+        text = f"{self.optimizer.kind}(lr {self.optimizer.lr:g}), {self.steps} steps"
+        return text + (f", solve {self.solve}" if self.solve != "gd" else "")

@@ -1,0 +1,145 @@
+"""Message kinds of training (optimizers, penalties, stop rules, metrics) and the report section.
+
+See :mod:`mlc.compiler.messages` for the catalogue's conventions.
+"""
+
+from __future__ import annotations
+
+from typing import Iterable
+
+from mlc.dsl.diagnostics import Span, suggestion_help
+from mlc.compiler.messages.registry import Parts, message_kind, choices_text
+
+__all__ = [
+    "misplaced_train_setting",
+    "steps_and_max_steps",
+    "max_steps_without_until",
+    "solve_needs_random_features",
+    "ridge_needs_penalty",
+    "cannot_stop_on",
+    "penalty_not_for_family",
+    "auto_lambda_only_path_norm",
+    "unknown_optimizer_setting",
+    "setting_of_other_optimizer",
+    "batch_larger_than_n",
+    "betas_not_pair",
+    "betas_out_of_range",
+    "threshold_not_positive",
+    "unknown_metric",
+    "metric_not_for_family",
+    "spectrum_needs_grid",
+    "rates_over_unswept",
+    "plot_against_unswept",
+    "mark_not_number",
+]
+
+
+# ------------------------------------------------------------------------------------------ training
+
+
+@message_kind("E101")
+def misplaced_train_setting(key: str, inside: str, example: str, span: Span) -> Parts:
+    return f"unknown train setting `{key}`", span, f"`{key}` goes inside the {inside}: `{example}`"
+
+
+@message_kind("E301")
+def steps_and_max_steps(span: Span) -> Parts:
+    return "give `max_steps` or `steps`, not both", span, None
+
+
+@message_kind("E301")
+def max_steps_without_until(span: Span) -> Parts:
+    return "`max_steps` without `until` is just `steps`; give one of them", span, None
+
+
+@message_kind("E301")
+def solve_needs_random_features(solve: str, model: str, family: str, span: Span, owners: Iterable[str]) -> Parts:
+    return (f"`solve = {solve}` needs a {' or '.join(owners)} model; `{model}` is {family}", span,
+            "closed forms exist only for the linear (random feature) model")
+
+
+@message_kind("E301")
+def ridge_needs_penalty(span: Span) -> Parts:
+    return "`solve = ridge` needs a ridge penalty", span, "add `penalty = rkhs_norm(lambda = 1e-3)` or weight_decay"
+
+
+@message_kind("E101")
+def cannot_stop_on(metric: str, span: Span, metrics: tuple[str, ...]) -> Parts:
+    return f"cannot stop on `{metric}`", span, f"stop rules use {', '.join(metrics[:-1])} or {metrics[-1]}"
+
+
+@message_kind("E301")
+def penalty_not_for_family(kind: str, family: str, span: Span, why: str) -> Parts:
+    return f"a `{kind}` penalty on a {family} model makes no sense", span, why
+
+
+@message_kind("E301")
+def auto_lambda_only_path_norm(span: Span) -> Parts:
+    return ("`lambda = auto` is defined only for path_norm (T5's choice, λ = 4 on MSE/2)", span,
+            "give lambda a number")
+
+
+@message_kind("E101")
+def unknown_optimizer_setting(kind: str, key: str, span: Span, settings: Iterable[str]) -> Parts:
+    return f"`{kind}` has no setting `{key}`", span, suggestion_help(key, settings, f"{kind} settings")
+
+
+@message_kind("E301")
+def setting_of_other_optimizer(kind: str, key: str, span: Span, owners: list[str]) -> Parts:
+    return (f"`{kind}` has no setting `{key}`", span,
+            f"`{key}` belongs to {', '.join(owners)}: e.g. `{owners[0]}({key} = ...)`")
+
+
+@message_kind("E202")
+def batch_larger_than_n(batch: int, n: int, span: Span | None) -> Parts:
+    return f"the batch ({batch}) is larger than n = {n}", span, "use gd for full-batch training"
+
+
+@message_kind("E201")
+def betas_not_pair(span: Span) -> Parts:
+    return "`betas` is a pair: `betas = [0.9, 0.999]`", span, None
+
+
+@message_kind("E202")
+def betas_out_of_range(span: Span) -> Parts:
+    return "each beta must be in [0, 1)", span, None
+
+
+@message_kind("E202")
+def threshold_not_positive(span: Span) -> Parts:
+    return "the threshold must be a number > 0", span, None
+
+
+@message_kind("E101")
+def unknown_metric(name: str, span: Span, metrics: Iterable[str]) -> Parts:
+    return f"unknown metric `{name}`", span, suggestion_help(name, metrics, "metrics")
+
+
+@message_kind("E301")
+def metric_not_for_family(metric: str, family: str, span: Span, families: Iterable[str]) -> Parts:
+    return f"`{metric}` is not defined for a {family} model", span, f"it is defined for: {choices_text(families)}"
+
+
+@message_kind("E301")
+def spectrum_needs_grid(span: Span) -> Parts:
+    return "`spectrum` needs a 1-D grid input", span, "write `input x ~ grid(-5, 5, points = 101)`"
+
+
+# ------------------------------------------------------------------------------------------ report
+
+
+@message_kind("E303")
+def rates_over_unswept(axis: str, span: Span, axes: Iterable[str]) -> Parts:
+    return (f"`rates over {axis}`: `{axis}` is not swept", span,
+            suggestion_help(axis, axes, "swept axes") or "sweep it: `sweep { " + axis + " = [...] }`")
+
+
+@message_kind("E303")
+def plot_against_unswept(axis: str, span: Span, candidates: Iterable[str]) -> Parts:
+    return (f"cannot plot against `{axis}`: it is not swept", span,
+            suggestion_help(axis, candidates, "swept axes and `step`"))
+
+
+@message_kind("E201")
+def mark_not_number(span: Span) -> Parts:
+    return "a mark is one number", span, None
