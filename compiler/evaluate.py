@@ -88,7 +88,7 @@ def evaluate(node: ast.Expr, env: Mapping[str, Number], what: str = "a number") 
         if not isinstance(base, tuple):
             raise msg.fail(msg.only_vectors_indexed(node.base.span))
         index = _scalar(evaluate(node.index, env, what), node.index)
-        if index != int(index) or not 1 <= index <= len(base):
+        if not float(index).is_integer() or not 1 <= index <= len(base):  # is_integer: False for inf and nan
             raise msg.fail(msg.index_out_of_range(index, len(base), node.index.span))
         return base[int(index) - 1]
     raise msg.fail(msg.expected_value(what, node.span))

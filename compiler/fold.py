@@ -16,17 +16,37 @@ from mlc.compiler.functions import FUNCTIONS
 
 
 def substitute(e: ir.Expr, name: str, value: int) -> ir.Expr:
-    """Replace the index variable ``name`` by the integer ``value`` (inner Sums that rebind it shadow it)."""
+    """Replace the index variable ``name`` by the integer ``value`` (inner Sums that rebind it shadow it).
+    Subtrees that do not mention ``name`` are returned as they are (shared, not copied)."""
     if isinstance(e, ir.IndexVar):
         return ir.Num(value=float(value)) if e.name == name else e
     if isinstance(e, ir.Sum) and e.var == name:
         return e
-    return e.map_children(lambda child: substitute(child, name, value))  # type: ignore[return-value]
+    children = e.children()
+    replaced = [substitute(child, name, value) for child in children]
+    if all(new is old for new, old in zip(replaced, children)):
+        return e
+    done = iter(replaced)
+    return e.map_children(lambda child: next(done))  # type: ignore[return-value]
+
+
+_EXPANDED: dict[int, tuple[ir.Sum, list[ir.Expr]]] = {}
+"""The terms of the sums expanded last (by ``id``; the Sum itself is kept so that the id stays its own):
+the theory's passes expand the same sum several times."""
+_EXPANDED_KEEP = 64
 
 
 def expand_sum(e: ir.Sum) -> list[ir.Expr]:
-    """The terms of a ``sum(i in lo..hi, body)`` with i substituted."""
-    return [substitute(e.body, e.var, i) for i in range(e.lo, e.hi + 1)]
+    """The terms of a ``sum(i in lo..hi, body)`` with i substituted (the checker bounds their number:
+    ``mlc.compiler.formula.MAX_SUM_TERMS``). The list is shared between calls: do not modify it."""
+    cached = _EXPANDED.get(id(e))
+    if cached is not None and cached[0] is e:
+        return cached[1]
+    terms = [substitute(e.body, e.var, i) for i in range(e.lo, e.hi + 1)]
+    if len(_EXPANDED) >= _EXPANDED_KEEP:
+        _EXPANDED.clear()
+    _EXPANDED[id(e)] = (e, terms)
+    return terms
 
 
 class _Const(ExprVisitor["float | None"]):

@@ -7,6 +7,12 @@ Role:   check the formula (unknown names and functions, arity, ``x[i]`` within 1
         ``dot``, sums over integer ranges) and give it a form that the theory and the lowering can both
         walk. The functions and their arities are those of ``mlc.compiler.functions``. Nothing here
         evaluates text.
+
+Limits (docs/language.md, "Limits"): every pass over a formula (folding, theory, torch) writes its sums out
+term by term, so the work a formula may ask for is bounded here, before any pass runs:
+:data:`MAX_SUM_TERMS` terms in one sum, :data:`MAX_FORMULA_NODES` operations once every sum is written out,
+and :data:`MAX_FORMULA_DEPTH` levels of nesting (the IR is serialised for hashing, and pydantic refuses
+trees deeper than 255).
 """
 
 from __future__ import annotations
@@ -15,6 +21,7 @@ import math
 from typing import Mapping, Protocol, cast, get_args
 
 from mlc.compiler import ir
+from mlc.compiler import messages as msg
 from mlc.compiler.evaluate import Number, evaluate
 from mlc.compiler.expr import BinaryOp, ExprVisitor
 from mlc.compiler.fold import const_value
@@ -25,6 +32,13 @@ from mlc.dsl.diagnostics import Diagnostic, SpecErrors, Span, suggestion_help
 STRUCTURAL_FUNCTIONS = ("norm", "dot", "sum")
 """Written as calls, but nodes of their own in the IR (not entries of the function table)."""
 ALL_FUNCTIONS = tuple(FUNCTIONS) + STRUCTURAL_FUNCTIONS
+
+MAX_SUM_TERMS = 1_000
+"""The most terms one ``sum(i in lo..hi, ...)`` may have."""
+MAX_FORMULA_NODES = 10_000
+"""The most operations a formula may have once every sum is written out (nested sums multiply)."""
+MAX_FORMULA_DEPTH = 200
+"""The deepest nesting of operations in a formula (a chain ``a * b * c ...`` of k factors is k deep)."""
 
 
 class _Spanned(Protocol):
@@ -51,9 +65,21 @@ class FormulaBuilder:
         self.dim = dim
         self.env = env
         self.index_ranges: dict[str, tuple[int, int]] = {}
+        self.depth = 0
+        self.root: ast.Expr | None = None  # the whole formula (where a too-deep one is reported)
 
     # Each method returns (ir_expr, length) where length is None for scalars and k for k-vectors.
     def build(self, node: ast.Expr) -> tuple[ir.Expr, int | None]:
+        self.depth += 1
+        self.root = self.root or node
+        try:
+            if self.depth > MAX_FORMULA_DEPTH:
+                raise msg.fail(msg.formula_too_deep(MAX_FORMULA_DEPTH, self.root.span))
+            return self._build(node)
+        finally:
+            self.depth -= 1
+
+    def _build(self, node: ast.Expr) -> tuple[ir.Expr, int | None]:
         if isinstance(node, ast.Number):
             return ir.Num(value=node.value), None
         if isinstance(node, ast.Paren):
@@ -209,6 +235,8 @@ class FormulaBuilder:
             raise _fail("E201", "write a sum as `sum(i in 1..d, body)`", node)
         bind = binds[0]
         lo, hi = self._sum_bound(bind.lo), self._sum_bound(bind.hi)
+        if hi - lo + 1 > MAX_SUM_TERMS:
+            raise msg.fail(msg.sum_too_long(hi - lo + 1, MAX_SUM_TERMS, bind.span))
         if bind.var.name in self.index_ranges or bind.var.name == self.input_name:
             raise _fail("E102", f"`{bind.var.name}` is already in use", bind.var)
         self.index_ranges[bind.var.name] = (lo, hi)
@@ -227,7 +255,19 @@ class FormulaBuilder:
 
 def build_formula(node: ast.Expr, input_name: str, dim: int, env: Mapping[str, Number]) -> ir.Expr:
     """Build the IR of a scalar target formula; raises SpecErrors."""
-    return FormulaBuilder(input_name, dim, env).scalar(node)
+    expr = FormulaBuilder(input_name, dim, env).scalar(node)
+    nodes = expanded_size(expr)
+    if nodes > MAX_FORMULA_NODES:
+        raise msg.fail(msg.formula_too_large(nodes, MAX_FORMULA_NODES, node.span))
+    return expr
+
+
+def expanded_size(expr: ir.Expr) -> int:
+    """The number of nodes of ``expr`` once every sum is written out (what the passes over it visit);
+    counted without writing anything out."""
+    if isinstance(expr, ir.Sum):
+        return 1 + max(0, expr.hi - expr.lo + 1) * expanded_size(expr.body)
+    return 1 + sum(expanded_size(child) for child in expr.children())
 
 
 class _IndexBounds(ExprVisitor["tuple[float, float] | None"]):

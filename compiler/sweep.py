@@ -104,7 +104,7 @@ def _axis_values(node: ast.Value, env: dict[str, Number], key: str) -> tuple[lis
     """The values of one axis and whether they came from a lin/log space (then ints are rounded)."""
     if isinstance(node, ast.RangeLit):
         lo, hi = evaluate(node.lo, env), evaluate(node.hi, env)
-        if isinstance(lo, tuple) or isinstance(hi, tuple) or lo != int(lo) or hi != int(hi):
+        if isinstance(lo, tuple) or isinstance(hi, tuple) or not (float(lo).is_integer() and float(hi).is_integer()):
             raise msg.fail(msg.range_needs_integers(node.span))
         if hi < lo:
             raise msg.fail(msg.empty_range(int(lo), int(hi), node.span))
@@ -180,8 +180,8 @@ def resolve_axes(checker: Checker) -> list[tuple[str, list[Axis]]]:
                 integer = key == "seed" or all(t.key in INTEGER_SLOTS for t in targets)
             if integer:
                 if spaced:
-                    values = list(dict.fromkeys(float(round(v)) for v in values))
-                bad = [v for v in values if v != int(v)]
+                    values = list(dict.fromkeys(float(round(v)) if math.isfinite(v) else v for v in values))
+                bad = [v for v in values if not float(v).is_integer()]  # inf and nan too
                 if bad:
                     errors.append(msg.sweep_not_integer(key, bad[0], item.value.span))
                     continue

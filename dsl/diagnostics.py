@@ -112,13 +112,21 @@ def _caret_line(source_line: str, start_col: int, end_col: int) -> str:
     return prefix + "^" * width
 
 
-def render(diagnostic: Diagnostic, path: str, source: str | None) -> str:
-    """Render one diagnostic as text (no colour)."""
+MAX_SHOWN = 20
+"""The most diagnostics :func:`render_all` prints for one file (as clang's ``-ferror-limit``); a count
+of the rest follows them. A spec with 100,000 duplicate lines gets 20 messages, not 33 MB of them."""
+
+
+def render(diagnostic: Diagnostic, path: str, source: str | None,
+           source_lines: Sequence[str] | None = None) -> str:
+    """Render one diagnostic as text (no colour). ``source_lines`` is ``source`` split at newlines, when
+    the caller has it already."""
     span = diagnostic.span
     location = f"{path}:{span.line}:{span.column}" if span else path
     lines = [f"{location}: {diagnostic.severity}[{diagnostic.code}]: {diagnostic.message}"]
     if span is not None and source is not None:
-        source_lines = source.split("\n")
+        if source_lines is None:
+            source_lines = source.split("\n")
         if 1 <= span.line <= len(source_lines):
             text = source_lines[span.line - 1].rstrip("\r")
             end = span.end_column if span.end_line == span.line else len(text) + 1
@@ -141,12 +149,18 @@ def render(diagnostic: Diagnostic, path: str, source: str | None) -> str:
 
 
 def render_all(diagnostics: Sequence[Diagnostic], path: str, source: str | None) -> str:
-    """Render diagnostics sorted by position, followed by a one-line summary."""
+    """Render diagnostics sorted by position (the first :data:`MAX_SHOWN`, then how many more there are),
+    followed by a one-line summary."""
     ordered = sorted(
         diagnostics,
         key=lambda d: (d.span.start if d.span else -1, d.span.line if d.span else 0, d.code),
     )
-    blocks = [render(d, path, source) for d in ordered]
+    source_lines = source.split("\n") if source is not None else None
+    blocks = [render(d, path, source, source_lines) for d in ordered[:MAX_SHOWN]]
+    if len(ordered) > MAX_SHOWN:
+        rest = len(ordered) - MAX_SHOWN
+        blocks.append(f"{path}: ... and {rest:,} more diagnostic{'s' if rest != 1 else ''} not shown "
+                      f"(only the first {MAX_SHOWN} are)")
     errors = sum(d.is_error for d in diagnostics)
     warnings = len(diagnostics) - errors
     if errors or warnings:

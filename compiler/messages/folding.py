@@ -30,6 +30,9 @@ __all__ = [
     "declared_norm_below_derived",
     "too_deep_to_compile",
     "internal_error",
+    "sum_too_long",
+    "formula_too_large",
+    "formula_too_deep",
 ]
 
 
@@ -138,3 +141,24 @@ def too_deep_to_compile() -> Parts:
 @message_kind("E999")
 def internal_error(detail: str) -> Parts:
     return f"internal error: {detail}", None, "this is a bug in mlc, not in your spec; please report it with the spec"
+
+
+# ------------------------------------------------------------------------------------------ limits of formulas
+
+
+@message_kind("E202")
+def sum_too_long(terms: int, limit: int, span: Span) -> Parts:
+    return (f"this sum has {terms:,} terms; a sum may have at most {limit:,}", span,
+            "every term is built and checked, so a sum stays small: sum over 1..d, or write the closed form")
+
+
+@message_kind("E005")
+def formula_too_large(nodes: int, limit: int, span: Span) -> Parts:
+    return (f"the formula expands to {nodes:,} operations once its sums are written out; at most {limit:,}",
+            span, "nested sums multiply their terms: shorten the ranges or write the closed form")
+
+
+@message_kind("E005")
+def formula_too_deep(limit: int, span: Span) -> Parts:
+    return (f"the formula nests more than {limit} operations deep", span,
+            "split it with `let` constants, or write a long sum of terms as `sum(i in 1..k, ...)`")
