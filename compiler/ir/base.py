@@ -2,14 +2,16 @@
 
 Input:  nothing.
 Output: :class:`IRModel`, :func:`setting`, :data:`IR_VERSION`.
-Role:   the one description of each setting's default, range, meaning and sweepability.
+Role:   the one description of each setting's default, range, meaning and sweepability; and the rule that a
+        setting added after a spec was written (``omit_default``) is absent from the IR's JSON at its default,
+        so that every hash and every plan of the specs that do not use it stay byte-identical.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, SerializerFunctionWrapHandler, model_serializer
 
 IR_VERSION = 1
 
@@ -19,11 +21,37 @@ class IRModel(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
+    _omitted: ClassVar[dict[type, tuple[tuple[str, Any], ...]]] = {}
+
+    @classmethod
+    def omitted_at_default(cls) -> tuple[tuple[str, Any], ...]:
+        """The (field, default) pairs of this class's ``omit_default`` settings (cached per class)."""
+        found = IRModel._omitted.get(cls)
+        if found is None:
+            found = tuple((name, info.default) for name, info in cls.model_fields.items()
+                          if isinstance(info.json_schema_extra, dict)
+                          and isinstance(info.json_schema_extra.get("setting"), dict)
+                          and info.json_schema_extra["setting"].get("omit_default"))  # type: ignore[union-attr]
+            IRModel._omitted[cls] = found
+        return found
+
+    @model_serializer(mode="wrap")
+    def _omit_defaults(self, handler: SerializerFunctionWrapHandler) -> Any:
+        # Why: the run hash and the plan are the JSON of the IR; a field that did not exist when a spec was
+        # written must not change them while it keeps its default (issue 10: hashes of shipped specs stay).
+        data = handler(self)
+        omitted = type(self).omitted_at_default()
+        if omitted and isinstance(data, dict):
+            for name, default in omitted:
+                if name in data and getattr(self, name) == default:
+                    del data[name]
+        return data
+
 
 def setting(default: Any = None, *, doc: str, minimum: float | None = None, exclusive_min: bool = False,
             maximum: float | None = None, sweepable: bool = False, key: str | None = None,
             kinds: tuple[str, ...] = (), defaults: dict[str, Any] | None = None, shown_default: str = "",
-            required: bool = False) -> Any:
+            required: bool = False, omit_default: bool = False) -> Any:
     """A field that a spec sets: the one description of its default, range, meaning and sweepability.
 
     The checker derives its settings tables from these fields (``mlc.compiler.check.schema``) and the docs
@@ -31,11 +59,14 @@ def setting(default: Any = None, *, doc: str, minimum: float | None = None, excl
     it with a diagnostic (E202), so the IR records it without validating it again. ``key`` is the name a spec
     uses when it differs from the field's (``lambda`` for ``lam``); ``kinds`` the kinds of the section that
     have the setting (an optimizer's ``batch`` is sgd's); ``defaults`` per-kind defaults; ``shown_default``
-    the default as the docs say it when it is not a constant (``d + 1``).
+    the default as the docs say it when it is not a constant (``d + 1``). ``omit_default``: at its default
+    the field is left out of the IR's JSON (and so of every hash and plan): every setting added to the language
+    after its first release is declared so, which keeps the hashes of existing specs unchanged.
     """
     extra: dict[str, Any] = {"setting": {
         "minimum": minimum, "exclusive_min": exclusive_min, "maximum": maximum, "sweepable": sweepable,
-        "key": key, "kinds": list(kinds), "defaults": dict(defaults or {}), "shown_default": shown_default}}
+        "key": key, "kinds": list(kinds), "defaults": dict(defaults or {}), "shown_default": shown_default,
+        "omit_default": omit_default}}
     if required:
         return Field(description=doc, json_schema_extra=extra)
     return Field(default, description=doc, json_schema_extra=extra)
