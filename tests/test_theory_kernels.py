@@ -153,3 +153,73 @@ def test_infinite_width_prediction_declines_other_models() -> None:
     x = _points(5, 3, 0)
     out = K.infinite_width_prediction(run, x, x[:, 0], x, x[:, 0])
     assert out["available"] is False and "resnet" in out["reason"]
+
+
+def test_ntk_diagonal_is_exact_for_equal_inputs() -> None:
+    """Regression (issue 10, item 4): θ from acos of a cosine that rounds to 1 − 2.2e-16 put a relative error of
+    ~1e-8 on the NTK's diagonal; the half-angle form gives θ = 0 exactly, so Θ(x, x) = (w_var + a_var)‖x~‖²/2."""
+    x = torch.randn(200, 7, generator=torch.Generator().manual_seed(3))
+    xa = K.augment(x, True)
+    sq = (xa * xa).sum(1)
+    for w_var, a_var in ((1.0 / 7, 1.0), (0.3, 2.0)):
+        diag = K.ntk_kernel(x, x, w_var=w_var, a_var=a_var).diagonal()
+        assert torch.allclose(diag, (w_var + a_var) * sq / 2, rtol=1e-14, atol=0)
+    assert torch.allclose(K.rf_kernel(x, x, bias=False).diagonal(), (x * x).sum(1) / 7 / 2, rtol=1e-14, atol=0)
+
+
+def test_half_angle_matches_acos_where_acos_is_well_conditioned() -> None:
+    x1, x2 = _points(40, 4, 11), _points(30, 4, 12)
+    cos = (x1 @ x2.T) / (x1.norm(dim=1, keepdim=True) * x2.norm(dim=1).unsqueeze(0))
+    theta = torch.arccos(cos)
+    prod = x1.norm(dim=1, keepdim=True) * x2.norm(dim=1).unsqueeze(0)
+    want = prod * (torch.sin(theta) + (math.pi - theta) * cos) / (2 * math.pi)
+    assert torch.allclose(K.arccos1(x1, x2), want, rtol=1e-12, atol=1e-14)
+    # antipodal and orthogonal pairs, and a zero input
+    e = torch.eye(3)
+    assert torch.allclose(K.arccos1(e[:1], -e[:1]), torch.zeros(1, 1), atol=1e-15)
+    assert torch.allclose(K.arccos1(e[:1], e[1:2]), torch.full((1, 1), 1 / (2 * math.pi)), rtol=1e-14)
+    assert float(K.arccos1(torch.zeros(1, 3), e[:1])) == 0.0
+
+
+def _ill_conditioned(n: int, m: int, seed: int, smallest: float) -> tuple[torch.Tensor, torch.Tensor]:
+    """Phi = U diag(s) V^T with s_i^2 / n log-spaced from 1 down to ``smallest``, and labels y."""
+    g = torch.Generator().manual_seed(seed)
+    U, _ = torch.linalg.qr(torch.randn(n, n, generator=g))
+    V, _ = torch.linalg.qr(torch.randn(m, m, generator=g))
+    r = min(n, m)
+    s = torch.sqrt(n * torch.logspace(0, math.log10(smallest), r))
+    return U[:, :r] @ torch.diag(s) @ V[:, :r].T, torch.randn(n, generator=g)
+
+
+def test_closed_form_resolves_modes_with_tiny_rates_as_step_by_step_gd() -> None:
+    """exp(k log1p(−ηλ)) against float64 GD step by step on a Gram spectrum from 1 to 1e-13: with (1 − ηλ)^k the
+    smallest modes move at a rate rounded to the 1.1e-16 spacing near 1 (a relative error up to ~1e-3 here)."""
+    n = m = 12
+    phi, y = _ill_conditioned(n, m, 5, 1e-13)
+    lr, k, steps = 0.4, 2.0, 4000
+    a = torch.zeros(m)
+    for _ in range(steps):
+        a = a - lr * k * phi.T @ (phi @ a - y) / n
+    closed = gd_exact_path(phi, y, torch.zeros(m), lr, k, [steps])[0]
+    _, _, Vh = torch.linalg.svd(phi)
+    smallest = Vh[-1]  # the mode with ηkλ = 8e-14
+    assert abs(float(smallest @ closed) / float(smallest @ a) - 1) < 1e-7
+    assert torch.allclose(closed, a, rtol=1e-9, atol=1e-9)
+    # the power form fails that comparison: it is what the closed form no longer does
+    U, S, Vh = torch.linalg.svd(phi, full_matrices=False)
+    zstar = (U.T @ y) / S
+    power = Vh.T @ ((1 - (1 - lr * k * S**2 / n).pow(steps)) * zstar)
+    assert abs(float(smallest @ power) / float(smallest @ a) - 1) > 1e-5
+
+
+def test_gradient_flow_is_the_small_step_limit_and_ends_at_min_norm() -> None:
+    n, m = 10, 16
+    phi, y = _ill_conditioned(n, m, 8, 1e-6)
+    a0 = torch.randn(m, generator=torch.Generator().manual_seed(9)) * 0.1
+    t = 50.0
+    flow = gd_exact_path(phi, y, a0, 1.0, 2.0, [0.0, t, math.inf], flow=True)
+    assert torch.allclose(flow[0], a0, atol=1e-15)
+    fine = gd_exact_path(phi, y, a0, 1e-4, 2.0, [t / 1e-4])[0]  # GD with η = 1e-4 for t/η steps
+    assert torch.allclose(flow[1], fine, atol=1e-4 * float(fine.abs().max()))
+    null = a0 - torch.linalg.pinv(phi) @ (phi @ a0)
+    assert torch.allclose(flow[2], null + torch.linalg.pinv(phi) @ y, atol=1e-8)

@@ -19,6 +19,7 @@ Role:   solve for the outer weights a through the features Phi (n, m), Phi_ij = 
 from __future__ import annotations
 
 import math
+from typing import Sequence
 
 import torch
 
@@ -26,6 +27,7 @@ from mlc.compiler.lower.ensemble import Member, MemberOutcome
 from mlc.compiler.lower import families
 from mlc.compiler.lower.measure import measure
 from mlc.compiler.lower.tracking import DIVERGENCE_FACTOR, Tracker
+from mlc.compiler.theory.kernels import flow_progress, gd_progress
 
 
 def _phi(member: Member) -> tuple[torch.Tensor, torch.Tensor]:
@@ -48,10 +50,16 @@ def gd_exact_divergence_step(phi: torch.Tensor, lr: float, k: float) -> int | No
 
 
 def gd_exact_path(phi: torch.Tensor, y: torch.Tensor, a0: torch.Tensor, lr: float, k: float,
-                  steps: list[int]) -> list[torch.Tensor]:
+                  steps: Sequence[float], *, flow: bool = False) -> list[torch.Tensor]:
     """The exact GD iterates a_t (float64) at the given step counts (REFERENCE T18, discrete form) for the loss
     with factor k (dL/df = (k/n)(f - y)): each mode z_i = v_i.a moves as
-    z_i(t) - z_i* = (1 - eta k s_i^2 / n)^t (z_i(0) - z_i*), z_i* = u_i.y / s_i; the null space is untouched."""
+    z_i(t) - z_i* = (1 - eta k s_i^2 / n)^t (z_i(0) - z_i*), z_i* = u_i.y / s_i; the null space is untouched.
+
+    With ``flow`` the points are times of gradient flow instead, t = eta * steps (``lr`` is then the factor that
+    turns t into the parameters' own time, 1 unless a scaling rescales it), and (1 - eta x)^t becomes exp(-x t).
+    A point may be 0 or inf (the limit: the min-norm solution plus the untouched null-space part of a_0). The
+    powers are evaluated as exp(t log1p(-x)) (``kernels.gd_progress``), so modes with x ~ 1e-15 are resolved.
+    """
     n = phi.shape[0]
     U, S, Vh = torch.linalg.svd(phi, full_matrices=False)
     tol = float(S.max()) * max(phi.shape) * torch.finfo(torch.float64).eps if S.numel() else 0.0
@@ -59,11 +67,12 @@ def gd_exact_path(phi: torch.Tensor, y: torch.Tensor, a0: torch.Tensor, lr: floa
     U, S, Vh = U[:, keep], S[keep], Vh[keep]
     z0 = Vh @ a0
     zstar = (U.T @ y) / S
-    base = 1.0 - lr * k * S.pow(2) / n
+    rate = lr * k * S.pow(2) / n
     null_part = a0 - Vh.T @ z0
     out = []
     for t in steps:
-        z = zstar + base.pow(t) * (z0 - zstar)
+        moved = flow_progress(rate, float(t)) if flow else gd_progress(rate, float(t))
+        z = z0 + moved * (zstar - z0)
         out.append(null_part + Vh.T @ z)
     return out
 
