@@ -204,3 +204,28 @@ def test_reference_errors_point_at_the_reference(woven_tex: dict[str, object], c
         err = capsys.readouterr().err
         line = base.count("\n", 0, base.index(r"\end{document}")) + 1
         assert f"{bad}:{line}:1: error: " in err and message in err, (ref, err)
+
+
+def test_included_specs_and_markdown_syntax(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    spec = tmp_path / "specs" / "x.ml"
+    spec.parent.mkdir()
+    spec.write_text("problem x\nlet d = 2\ninput x ~ uniform(cube(d))\ntarget f*(x) = x[1]\nspace barron\n"
+                    "model net = two_layer(width = oops)\n")
+    tex = read_document(str(tmp_path / "p.tex"), "\\mlcinclude{x}{specs/x.ml}\n\\mlc[pm]{x}{test_error}{width=8}\n")
+    (s,) = tex.specs
+    assert (s.name, s.source, s.first_line, s.included) == ("x", str(spec), 1, True)
+    (r,) = tex.refs
+    assert (r.kind, r.spec, r.args, r.options) == ("value", "x", ["test_error", "width=8"], {"pm": ""})
+    md = read_document(str(tmp_path / "p.md"), "# t\n\n```mlc x file=specs/x.ml\n```\n\n"
+                       "{{mlctable x n train_error,test_error fmt=.2f}} and {{mlcfigure x test_error n}}\n")
+    assert md.specs[0].included and md.specs[0].source == str(spec)
+    assert [(r.kind, r.args, r.options) for r in md.refs] == [
+        ("table", ["n", "train_error", "test_error"], {"fmt": ".2f"}), ("figure", ["test_error", "n"], {})]
+    paper = tmp_path / "p.md"
+    paper.write_text("```mlc x file=specs/x.ml\n```\n")
+    assert main(["weave", str(paper), "--frozen"]) == 1
+    err = capsys.readouterr().err
+    assert f"{spec}:6:" in err and "Traceback" not in err  # the included file's own line
+    with pytest.raises(WeaveError) as info:  # a missing included file: an error at the include
+        read_document(str(tmp_path / "q.tex"), "text\n\\mlcinclude{y}{nope.ml}\n")
+    assert info.value.line == 2 and "cannot read the spec file `nope.ml`" in info.value.message
