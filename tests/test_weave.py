@@ -140,13 +140,19 @@ def test_frozen_lists_what_is_missing(woven_tex: dict[str, object], tmp_path: Pa
     assert "Traceback" not in result.stderr
 
 
-def test_markdown_example_weaves_to_html(tmp_path: Path) -> None:
+def test_markdown_example_weaves_to_html(woven_tex: dict[str, object], tmp_path: Path) -> None:
     from markdown_it import MarkdownIt
 
     paper = tmp_path / "paper.md"
     shutil.copy(EXAMPLES / "paper.md", paper)
+    # Its spec is the LaTeX example's `features`, word for word: with that paper's results folder (the store
+    # in it) the weave reads every run back, which also shows the store is keyed by content, not by document.
+    tex_paper = woven_tex["paper"]
+    assert isinstance(tex_paper, Path)
+    shutil.copytree(tex_paper.with_name("paper-mlc"), tmp_path / "paper-mlc")
     result = _weave(paper)
     assert result.returncode == 0, result.stderr
+    assert "features: 4 of 4 runs read back, 0 trained" in result.stdout
     woven = (tmp_path / "paper-woven.md").read_text()
     html = MarkdownIt("commonmark").enable("table").render(woven)
     mean, sd = _mean_sd(_results(paper, "features"), "test_error", n=200)
