@@ -9,6 +9,7 @@ Role:   one place that builds the parser, so that the parser proper (:mod:`mlc.d
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from importlib import resources
 
@@ -35,3 +36,22 @@ def lark_parser() -> Lark:
     grammar = resources.files("mlc.dsl").joinpath("grammar.lark").read_text()
     return Lark(grammar, parser="lalr", lexer="contextual", propagate_positions=True,
                 maybe_placeholders=True)
+
+
+@lru_cache(maxsize=1)
+def keywords() -> tuple[str, ...]:
+    """Every keyword of the grammar, read from its terminals (not a list kept by hand): the literal words
+    (``"problem"``, ``"over"``, ``"in"`` ...) and the words of word-only alternations (``SWEEP_MODE``: zip,
+    product). Sorted; the highlighter (:mod:`mlc.runtime.lexer`) and its tests use this one list."""
+    words: set[str] = set()
+    for terminal in lark_parser().terminals:
+        pattern = terminal.pattern
+        if pattern.type == "str" and _WORD.fullmatch(pattern.value):
+            words.add(pattern.value)
+        elif pattern.type == "re" and (alternatives := _WORD_ALTERNATION.fullmatch(pattern.value)):
+            words.update(alternatives.group(1).split("|"))
+    return tuple(sorted(words))
+
+
+_WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_WORD_ALTERNATION = re.compile(r"\(\?:((?:[A-Za-z_][A-Za-z0-9_]*\|)+[A-Za-z_][A-Za-z0-9_]*)\)")

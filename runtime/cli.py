@@ -27,6 +27,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "bounds": ("cmd_bounds", "the theorems that apply, their hypotheses and values; no training"),
     "compile-and-run": ("cmd_run", "train every run of the sweep and report errors next to bounds"),
     "runs": ("cmd_runs", "the results store: ls, show, diff, gc, export"),
+    "export": ("cmd_export", "a spec for a paper: highlighted LaTeX, Markdown or HTML, and its maths (--math)"),
+    "weave": ("cmd_weave", "run the specs a paper embeds and write their numbers, tables and figures into it"),
 }
 
 
