@@ -40,6 +40,7 @@ CODES: dict[str, str] = {
     "E303": "invalid sweep",
     "E999": "internal error (a bug in mlc)",
     "W101": "declared norm is smaller than the one mlc derives",
+    "E401": "the plan does not fit the machine's memory or the time limit (the resource plan)",
 }
 
 

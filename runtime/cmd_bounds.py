@@ -49,6 +49,17 @@ def run(args: argparse.Namespace) -> int:
     if not (0.0 < delta < 1.0):
         print(f"mlc bounds: error: --delta must lie in (0, 1); got {args.delta}", file=sys.stderr)
         return 2
+    from mlc.compiler.resource_check import judge_theory, size_text
+    from mlc.runtime.machine import available_memory
+
+    memory = available_memory("cpu")  # the theory's vectors before it allocates them (a huge d)
+    refused = judge_theory(plan, outcome.spec, memory, f"the machine has {size_text(memory or 0)} available",
+                           estimate_norms=args.estimate_norm) if outcome.spec is not None else []
+    if refused:
+        from mlc.dsl.diagnostics import render_all
+
+        print(render_all(refused, outcome.path, outcome.source), file=sys.stderr)
+        return 1
     try:
         report = build_report(plan, delta=delta, explain=args.explain, estimate=args.estimate_norm)
     except Exception as exc:  # noqa: BLE001 - no traceback reaches the user

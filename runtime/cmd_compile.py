@@ -2,7 +2,8 @@
 
 Input:  one spec path.
 Output: on stdout, the AST (an indented tree with spans), the typed IR of the first run (JSON), the plan
-        (every run of the sweep with its hash and parameters, as a table, or JSON with ``--json``), or the
+        (every run of the sweep with its hash and parameters, and the resource plan's estimate of its memory,
+        FLOPs and time, as a table; or the plan's JSON with ``--json``, which the estimate never enters), or the
         JSON schema of the plan. Diagnostics on stderr; exit 0/1/2 as ``mlc check``.
 Role:   the dry run: see exactly what would be trained before training anything. Imports no torch.
 """
@@ -100,7 +101,41 @@ def _plan_table(plan) -> str:
                      f"{f' (lambda {t.penalty.lam:g})' if t.penalty.kind != 'none' else ''}, "
                      f"{t.describe()}"
                      f"{f', until {t.stop.metric} < {t.stop.threshold:g}' if t.stop else ''}")
-    return "\n".join(lines)
+    return "\n".join(lines + [""] + _resource_lines(plan))
+
+
+def _resource_lines(plan) -> list[str]:
+    """The resource plan (``compiler.resources``): peak memory, FLOPs and time, as compile-and-run would train it
+    on this machine's CPU in float32; the time only once compile-and-run has measured this machine's speed."""
+    from mlc.compiler.resource_check import size_text, time_text
+    from mlc.compiler.resources import estimate_plan
+    from mlc.runtime import machine
+
+    estimate = estimate_plan(plan)
+    speed = machine.cached_speed("cpu")
+    available = machine.available_memory("cpu")
+    largest = max((g.memory.total for g in estimate.groups), default=0)
+    lines = [f"resources (float32 on the cpu): peak {size_text(estimate.peak)} = data {size_text(estimate.data)}"
+             f" + recorded curves {size_text(estimate.curves)} + largest of {len(estimate.groups)} training "
+             f"group{'s' * (len(estimate.groups) != 1)} {size_text(max(largest, estimate.data_transient, estimate.kernels))}"
+             f"; {estimate.flops:.3g} FLOPs"]
+    if estimate.curve_values:
+        lines.append(f"  recorded curves: {estimate.curve_values:,} values, about {size_text(estimate.curves_disk)} "
+                     "in the results files")
+    for g in estimate.groups:
+        m = g.memory
+        lines.append(f"  {g.label}: {size_text(m.total)} (parameters {size_text(m.params)}, optimizer "
+                     f"{size_text(m.optimizer)}, activations {size_text(m.activations)}, data {size_text(m.data)}), "
+                     f"{g.flops:.3g} FLOPs")
+    if available is not None:
+        verdict = "fits" if estimate.peak <= available else "does NOT fit (compile-and-run refuses it)"
+        lines.append(f"  this machine has {size_text(available)} available: the plan {verdict}")
+    if speed is not None:
+        lines.append(f"  expected time: about {time_text(machine.seconds(estimate, speed))} at the speed measured "
+                     f"for {speed.key}")
+    else:
+        lines.append("  expected time: unknown until compile-and-run has measured this machine's speed (once)")
+    return lines
 
 
 def run(args: argparse.Namespace) -> int:

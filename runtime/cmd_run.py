@@ -1,7 +1,7 @@
 """``mlc compile-and-run SPEC``: compile a spec, train every run not already stored, report errors next to bounds.
 
 Input:  a spec path and options (--device, --dtype, --out, --store, --rerun, --explain-cache,
-        --checkpoint-every, --no-plots, --json).
+        --checkpoint-every, --no-plots, --json, and the resource limits --max-memory, --max-time, --yes).
 Output: the report on the console (or the ExperimentResult JSON on stdout with --json); ``results.json`` and
         ``runs.csv`` under --out, views of the results store rewritten after every group; plots unless --no-plots.
         Exit 0 when every run trained (diverged runs are results, not failures), 1 on spec errors, a failed run or
@@ -20,6 +20,8 @@ import platform
 import sys
 import time
 from pathlib import Path
+
+from mlc.runtime.resource_limits import add_flags
 
 DEFAULT_STORE = ".mlc"
 """The results store's folder, beside the spec (see docs/store.md)."""
@@ -45,6 +47,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
                         help="print the ExperimentResult as JSON on stdout instead of the report")
     parser.add_argument("--no-fast-path", action="store_true",
                         help="train every run with the general autograd engine (a cross-check; slower)")
+    add_flags(parser)
 
 
 def store_dir(spec: str, store: str | None) -> Path:
@@ -82,7 +85,7 @@ def run(args: argparse.Namespace) -> int:
 
     from mlc.runtime.execute import ExecutionError
     from mlc.runtime.report_store import ResultStore
-    from mlc.runtime.results import ExperimentResult
+    from mlc.runtime.results import ExperimentResult, RunResult
     from mlc.runtime.store import Store, StoreError
     from mlc.runtime.store_checkpoint import Interrupted, StopFlag
     from mlc.runtime.store_exec import CacheOptions, execute_cached
@@ -97,6 +100,22 @@ def run(args: argparse.Namespace) -> int:
     except ExecutionError as exc:
         print(f"mlc: error: {exc}", file=sys.stderr)
         return 2
+    # The resource plan, before anything is allocated: runs too big alone are refused (and recorded so), a plan
+    # that does not fit or runs too long is refused whole (docs/performance.md).
+    from mlc.dsl.diagnostics import render_all
+    from mlc.runtime.resource_limits import estimate_line, gate
+
+    assert outcome.spec is not None  # a plan is built from the checked AST
+    verdict = gate(args, plan, outcome.spec, "cuda" if env.device.startswith("cuda") else "cpu", args.dtype,
+                   allow_fast=not args.no_fast_path)
+    stops = list(verdict.refused.values()) + verdict.errors
+    if stops:
+        print(render_all(stops, outcome.path, outcome.source), file=sys.stderr)
+    if verdict.errors:
+        return 1
+    if verdict.runs:
+        print(f"mlc: {estimate_line(verdict.estimate, verdict.expected_seconds)}", file=sys.stderr)
+    trained_plan = plan if not verdict.refused else plan.model_copy(update={"runs": tuple(verdict.runs)})
     out = Path(args.out) if args.out else Path("runs") / plan.problem
     where = store_dir(args.spec, args.store)
     try:
@@ -111,6 +130,9 @@ def run(args: argparse.Namespace) -> int:
                               planned_runs=len(plan.runs), status="running", store=str(where))
     # The views are written only once there is something to show: an old complete results.json is never replaced
     # by an empty one (and every run it held is in the store anyway).
+    result.runs.extend(RunResult(index=r.index, hash=r.hash, model=r.model.name, family=r.model.family, seed=r.seed,
+                                 params=dict(r.params), status="refused", error=verdict.refused[r.index].message)
+                       for r in plan.runs if r.index in verdict.refused)
     view = ResultStore(out, plan, result)
     view_errors: list[str] = []
 
@@ -138,7 +160,7 @@ def run(args: argparse.Namespace) -> int:
             def progress(done: int, total: int, label: str) -> None:
                 bar.update(task, completed=done, description=f"training {label}" if label else "training")
 
-            _, report = execute_cached(plan, store, device=args.device, dtype=args.dtype,
+            _, report = execute_cached(trained_plan, store, device=args.device, dtype=args.dtype,
                                        allow_fast=not args.no_fast_path, options=options, stop=stop,
                                        environment=env, spec_path=str(Path(args.spec).resolve()),
                                        progress=progress, on_results=save_view,
@@ -181,6 +203,10 @@ def run(args: argparse.Namespace) -> int:
                       f"{other}", markup=False, highlight=False, soft_wrap=True)
     if view_errors:
         status = 1
+    if verdict.refused:
+        status = 1
+        console.print(f"{len(verdict.refused)} run(s) refused before training: they do not fit in memory (see "
+                      f"above; recorded as refused in {out})", markup=False, highlight=False, soft_wrap=True)
     failed = [r for r in result.runs if r.status == "failed"]
     if failed:
         status = 1

@@ -79,10 +79,6 @@ def _attach_bounds(result: RunResult, run: Run, plan: Plan, norms: NormCache) ->
         result.error = note if result.error is None else result.error + "; " + note
 
 
-MAX_KERNEL_N = 4000
-"""Largest training set for which the infinite-width prediction forms its n x n kernel matrix."""
-
-
 def _attach_infinite_width(result: RunResult, run: Run, dataset) -> None:
     """Add the infinite-width (kernel) prediction of the test error, where the theory has one; never raises.
 
@@ -90,7 +86,8 @@ def _attach_infinite_width(result: RunResult, run: Run, dataset) -> None:
     (``compiler.theory.kernels``). It is computed on the run's own data and stored as a ``prediction`` next
     to the bounds, so the report shows it beside the measured finite-width error.
     """
-    from mlc.compiler.theory.kernels import has_infinite_width_limit, infinite_width_prediction
+    from mlc.compiler.theory.kernels import infinite_width_prediction
+    from mlc.compiler.theory.limits import MAX_KERNEL_N, MAX_KERNEL_TEST, has_infinite_width_limit
 
     if not has_infinite_width_limit(run.model):
         return
@@ -98,7 +95,7 @@ def _attach_infinite_width(result: RunResult, run: Run, dataset) -> None:
         return
     try:
         cpu = dataset.to("cpu", torch.float64)
-        n_test = min(cpu.x_test.shape[0], 4000)
+        n_test = min(cpu.x_test.shape[0], MAX_KERNEL_TEST)
         pred = infinite_width_prediction(run, cpu.x_train, cpu.y_train, cpu.x_test[:n_test], cpu.f_test[:n_test])
     except Exception as exc:  # noqa: BLE001 - a theory failure must never lose measured results
         note = f"infinite-width prediction failed: {type(exc).__name__}: {exc}"

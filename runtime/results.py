@@ -37,7 +37,7 @@ class RunResult(BaseModel):
     family: str
     seed: int
     params: dict[str, float] = Field(default_factory=dict)
-    status: Literal["ok", "diverged", "failed"] = "ok"
+    status: Literal["ok", "diverged", "failed", "refused"] = "ok"  # refused: did not fit (the resource plan)
     diverged_at_step: int | None = None
     error: str | None = None
     steps_done: int = 0

@@ -33,7 +33,7 @@ def generated_sections() -> dict[str, str]:
     code_rows = []
     for code, meaning in CODES.items():
         sample = ""
-        for path in sorted(GOLDEN.glob(f"{code}_*.expected")):
+        for path in sorted([*GOLDEN.glob(f"{code}_*.expected"), *GOLDEN.parent.joinpath("resources").glob(f"{code}_*.expected")]):
             first = path.read_text(encoding="utf-8").splitlines()[0]
             sample = first.split(f"[{code}]: ", 1)[1].replace("|", "\\|")
             break

@@ -32,6 +32,7 @@ from mlc.runtime.cli import main
 GOLDEN = Path(__file__).parent / "golden"
 DIAGNOSTICS = GOLDEN / "diagnostics"
 FMT = GOLDEN / "fmt"
+RESOURCES = GOLDEN / "resources"  # E401: the plan against the machine, not `mlc check` (tests/test_resources.py)
 UPDATE = os.environ.get("MLC_UPDATE_GOLDEN") == "1"
 
 GENERATED: dict[str, Callable[[], bytes]] = {
@@ -87,7 +88,7 @@ def test_generated_diagnostic_golden(name: str, tmp_path: Path, capsys, monkeypa
 
 
 def test_every_code_has_a_golden_file() -> None:
-    covered = {p.name.split("_", 1)[0] for p in DIAGNOSTICS.glob("*.expected")}
+    covered = {p.name.split("_", 1)[0] for p in (*DIAGNOSTICS.glob("*.expected"), *RESOURCES.glob("*.expected"))}
     missing = set(CODES) - NOT_FROM_A_FILE - covered
     assert not missing, f"no golden diagnostics for {sorted(missing)}"
 
@@ -98,7 +99,7 @@ def _named_kind(name: str) -> str:
 
 
 def test_every_message_kind_has_a_golden_file() -> None:
-    named = {_named_kind(name) for name in diagnostic_cases}
+    named = {_named_kind(name) for name in diagnostic_cases} | {_named_kind(p.name) for p in RESOURCES.glob("*.ml")}
     missing = set(messages.KINDS) - KINDS_NOT_FROM_A_FILE - named
     assert not missing, f"no golden diagnostics for the message kinds {sorted(missing)}"
     assert KINDS_NOT_FROM_A_FILE <= set(messages.KINDS)

@@ -79,6 +79,13 @@ class Family(ABC):
         D = self.state_width(model, d)
         return D if D is not None else self.hidden_widths(model)[-1]
 
+    def layers(self, model: ir.Model, d: int) -> tuple[tuple[int, int], ...]:
+        """The dense maps of the forward pass, in order, as (fan_in, fan_out): what a step's FLOPs, the
+        parameter count and the activations held for the backward pass follow (``compiler.resources``). The
+        default chains d through :meth:`hidden_widths` to the one output."""
+        fans = (d, *self.hidden_widths(model), 1)
+        return tuple(zip(fans[:-1], fans[1:]))
+
     @abstractmethod
     def trained(self, model: ir.Model) -> tuple[str, ...]:
         """Names of the trained parameters (the parameter groups of the optimizer)."""

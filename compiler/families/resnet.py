@@ -45,6 +45,12 @@ class ResNet(Family):
     def state_width(self, model: ir.Model, d: int) -> int | None:
         return model.state_width or d + 1
 
+    def layers(self, model: ir.Model, d: int) -> tuple[tuple[int, int], ...]:
+        """V lifts x~ to the state (D), each block maps D -> m -> D (Wr then U), alpha reads the state out."""
+        D = self.state_width(model, d) or d + 1
+        blocks = ((D, model.width), (model.width, D)) * max(1, model.depth)
+        return ((d + 1 if model.bias else d, D), *blocks, (D, 1))
+
     def trained(self, model: ir.Model) -> tuple[str, ...]:
         return ("V", "U", "Wr", "alpha")
 

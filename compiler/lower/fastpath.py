@@ -1,7 +1,7 @@
 """The packed fast trainer for two-layer and random-feature models under full-batch GD.
 
 Input:  a list of :class:`~mlc.compiler.lower.ensemble.Member` whose runs differ at most in width, seed, noise,
-        learning rate, lambda and init_scale (see :func:`fast_eligible`).
+        learning rate, lambda and init_scale (see :func:`mlc.compiler.lower.grouping.fast_eligible`).
 Output: one :class:`~mlc.compiler.lower.ensemble.MemberOutcome` per member, the same numbers as the autograd
         trainer gives (tested), faster.
 Role:   the hot loop of width/seed sweeps. Layout and algorithm:
@@ -38,7 +38,6 @@ from typing import TypedDict
 import torch
 
 from mlc.compiler import families
-from mlc.compiler.ir import Run
 from mlc.compiler.lower import families as lowered
 from mlc.compiler.lower.checkpoint import Checkpoint, fast_state, restore_fast
 from mlc.compiler.lower.ensemble import Member, MemberOutcome, finish_tracking
@@ -54,17 +53,6 @@ class _Where(TypedDict):
 
     device: torch.device
     dtype: torch.dtype
-
-
-def fast_eligible(run: Run) -> bool:
-    """Whether a run can train on the packed fast path."""
-    tr = run.train
-    return (families.of(run.model).fast_path is not None
-            and tr.solve == "gd" and tr.optimizer is not None
-            and tr.optimizer.kind == "gd" and tr.optimizer.momentum == 0.0
-            and tr.loss in ("mse", "half_mse")
-            and (not run.model.bias or run.conventions.lr.get("c") == run.conventions.lr.get("W"))  # one buffer
-            and tr.penalty.kind in ("none", "weight_decay", "path_norm"))
 
 
 class PackedGroup:

@@ -5,7 +5,8 @@ Output: a list of :class:`Group` (engine name and the runs it trains at once), i
 Role:   runs that differ only in per-member quantities (seed, learning rate, lambda, label noise, init scale)
         share a group and train as one ensemble. On the fast path (two_layer / random_features with full-batch
         GD) the width is per-member too: all widths are packed into one hidden dimension. Random-feature runs with
-        a closed-form ``solve`` are solved one by one.
+        a closed-form ``solve`` are solved one by one. Torch-free: ``compiler.resources`` estimates the very
+        groups the lowering trains, and ``mlc compile`` never loads torch.
 """
 
 from __future__ import annotations
@@ -13,10 +14,21 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
+from mlc.compiler import families
 from mlc.compiler.ir import Plan, Run
-from mlc.compiler.lower.fastpath import fast_eligible
 
 Engine = str  # "fast" | "autograd" | "closed_form"
+
+
+def fast_eligible(run: Run) -> bool:
+    """Whether a run can train on the packed fast path."""
+    tr = run.train
+    return (families.of(run.model).fast_path is not None
+            and tr.solve == "gd" and tr.optimizer is not None
+            and tr.optimizer.kind == "gd" and tr.optimizer.momentum == 0.0
+            and tr.loss in ("mse", "half_mse")
+            and (not run.model.bias or run.conventions.lr.get("c") == run.conventions.lr.get("W"))  # one buffer
+            and tr.penalty.kind in ("none", "weight_decay", "path_norm"))
 
 
 @dataclass

@@ -19,3 +19,4 @@ from mlc.compiler.messages.problem import *  # noqa: F403
 from mlc.compiler.messages.training import *  # noqa: F403
 from mlc.compiler.messages.sweep import *  # noqa: F403
 from mlc.compiler.messages.folding import *  # noqa: F403
+from mlc.compiler.messages.resources import *  # noqa: F403

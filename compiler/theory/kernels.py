@@ -176,14 +176,6 @@ def gd_init_variance(g_train: Tensor, g_test_train: Tensor, s_train: Tensor, s_t
 # ----------------------------------------------------------------------------------------------
 
 
-def has_infinite_width_limit(model: ir.Model) -> bool:
-    """Whether :func:`infinite_width_prediction` has a closed form for this model: a random-feature family, or a
-    two-layer ReLU family under ntk scaling (by the family's theory tags, ``mlc.compiler.families``)."""
-    tags = families.of(model).theory_tags
-    return "random_features" in tags or ("two_layer" in tags and model.scaling == "ntk"
-                                         and model.activation == "relu")
-
-
 def has_kernel(model: ir.Model) -> bool:
     """Whether :func:`kernel_lambda_min` is defined for this model (random-feature and two-layer families)."""
     return bool({"random_features", "two_layer"} & set(families.of(model).theory_tags))
