@@ -45,6 +45,8 @@ COMMAND_LINES = {
     "compile-schema": ["compile", "{spec}", "--emit", "schema"],
     "bounds": ["bounds", "{spec}", "--no-estimate-norm"],
     "runs-ls": ["runs", "ls", "--store", "{store}"],
+    "runs-gc": ["runs", "gc", "--dry-run", "--store", "{store}"],
+    "runs-export": ["runs", "export", "--store", "{store}", "--output", "{tmp}/runs.csv"],
     "compile-and-run": ["compile-and-run", "{spec}", "--device", "cpu", "--no-plots", "--store", "{store}",
                         "--out", "{out}"],
 }
@@ -58,7 +60,7 @@ def _argv(name: str, tmp: Path) -> list[str]:
         Store(tmp / "store").close()  # an empty store, for `mlc runs ls`
     values = {"{spec}": str(spec), "{loose}": str(tmp / "loose.ml"), "{store}": str(tmp / "store"),
               "{out}": str(tmp / "out")}
-    return [values.get(a, a) for a in COMMAND_LINES[name]]
+    return [values.get(a, a).replace("{tmp}", str(tmp)) for a in COMMAND_LINES[name]]
 
 
 class _Refusing(io.StringIO):
