@@ -155,11 +155,6 @@ def run(args: argparse.Namespace) -> int:
         console.print(f"mlc: stopped by {name}: {len(result.runs)} of {len(plan.runs)} runs are stored in {where}"
                       f"{saved}; run the same command again to resume", markup=False, highlight=False, soft_wrap=True)
         return code
-    except OutputFailed:  # stdout closed or full (mlc.runtime.cli ends quietly): the views say what was kept
-        result.wall_time_s = time.perf_counter() - start
-        result.status = "complete" if len(result.runs) == len(plan.runs) else "interrupted"
-        save_view()
-        raise
     except ExecutionError as exc:
         console.print(f"mlc: error: {exc}", markup=False, highlight=False, soft_wrap=True)
         return 2
@@ -167,6 +162,12 @@ def run(args: argparse.Namespace) -> int:
         console.print(f"mlc: error: {exc}", markup=False, highlight=False, soft_wrap=True)
         result.status = "incomplete"
         status = 1
+    except BaseException as exc:  # stdout closed or full, or an internal error: mlc.runtime.cli says which
+        result.wall_time_s = time.perf_counter() - start
+        stopped = "interrupted" if isinstance(exc, OutputFailed) else "incomplete"
+        result.status = "complete" if len(result.runs) == len(plan.runs) else stopped
+        save_view()  # the views say what was kept
+        raise
     finally:
         store.close()
     result.wall_time_s = time.perf_counter() - start

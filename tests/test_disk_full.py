@@ -206,3 +206,39 @@ def test_an_interrupted_results_file_says_it_is_incomplete(tmp_path: Path, monke
     views = _views(tmp_path / "out")
     assert views["status"] == "interrupted" and views["planned_runs"] == 6 and views["wall_time_s"] > 0
     assert [r["status"] for r in views["runs"]] == ["ok", "ok"]
+
+
+def test_an_internal_error_mid_run_is_E999_and_keeps_what_finished(tmp_path: Path, monkeypatch, capsys):
+    spec = _spec(tmp_path)
+    from mlc.runtime import store_exec
+
+    real = store_exec.train_group
+    calls = {"n": 0}
+
+    def second_breaks(*args, **kwargs):
+        calls["n"] += 1
+        if calls["n"] == 2:
+            raise AssertionError("an invariant of mlc that does not hold")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(store_exec, "train_group", second_breaks)
+    monkeypatch.setattr("tempfile.tempdir", str(tmp_path))
+    assert main(_argv(spec, tmp_path)) == 1
+    captured = capsys.readouterr()
+    assert "Traceback" not in captured.out + captured.err
+    assert "error[E999]: internal error: AssertionError: an invariant of mlc that does not hold" in captured.err
+    views = _views(tmp_path / "out")
+    assert views["status"] == "incomplete" and views["planned_runs"] == 6 and len(views["runs"]) == 2
+    assert _stored(tmp_path) == 2
+
+
+def test_every_results_file_says_how_complete_it_is(tmp_path: Path) -> None:
+    spec = _spec(tmp_path)
+    assert main(_argv(spec, tmp_path)) == 0
+    views = _views(tmp_path / "out")
+    summary = json.loads((tmp_path / "out" / "summary.json").read_text())
+    rows = (tmp_path / "out" / "runs.csv").read_text().splitlines()
+    status_column = rows[0].split(",").index("status")
+    assert views["status"] == summary["status"] == "complete"
+    assert views["planned_runs"] == summary["runs"]["planned"] == summary["runs"]["done"] == len(views["runs"]) == 6
+    assert [row.split(",")[status_column] for row in rows[1:]] == [r["status"] for r in views["runs"]] == ["ok"] * 6
