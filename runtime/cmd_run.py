@@ -164,8 +164,10 @@ def run(args: argparse.Namespace) -> int:
         status = 1
     except BaseException as exc:  # stdout closed or full, or an internal error: mlc.runtime.cli says which
         result.wall_time_s = time.perf_counter() - start
-        stopped = "interrupted" if isinstance(exc, OutputFailed) else "incomplete"
-        result.status = "complete" if len(result.runs) == len(plan.runs) else stopped
+        if len(result.runs) == len(plan.runs):
+            result.status = "complete"
+        else:
+            result.status = "interrupted" if isinstance(exc, OutputFailed) else "incomplete"
         save_view()  # the views say what was kept
         raise
     finally:
