@@ -92,12 +92,39 @@ class _GuardedStream:
         return getattr(self._stream, name)
 
 
+class _AbsentStream:
+    """Standard output or error of a process started with it closed (``mlc check FILE >&-``), which Python gives as
+    ``None``: writing to it fails as writing to a closed descriptor does."""
+
+    encoding = "utf-8"
+
+    def __init__(self, name: str) -> None:
+        self._name = name
+
+    def write(self, text: str) -> int:
+        raise OutputFailed(self._name, OSError(errno.EBADF, "Bad file descriptor"))
+
+    def writelines(self, lines: Iterable[str]) -> None:
+        for line in lines:
+            self.write(line)
+
+    def flush(self) -> None:
+        pass
+
+    def isatty(self) -> bool:
+        return False
+
+
+def _guarded(stream: TextIO | None, name: str) -> TextIO:
+    return cast(TextIO, _AbsentStream(name) if stream is None else _GuardedStream(stream, name))
+
+
 @contextmanager
 def guard_streams() -> Iterator[None]:
     """Within the block, ``sys.stdout`` and ``sys.stderr`` raise :class:`OutputFailed` when a write fails."""
     saved = sys.stdout, sys.stderr
-    sys.stdout = cast(TextIO, _GuardedStream(saved[0], "stdout"))
-    sys.stderr = cast(TextIO, _GuardedStream(saved[1], "stderr"))
+    sys.stdout = _guarded(saved[0], "stdout")
+    sys.stderr = _guarded(saved[1], "stderr")
     try:
         yield
     finally:
@@ -110,7 +137,7 @@ def silence(stream: TextIO) -> None:
     buffer) is left alone."""
     try:
         fd = stream.fileno()
-    except (OSError, ValueError, AttributeError):
+    except (OSError, ValueError, AttributeError):  # absent, or not a file
         return
     devnull = os.open(os.devnull, os.O_WRONLY)
     try:

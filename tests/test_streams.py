@@ -211,3 +211,16 @@ def test_every_rich_console_is_made_by_make_console():
                        for k in call.keywords):
                 offenders.append(f"{path.name}:{call.lineno}: TextColumn without markup=False")
     assert not offenders, offenders
+
+
+@pytest.mark.parametrize("redirect, status, message", [
+    (">&-", 1, "mlc: error: cannot write to standard output: Bad file descriptor\n"),  # as `cat FILE >&-` does
+    ("2>&-", 0, ""),  # nothing to say on stderr: the command's own status
+    (">&- 2>&-", 1, ""),
+])
+def test_a_process_started_with_its_streams_closed(redirect, status, message, tmp_path):
+    """Python gives a closed descriptor as ``sys.stdout = None``; writing to it must not be an internal error."""
+    argv = " ".join(_argv("check", tmp_path))
+    script = f"{sys.executable} -m mlc.runtime.cli {argv} {redirect}; echo status $? >&3"
+    done = subprocess.run(["bash", "-c", f"exec 3>&2; {script}"], capture_output=True, text=True, timeout=120)
+    assert done.stderr == message + f"status {status}\n"
