@@ -1,7 +1,9 @@
 """The ``mlc`` command line.
 
 Input:  argv.
-Output: an exit status: 0 success, 1 the spec has errors (or a run failed), 2 usage error, 141 stdout closed.
+Output: an exit status: 0 success, 1 the spec has errors (or a run failed, or an internal error: E999 with a
+        report file), 2 usage error, 141 stdout closed (a reader that went away), 1 stdout full (``> /dev/full``);
+        130/143/129 after SIGINT/SIGTERM/SIGHUP in ``compile-and-run``.
 Role:   dispatch each subcommand to its module. Subcommand modules are imported lazily, so that
         ``check``, ``fmt`` and ``compile`` never import torch and answer in well under a second.
 
@@ -12,12 +14,13 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import os
 import signal
 import sys
 from typing import Sequence
 
 from mlc import __version__
+from mlc.runtime import crash
+from mlc.runtime.console import OutputFailed, guard_streams, silence, tell_stderr
 
 # name -> (module under mlc.runtime, one-line help)
 COMMANDS: dict[str, tuple[str, str]] = {
@@ -57,33 +60,53 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    if args.command is None:
-        parser.print_help()
-        return 2
+    """Run one command; never lets a traceback reach the console (see the module docstring for the statuses)."""
+    args_list = list(sys.argv[1:] if argv is None else argv)
     try:
+        with guard_streams():
+            return _dispatch(args_list)
+    except OutputFailed as exc:
+        return _output_failed(exc)
+
+
+def _dispatch(argv: list[str]) -> int:
+    try:
+        parser = build_parser()
+        args = parser.parse_args(argv)  # --help and --version print here, inside the guard
+        if args.command is None:
+            parser.print_help()
+            return 2
         status = int(args._module.run(args))
-        sys.stdout.flush()  # a closed pipe shows here, inside the handler, not at interpreter exit
+        sys.stdout.flush()  # a closed pipe shows here, inside the guard, not at interpreter exit
         return status
     except KeyboardInterrupt:
         print("mlc: interrupted", file=sys.stderr)
         return 130
-    except BrokenPipeError:
-        return _stdout_closed()
+    except SystemExit as exc:  # argparse: --help, --version, a usage error
+        sys.stdout.flush()
+        return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 2)
+    except Exception as exc:  # noqa: BLE001 - an internal error: E999 and a report file, never a traceback
+        report = crash.write_report(exc, argv)
+        for line in crash.console_lines(exc, report):
+            print(line, file=sys.stderr)
+        return 1
 
 
-def _stdout_closed() -> int:
-    """The reader of stdout went away (``mlc compile FILE | head``): stop quietly, as Unix tools do.
+def _output_failed(exc: OutputFailed) -> int:
+    """Standard output or error cannot be written: stop quietly.
 
-    Python ignores SIGPIPE, so a write to a closed pipe raises instead of ending the process. Point stdout at
-    the null device so that the interpreter's final flush cannot fail again ("Exception ignored ..."), and
-    exit with the status of a process ended by SIGPIPE, which is what the shell reports for ``cat`` or ``seq``.
+    A reader that went away (``mlc compile FILE | head``) is how Unix pipelines end: Python ignores SIGPIPE, so
+    the write raised instead of ending the process; exit with the status of a process ended by SIGPIPE, as the
+    shell reports for ``cat`` or ``seq``. A device that refuses the bytes (``> /dev/full``) is an error: say so on
+    standard error (if that still works) and exit 1. Either way the failed stream is pointed at the null device
+    first, so that the interpreter's final flush cannot fail again ("Exception ignored ...").
     """
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    os.dup2(devnull, sys.stdout.fileno())
-    os.close(devnull)
-    return 128 + signal.SIGPIPE
+    silence(sys.stdout if exc.stream == "stdout" else sys.stderr)
+    if exc.closed:
+        return 128 + signal.SIGPIPE
+    if exc.stream == "stdout":
+        tell_stderr(f"mlc: error: {exc}")
+    return 1
 
 
 if __name__ == "__main__":

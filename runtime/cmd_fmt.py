@@ -1,7 +1,7 @@
 """``mlc fmt [--check] [--diff] FILE...``: rewrite specs in the canonical layout.
 
 Input:  spec paths (``-`` reads stdin and writes the result to stdout).
-Output: files rewritten in place (only when their text changes; comments kept). ``--check`` writes
+Output: files rewritten in place (only when their text changes; comments kept; through a symlink, its target). ``--check`` writes
         nothing and lists the files that would change; ``--diff`` writes nothing and prints a unified
         diff. Exit 0 when nothing is (or would be) wrong; 1 if a file has syntax errors (it is not
         touched), or, with ``--check``/``--diff``, if a file would change; 2 on usage errors.
@@ -25,7 +25,11 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def _write_atomically(path: str, text: str) -> None:
-    directory = os.path.dirname(os.path.abspath(path))
+    """Replace the file ``path`` names by ``text``, keeping its permissions. A symlink is written through: the
+    file it points to is formatted and the link stays a link (``os.replace`` on the link would replace it by a
+    copy and leave the real file unformatted)."""
+    path = os.path.realpath(path)
+    directory = os.path.dirname(path)
     mode = os.stat(path).st_mode & 0o7777
     fd, tmp = tempfile.mkstemp(prefix=".mlc-fmt-", dir=directory)
     try:

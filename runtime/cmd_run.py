@@ -81,19 +81,16 @@ def run(args: argparse.Namespace) -> int:
         print("mlc: error: --checkpoint-every must be 0 (off) or a positive number of seconds", file=sys.stderr)
         return 2
 
-    from rich.console import Console
-
+    from mlc.runtime.console import OutputFailed, make_console
     from mlc.runtime.execute import ExecutionError
+    from mlc.runtime.paths import default_out
     from mlc.runtime.report_store import ResultStore
     from mlc.runtime.results import ExperimentResult, RunResult
     from mlc.runtime.store import Store, StoreError
     from mlc.runtime.store_checkpoint import Interrupted, StopFlag
     from mlc.runtime.store_exec import CacheOptions, execute_cached
 
-    # Off a terminal (a log file, CI) rich would wrap at 80 columns; the report is laid out for 100.
-    console = Console(stderr=args.json)
-    if not console.is_terminal:
-        console = Console(stderr=args.json, width=100)
+    console = make_console(stderr=args.json)
     command = "mlc compile-and-run " + " ".join(sys.argv[2:] if sys.argv[1:2] == ["compile-and-run"] else [args.spec])
     try:
         env = _environment(args.device, args.dtype, command)
@@ -116,7 +113,7 @@ def run(args: argparse.Namespace) -> int:
     if verdict.runs:
         print(f"mlc: {estimate_line(verdict.estimate, verdict.expected_seconds)}", file=sys.stderr)
     trained_plan = plan if not verdict.refused else plan.model_copy(update={"runs": tuple(verdict.runs)})
-    out = Path(args.out) if args.out else Path("runs") / plan.problem
+    out = Path(args.out) if args.out else default_out(plan.problem)  # the problem name made safe as a path
     where = store_dir(args.spec, args.store)
     try:
         store = Store(where)
@@ -137,6 +134,8 @@ def run(args: argparse.Namespace) -> int:
     view_errors: list[str] = []
 
     def save_view(runs=None) -> None:
+        if runs is None and not result.runs and view.json_path.exists():
+            return  # nothing new to show: the results.json of an earlier run is kept, not replaced by an empty one
         try:
             view.add(runs) if runs is not None else view.save()
         except OSError as exc:
@@ -153,7 +152,7 @@ def run(args: argparse.Namespace) -> int:
     report = None
     try:
         with StopFlag(on_first=lambda text: console.print(text, markup=False, highlight=False, soft_wrap=True)) as stop, \
-                Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                Progress(TextColumn("{task.description}", markup=False), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                          console=console, transient=True) as bar:
             task = bar.add_task("training", total=len(plan.runs))
 
@@ -185,6 +184,14 @@ def run(args: argparse.Namespace) -> int:
         console.print(f"mlc: error: {exc}", markup=False, highlight=False, soft_wrap=True)
         result.status = "incomplete"
         status = 1
+    except BaseException as exc:  # stdout closed or full, or an internal error: mlc.runtime.cli says which
+        result.wall_time_s = time.perf_counter() - start
+        if len(result.runs) == len(plan.runs):
+            result.status = "complete"
+        else:
+            result.status = "interrupted" if isinstance(exc, OutputFailed) else "incomplete"
+        save_view()  # the views say what was kept
+        raise
     finally:
         store.close()
     result.wall_time_s = time.perf_counter() - start

@@ -115,6 +115,7 @@ def _summary_dict(plan: Plan, result: ExperimentResult, groups: list[Group], fit
         "spec_hash": result.spec_hash,
         "environment": result.environment.model_dump(mode="json"),
         "wall_time_s": result.wall_time_s,
+        "status": result.status,
         "runs": {"planned": len(plan.runs), "done": len(result.runs),
                  "excluded": sum(len(g.bad_runs) for g in groups)},
         "groups": [_group_dict(g) for g in groups],

@@ -21,7 +21,7 @@ import math
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import numpy as np
 
@@ -29,7 +29,9 @@ from mlc.compiler.ir import Plan, Plot
 from mlc.compiler.theory.rates import find_rate
 from mlc.runtime.report_fit import RELATION_SIGNS
 from mlc.compiler import metrics
+from mlc.runtime.paths import folder_in
 from mlc.runtime.report_groups import Group, GroupKey, swept_axes
+from mlc.runtime.report_store import atomic_write
 
 MAX_LEGEND = 12
 LOG_SPAN = 3.0
@@ -86,10 +88,14 @@ def plot_requests(plan: Plan, groups: list[Group]) -> list[Plot]:
 
 
 def _save(fig: Any, out_dir: Path, stem: str, outcome: PlotOutcome) -> None:
-    out_dir.mkdir(parents=True, exist_ok=True)
     for ext in ("png", "pdf"):
         path = out_dir / f"{stem}.{ext}"
-        fig.savefig(path, dpi=130 if ext == "png" else None, bbox_inches="tight")
+
+        def draw(handle: BinaryIO, ext: str = ext) -> None:
+            fig.savefig(handle, format=ext, dpi=130 if ext == "png" else None, bbox_inches="tight")
+
+        # Atomically, with the user's umask; a symlink at `path` is replaced, never written through.
+        atomic_write(path, draw)
         outcome.files.append(path)
 
 
@@ -255,7 +261,7 @@ def _curve_plot(plan: Plan, groups: list[Group], y: str, out_dir: Path, outcome:
 def make_plots(plan: Plan, groups: list[Group], out_dir: Path) -> PlotOutcome:
     """Draw every requested and default plot into ``out_dir/plots/`` (PNG and PDF)."""
     outcome = PlotOutcome()
-    plots_dir = Path(out_dir) / "plots"
+    plots_dir = folder_in(Path(out_dir), "plots")  # a symlinked plots/ that leads out of --out is refused
     axes = swept_axes(plan)
     for plot in plot_requests(plan, groups):
         if plot.x_kind == "step":

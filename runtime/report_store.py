@@ -32,14 +32,27 @@ RESULTS_JSON = "results.json"
 RUNS_CSV = "runs.csv"
 
 
+def user_mode() -> int:
+    """The permissions a new file gets from the user's umask (``0o666 & ~umask``: 0644 under umask 022)."""
+    mask = os.umask(0o022)  # reading the umask means setting it: put it straight back
+    os.umask(mask)
+    return 0o666 & ~mask
+
+
 def atomic_write(path: Path, write: Callable[[BinaryIO], None]) -> None:
     """Write ``path`` atomically: ``write`` fills a temporary file in the same folder, which is flushed,
-    fsynced and moved over ``path`` with ``os.replace`` (a reader never sees a half-written file)."""
+    fsynced and moved over ``path`` with ``os.replace`` (a reader never sees a half-written file).
+
+    The file gets the permissions of any new file under the user's umask (``mkstemp`` alone would make it 0600,
+    unreadable to colleagues on a shared machine). ``os.replace`` replaces a symlink at ``path`` by the file, it
+    never writes through it.
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as handle:
+            os.fchmod(handle.fileno(), user_mode())
             write(handle)
             handle.flush()
             os.fsync(handle.fileno())

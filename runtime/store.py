@@ -198,6 +198,8 @@ class Store:
             hint = "the store is read-only (use --store DIR to put it elsewhere)"
         elif "full" in text or getattr(exc, "errno", None) == 28:
             hint = "the disk is full"
+        elif "disk I/O error" in text:  # SQLite's word for a write the system refused (EIO, EFBIG, ENOSPC)
+            hint = "disk I/O error (is the disk full, or the file-size limit `ulimit -f` reached?)"
         else:
             hint = text
         return StoreError(f"cannot {what} the results store {self.db_path}: {hint}; runs saved before are intact")

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from mlc.compiler.ir import Plan, content_hash
+from mlc.runtime.report_store import atomic_write_text
 from mlc.runtime.results import ExperimentResult
 
 KEY_FILE = ".mlc-plots-key"
@@ -59,7 +60,6 @@ def remember_plots(out: Path, key: str, files: list[Path], skipped: list[str]) -
     if not plots:
         return
     try:
-        (out / "plots" / KEY_FILE).write_text(json.dumps({"key": key, "files": plots, "skipped": skipped}),
-                                              encoding="utf-8")
+        atomic_write_text(out / "plots" / KEY_FILE, json.dumps({"key": key, "files": plots, "skipped": skipped}))
     except OSError:
         pass

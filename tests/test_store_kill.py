@@ -1,5 +1,5 @@
 """Real processes: a sweep killed with SIGKILL at random points and started again gives results bitwise equal to an
-uninterrupted run; SIGINT and SIGTERM stop cleanly (exit 130/143, no traceback, what was saved is said); two
+uninterrupted run; SIGINT, SIGTERM and SIGHUP stop cleanly (exit 130/143/129, no traceback, what was saved is said); two
 processes running the same spec at once train each run once and leave the store intact."""
 
 from __future__ import annotations
@@ -99,7 +99,7 @@ def test_sigkill_at_random_points_then_resume_is_bitwise_identical(spec: Path, t
     assert not list((store / "checkpoints").glob("*.pt")), "checkpoints are deleted once their group is stored"
 
 
-@pytest.mark.parametrize("sig, code", [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
+@pytest.mark.parametrize("sig, code", [(signal.SIGINT, 130), (signal.SIGTERM, 143), (signal.SIGHUP, 129)])
 def test_a_stop_signal_saves_and_exits_cleanly(spec: Path, tmp_path: Path, sig: int, code: int):
     store, out = tmp_path / "store", tmp_path / "out"
     proc = subprocess.Popen(_command(spec, store, out, "--checkpoint-every", "60"), stdout=subprocess.PIPE,
@@ -111,7 +111,7 @@ def test_a_stop_signal_saves_and_exits_cleanly(spec: Path, tmp_path: Path, sig: 
     text = stdout + stderr
     assert proc.returncode == code, text
     assert "Traceback" not in text
-    match = re.search(r"stopped by (SIGINT|SIGTERM): (\d+) of 6 runs are stored", text)
+    match = re.search(r"stopped by (SIGINT|SIGTERM|SIGHUP): (\d+) of 6 runs are stored", text)
     assert match, text
     saved = json.loads((out / "results.json").read_text())
     assert saved["status"] == "interrupted" and saved["planned_runs"] == 6
