@@ -24,7 +24,7 @@ from __future__ import annotations
 import itertools
 import math
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 from mlc.compiler import conventions, ir
 from mlc.compiler import messages as msg
@@ -34,6 +34,9 @@ from mlc.dsl import ast
 from mlc.dsl.diagnostics import Diagnostic, SpecErrors, Span
 
 MAX_RUNS = 100_000
+
+
+SweepMode = Literal["product", "zip"]
 
 
 @dataclass
@@ -66,7 +69,7 @@ def _integer_names(spec: ast.Spec) -> set[str]:
     """Names written as the whole value of an integer setting (``width = m``): their spaces are rounded."""
     found: set[str] = set()
     for stmt in spec.statements:
-        settings: list = []
+        settings: list[ast.Setting] = []
         if isinstance(stmt, ast.ModelStmt):
             settings = list(stmt.settings)
         elif isinstance(stmt, (ast.DataStmt, ast.TrainStmt)):
@@ -113,10 +116,11 @@ def _axis_values(node: ast.Value, env: dict[str, Number], key: str) -> tuple[lis
         args = node.positional
         if len(args) != 3 or node.keywords:
             raise msg.fail(msg.write_as(f"{node.func.name}(start, stop, count)", node.span))
-        a, b, k = (evaluate(x, env) for x in args)
-        if any(isinstance(v, tuple) for v in (a, b, k)) or k != int(k) or k < 1:
+        a, b, count = (evaluate(x, env) for x in args)
+        if isinstance(a, tuple) or isinstance(b, tuple) or isinstance(count, tuple) or count != int(count) \
+                or count < 1:
             raise msg.fail(msg.count_not_positive(args[2].span))
-        k = int(k)
+        k = int(count)
         grid = [a + (b - a) * i / (k - 1) for i in range(k)] if k > 1 else [a]
         if node.func.name == "logspace":
             grid = [10.0 ** v for v in grid]
@@ -136,16 +140,16 @@ def _axis_values(node: ast.Value, env: dict[str, Number], key: str) -> tuple[lis
     return [value], False
 
 
-def resolve_axes(checker: Checker) -> list[tuple[str, list[Axis]]]:
+def resolve_axes(checker: Checker) -> list[tuple[SweepMode, list[Axis]]]:
     """Each sweep block's mode and axes. Raises SpecErrors listing every bad key."""
     env = _base_env(checker)
     used = _names_used(checker.spec)
     integer_names = _integer_names(checker.spec)
     errors: list[Diagnostic] = []
-    blocks: list[tuple[str, list[Axis]]] = []
+    blocks: list[tuple[SweepMode, list[Axis]]] = []
     seen: dict[str, Span] = {}
     for stmt in checker.sweeps:
-        mode = stmt.mode.name if stmt.mode else "product"
+        mode: SweepMode = "zip" if stmt.mode is not None and stmt.mode.name == "zip" else "product"
         axes: list[Axis] = []
         for item in stmt.block.items:
             if isinstance(item, ast.Until):
@@ -201,7 +205,7 @@ def resolve_axes(checker: Checker) -> list[tuple[str, list[Axis]]]:
     return blocks
 
 
-def expand_points(blocks: list[tuple[str, list[Axis]]]) -> list[dict[str, float]]:
+def expand_points(blocks: list[tuple[SweepMode, list[Axis]]]) -> list[dict[str, float]]:
     """Every sweep point as {axis key: value}, in a deterministic order (first axis slowest)."""
     per_block: list[list[dict[str, float]]] = []
     for mode, axes in blocks:
@@ -235,7 +239,7 @@ def point_of(values: dict[str, float], axes: dict[str, Axis]) -> Point:
     return point
 
 
-def axis_quantities(checker: Checker, blocks: list[tuple[str, list[Axis]]],
+def axis_quantities(checker: Checker, blocks: list[tuple[SweepMode, list[Axis]]],
                     swept: dict[str, list[float]]) -> dict[str, tuple[ir.Quantity, ...]]:
     """What each axis varies (``ir.SweepAxis.varies``): the IR fields that change when this axis alone
     moves from the first sweep point to its next value, as quantities (``ir.quantity_of_field``).
@@ -284,7 +288,7 @@ def axis_quantities(checker: Checker, blocks: list[tuple[str, list[Axis]]],
     return out
 
 
-def run_count(blocks: list[tuple[str, list[Axis]]], models: int) -> int:
+def run_count(blocks: list[tuple[SweepMode, list[Axis]]], models: int) -> int:
     """How many runs the sweep expands to, computed from the axes alone (before any point is built)."""
     count = max(1, models)
     for mode, axes in blocks:
@@ -323,8 +327,8 @@ def build_plan(checker: Checker) -> ir.Plan:
     points = expand_points(blocks)
     swept = {key: axis.values for key, axis in axes.items()}
     runs: list[ir.Run] = []
-    errors: dict[tuple, Diagnostic] = {}
-    repeats: dict[tuple, int] = {}
+    errors: dict[tuple[str, Span | None], Diagnostic] = {}  # (code, span): one report per place
+    repeats: dict[tuple[str, Span | None], int] = {}
     report: ir.Report | None = None
     report_point: dict[str, float] = {}
     owner_of: dict[str, tuple[dict[str, float], str]] = {}  # run hash -> (sweep point, model) first giving it
@@ -345,20 +349,22 @@ def build_plan(checker: Checker) -> ir.Plan:
         elif resolved.report != report and ("report", None) not in errors:
             # The plan has one report; a report that differs between sweep points has no single meaning.
             shown = ", ".join(f"`{k}`" for k in _differing_axes(report_point, values))
+            assert checker.report is not None  # without a report statement the report is one at every point
             errors[("report", None)] = msg.report_depends_on_sweep(shown, checker.report.span)
             repeats[("report", None)] = 1
         added, repeated, same = False, None, []
         for model in resolved.models:
             train = resolved.trains[model.name]
-            fields = dict(index=len(runs), hash="", model=model, train=train,
-                          input=resolved.input, target=resolved.target, space=resolved.space,
-                          data=resolved.data, seed=point.seed, params=dict(values))
-            fields["hash"] = ir.run_hash(fields)
-            fields["conventions"] = conventions.resolve(model, train, resolved.input, resolved.data)
-            first = owner_of.get(fields["hash"])
+            run_hash = ir.run_hash(dict(model=model, train=train, input=resolved.input, target=resolved.target,
+                                        space=resolved.space, data=resolved.data, seed=point.seed,
+                                        params=values))
+            first = owner_of.get(run_hash)
             if first is None:
-                owner_of[fields["hash"]] = (values, model.name)
-                runs.append(ir.Run(**fields))
+                owner_of[run_hash] = (values, model.name)
+                runs.append(ir.Run(index=len(runs), hash=run_hash, model=model, train=train, input=resolved.input,
+                                   target=resolved.target, space=resolved.space, data=resolved.data,
+                                   seed=point.seed, params=dict(values),
+                                   conventions=conventions.resolve(model, train, resolved.input, resolved.data)))
                 added = True
             elif first[0] is values:  # two models of one point are the same run
                 same.append(_same_run(checker, axes, first, (values, model.name)))

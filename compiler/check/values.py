@@ -79,8 +79,12 @@ def scalar_of(node: ast.Value, env: Mapping[str, Number], key: str) -> float:
 
 def value_of(spec: KeySpec, key: str, node: ast.Value, env: Mapping[str, Number], slot: ir.Slot | None,
              point: Point, owner: str) -> Any:
-    """Evaluate one setting against its KeySpec (type and range); a swept slot's value wins."""
+    """Evaluate one setting against its KeySpec (type and range); a swept slot's value wins.
+
+    The written value of a swept setting is still checked, as a swept `let`'s is: `width = -5` is an error
+    whether or not `width` is swept (it would be one as soon as the sweep is removed)."""
     if slot is not None and slot in point.overrides:
+        check_number(spec, key, scalar_of(node, env, key), node.span, owner)
         return check_number(spec, key, point.overrides[slot], node.span, owner, from_sweep=True)
     if spec.kind in ("int", "float"):
         return check_number(spec, key, scalar_of(node, env, key), node.span, owner)
