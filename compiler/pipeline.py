@@ -11,7 +11,8 @@ Stages (cf. FFCx's compiler docstring):
   2. ``mlc.dsl.parser``  text -> faithful AST with spans (syntax errors, several per run);
   3. ``mlc.dsl.desugar`` faithful AST -> the AST the checker reads (misplaced constructs);
   4. ``mlc.compiler.check`` names, types, ranges, combinations;
-  5. ``mlc.compiler.sweep`` sweep expansion -> runs with content hashes -> Plan;
+  5. ``mlc.compiler.sweep`` sweep expansion -> runs with content hashes -> Plan, each point substituted into
+     the spec checked once (``mlc.compiler.parametric``);
   6. ``mlc.compiler.theory.rates`` the predicted exponents per swept axis, into the Plan.
 ``mlc.compiler.verify`` checks the Plan's invariants between stage 5 and any back end.
 """

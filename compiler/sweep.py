@@ -3,7 +3,8 @@
 Input:  a :class:`~mlc.compiler.check.Checker` (the spec's statements, already collected).
 Output: a :class:`~mlc.compiler.ir.Plan`: one :class:`~mlc.compiler.ir.Run` per (sweep point x model).
 Role:   decide what each sweep key sets, expand lists / ranges / lin- and log-spaces as a product (the
-        default) or a zip, resolve every point through the checker, and hash each run by its meaning.
+        default) or a zip, resolve every point by substituting its values into the spec checked once
+        (:mod:`mlc.compiler.parametric`), and hash each run by its meaning.
 
 What a sweep key may name, tried in this order:
   * ``seed``: the run's seed (data sampling and initialisation);
@@ -26,10 +27,13 @@ import math
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from pydantic import BaseModel
+
 from mlc.compiler import conventions, ir
 from mlc.compiler import messages as msg
-from mlc.compiler.check import INTEGER_SLOTS, REPORT_KEYS, SWEEPABLE_SLOTS, Checker, Point
-from mlc.compiler.evaluate import Number, evaluate
+from mlc.compiler.check import INTEGER_SLOTS, REPORT_KEYS, SWEEPABLE_SLOTS, Checker
+from mlc.compiler.evaluate import Number, evaluate, name_nodes
+from mlc.compiler.parametric import ParametricPlan, checker_point
 from mlc.dsl import ast
 from mlc.dsl.diagnostics import Diagnostic, SpecErrors, Span
 
@@ -49,20 +53,7 @@ class Axis:
 
 def _names_used(spec: ast.Spec) -> set[str]:
     """Every bare name the spec refers to (to recognise free sweep variables such as `m`)."""
-    found: set[str] = set()
-
-    def walk(node: Any) -> None:
-        if isinstance(node, ast.Name):
-            found.add(node.id)
-        elif isinstance(node, (list, tuple)):
-            for item in node:
-                walk(item)
-        elif hasattr(node, "__dataclass_fields__") and not isinstance(node, (ast.Ident, Span)):
-            for name in node.__dataclass_fields__:
-                walk(getattr(node, name))
-
-    walk([s for s in spec.statements if not isinstance(s, ast.SweepStmt)])
-    return found
+    return {n.id for n in name_nodes([s for s in spec.statements if not isinstance(s, ast.SweepStmt)])}
 
 
 def _integer_names(spec: ast.Spec) -> set[str]:
@@ -226,21 +217,7 @@ def expand_points(blocks: list[tuple[SweepMode, list[Axis]]]) -> list[dict[str, 
     return points or [{}]
 
 
-def point_of(values: dict[str, float], axes: dict[str, Axis]) -> Point:
-    point = Point()
-    for key, value in values.items():
-        for target in axes[key].targets:
-            if target.section == "seed":
-                point.seed = int(value)
-            elif target.section == "let":
-                point.bindings[target.key] = value
-            else:
-                point.overrides[target] = value
-    return point
-
-
-def axis_quantities(checker: Checker, blocks: list[tuple[SweepMode, list[Axis]]],
-                    swept: dict[str, list[float]]) -> dict[str, tuple[ir.Quantity, ...]]:
+def axis_quantities(plan: ParametricPlan, blocks: list[tuple[SweepMode, list[Axis]]]) -> dict[str, tuple[ir.Quantity, ...]]:
     """What each axis varies (``ir.SweepAxis.varies``): the IR fields that change when this axis alone
     moves from the first sweep point to its next value, as quantities (``ir.quantity_of_field``).
 
@@ -253,7 +230,7 @@ def axis_quantities(checker: Checker, blocks: list[tuple[SweepMode, list[Axis]]]
 
     def fields(values: dict[str, float]) -> dict[tuple[str, str], Any] | None:
         try:
-            res = checker.resolve(point_of(values, axes), swept)
+            res = plan.resolve(values)
         except SpecErrors:
             return None
         flat: dict[tuple[str, str], Any] = {}
@@ -272,7 +249,7 @@ def axis_quantities(checker: Checker, blocks: list[tuple[SweepMode, list[Axis]]]
         for name, train in res.trains.items():
             walk("train", name, train.model_dump(mode="json", exclude={"model"}))
         flat[("report.delta", "")] = res.report.delta  # the rest of the report is presentation
-        flat[("seed", "")] = point_of(values, axes).seed
+        flat[("seed", "")] = checker_point(values, plan.targets).seed
         return flat
 
     base = fields(first)
@@ -316,6 +293,33 @@ def _same_run(checker: Checker, axes: dict[str, Axis], first: tuple[dict[str, fl
     return msg.axis_changes_nothing(shown, where, axes[differing[0]].span)
 
 
+_HASHED = ("model", "train", "input", "target", "space", "data")
+
+
+class _Shared:
+    """What runs built from the same IR objects share: each object's JSON dump and each conventions block,
+    computed once (points that substitute the same values share the objects, :mod:`.parametric`). The
+    objects are kept, so an id is never reused for another one while the plan is built."""
+
+    def __init__(self) -> None:
+        self._dumps: dict[int, tuple[object, dict[str, Any]]] = {}
+        self._conventions: dict[tuple[int, ...], tuple[tuple[object, ...], ir.Conventions]] = {}
+
+    def dump(self, obj: BaseModel) -> dict[str, Any]:
+        found = self._dumps.get(id(obj))
+        if found is None:
+            found = self._dumps[id(obj)] = (obj, obj.model_dump(mode="json"))
+        return found[1]
+
+    def conventions(self, model: ir.Model, train: ir.Train, dist: ir.InputDist, data: ir.Data) -> ir.Conventions:
+        parts = (model, train, dist, data)
+        key = tuple(id(p) for p in parts)
+        found = self._conventions.get(key)
+        if found is None:
+            found = self._conventions[key] = (parts, conventions.resolve(model, train, dist, data))
+        return found[1]
+
+
 def build_plan(checker: Checker) -> ir.Plan:
     """Expand the sweep and resolve every run. Raises SpecErrors (deduplicated over runs)."""
     blocks = resolve_axes(checker)
@@ -325,17 +329,19 @@ def build_plan(checker: Checker) -> ir.Plan:
         span = checker.sweeps[0].span if checker.sweeps else None
         raise msg.fail(msg.too_many_runs(count, MAX_RUNS, span))
     points = expand_points(blocks)
-    swept = {key: axis.values for key, axis in axes.items()}
+    targets = {key: tuple(axis.targets) for key, axis in axes.items()}
+    parametric = ParametricPlan(checker, targets, {key: axis.values for key, axis in axes.items()}, points[0])
     runs: list[ir.Run] = []
     errors: dict[tuple[str, Span | None], Diagnostic] = {}  # (code, span): one report per place
     repeats: dict[tuple[str, Span | None], int] = {}
     report: ir.Report | None = None
     report_point: dict[str, float] = {}
+    shared = _Shared()
     owner_of: dict[str, tuple[dict[str, float], str]] = {}  # run hash -> (sweep point, model) first giving it
     for values in points:
-        point = point_of(values, axes)
+        seed = checker_point(values, targets).seed
         try:
-            resolved = checker.resolve(point, swept)
+            resolved = parametric.resolve(values)
         except SpecErrors as exc:
             for diag in exc.diagnostics:
                 key = (diag.code, diag.span)  # one report per place, however many sweep points hit it
@@ -355,16 +361,15 @@ def build_plan(checker: Checker) -> ir.Plan:
         added, repeated, same = False, None, []
         for model in resolved.models:
             train = resolved.trains[model.name]
-            run_hash = ir.run_hash(dict(model=model, train=train, input=resolved.input, target=resolved.target,
-                                        space=resolved.space, data=resolved.data, seed=point.seed,
-                                        params=values))
+            parts = (model, train, resolved.input, resolved.target, resolved.space, resolved.data)
+            run_hash = ir.run_hash({**dict(zip(_HASHED, (shared.dump(p) for p in parts))), "seed": seed})
             first = owner_of.get(run_hash)
             if first is None:
                 owner_of[run_hash] = (values, model.name)
                 runs.append(ir.Run(index=len(runs), hash=run_hash, model=model, train=train, input=resolved.input,
                                    target=resolved.target, space=resolved.space, data=resolved.data,
-                                   seed=point.seed, params=dict(values),
-                                   conventions=conventions.resolve(model, train, resolved.input, resolved.data)))
+                                   seed=seed, params=dict(values),
+                                   conventions=shared.conventions(model, train, resolved.input, resolved.data)))
                 added = True
             elif first[0] is values:  # two models of one point are the same run
                 same.append(_same_run(checker, axes, first, (values, model.name)))
@@ -380,7 +385,7 @@ def build_plan(checker: Checker) -> ir.Plan:
             if repeats[key] > 1:
                 diag.notes.append(f"{repeats[key] - 1} more sweep point(s) fail here the same way")
         raise SpecErrors(list(errors.values()))
-    varies = axis_quantities(checker, blocks, swept)
+    varies = axis_quantities(parametric, blocks)
     sweep_ir = tuple(
         ir.SweepBlock(mode=mode, axes=tuple(ir.SweepAxis(key=a.key, values=tuple(a.values),
                                                          targets=tuple(a.targets), varies=varies[a.key])
