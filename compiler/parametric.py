@@ -22,8 +22,8 @@ axes there are), and the other axes are substituted into each. An axis is a valu
 * substituting its next value gives what the checker gives there (one probe per axis, when the plan is
   built: this catches a value the checker reads twice, as a report mark reading `n`).
 
-When the first point does not check at all, every axis is structural: each point is resolved by the checker,
-so a broken spec gets exactly the checker's diagnostics.
+Until a point checks, every axis is structural: a point that fails is resolved (and reported) by the
+checker itself, and the first point that checks builds the template.
 """
 
 from __future__ import annotations
@@ -109,10 +109,14 @@ class ParametricPlan:
                           if slot.section not in ("seed", "let")}
         self.train_spans = {name: {key: item.span for key, item in train_items(self._train_blocks(name))[0].items()}
                             for name in checker.models}
-        self.structural: tuple[str, ...] = tuple(targets)  # until the first point checks
+        self.structural: tuple[str, ...] = tuple(targets)  # until a point checks
         self.templates: dict[tuple[float, ...], Template] = {}
         self._objects: dict[tuple[Any, ...], Any] = {}
-        self._classify(first)
+        self.classified = False
+        try:
+            self._classify(first)
+        except SpecErrors:
+            pass  # :meth:`resolve` reports it at the first point, and classifies at the first point that checks
 
     # ------------------------------------------------------------------------------------------ building
 
@@ -138,11 +142,9 @@ class ParametricPlan:
         return Template(resolved, tuple(kept), any(axis is None for _, axis in kept), point.models)
 
     def _classify(self, first: Mapping[str, float]) -> None:
-        """Decide the structural axes from the first point (see the module's docstring)."""
-        try:
-            resolved, point = self._check(first)
-        except SpecErrors:
-            return  # every axis stays structural: the checker resolves each point and reports
+        """Decide the structural axes from a point that checks (see the module's docstring). Raises
+        SpecErrors when the point does not check; every axis stays structural until one does."""
+        resolved, point = self._check(first)
         holes = point.holes or []
         covered = {id(n) for hole in holes if hole.source is not None for n in name_nodes(hole.source)}
         uses = [n for stmt in self.checker.spec.statements if not isinstance(stmt, (ast.LetStmt, ast.SweepStmt))
@@ -156,7 +158,8 @@ class ParametricPlan:
             if not self._agrees(self._template(resolved, point, {key}), {**first, key: other}):
                 structural.add(key)
         self.structural = tuple(k for k in self.targets if k in structural)
-        self.templates[self._key(first)] = self._template(resolved, point, set(self.targets) - structural)
+        self.templates = {self._key(first): self._template(resolved, point, set(self.targets) - structural)}
+        self.classified = True
 
     def _agrees(self, template: Template, values: Mapping[str, float]) -> bool:
         """Whether substituting ``values`` gives what the checker gives at that point (or the same errors)."""
@@ -175,6 +178,8 @@ class ParametricPlan:
 
     def resolve(self, values: Mapping[str, float]) -> Resolved:
         """The IR sections at one sweep point. Raises SpecErrors, as the checker would there."""
+        if not self.classified:
+            self._classify(values)
         key = self._key(values)
         template = self.templates.get(key)
         if template is None:

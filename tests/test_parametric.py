@@ -178,6 +178,15 @@ def test_settings_and_lets_feeding_settings_are_substituted(case: str) -> None:
     assert _plan(_checker(_text(case)))[0].structural == ()
 
 
+def test_a_first_point_that_fails_is_reported_and_the_next_one_that_checks_builds_the_template() -> None:
+    plan, points = _plan(_checker(_text("a bad value at the first point")))
+    assert not plan.classified and plan.structural == ("width",)
+    with pytest.raises(SpecErrors):
+        plan.resolve(points[0])
+    plan.resolve(points[1])
+    assert plan.classified and plan.structural == ()
+
+
 def test_what_changes_more_than_a_number_is_structural() -> None:
     assert _plan(_checker(_text("the dimension (structural)")))[0].structural == ("d",)
     assert _plan(_checker(_text("a let in the target (structural)")))[0].structural == ("c",)
