@@ -14,6 +14,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from mlc.compiler.check import Checker
 from mlc.compiler.parametric import ParametricPlan, checker_point
@@ -144,25 +146,29 @@ def _plan(checker: Checker) -> tuple[ParametricPlan, list[dict[str, float]]]:
     return ParametricPlan(checker, targets, {k: a.values for k, a in axes.items()}, points[0]), points
 
 
-@pytest.mark.parametrize("case", sorted(CASES))
-def test_substitution_agrees_with_the_checker_at_every_point(case: str) -> None:
-    # Where the checker stops at a section's first error (a broken model's training is not checked), the
-    # substitution checks every filled value, so a point may report more; over the sweep, the diagnostics
-    # are the same ones.
-    checker = _checker(_text(case))
-    plan, points = _plan(checker)
+def _assert_agrees(checker: Checker, plan: ParametricPlan, points: list[dict[str, float]]) -> None:
+    """At every point: the substitution gives the checker's IR, or fails where the checker fails."""
     seen_checker: set[Any] = set()
     seen_plan: set[Any] = set()
     for values in points:
         expected = _outcome(lambda: checker.resolve(checker_point(values, plan.targets), plan.swept))  # noqa: B023
         found = _outcome(lambda: plan.resolve(values))  # noqa: B023
         if isinstance(expected, list):
-            assert isinstance(found, list) and set(expected) <= set(found), (case, values)
+            assert isinstance(found, list) and set(expected) <= set(found), values
             seen_checker.update(expected)
             seen_plan.update(found)
         else:
-            assert found == expected, (case, values)
+            assert found == expected, values
     assert seen_plan == seen_checker
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_substitution_agrees_with_the_checker_at_every_point(case: str) -> None:
+    # Where the checker stops at a section's first error (a broken model's training is not checked), the
+    # substitution checks every filled value, so a point may report more; over the sweep, the diagnostics
+    # are the same ones.
+    checker = _checker(_text(case))
+    _assert_agrees(checker, *_plan(checker))
 
 
 VALUE_AXES_ONLY = ("settings of every section", "a let feeding several settings", "a let computed from a swept let",
@@ -231,3 +237,38 @@ def test_a_bad_swept_value_is_reported_once_with_the_points_that_share_it() -> N
     assert "from the sweep" in diag.message and "-1" in diag.message
     assert diag.span is not None and diag.span.line == 5  # the written value the sweep replaces
     assert diag.notes == ["2 more sweep point(s) fail here the same way"]
+
+
+# ------------------------------------------------------------- random sweeps: substitution == the checker
+
+_KEYS = {  # sweep key -> values it may take (some out of range, some not whole, to reach the diagnostics)
+    "width": [4, 8, 0, -2, 2.5], "lr": [0.1, 0.2, 0, -1], "batch": [5, 10, 50, 0], "n": [20, 40, 3],
+    "noise": [0, 0.1, -1], "steps": [10, 20, 0], "m": [1, 2, 3, 0], "momentum": [0, 0.5, 2],
+    "init_scale": [1, 0.5, 0], "seed": [0, 1],
+}
+
+
+@st.composite
+def _random_sweep(draw: st.DrawFn) -> str:
+    keys = draw(st.lists(st.sampled_from(sorted(_KEYS)), min_size=1, max_size=4, unique=True))
+    axes = "  ".join(f"{k} = [{', '.join(str(v) for v in draw(st.lists(st.sampled_from(_KEYS[k]), min_size=1, max_size=3, unique=True)))}]"
+                     for k in keys)
+    width = draw(st.sampled_from(["4", "2 * m", "m + 3"]))
+    n = draw(st.sampled_from(["20", "10 * m"]))
+    mode = draw(st.sampled_from(["", "zip "]))
+    if mode:
+        lengths = {len(part.split(",")) for part in axes.split("]")[:-1]}
+        mode = mode if len(lengths) == 1 else ""
+    return (BASE + f"let m = 2\ndata {{ n = {n} }}\nmodel net = two_layer(width = {width})\n"
+            f"train {{ optimizer = sgd(lr = 0.1, batch = 5, momentum = 0)  steps = 10 }}\nsweep {mode}{{ {axes} }}\n")
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(_random_sweep())
+def test_random_sweeps_substitute_as_the_checker_resolves(text: str) -> None:
+    checker = _checker(text)
+    try:
+        plan, points = _plan(checker)
+    except SpecErrors:
+        return  # the axes themselves are refused (a seed below 0, a non-whole integer): no point to compare
+    _assert_agrees(checker, plan, points)
