@@ -221,6 +221,7 @@ class ParametricPlan:
     def _place(self, template: Template, filled: Mapping[tuple[str, str | None], dict[str, Any]]) -> Resolved:
         """The template's sections with the filled values in their IR fields, and the rules over them."""
         resolved = template.resolved
+
         def updates(section: str, owner: str | None) -> dict[str, Any]:
             return filled.get((section, owner), {})
 
