@@ -40,7 +40,7 @@ from mlc.compiler.check.train import train_items
 from mlc.compiler.check.values import Hole, scalar_of
 from mlc.compiler.evaluate import name_nodes
 from mlc.dsl import ast
-from mlc.dsl.diagnostics import SpecErrors, Span
+from mlc.dsl.diagnostics import SpecErrors
 
 T = TypeVar("T")
 
@@ -69,7 +69,7 @@ class Template:
     resolved: Resolved
     holes: tuple[tuple[Hole, str | None], ...]  # (hole, the axis that sets its slot; None: from lets)
     needs_env: bool  # some hole is written with swept lets: the constants are evaluated per point
-    models: Mapping[str, tuple[dict[str, Any], dict[str, Span]]]  # each model's settings, and where given
+    models: Mapping[str, tuple[dict[str, Any], dict[str, ast.Setting]]]  # each model's settings, as written
 
 
 def dependent_lets(checker: Checker, swept: set[str]) -> dict[str, frozenset[str]]:
@@ -234,10 +234,10 @@ class ParametricPlan:
             name = model.name
             model_update = updates("model", name)
             if model_update:
-                settings, spans = template.models[name]
+                settings, seen = template.models[name]
                 model = self._made(("model", id(model), *sorted(model_update.items())),
                                    functools.partial(shaped_model, self.checker.models[name],
-                                                     {**settings, **model_update}, spans, resolved.input))
+                                                     {**settings, **model_update}, seen, resolved.input))
             models.append(model)
             train = resolved.trains.get(name)
             if train is None:

@@ -20,7 +20,6 @@ from mlc.compiler.check.tables import DATA_KEYS, MODEL_KEYS
 from mlc.compiler.check.values import Collector, Point, swept_value, value_of
 from mlc.compiler.evaluate import Number
 from mlc.dsl import ast
-from mlc.dsl.diagnostics import Span
 
 
 def data_ir(stmt: ast.DataStmt | None, env: Mapping[str, Number], point: Point, dist: ir.InputDist) -> ir.Data:
@@ -59,33 +58,31 @@ def model_ir(stmt: ast.ModelStmt, env: Mapping[str, Number], point: Point, dist:
     for setting in stmt.settings:
         problems.run(functools.partial(_setting, setting, stmt, family, values, seen, env, point))
     problems.raise_if_any()
-    spans = {key: setting.span for key, setting in seen.items()}
     for key in ("width", "depth", "state_width", "init_scale"):
         slot = ir.Slot(section="model", owner=stmt.name.name, key=key)
         if slot in point.overrides and key not in seen:
             values[key] = swept_value(point, slot, MODEL_KEYS[key], key, stmt.span, family)
-            spans[key] = stmt.span
     if point.holes is not None:
-        point.models[stmt.name.name] = (values, spans)
-    return shaped_model(stmt, values, spans, dist)
+        point.models[stmt.name.name] = (values, seen)
+    return shaped_model(stmt, values, seen, dist)
 
 
-def shaped_model(stmt: ast.ModelStmt, values: Mapping[str, Any], spans: Mapping[str, Span],
+def shaped_model(stmt: ast.ModelStmt, values: dict[str, Any], seen: Mapping[str, ast.Setting],
                  dist: ir.InputDist) -> ir.Model:
     """The model from its settings (as written or swept): the family's rules over them, then the values that
-    follow (depth from `widths`, the ResNet state width d + 1). ``spans``: where each setting is given.
+    follow (depth from `widths`, the ResNet state width d + 1). ``seen``: the settings as written.
 
     The parametric plan calls this again when it substitutes a model's swept values."""
     family = stmt.family.name
     descriptor = families.get(family)
-    broken = descriptor.check_model(dict(values))  # the family's own rules over its settings
+    broken = descriptor.check_model(values)  # the family's own rules over its settings
     if broken is not None:
         key, message, help = broken
-        raise msg.fail(msg.family_rule(message, spans[key], help))
+        raise msg.fail(msg.family_rule(message, seen[key].span if key in seen else stmt.span, help))
     if "width" not in values and "widths" not in values:
         raise msg.fail(msg.missing_setting(f"the {family} model `{stmt.name.name}`", "a width", stmt.span,
                                            "add `width = 64`, or sweep it: `sweep { width = [16, 64, 256] }`"))
-    shape = descriptor.resolve(dict(values), dist.dim)
+    shape = descriptor.resolve(values, dist.dim)
     return ir.Model(
         name=stmt.name.name, family=family, width=shape["width"], depth=shape["depth"],
         widths=tuple(shape["widths"]), state_width=shape["state_width"],

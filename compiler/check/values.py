@@ -55,8 +55,8 @@ class Point:
     seed: int = 0
     holes: list[Hole] | None = None
     dependent: frozenset[str] = frozenset()
-    models: dict[str, tuple[dict[str, Any], dict[str, Span]]] = field(default_factory=dict)
-    """With ``holes``: each model's settings and where each is given, as :func:`.model.shaped_model` read them."""
+    models: dict[str, tuple[dict[str, Any], dict[str, ast.Setting]]] = field(default_factory=dict)
+    """With ``holes``: each model's settings and its written settings, as :func:`.model.shaped_model` reads them."""
 
 
 class Collector:
