@@ -10,6 +10,7 @@ Role:   give meaning to every number a spec writes (``width = 2*m``, ``lr = 1/d`
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from typing import Callable, Mapping, Protocol, Union
 
@@ -92,6 +93,24 @@ def evaluate(node: ast.Expr, env: Mapping[str, Number], what: str = "a number") 
             raise msg.fail(msg.index_out_of_range(index, len(base), node.index.span))
         return base[int(index) - 1]
     raise msg.fail(msg.expected_value(what, node.span))
+
+
+def name_nodes(node: object) -> list[ast.Name]:
+    """Every bare name in ``node`` (an AST node, or a list of them), in order: what a value depends on."""
+    found: list[ast.Name] = []
+
+    def walk(item: object) -> None:
+        if isinstance(item, ast.Name):
+            found.append(item)
+        elif isinstance(item, (list, tuple)):
+            for child in item:
+                walk(child)
+        elif dataclasses.is_dataclass(item) and not isinstance(item, (ast.Ident, Span, type)):
+            for f in dataclasses.fields(item):
+                walk(getattr(item, f.name))
+
+    walk(node)
+    return found
 
 
 def _scalar(value: Number, node: _Spanned) -> float:

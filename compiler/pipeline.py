@@ -11,7 +11,8 @@ Stages (cf. FFCx's compiler docstring):
   2. ``mlc.dsl.parser``  text -> faithful AST with spans (syntax errors, several per run);
   3. ``mlc.dsl.desugar`` faithful AST -> the AST the checker reads (misplaced constructs);
   4. ``mlc.compiler.check`` names, types, ranges, combinations;
-  5. ``mlc.compiler.sweep`` sweep expansion -> runs with content hashes -> Plan;
+  5. ``mlc.compiler.expand`` the sweep's points (``mlc.compiler.sweep``), each substituted into the spec
+     checked once (``mlc.compiler.parametric``) -> runs with content hashes -> Plan;
   6. ``mlc.compiler.theory.rates`` the predicted exponents per swept axis, into the Plan.
 ``mlc.compiler.verify`` checks the Plan's invariants between stage 5 and any back end.
 """
@@ -24,7 +25,7 @@ from dataclasses import dataclass, field
 from mlc.compiler import ir
 from mlc.compiler import messages as msg
 from mlc.compiler.check import Checker
-from mlc.compiler.sweep import build_plan
+from mlc.compiler.expand import build_plan
 from mlc.compiler.theory.rates import with_rates
 from mlc.compiler.verify import PlanInvariantError, verify_plan
 from mlc.dsl import ast

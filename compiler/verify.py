@@ -8,6 +8,10 @@ Role:   catch compiler bugs early, where they are cheap to understand, instead o
 
 from __future__ import annotations
 
+from typing import Any
+
+from pydantic import BaseModel
+
 from mlc.compiler import conventions, ir
 
 
@@ -21,13 +25,23 @@ def verify_plan(plan: ir.Plan) -> None:
     if not plan.runs:
         raise PlanInvariantError("the plan has no runs")
     first_of: dict[str, int] = {}  # hash -> position of the first run with it
+    dumps: dict[int, tuple[object, Any]] = {}  # runs of a sweep share their sections: dump each object once
+
+    def dumped(value: object) -> Any:
+        if not isinstance(value, BaseModel):
+            return value
+        found = dumps.get(id(value))
+        if found is None:
+            found = dumps[id(value)] = (value, value.model_dump(mode="json"))
+        return found[1]
+
     for position, run in enumerate(plan.runs):
         where = f"run {position}"
         if run.index != position:
             raise PlanInvariantError(f"{where}: index {run.index} is out of order")
         if run.train.model != run.model.name:
             raise PlanInvariantError(f"{where}: trains `{run.train.model}` but its model is `{run.model.name}`")
-        if run.hash != ir.run_hash(dict(run)):
+        if run.hash != ir.run_hash({name: dumped(value) for name, value in run}):
             raise PlanInvariantError(f"{where}: its hash does not match its content")
         if run.conventions != conventions.of(run):
             raise PlanInvariantError(f"{where}: its conventions block does not match a recomputation")

@@ -153,3 +153,22 @@ def test_a_swept_lets_own_value_is_still_checked() -> None:
     # The sweep replaces `r`, but `sqrt(7, 1)` is still an error (it was never evaluated, so never reported).
     found = diagnostics("let r = sqrt(7, 1)\nmodel wide = two_layer(width = 10 * r)\nsweep { r = [1, 2] }\n")
     assert found == [("E201", "`sqrt` takes one argument, not 2")]
+
+
+# ------------------------------------------- a swept setting's written value is checked (issue 7 item 2)
+
+
+def test_a_swept_settings_written_value_gets_the_same_diagnostic_as_unswept() -> None:
+    # `width = -5` used to pass `mlc check` as soon as `width` was swept: the sweep replaced it unread.
+    bad = BASE.replace("width = 4", "width = -5")
+    unswept = compile_text(bad, "t.ml")
+    swept = compile_text(bad + "sweep { width = [4, 8] }\n", "t.ml")
+    assert not unswept.ok and not swept.ok
+    first, second = unswept.diagnostics[0], swept.diagnostics[0]
+    assert (second.code, second.message, second.span) == (first.code, first.message, first.span)
+    assert second.code == "E202" and "it is -5" in second.message and "from the sweep" not in second.message
+
+
+def test_a_swept_settings_written_value_must_name_known_constants() -> None:
+    found = diagnostics("train { optimizer = gd(lr = rate) }\nsweep { lr = [0.1, 0.2] }\n")
+    assert found[0][0] == "E101" and "rate" in found[0][1]

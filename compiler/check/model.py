@@ -17,7 +17,7 @@ from mlc.compiler import families, ir
 from mlc.compiler import messages as msg
 from mlc.compiler.check.rules import NOT_FOR_FAMILY_HELP
 from mlc.compiler.check.tables import DATA_KEYS, MODEL_KEYS
-from mlc.compiler.check.values import Collector, Point, check_number, value_of
+from mlc.compiler.check.values import Collector, Point, swept_value, value_of
 from mlc.compiler.evaluate import Number
 from mlc.dsl import ast
 
@@ -39,7 +39,7 @@ def data_ir(stmt: ast.DataStmt | None, env: Mapping[str, Number], point: Point, 
     for key in DATA_KEYS:  # swept data slots that are not written in the block
         slot = ir.Slot(section="data", key=key)
         if slot in point.overrides and key not in written:
-            values[key] = check_number(DATA_KEYS[key], key, point.overrides[slot], None, "data", from_sweep=True)
+            values[key] = swept_value(point, slot, DATA_KEYS[key], key, None, "data")
     if dist.kind == "grid":
         values["n"] = dist.points
     return ir.Data(n=values["n"], n_test=values["n_test"], noise=values["noise"], seed=values["seed"],
@@ -51,7 +51,6 @@ def model_ir(stmt: ast.ModelStmt, env: Mapping[str, Number], point: Point, dist:
     family = stmt.family.name
     if family not in families.names():  # the registry: built-in and registered families
         raise msg.fail(msg.unknown_family(family, stmt.family.span, families.names()))
-    descriptor = families.get(family)
     if stmt.positional:
         raise msg.fail(msg.named_arguments_only("model settings", "width = 64", stmt.positional[0].span))
     values: dict[str, Any] = {}
@@ -63,11 +62,24 @@ def model_ir(stmt: ast.ModelStmt, env: Mapping[str, Number], point: Point, dist:
     for key in ("width", "depth", "state_width", "init_scale"):
         slot = ir.Slot(section="model", owner=stmt.name.name, key=key)
         if slot in point.overrides and key not in seen:
-            values[key] = check_number(MODEL_KEYS[key], key, point.overrides[slot], stmt.span, family, from_sweep=True)
+            values[key] = swept_value(point, slot, MODEL_KEYS[key], key, stmt.span, family)
+    if point.holes is not None:
+        point.models[stmt.name.name] = (values, seen)
+    return shaped_model(stmt, values, seen, dist)
+
+
+def shaped_model(stmt: ast.ModelStmt, values: dict[str, Any], seen: Mapping[str, ast.Setting],
+                 dist: ir.InputDist) -> ir.Model:
+    """The model from its settings (as written or swept): the family's rules over them, then the values that
+    follow (depth from `widths`, the ResNet state width d + 1). ``seen``: the settings as written.
+
+    The parametric plan calls this again when it substitutes a model's swept values."""
+    family = stmt.family.name
+    descriptor = families.get(family)
     broken = descriptor.check_model(values)  # the family's own rules over its settings
     if broken is not None:
         key, message, help = broken
-        raise msg.fail(msg.family_rule(message, seen[key].span, help))
+        raise msg.fail(msg.family_rule(message, seen[key].span if key in seen else stmt.span, help))
     if "width" not in values and "widths" not in values:
         raise msg.fail(msg.missing_setting(f"the {family} model `{stmt.name.name}`", "a width", stmt.span,
                                            "add `width = 64`, or sweep it: `sweep { width = [16, 64, 256] }`"))

@@ -17,7 +17,8 @@ from mlc.compiler import messages as msg
 from mlc.compiler.check import rules
 from mlc.compiler.check.tables import (COUNT, LAMBDA, LOSSES, METRICS, OPTIMIZER_KEYS, OPTIMIZERS, PENALTIES, SOLVES,
                                        STOP_METRICS, TRAIN_KEYS)
-from mlc.compiler.check.values import Collector, Point, call_parts, check_number, enum_of, scalar_of, value_of
+from mlc.compiler.check.values import (Collector, Point, call_parts, check_number, enum_of, scalar_of, swept_value,
+                                       value_of)
 from mlc.compiler.evaluate import Number, evaluate
 from mlc.dsl import ast
 from mlc.dsl.diagnostics import Span
@@ -30,14 +31,7 @@ _INSIDE = {"lr": ("optimizer", "optimizer = gd(lr = 0.1)"), "batch": ("optimizer
 def train_ir(blocks: list[ast.TrainStmt], model: ir.Model, env: Mapping[str, Number], point: Point,
              data: ir.Data, dist: ir.InputDist) -> ir.Train:
     """The training of ``model``: the named block overrides the shared one, key by key."""
-    items: dict[str, ast.Setting] = {}
-    until: ast.Until | None = None
-    for block in blocks:
-        for item in block.block.items:
-            if isinstance(item, ast.Until):
-                until = item
-            else:
-                items[item.key.name] = item
+    items, until = train_items(blocks)
     owner = f"training of `{model.name}`"
     prefix = model.name  # the owner of this training's slots
     problems = Collector()
@@ -81,6 +75,19 @@ def train_ir(blocks: list[ast.TrainStmt], model: ir.Model, env: Mapping[str, Num
     return train
 
 
+def train_items(blocks: list[ast.TrainStmt]) -> tuple[dict[str, ast.Setting], ast.Until | None]:
+    """The settings of a training (the named block's override the shared one's, key by key) and its `until`."""
+    items: dict[str, ast.Setting] = {}
+    until: ast.Until | None = None
+    for block in blocks:
+        for item in block.block.items:
+            if isinstance(item, ast.Until):
+                until = item
+            else:
+                items[item.key.name] = item
+    return items, until
+
+
 def _count(item: ast.Setting | None, key: str, env: Mapping[str, Number], prefix: str, point: Point,
            owner: str) -> int | None:
     """`steps` or `max_steps`, written or swept; None when neither."""
@@ -89,7 +96,7 @@ def _count(item: ast.Setting | None, key: str, env: Mapping[str, Number], prefix
     if item is not None:
         return int(value_of(spec, key, item.value, env, slot, point, owner))
     if slot in point.overrides:
-        return int(check_number(spec, key, point.overrides[slot], None, "train", from_sweep=True))
+        return int(swept_value(point, slot, spec, key, None, "train"))
     return None
 
 
@@ -123,7 +130,7 @@ def _penalty(item: ast.Setting | None, model: ir.Model, env: Mapping[str, Number
         else:
             lam = value_of(LAMBDA, "lambda", kw.value, env, slot, point, kind)
     if slot in point.overrides and lam is None and not auto:
-        lam = check_number(LAMBDA, "lambda", point.overrides[slot], item.span, kind, from_sweep=True)
+        lam = swept_value(point, slot, LAMBDA, "lambda", item.span, kind)
     if lam is None and not auto:
         if kind == "path_norm":
             auto = True
@@ -152,8 +159,7 @@ def _optimizer(item: ast.Setting | None, env: Mapping[str, Number], point: Point
         if key not in values:
             slot = ir.Slot(section="optimizer", owner=prefix, key=key)
             if slot in point.overrides:
-                values[key] = check_number(spec, key, point.overrides[slot], item.span if item else None, kind,
-                                           from_sweep=True)
+                values[key] = swept_value(point, slot, spec, key, item.span if item else None, kind)
             else:
                 values[key] = spec.default
     return ir.Optimizer(kind=kind, lr=float(values["lr"]), batch=values.get("batch"),  # type: ignore[arg-type]

@@ -15,20 +15,48 @@ from typing import Any, Callable, Mapping, TypeVar
 from mlc.compiler import ir
 from mlc.compiler import messages as msg
 from mlc.compiler.check.schema import KeySpec
-from mlc.compiler.evaluate import Number, evaluate
+from mlc.compiler.evaluate import Number, evaluate, name_nodes
 from mlc.dsl import ast
 from mlc.dsl.diagnostics import Diagnostic, SpecErrors, Span
 
 T = TypeVar("T")
 
 
+@dataclass(frozen=True)
+class Hole:
+    """A number of the checked IR that the sweep fills in (:mod:`mlc.compiler.parametric`): the setting it
+    sets (``slot``), its type and range, and where and for whom a bad value is reported.
+
+    ``source`` is the written expression when the value comes from swept `let` names (``n = m``: checked as
+    written, at the expression); None when a sweep axis sets the slot itself (checked "from the sweep")."""
+
+    slot: ir.Slot
+    spec: KeySpec
+    key: str
+    span: Span | None
+    owner: str
+    source: ast.Value | None = None
+
+    def check(self, value: float) -> Any:
+        """``value`` checked as the checker checks this setting (the same diagnostic, the same span)."""
+        return check_number(self.spec, self.key, value, self.span, self.owner, from_sweep=self.source is None)
+
+
 @dataclass
 class Point:
-    """One point of the sweep: bindings of `let` names, values of setting slots, and the seed."""
+    """One point of the sweep: bindings of `let` names, values of setting slots, and the seed.
+
+    When ``holes`` is a list, the checker appends a :class:`Hole` for every number it reads from the sweep:
+    a slot's value, or a setting written with a name of ``dependent`` (the swept lets and the lets computed
+    from them). That is how the parametric plan learns what it may substitute without checking again."""
 
     bindings: dict[str, Number] = field(default_factory=dict)
     overrides: dict[ir.Slot, float] = field(default_factory=dict)
     seed: int = 0
+    holes: list[Hole] | None = None
+    dependent: frozenset[str] = frozenset()
+    models: dict[str, tuple[dict[str, Any], dict[str, ast.Setting]]] = field(default_factory=dict)
+    """With ``holes``: each model's settings and its written settings, as :func:`.model.shaped_model` reads them."""
 
 
 class Collector:
@@ -79,10 +107,16 @@ def scalar_of(node: ast.Value, env: Mapping[str, Number], key: str) -> float:
 
 def value_of(spec: KeySpec, key: str, node: ast.Value, env: Mapping[str, Number], slot: ir.Slot | None,
              point: Point, owner: str) -> Any:
-    """Evaluate one setting against its KeySpec (type and range); a swept slot's value wins."""
+    """Evaluate one setting against its KeySpec (type and range); a swept slot's value wins.
+
+    The written value of a swept setting is still checked, as a swept `let`'s is: `width = -5` is an error
+    whether or not `width` is swept (it would be one as soon as the sweep is removed)."""
     if slot is not None and slot in point.overrides:
-        return check_number(spec, key, point.overrides[slot], node.span, owner, from_sweep=True)
+        check_number(spec, key, scalar_of(node, env, key), node.span, owner)
+        return swept_value(point, slot, spec, key, node.span, owner)
     if spec.kind in ("int", "float"):
+        if slot is not None and point.holes is not None and any(n.id in point.dependent for n in name_nodes(node)):
+            point.holes.append(Hole(slot, spec, key, node.span, owner, source=node))
         return check_number(spec, key, scalar_of(node, env, key), node.span, owner)
     if spec.kind == "ints":
         value = evaluate(node, env) if not isinstance(node, (ast.RangeLit, ast.Every)) else None
@@ -102,6 +136,13 @@ def value_of(spec: KeySpec, key: str, node: ast.Value, env: Mapping[str, Number]
             return node.id == "true"
         raise msg.fail(msg.takes_bool(key, node.span))
     raise AssertionError(spec.kind)
+
+
+def swept_value(point: Point, slot: ir.Slot, spec: KeySpec, key: str, span: Span | None, owner: str) -> Any:
+    """The value the sweep gives ``slot`` at ``point``, checked "from the sweep" (and recorded as a hole)."""
+    if point.holes is not None:
+        point.holes.append(Hole(slot, spec, key, span, owner))
+    return check_number(spec, key, point.overrides[slot], span, owner, from_sweep=True)
 
 
 def check_number(spec: KeySpec, key: str, value: float, span: Span | None, owner: str,

@@ -17,12 +17,13 @@ from mlc.compiler.conventions import resolve
 
 def make_run(index: int = 0, *, family: str = "two_layer", width: int = 8, d: int = 3, n: int = 32,
              n_test: int = 64, seed: int = 0, steps: int = 20, lr: float = 0.1, optimizer: str = "gd",
-             batch: int | None = None, momentum: float = 0.0, loss: str = "mse", penalty: str = "none",
-             lam: float = 0.0, activation: str = "relu", scaling: str = "standard", bias: bool = True,
-             depth: int = 1, widths: tuple[int, ...] = (), state_width: int | None = None,
-             init_scale: float = 1.0, noise: float = 0.0, input_kind: str = "sphere",
-             target: ir.Target | None = None, record_every: int = 0, metrics: tuple[str, ...] = (),
-             stop: tuple[str, float] | None = None, solve: str = "gd", points: int | None = None,
+             batch: int | None = None, momentum: float = 0.0, loss: ir.Loss = "mse",
+             penalty: ir.PenaltyKind = "none", lam: float = 0.0, activation: ir.Activation = "relu",
+             scaling: ir.Scaling = "standard", bias: bool = True, depth: int = 1, widths: tuple[int, ...] = (),
+             state_width: int | None = None, init_scale: float = 1.0, noise: float = 0.0,
+             input_kind: ir.InputKind = "sphere", target: ir.Target | None = None, record_every: int = 0,
+             metrics: tuple[str, ...] = (), stop: tuple[str, float] | None = None, solve: ir.Solve = "gd",
+             points: int | None = None,
              params: dict[str, float] | None = None, name: str = "net") -> ir.Run:
     """One fully resolved run (defaults: a tiny two-layer ReLU net learning a teacher on the sphere)."""
     if target is None:
@@ -35,14 +36,18 @@ def make_run(index: int = 0, *, family: str = "two_layer", width: int = 8, d: in
                      state_width=state_width, activation=activation, scaling=scaling,
                      init_scale=init_scale, bias=bias)
     iterative = solve not in ir.CLOSED_FORM_SOLVES
+    # The optimizer's kind is validated by the IR (its Literal has no name of its own to annotate with).
+    opt = ir.Optimizer.model_validate(dict(kind=optimizer, lr=lr, batch=batch, momentum=momentum))
     train = ir.Train(model=name, loss=loss, penalty=ir.Penalty(kind=penalty, lam=lam),
-                     optimizer=ir.Optimizer(kind=optimizer, lr=lr, batch=batch, momentum=momentum) if iterative
-                     else None,
+                     optimizer=opt if iterative else None,
                      steps=steps if iterative else None, stop=ir.StopRule(metric=stop[0], threshold=stop[1]) if stop else None,
                      solve=solve, record=ir.Record(every=record_every, metrics=metrics))
-    body = dict(model=model, train=train, input=inp, target=target, space=ir.Space(kind="barron"),
-                data=ir.Data(n=n, n_test=n_test, noise=noise), seed=seed, params=params or {})
-    return ir.Run(index=index, hash=ir.run_hash(body), conventions=resolve(model, train, inp, body["data"]), **body)
+    data = ir.Data(n=n, n_test=n_test, noise=noise)
+    space = ir.Space(kind="barron")
+    body: dict[str, Any] = dict(model=model, train=train, input=inp, target=target, space=space, data=data,
+                                seed=seed, params=params or {})
+    return ir.Run(index=index, hash=ir.run_hash(body), model=model, train=train, input=inp, target=target,
+                  space=space, data=data, seed=seed, params=params or {}, conventions=resolve(model, train, inp, data))
 
 
 def make_plan(runs: list[ir.Run], problem: str = "example") -> ir.Plan:

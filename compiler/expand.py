@@ -1,0 +1,199 @@
+"""The plan from the sweep: every point resolved, one run per (point x model), each hashed by its meaning.
+
+Input:  a :class:`~mlc.compiler.check.Checker` (the spec's statements, already collected).
+Output: a :class:`~mlc.compiler.ir.Plan`: its runs, the sweep with what each axis varies, the report.
+Role:   expand the sweep's axes (:mod:`mlc.compiler.sweep`), resolve each point by substituting its values
+        into the spec checked once (:mod:`mlc.compiler.parametric`), and build, hash and deduplicate the runs.
+
+Every run of a plan is distinct (its hash is its meaning, :func:`mlc.compiler.ir.run_hash`). A model that
+the swept values do not reach (a baseline next to a swept model) is trained once, at its first sweep point.
+A sweep point that adds no run at all (an axis that changes nothing trained), two models that are the same
+run, and a report that differs between points (the report is one for the plan) are E303.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel
+
+from mlc.compiler import conventions, ir
+from mlc.compiler import messages as msg
+from mlc.compiler.check import Checker
+from mlc.compiler.parametric import ParametricPlan, checker_point
+from mlc.compiler.sweep import MAX_RUNS, Axis, SweepMode, expand_points, resolve_axes, run_count
+from mlc.dsl.diagnostics import Diagnostic, SpecErrors, Span
+
+
+def axis_quantities(plan: ParametricPlan, blocks: list[tuple[SweepMode, list[Axis]]]) -> dict[str, tuple[ir.Quantity, ...]]:
+    """What each axis varies (``ir.SweepAxis.varies``): the IR fields that change when this axis alone
+    moves from the first sweep point to its next value, as quantities (``ir.quantity_of_field``).
+
+    The meaning of an axis is what it reaches, never its spelling: with `data { n = m }`, `m` varies n
+    (issue 7, bug 1). An axis with a single value varies nothing. Zip partners stay at the first point,
+    so each axis of a zip gets its own meaning.
+    """
+    axes = {a.key: a for _, block_axes in blocks for a in block_axes}
+    first = expand_points(blocks)[0]
+
+    def fields(values: dict[str, float]) -> dict[tuple[str, str], Any] | None:
+        try:
+            res = plan.resolve(values)
+        except SpecErrors:
+            return None
+        flat: dict[tuple[str, str], Any] = {}
+
+        def walk(prefix: str, owner: str, value: Any) -> None:
+            if isinstance(value, dict):
+                for k, v in value.items():
+                    walk(f"{prefix}.{k}", owner, v)
+            else:
+                flat[(prefix, owner)] = value
+
+        for section in ("input", "target", "space", "data"):
+            walk(section, "", getattr(res, section).model_dump(mode="json"))
+        for model in res.models:
+            walk("model", model.name, model.model_dump(mode="json", exclude={"name"}))
+        for name, train in res.trains.items():
+            walk("train", name, train.model_dump(mode="json", exclude={"model"}))
+        flat[("report.delta", "")] = res.report.delta  # the rest of the report is presentation
+        flat[("seed", "")] = checker_point(values, plan.targets).seed
+        return flat
+
+    base = fields(first)
+    out: dict[str, tuple[ir.Quantity, ...]] = {}
+    for key, axis in axes.items():
+        found: set[ir.Quantity] = set()
+        moved = next((m for v in axis.values if v != first.get(key)
+                      if (m := fields({**first, key: v})) is not None), None)
+        if base is not None and moved is not None:
+            found = {ir.quantity_of_field(path) for (path, owner) in base.keys() | moved.keys()
+                     if base.get((path, owner)) != moved.get((path, owner))}
+        out[key] = tuple(sorted(found))
+    return out
+
+
+def _differing_axes(a: dict[str, float], b: dict[str, float]) -> list[str]:
+    return [key for key in a if a[key] != b.get(key)]
+
+
+def _same_run(checker: Checker, axes: dict[str, Axis], first: tuple[dict[str, float], str],
+              second: tuple[dict[str, float], str]) -> Diagnostic:
+    """E303 for two runs with one hash: a sweep axis that changes nothing trained, or two equal models."""
+    (values_a, model_a), (values_b, model_b) = first, second
+    differing = _differing_axes(values_a, values_b)
+    if not differing and model_a == model_b:
+        shown = ", ".join(f"{k} = {v:g}" for k, v in values_a.items())
+        return msg.point_twice(shown, checker.sweeps[0].span)
+    if not differing:
+        return msg.same_models(model_a, model_b, checker.models[model_b].span)
+    shown = ", ".join(f"`{key}`" for key in differing)
+    where = " and ".join(", ".join(f"{k} = {v[k]:g}" for k in differing) for v in (values_a, values_b))
+    return msg.axis_changes_nothing(shown, where, axes[differing[0]].span)
+
+
+_HASHED = ("model", "train", "input", "target", "space", "data")
+
+
+class _Shared:
+    """What runs built from the same IR objects share: each object's JSON dump and each conventions block,
+    computed once (points that substitute the same values share the objects, :mod:`.parametric`). The
+    objects are kept, so an id is never reused for another one while the plan is built."""
+
+    def __init__(self) -> None:
+        self._dumps: dict[int, tuple[object, dict[str, Any]]] = {}
+        self._conventions: dict[tuple[int, ...], tuple[tuple[object, ...], ir.Conventions]] = {}
+
+    def dump(self, obj: BaseModel) -> dict[str, Any]:
+        found = self._dumps.get(id(obj))
+        if found is None:
+            found = self._dumps[id(obj)] = (obj, obj.model_dump(mode="json"))
+        return found[1]
+
+    def conventions(self, model: ir.Model, train: ir.Train, dist: ir.InputDist, data: ir.Data) -> ir.Conventions:
+        parts = (model, train, dist, data)
+        key = tuple(id(p) for p in parts)
+        found = self._conventions.get(key)
+        if found is None:
+            found = self._conventions[key] = (parts, conventions.resolve(model, train, dist, data))
+        return found[1]
+
+
+def build_plan(checker: Checker) -> ir.Plan:
+    """Expand the sweep and resolve every run. Raises SpecErrors (deduplicated over runs)."""
+    blocks = resolve_axes(checker)
+    axes = {a.key: a for _, block_axes in blocks for a in block_axes}
+    count = run_count(blocks, len(checker.models))
+    if count > MAX_RUNS:  # checked before expansion: a huge sweep is refused without building its points
+        span = checker.sweeps[0].span if checker.sweeps else None
+        raise msg.fail(msg.too_many_runs(count, MAX_RUNS, span))
+    points = expand_points(blocks)
+    targets = {key: tuple(axis.targets) for key, axis in axes.items()}
+    parametric = ParametricPlan(checker, targets, {key: axis.values for key, axis in axes.items()}, points[0])
+    runs: list[ir.Run] = []
+    errors: dict[tuple[str, Span | None], Diagnostic] = {}  # (code, span): one report per place
+    repeats: dict[tuple[str, Span | None], int] = {}
+    report: ir.Report | None = None
+    report_point: dict[str, float] = {}
+    shared = _Shared()
+    owner_of: dict[str, tuple[dict[str, float], str]] = {}  # run hash -> (sweep point, model) first giving it
+    for values in points:
+        seed = checker_point(values, targets).seed
+        try:
+            resolved = parametric.resolve(values)
+        except SpecErrors as exc:
+            for diag in exc.diagnostics:
+                key = (diag.code, diag.span)  # one report per place, however many sweep points hit it
+                errors.setdefault(key, diag)
+                repeats[key] = repeats.get(key, 0) + 1
+            if len(errors) > 50:
+                break
+            continue
+        if report is None:
+            report, report_point = resolved.report, values
+        elif resolved.report != report and ("report", None) not in errors:
+            # The plan has one report; a report that differs between sweep points has no single meaning.
+            shown = ", ".join(f"`{k}`" for k in _differing_axes(report_point, values))
+            assert checker.report is not None  # without a report statement the report is one at every point
+            errors[("report", None)] = msg.report_depends_on_sweep(shown, checker.report.span)
+            repeats[("report", None)] = 1
+        added, repeated, same = False, None, []
+        for model in resolved.models:
+            train = resolved.trains[model.name]
+            parts = (model, train, resolved.input, resolved.target, resolved.space, resolved.data)
+            run_hash = ir.run_hash({**dict(zip(_HASHED, (shared.dump(p) for p in parts))), "seed": seed})
+            first = owner_of.get(run_hash)
+            if first is None:
+                owner_of[run_hash] = (values, model.name)
+                runs.append(ir.Run(index=len(runs), hash=run_hash, model=model, train=train, input=resolved.input,
+                                   target=resolved.target, space=resolved.space, data=resolved.data,
+                                   seed=seed, params=dict(values),
+                                   conventions=shared.conventions(model, train, resolved.input, resolved.data)))
+                added = True
+            elif first[0] is values:  # two models of one point are the same run
+                same.append(_same_run(checker, axes, first, (values, model.name)))
+            else:  # a model the swept values do not reach: it is trained once, at its first point
+                repeated = repeated or (first, (values, model.name))
+        if repeated is not None and not added:  # the point adds no run: its axis changes nothing trained
+            same.append(_same_run(checker, axes, *repeated))
+        for diag in same:
+            errors.setdefault((diag.code, diag.span), diag)
+            repeats.setdefault((diag.code, diag.span), 1)
+    if errors:
+        for key, diag in errors.items():
+            if repeats[key] > 1:
+                diag.notes.append(f"{repeats[key] - 1} more sweep point(s) fail here the same way")
+        raise SpecErrors(list(errors.values()))
+    varies = axis_quantities(parametric, blocks)
+    sweep_ir = tuple(
+        ir.SweepBlock(mode=mode, axes=tuple(ir.SweepAxis(key=a.key, values=tuple(a.values),
+                                                         targets=tuple(a.targets), varies=varies[a.key])
+                                            for a in block_axes))
+        for mode, block_axes in blocks
+    )
+    report = report or ir.Report()
+    # A plot's x_kind follows from its x and the sweep, which the hash covers already.
+    report_meaning = report.model_dump(mode="json", exclude={"plots": {"__all__": {"x_kind"}}})
+    spec_hash = ir.content_hash({"runs": [r.hash for r in runs], "report": report_meaning})
+    return ir.Plan(problem=checker.problem_name, spec_hash=spec_hash, sweep=sweep_ir, report=report,
+                   runs=tuple(runs))
