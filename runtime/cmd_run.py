@@ -1,7 +1,8 @@
 """``mlc compile-and-run SPEC``: compile a spec, train every run not already stored, report errors next to bounds.
 
 Input:  a spec path and options (--device, --dtype, --out, --store, --rerun, --explain-cache,
-        --checkpoint-every, --no-plots, --json, and the resource limits --max-memory, --max-time, --yes).
+        --checkpoint-every, --executor, --address, --group-cpus, --group-gpus, --no-plots, --json, and the
+        resource limits --max-memory, --max-time, --yes).
 Output: the report on the console (or the ExperimentResult JSON on stdout with --json); ``results.json`` and
         ``runs.csv`` under --out, views of the results store rewritten after every group; plots unless --no-plots.
         Exit 0 when every run trained (diverged runs are results, not failures), 1 on spec errors, a failed run or
@@ -45,6 +46,15 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--no-plots", action="store_true", help="do not draw plots")
     parser.add_argument("--json", action="store_true",
                         help="print the ExperimentResult as JSON on stdout instead of the report")
+    parser.add_argument("--executor", choices=("local", "ray"), default="local",
+                        help="where the groups train: in this process (local), or as tasks on a Ray cluster "
+                             "(ray; pip install 'mlc[ray]')")
+    parser.add_argument("--address", metavar="auto|HOST:PORT", default=None,
+                        help="the Ray cluster (auto: the one `ray start` runs here; default: start one on this machine)")
+    parser.add_argument("--group-cpus", metavar="N", type=float, default=None,
+                        help="CPUs per Ray task (default: the torch threads the group trains with)")
+    parser.add_argument("--group-gpus", metavar="F", type=float, default=None,
+                        help="GPUs (a fraction, e.g. 0.25) per Ray task (default: estimated from the group's memory)")
     parser.add_argument("--no-fast-path", action="store_true",
                         help="train every run with the general autograd engine (a cross-check; slower)")
     add_flags(parser)
@@ -68,6 +78,27 @@ def _environment(device: str, dtype: str, command: str):
                        command=command)
 
 
+def _executor(args: argparse.Namespace):
+    """The executor ``--executor`` names; ValueError (with what to do) when it cannot be used."""
+    from mlc.runtime.executors import LocalExecutor
+
+    if args.executor == "local":
+        if args.address or args.group_cpus is not None or args.group_gpus is not None:
+            raise ValueError("--address, --group-cpus and --group-gpus are options of --executor ray")
+        return LocalExecutor()
+    if args.group_cpus is not None and args.group_cpus <= 0:
+        raise ValueError("--group-cpus must be positive")
+    if args.group_gpus is not None and not 0 <= args.group_gpus:
+        raise ValueError("--group-gpus must be 0 or more (a fraction such as 0.25 shares a GPU)")
+    from mlc.runtime.executor_ray import RayExecutor
+    from mlc.runtime.executors import ExecutorUnavailable
+
+    try:
+        return RayExecutor(args.address, cpus=args.group_cpus, gpus=args.group_gpus)
+    except ExecutorUnavailable as exc:
+        raise ValueError(str(exc)) from None
+
+
 def run(args: argparse.Namespace) -> int:
     from mlc.compiler.pipeline import compile_path
 
@@ -84,6 +115,7 @@ def run(args: argparse.Namespace) -> int:
     from mlc.runtime.console import OutputFailed, make_console
     from mlc.runtime.execute import ExecutionError
     from mlc.runtime.paths import default_out
+    from mlc.runtime.executors import ExecutorUnavailable
     from mlc.runtime.report_store import ResultStore
     from mlc.runtime.results import ExperimentResult, RunResult
     from mlc.runtime.store import Store, StoreError
@@ -146,6 +178,11 @@ def run(args: argparse.Namespace) -> int:
 
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+    try:
+        executor = _executor(args)
+    except ValueError as exc:
+        print(f"mlc: error: {exc}", file=sys.stderr)
+        return 2
     start = time.perf_counter()
     status = 0
     options = CacheOptions(rerun=args.rerun, explain=args.explain_cache, checkpoint_every=args.checkpoint_every)
@@ -162,7 +199,7 @@ def run(args: argparse.Namespace) -> int:
             _, report = execute_cached(trained_plan, store, device=args.device, dtype=args.dtype,
                                        allow_fast=not args.no_fast_path, options=options, stop=stop,
                                        environment=env, spec_path=str(Path(args.spec).resolve()),
-                                       progress=progress, on_results=save_view,
+                                       progress=progress, on_results=save_view, executor=executor,
                                        note=lambda text: console.print(f"mlc: {text}", markup=False, highlight=False,
                                                                       soft_wrap=True))
     except (Interrupted, KeyboardInterrupt) as exc:
@@ -177,7 +214,7 @@ def run(args: argparse.Namespace) -> int:
         console.print(f"mlc: stopped by {name}: {len(result.runs)} of {len(plan.runs)} runs are stored in {where}"
                       f"{saved}; run the same command again to resume", markup=False, highlight=False, soft_wrap=True)
         return code
-    except ExecutionError as exc:
+    except (ExecutionError, ExecutorUnavailable) as exc:
         console.print(f"mlc: error: {exc}", markup=False, highlight=False, soft_wrap=True)
         return 2
     except StoreError as exc:

@@ -10,6 +10,8 @@ Role:   the unit of caching is the training group (``compiler.lower.grouping``):
         holding the claim is waited for, and its results read back), train it with a checkpoint (resuming a
         checkpoint left by an interrupted process), store its runs in one transaction, delete the checkpoint,
         release the claim, and only then hand the results on. Failed runs are not stored (a rerun retries them).
+        Where the claimed groups train is the executor's business (``runtime.executors``: in this process, or on
+        a Ray cluster); this module only stores what they give.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from mlc.compiler.ir import Plan, Run, content_hash
 from mlc.compiler.lower.grouping import Group, group_runs
 from mlc.compiler.options import Options
 from mlc.compiler.theory.norm_cache import NormCache
+from mlc.runtime.executors import ClaimState, Executor, LocalExecutor, Work
 from mlc.runtime.execute import (ProgressFn, ResultsFn, group_threads, reattach_bounds, resolve_device,
                                  resolve_dtype, train_group)
 from mlc.runtime.results import Environment, RunResult
@@ -83,11 +86,13 @@ def _restored(run: Run, stored: RunResult, context: dict, plan: Plan, norms: Nor
 class _Runner:
     def __init__(self, plan: Plan, store: Store, device: str, dtype: str, allow_fast: bool, options: CacheOptions,
                  stop: StopFlag, environment: Environment, spec_path: str, progress: ProgressFn | None,
-                 on_results: ResultsFn | None, note: NoteFn, compiler_options: Options) -> None:
+                 on_results: ResultsFn | None, note: NoteFn, compiler_options: Options, executor: Executor) -> None:
         self.plan, self.store, self.options, self.stop = plan, store, options, stop
         self.compiler_options = compiler_options
         self.norms = NormCache(estimate=compiler_options.estimate_norms)  # target norms, for this execution
-        self.dev, self.dt = resolve_device(device), resolve_dtype(dtype)
+        self.dev, self.dt, self.dtype_name = resolve_device(device), resolve_dtype(dtype), dtype
+        self.executor = executor
+        self.checkpoints: dict[str, GroupCheckpoint] = {}  # of the groups trained here, until stored
         self.groups = group_runs(plan, allow_fast=allow_fast)
         self.parts = key_parts(self.groups, self.dev, dtype)
         self.context = {"environment": environment.model_dump(mode="json"), "report_delta": plan.report.delta}
@@ -119,22 +124,34 @@ class _Runner:
         return [_restored(run, found[k][1], found[k][0].context, self.plan, self.norms)
                 for run, k in zip(group.runs, self.keys(group))]
 
-    def train(self, group: Group) -> None:
-        """Train a claimed group (resuming its checkpoint), store it, release the claim."""
+    def train_here(self, group: Group) -> list[RunResult]:
+        """Train a claimed group in this process (resuming its checkpoint). On a stop the claim is released and
+        the checkpoint kept; the caller stores the results (:meth:`finished`)."""
         gid = self.group_id(group)
         ckpt = GroupCheckpoint(self.store.checkpoint_path(gid), self.options.checkpoint_every, self.stop,
                                heartbeat=lambda: self.store.heartbeat(gid), note=self.note)
+        if self.progress:
+            self.progress(len(self.results), len(self.plan.runs), group.label)
         try:
-            if self.progress:
-                self.progress(len(self.results), len(self.plan.runs), group.label)
-            try:
-                results = train_group(group, self.plan, self.dev, self.dt, self.data_cache, ckpt,
-                                      options=self.compiler_options, norms=self.norms)
-            except Interrupted as exc:
-                exc.group = group.label
-                raise
-            if ckpt.resumed_step is not None:
-                self.report.resumed.append(f"{group.label}: from step {ckpt.resumed_step}")
+            results = train_group(group, self.plan, self.dev, self.dt, self.data_cache, ckpt,
+                                  options=self.compiler_options, norms=self.norms)
+        except Interrupted as exc:
+            exc.group = group.label
+            self.store.release(gid)
+            raise
+        except BaseException:
+            self.store.release(gid)
+            raise
+        if ckpt.resumed_step is not None:
+            self.report.resumed.append(f"{group.label}: from step {ckpt.resumed_step}")
+        self.checkpoints[gid] = ckpt
+        return results
+
+    def finished(self, group: Group, results: list[RunResult]) -> None:
+        """Store a claimed group's results (failed runs are not stored), delete its checkpoint, release the
+        claim, and hand the results on."""
+        gid = self.group_id(group)
+        try:
             rows = [Row(self.parts[run.index], run.model_dump(mode="json"), res)
                     for run, res in zip(group.runs, results) if res.status != "failed"]
             try:
@@ -144,21 +161,37 @@ class _Runner:
             except StoreError:
                 self._hand_on(results)  # the views still get them, if the disk allows
                 raise
-            ckpt.discard()
+            ckpt = self.checkpoints.pop(gid, None)
+            if ckpt is not None:
+                ckpt.discard()
+            else:  # trained elsewhere: a checkpoint left here by an interrupted local run is stale now
+                GroupCheckpoint(self.store.checkpoint_path(gid), 0, self.stop).discard()
         finally:
             self.store.release(gid)
         self.report.trained += len(group.runs)
         self._hand_on(results)
 
-    def _train_unless_stored(self, group: Group) -> None:
-        """Train a group just claimed, unless another process stored it between our lookup and our claim."""
+    def claim(self, group: Group) -> ClaimState:
+        """Claim a group; ``done`` when another process stored it between our lookup and our claim."""
+        holder = self.store.claim(self.group_id(group), group.label)
+        if holder is not None:
+            self.note(f"{group.label}: being trained by process {holder[0]} on {holder[1]}; waiting for it")
+            return "other"
         found = None if self.options.rerun else self.lookup(group)
         if found is None:
-            self.train(group)
-            return
+            return "mine"
         self.store.release(self.group_id(group))
         self.report.from_other_process += len(found)
         self._hand_on(found)
+        return "done"
+
+    def work(self) -> Work:
+        return Work(plan=self.plan, device=self.dev.type, dtype=self.dtype_name, options=self.compiler_options,
+                    threads=lambda g: group_threads(g, self.dev), claim=self.claim, train_here=self.train_here,
+                    finished=self.finished, keep_alive=lambda g: self.store.heartbeat(self.group_id(g)),
+                    release=lambda g: self.store.release(self.group_id(g)), stop=self.stop,
+                    status=lambda text: self.progress(len(self.results), len(self.plan.runs), text)
+                    if self.progress else None)
 
     def run(self) -> list[RunResult]:
         hits: list[RunResult] = []
@@ -179,27 +212,22 @@ class _Runner:
             missed = {r.index for g in pending for r in g.runs}
             self.report.explanations = explain(self.plan, self.store, self.parts, missed, self.options.rerun)
         self._hand_on(hits)
-        waiting: list[tuple[Group, tuple[int, str]]] = []
-        for group in pending:
+        waiting = self.executor.execute(pending, self.work()) if pending else []
+        while waiting:  # groups another process trains: read them back, or train them if it stops
             self.stop.check()
-            holder = self.store.claim(self.group_id(group), group.label)
-            if holder is None:
-                self._train_unless_stored(group)
-            else:
-                self.note(f"{group.label}: being trained by process {holder[0]} on {holder[1]}; waiting for it")
-                waiting.append((group, holder))
-        while waiting:
-            self.stop.check()
-            for item in list(waiting):
-                group = item[0]
+            for group in list(waiting):
                 found = self.lookup(group)
                 if found is not None:
                     self.report.from_other_process += len(found)
-                    waiting.remove(item)
+                    waiting.remove(group)
                     self._hand_on(found)
                 elif self.store.claim(self.group_id(group), group.label) is None:
-                    waiting.remove(item)  # the other process stopped without storing it: train it here
-                    self._train_unless_stored(group)
+                    waiting.remove(group)  # the other process stopped without storing it: train it here
+                    if self.options.rerun or (found := self.lookup(group)) is None:
+                        self.finished(group, self.train_here(group))
+                    else:
+                        self.store.release(self.group_id(group))
+                        self._hand_on(found)
             if waiting:
                 time.sleep(WAIT_POLL_S)
         self.report.notes = self.store.notes + self.report.notes
@@ -209,12 +237,14 @@ class _Runner:
 def execute_cached(plan: Plan, store: Store, *, device: str, dtype: str, allow_fast: bool, options: CacheOptions,
                    stop: StopFlag, environment: Environment, spec_path: str, progress: ProgressFn | None = None,
                    on_results: ResultsFn | None = None, note: NoteFn | None = None,
-                   compiler_options: Options = Options()) -> tuple[list[RunResult], CacheReport]:
+                   compiler_options: Options = Options(), executor: Executor | None = None,
+                   ) -> tuple[list[RunResult], CacheReport]:
     """Run ``plan`` through ``store`` (see the module docstring). Raises ``Interrupted`` on a stop signal (what
     finished is stored, the group in progress is checkpointed) and :class:`StoreError` when the store cannot be
-    written (what was stored before is intact). ``compiler_options``: see :mod:`mlc.compiler.options`."""
+    written (what was stored before is intact). ``compiler_options``: see :mod:`mlc.compiler.options`.
+    ``executor`` trains the groups the store lacks (default: :class:`~mlc.runtime.executors.LocalExecutor`)."""
     runner = _Runner(plan, store, device, dtype, allow_fast, options, stop, environment, spec_path, progress,
-                     on_results, note or (lambda text: None), compiler_options)
+                     on_results, note or (lambda text: None), compiler_options, executor or LocalExecutor())
     return runner.run(), runner.report
 
 

@@ -1,0 +1,166 @@
+"""The Ray executor: the groups of a plan as Ray tasks on a cluster (``--executor ray``; ``pip install mlc[ray]``).
+
+Input:  the claimed groups of a plan and a :class:`~mlc.runtime.executors.Work` (see ``runtime.executors``).
+Output: each group's results handed to ``Work.finished`` (so to the results store) as its task returns.
+Role:   connect to a cluster (``--address``; without one, a Ray instance of this machine), size each group's task
+        (CPUs = the torch threads that decide its numbers; a power-of-two share of a GPU), pack small groups into
+        one task, submit them all, and store the results as they arrive, so that a driver killed halfway keeps
+        every finished group. A task whose worker dies is retried by Ray (``max_retries``); a run that diverges
+        is a result, and a group that raises is recorded as failed (not stored, so a rerun retries it). The
+        worker trains with ``runtime.execute.train_group`` on the same thread count as the local executor:
+        on CPU the numbers are bitwise those of ``--executor local``.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from mlc.compiler.lower.grouping import Group
+from mlc.compiler.options import Options
+from mlc.runtime.executors import Executor, ExecutorUnavailable, Resources, Work, bundle, group_resources, slots_of
+from mlc.runtime.results import RunResult
+from mlc.runtime.store_checkpoint import HEARTBEAT_S, Interrupted
+
+INSTALL_HINT = "the Ray executor needs Ray: pip install 'mlc[ray]' (or pip install 'ray[default]')"
+TASK_RETRIES = 3
+"""Retries of a task whose worker process died (a killed worker, a lost node)."""
+POLL_S = 0.5
+
+
+def _train_bundle(plan_json: str, members: list[list[int]], engines: list[str], threads: list[int | None],
+                  device: str, dtype: str, options: dict[str, Any]) -> list[list[dict[str, Any]]]:
+    """The task: train the bundle's groups, one after the other, as the local executor would."""
+    import torch
+
+    from mlc.compiler.ir import Plan
+    from mlc.compiler.theory.norm_cache import NormCache
+    from mlc.runtime.execute import resolve_device, resolve_dtype, train_group
+
+    plan = Plan.model_validate_json(plan_json)
+    by_index = {run.index: run for run in plan.runs}
+    opts = Options(**options)
+    norms = NormCache(estimate=opts.estimate_norms)
+    data_cache: dict[str, object] = {}
+    dev, dt = resolve_device(device), resolve_dtype(dtype)
+    out: list[list[dict[str, Any]]] = []
+    for indices, engine, count in zip(members, engines, threads):
+        if count is not None:
+            torch.set_num_threads(count)
+        group = Group(engine, [by_index[i] for i in indices])
+        results = train_group(group, plan, dev, dt, data_cache, options=opts, norms=norms)
+        out.append([r.model_dump(mode="json") for r in results])
+    return out
+
+
+def _failed(group: Group, message: str) -> list[RunResult]:
+    return [RunResult(index=run.index, hash=run.hash, model=run.model.name, family=run.model.family, seed=run.seed,
+                      params=dict(run.params), status="failed", error=message) for run in group.runs]
+
+
+class RayExecutor(Executor):
+    """Groups as Ray tasks. ``address``: ``auto`` (a running cluster), ``HOST:PORT``, or None (connect to the
+    instance this process already started, else start one on this machine). ``cpus``/``gpus`` override the
+    resources estimated per group."""
+
+    name = "ray"
+
+    def __init__(self, address: str | None = None, cpus: float | None = None, gpus: float | None = None) -> None:
+        try:
+            import ray
+        except ImportError:
+            raise ExecutorUnavailable(INSTALL_HINT) from None
+        self.ray = ray
+        self.address, self.cpus, self.gpus = address, cpus, gpus
+
+    def _connect(self) -> None:
+        if self.ray.is_initialized():
+            return
+        try:
+            self.ray.init(address=self.address, include_dashboard=False, log_to_driver=False,
+                          configure_logging=False)
+        except Exception as exc:  # noqa: BLE001 - Ray raises bare Exceptions (e.g. a node that timed out starting)
+            where = f"the Ray cluster at {self.address}" if self.address else "a local Ray instance"
+            raise ExecutorUnavailable(f"cannot connect to {where}: {exc}") from None
+
+    def _gpu_bytes(self, work: Work) -> float | None:
+        if work.device != "cuda":
+            return None
+        import torch
+
+        return float(torch.cuda.get_device_properties(0).total_memory) if torch.cuda.is_available() else None
+
+    def _check_fits(self, resources: list[Resources]) -> None:
+        """Refuse a request no node can meet (Ray would wait for ever)."""
+        nodes = [n.get("Resources", {}) for n in self.ray.nodes() if n.get("Alive")]
+        for res in set(resources):
+            if not any(node.get("CPU", 0) >= res.cpus and node.get("GPU", 0) >= res.gpus for node in nodes):
+                have = ", ".join(f"{node.get('CPU', 0):g} CPUs and {node.get('GPU', 0):g} GPUs" for node in nodes)
+                raise ExecutorUnavailable(f"a group asks for {res.cpus:g} CPUs and {res.gpus:g} GPUs, but no node of the "
+                                     f"cluster has them (nodes: {have}); lower --group-cpus / --group-gpus")
+
+    def execute(self, groups: list[Group], work: Work) -> list[Group]:
+        self._connect()
+        ray = self.ray
+        mine: list[Group] = []
+        waiting: list[Group] = []
+        for group in groups:
+            work.stop.check()
+            state = work.claim(group)
+            if state == "mine":
+                mine.append(group)
+            elif state == "other":
+                waiting.append(group)
+        if not mine:
+            return waiting
+        gpu_bytes = self._gpu_bytes(work)
+        resources = [group_resources(g, work, gpu_bytes, self.cpus, self.gpus) for g in mine]
+        try:
+            self._check_fits(resources)
+        except ExecutorUnavailable:
+            for group in mine:
+                work.release(group)
+            raise
+        total = ray.cluster_resources()
+        slots = slots_of(total.get("CPU", 1.0), total.get("GPU", 0.0), resources)
+        task = ray.remote(max_retries=TASK_RETRIES, retry_exceptions=False)(_train_bundle)
+        plan_ref = ray.put(work.plan.model_dump_json())
+        options = {"estimate_norms": work.options.estimate_norms, "parallel_rows": work.options.parallel_rows}
+        pending: dict[Any, list[Group]] = {}
+        for positions in bundle(mine, resources, slots):
+            members = [mine[p] for p in positions]
+            res = resources[positions[0]]
+            ref = task.options(num_cpus=res.cpus, num_gpus=res.gpus, name="mlc-group").remote(
+                plan_ref, [[r.index for r in g.runs] for g in members], [g.engine for g in members],
+                [work.threads(g) for g in members], work.device, work.dtype, options)
+            pending[ref] = members
+        done_groups, beat = 0, time.monotonic()
+        try:
+            while pending:
+                work.stop.check()
+                work.status(f"ray: {sum(len(b) for b in pending.values())} groups queued or running, "
+                            f"{done_groups} done")
+                ready, _ = ray.wait(list(pending), num_returns=1, timeout=POLL_S)
+                for ref in ready:
+                    members = pending.pop(ref)
+                    try:
+                        payload = ray.get(ref)
+                        outcomes = [[RunResult.model_validate(r) for r in rs] for rs in payload]
+                    except ray.exceptions.RayError as exc:
+                        message = f"the Ray task failed after {TASK_RETRIES} retries: {type(exc).__name__}: {exc}"
+                        outcomes = [_failed(g, message.splitlines()[0]) for g in members]
+                    for group, results in zip(members, outcomes):
+                        work.finished(group, results)
+                        done_groups += 1
+                if time.monotonic() - beat > HEARTBEAT_S / 2:
+                    for members in pending.values():
+                        for group in members:
+                            work.keep_alive(group)
+                    beat = time.monotonic()
+        except (Interrupted, KeyboardInterrupt):
+            for ref, members in pending.items():
+                ray.cancel(ref, force=True)
+                for group in members:
+                    work.release(group)
+            raise
+        return waiting
