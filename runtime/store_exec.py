@@ -22,6 +22,7 @@ import torch
 
 from mlc.compiler.ir import Plan, Run, content_hash
 from mlc.compiler.lower.grouping import Group, group_runs
+from mlc.compiler.lower.norm_fit import norm_cache
 from mlc.compiler.options import Options
 from mlc.compiler.theory.norm_cache import NormCache
 from mlc.runtime.execute import (ProgressFn, ResultsFn, group_threads, reattach_bounds, resolve_device,
@@ -86,7 +87,7 @@ class _Runner:
                  on_results: ResultsFn | None, note: NoteFn, compiler_options: Options) -> None:
         self.plan, self.store, self.options, self.stop = plan, store, options, stop
         self.compiler_options = compiler_options
-        self.norms = NormCache(estimate=compiler_options.estimate_norms)  # target norms, for this execution
+        self.norms = norm_cache(compiler_options)  # target norms, for this execution
         self.dev, self.dt = resolve_device(device), resolve_dtype(dtype)
         self.groups = group_runs(plan, allow_fast=allow_fast)
         self.parts = key_parts(self.groups, self.dev, dtype)
