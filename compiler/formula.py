@@ -18,16 +18,14 @@ trees deeper than 255).
 from __future__ import annotations
 
 import math
-from typing import Mapping, Protocol, cast, get_args
+from typing import Mapping, cast, get_args
 
-from mlc.compiler import ir
-from mlc.compiler import messages as msg
+from mlc.compiler import ir, messages as msg
 from mlc.compiler.evaluate import Number, evaluate
 from mlc.compiler.expr import BinaryOp, ExprVisitor
 from mlc.compiler.fold import const_value
 from mlc.compiler.functions import FUNCTIONS
 from mlc.dsl import ast
-from mlc.dsl.diagnostics import Diagnostic, SpecErrors, Span, suggestion_help
 
 STRUCTURAL_FUNCTIONS = ("norm", "dot", "sum")
 """Written as calls, but nodes of their own in the IR (not entries of the function table)."""
@@ -41,19 +39,10 @@ MAX_FORMULA_DEPTH = 200
 """The deepest nesting of operations in a formula (a chain ``a * b * c ...`` of k factors is k deep)."""
 
 
-class _Spanned(Protocol):
-    @property
-    def span(self) -> Span: ...
-
-
-def _fail(code: str, message: str, node: _Spanned, help: str | None = None) -> SpecErrors:
-    return SpecErrors([Diagnostic(code, message, node.span, help=help)])
-
-
 def _binary_op(node: ast.BinOp) -> BinaryOp:
     """The IR operator of a binary AST node (the parser produces only these)."""
     if node.op not in get_args(BinaryOp):
-        raise _fail("E201", f"`{node.spelling or node.op}` is not an arithmetic operator", node)
+        raise msg.fail(msg.not_arithmetic_operator(node.spelling or node.op, node.span))
     return cast(BinaryOp, node.op)  # checked just above
 
 
@@ -99,14 +88,13 @@ class FormulaBuilder:
         if isinstance(node, ast.Call):
             return self._call(node)
         if isinstance(node, ast.Compare):
-            raise _fail("E201", "a target is a function value, not a comparison", node)
-        raise _fail("E201", "this is not allowed in a target formula", node)
+            raise msg.fail(msg.target_is_comparison(node.span))
+        raise msg.fail(msg.not_in_target(node.span))
 
     def scalar(self, node: ast.Expr) -> ir.Expr:
         expr, length = self.build(node)
         if length is not None:
-            raise _fail("E201", f"expected a number here, found a vector of length {length}", node,
-                        help="reduce it with `norm(...)`, `dot(w, x)` or pick a coordinate `x[i]`")
+            raise msg.fail(msg.target_expects_number(length, node.span))
         return expr
 
     def _name(self, node: ast.Name) -> tuple[ir.Expr, int | None]:
@@ -120,16 +108,14 @@ class FormulaBuilder:
                 return ir.Vector(values=value), len(value)
             return ir.Num(value=value), None
         known = [self.input_name, *self.env, *self.index_ranges, "pi"]
-        raise _fail("E101", f"unknown name `{node.id}` in the target", node,
-                    help=suggestion_help(node.id, known, "names in scope")
-                    or f"the target may use `{self.input_name}`, `let` constants and sum indices")
+        raise msg.fail(msg.unknown_target_name(node.id, node.span, known, self.input_name))
 
     def _binary(self, node: ast.BinOp) -> tuple[ir.Expr, int | None]:
         left, left_len = self.build(node.left)
         right, right_len = self.build(node.right)
         if left_len is None and right_len is None:
             if node.op == "/" and isinstance(right, ir.Num) and right.value == 0:
-                raise _fail("E202", "division by zero", node.right)
+                raise msg.fail(msg.division_by_zero(node.right.span))
             return ir.Binary(op=_binary_op(node), left=left, right=right), None
         # Vector arithmetic: scalar*vector, vector/scalar, vector +- vector of the same length.
         if node.op == "*" and (left_len is None) != (right_len is None):
@@ -138,29 +124,25 @@ class FormulaBuilder:
             return ir.Binary(op="/", left=left, right=right), left_len
         if node.op in "+-" and left_len is not None and right_len is not None:
             if left_len != right_len:
-                raise _fail("E302", f"vectors of lengths {left_len} and {right_len} cannot be combined",
-                            node, help=f"the input has dimension d = {self.dim}")
+                raise msg.fail(msg.target_vector_lengths_differ(left_len, right_len, self.dim, node.span))
             return ir.Binary(op=_binary_op(node), left=left, right=right), left_len
-        raise _fail("E201", f"`{node.spelling or node.op}` is not defined between these operands "
-                            "(scalar and vector)", node,
-                    help="use `dot(w, x)` for inner products and `norm(x)^2` for squared norms")
+        raise msg.fail(msg.target_vector_operator(node.spelling or node.op, node.span))
 
     def _index(self, node: ast.Index) -> tuple[ir.Expr, int | None]:
         base, length = self.build(node.base)
         if length is None:
-            raise _fail("E201", "only vectors can be indexed", node.base)
+            raise msg.fail(msg.only_vectors_indexed(node.base.span))
         index = self._index_expr(node.index)
         if isinstance(base, ir.Vector):
             value = const_value(index)
             if value is None:
-                raise _fail("E201", "a constant vector can only be indexed by a number", node.index)
+                raise msg.fail(msg.constant_index_not_number(node.index.span))
             # The rule of constant folding (``evaluate``, for `let a = w[i]`): 1-based, within 1..len.
             if not 1 <= value <= length:
-                raise _fail("E302", f"index {value:g} is out of range 1..{length}", node.index,
-                            help="indices start at 1, as in papers: `w[1]` is the first element")
+                raise msg.fail(msg.constant_index_out_of_range(value, length, node.index.span))
             return ir.Num(value=base.values[int(value) - 1]), None
         if not isinstance(base, ir.InputVar):
-            raise _fail("E201", f"only `{self.input_name}` or a constant vector can be indexed", node.base)
+            raise msg.fail(msg.only_input_indexed(self.input_name, node.base.span))
         self._check_index_range(node.index, index, length)
         return ir.Component(index=index), None
 
@@ -168,77 +150,69 @@ class FormulaBuilder:
         expr = self.scalar(node)
         value = const_value(expr)
         if value is not None and not float(value).is_integer():
-            raise _fail("E302", f"an index must be a whole number, not {value:g}", node,
-                        help="indices start at 1, as in papers: `x[1]` is the first coordinate")
+            raise msg.fail(msg.index_not_whole(value, node.span))
         return expr
 
     def _check_index_range(self, node: ast.Expr, index: ir.Expr, length: int) -> None:
         bounds = _IndexBounds(self.index_ranges).visit(index)
         if bounds is None:
-            raise _fail("E201", "an index must be an integer expression of sum indices", node)
+            raise msg.fail(msg.index_not_integer_expression(node.span))
         lo, hi = bounds
         if lo < 1 or hi > length:
-            shown = f"{lo:g}" if lo == hi else f"{lo:g}..{hi:g}"
-            bad = lo if lo < 1 else hi
-            raise _fail("E302", f"index {shown} is out of range: `{self.input_name}` has coordinates "
-                                f"1..{length} (d = {length})", node,
-                        help=("indices start at 1, as in papers: `x[1]` is the first coordinate"
-                              if bad < 1 else f"use an index between 1 and {length}, or raise d"))
+            raise msg.fail(msg.target_index_out_of_range(lo, hi, self.input_name, length, node.span))
 
     def _call(self, node: ast.Call) -> tuple[ir.Expr, int | None]:
         name = node.func.name
         if name not in ALL_FUNCTIONS:
-            raise _fail("E101", f"unknown function `{name}`", node.func,
-                        help=suggestion_help(name, ALL_FUNCTIONS, "functions"))
+            raise msg.fail(msg.unknown_target_function(name, node.func.span, ALL_FUNCTIONS))
         if name == "sum":
             return self._sum(node)
         for arg in node.args:
             if isinstance(arg, (ast.KwArg, ast.Bind)):
-                raise _fail("E201", f"`{name}` takes no named arguments", arg)
+                raise msg.fail(msg.target_named_argument(name, arg.span))
         args = node.positional
         if name in FUNCTIONS:
             arity = FUNCTIONS[name].arity
             if arity == 1 and len(args) != 1:
-                raise _fail("E201", f"`{name}` takes one argument, not {len(args)}", node)
+                raise msg.fail(msg.takes_one_argument(name, len(args), node.span))
             if arity is None and len(args) < 2:
-                raise _fail("E201", f"`{name}` takes two or more arguments", node)
+                raise msg.fail(msg.takes_two_or_more(name, node.span))
             return ir.Call(fn=FUNCTIONS[name].name, args=tuple(self.scalar(a) for a in args)), None
         if name == "norm":
             if len(args) not in (1, 2):
-                raise _fail("E201", "`norm` takes a vector and optionally p: `norm(x)`, `norm(x, 1)`", node)
+                raise msg.fail(msg.norm_arguments(node.span))
             vec, length = self.build(args[0])
             if length is None:
-                raise _fail("E201", "`norm` takes a vector; for a number use `abs`", args[0])
+                raise msg.fail(msg.norm_of_number(args[0].span))
             p = 2.0
             if len(args) == 2:
                 p_value = evaluate(args[1], {**self.env, "inf": math.inf})
                 if p_value not in (1.0, 2.0, math.inf):
-                    raise _fail("E202", f"`norm` supports p = 1, 2 or inf, not {p_value}", args[1])
+                    raise msg.fail(msg.norm_p_unsupported(p_value, args[1].span))
                 p = float(p_value)
             return ir.Norm(arg=vec, p=p), None
         # dot
         if len(args) != 2:
-            raise _fail("E201", "`dot` takes two vectors: `dot(w, x)`", node)
+            raise msg.fail(msg.dot_arguments(node.span))
         left, left_len = self.build(args[0])
         right, right_len = self.build(args[1])
         if left_len is None or right_len is None:
-            raise _fail("E201", "`dot` takes two vectors", node)
+            raise msg.fail(msg.dot_of_number(node.span))
         if left_len != right_len:
-            raise _fail("E302", f"`dot` of vectors of lengths {left_len} and {right_len}", node,
-                        help=f"the input has dimension d = {self.dim}; give a vector of that length")
+            raise msg.fail(msg.dot_lengths_differ(left_len, right_len, self.dim, node.span))
         return ir.Dot(left=left, right=right), None
 
     def _sum(self, node: ast.Call) -> tuple[ir.Expr, int | None]:
         binds = [a for a in node.args if isinstance(a, ast.Bind)]
         others = [a for a in node.args if not isinstance(a, ast.Bind)]
         if len(binds) != 1 or len(others) != 1 or isinstance(others[0], ast.KwArg):
-            raise _fail("E201", "write a sum as `sum(i in 1..d, body)`", node)
+            raise msg.fail(msg.sum_form(node.span))
         bind = binds[0]
         lo, hi = self._sum_bound(bind.lo), self._sum_bound(bind.hi)
         if hi - lo + 1 > MAX_SUM_TERMS:
             raise msg.fail(msg.sum_too_long(hi - lo + 1, MAX_SUM_TERMS, bind.span))
         if bind.var.name in self.index_ranges or bind.var.name == self.input_name:
-            raise _fail("E102", f"`{bind.var.name}` is already in use", bind.var)
+            raise msg.fail(msg.sum_index_in_use(bind.var.name, bind.var.span))
         self.index_ranges[bind.var.name] = (lo, hi)
         try:
             body = self.scalar(others[0])
@@ -249,7 +223,7 @@ class FormulaBuilder:
     def _sum_bound(self, node: ast.Expr) -> int:
         value = evaluate(node, self.env)
         if isinstance(value, tuple) or not float(value).is_integer():
-            raise _fail("E201", "sum bounds must be integers", node)
+            raise msg.fail(msg.sum_bounds_not_integers(node.span))
         return int(value)
 
 

@@ -24,7 +24,7 @@ import dataclasses
 import re
 from typing import Any
 
-from mlc.dsl import ast
+from mlc.dsl import ast, messages
 from mlc.dsl.diagnostics import Diagnostic
 
 BINDERS = ("sum",)
@@ -44,8 +44,7 @@ def desugar(spec: ast.Spec) -> tuple[ast.Spec, list[Diagnostic]]:
         elif isinstance(stmt, ast.ModelBlock):
             model, untils = _model_block(stmt)
             statements.append(model)
-            diagnostics += [Diagnostic("E201", "`until` belongs in a `train` block, not in a model", u.span,
-                                       help="move it to `train NAME { ... }`") for u in untils]
+            diagnostics += [messages.until_in_model_block(u.span) for u in untils]
         elif isinstance(stmt, ast.TrainStmt):
             statements.append(_train(stmt))
         else:
@@ -111,7 +110,4 @@ def _bind_diagnostic(bind: ast.Bind, call: ast.Call, source: str) -> Diagnostic:
     # As written, on one line and without comments (the source is a syntax-clean spec).
     written = " ".join(re.sub(r"#[^\n]*", " ", source[bind.span.start:bind.span.end]).split()) \
         or f"{bind.var.name} in ..."
-    return Diagnostic(
-        "E201", f"`{written}` has no meaning as an argument of `{call.func.name}`", bind.span,
-        help="`i in lo..hi` binds the index of a sum, as in `sum(i in 1..d, x[i]^2)`; "
-             "settings are written `key = value`")
+    return messages.stray_bind(written, call.func.name, bind.span)

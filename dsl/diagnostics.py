@@ -72,7 +72,7 @@ class Diagnostic:
     help: str | None = None
     severity: Severity = "error"
     notes: list[str] = field(default_factory=list)
-    kind: str = ""  # the message kind that built it (mlc.compiler.messages), "" for the front end's own
+    kind: str = ""  # the message kind that built it (mlc.dsl.message_kinds.KINDS)
 
     @property
     def is_error(self) -> bool:

@@ -28,7 +28,7 @@ from typing import Any, Iterable, Sequence
 
 from lark.exceptions import UnexpectedInput
 
-from mlc.dsl import ast
+from mlc.dsl import ast, messages
 from mlc.dsl.diagnostics import Diagnostic, Span
 from mlc.dsl.layout import Layout, block_items
 from mlc.dsl.parser import RECURSION_LIMIT, parse
@@ -192,8 +192,7 @@ def _comment_pieces(comments: Sequence[ast.Comment]) -> list[str]:
 
 
 def _refusal(why: str, span: Span | None = None) -> list[Diagnostic]:
-    return [Diagnostic("E999", f"internal error: {why}", span,
-                       help="the file was not changed; this is a bug in mlc fmt, please report this spec")]
+    return [messages.fmt_refused(why, span)]
 
 
 def _first_difference(before: list[Any], after: list[Any]) -> tuple[str, Span | None]:
@@ -223,9 +222,7 @@ def format_text(text: str, path: str = "<string>") -> tuple[str | None, list[Dia
             return None, _refusal("the formatted text would not parse")
         before, after = significant_tokens(text), significant_tokens(out)
     except RecursionError:
-        return None, [Diagnostic("E005", "an expression is too long or too deeply nested to format",
-                                 Span.point(1, 1), help="the file was not changed; split the expression with "
-                                                        "`let` constants")]
+        return None, [messages.too_deep_to_format()]
     except (TypeError, UnexpectedInput) as exc:
         return None, _refusal(f"the formatter failed ({exc})")
     finally:

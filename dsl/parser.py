@@ -5,7 +5,8 @@ Output: a faithful :class:`~mlc.dsl.ast.Spec` (what was written, nothing rewritt
         :mod:`mlc.dsl.ast`) and a list of syntax :class:`~mlc.dsl.diagnostics.Diagnostic` (codes E001,
         E002, E005). The AST may be partial when there are errors.
 Role:   syntax only. The grammar is ``grammar.lark`` (:mod:`mlc.dsl.grammar`), the tree is built by
-        :mod:`mlc.dsl.build` and the messages worded by :mod:`mlc.dsl.syntax_errors`. Several syntax
+        :mod:`mlc.dsl.build`, the errors told apart by :mod:`mlc.dsl.syntax_errors` and worded by the
+        catalogue (:mod:`mlc.dsl.messages`). Several syntax
         errors are reported in one run: after an error, the statement that contains it is blanked out (its
         characters replaced by spaces, newlines kept, so positions do not move) and the text is parsed
         again, up to :data:`MAX_SYNTAX_ERRORS` times. What the tree means, and the sugar the language
@@ -23,7 +24,7 @@ import sys
 
 from lark.exceptions import UnexpectedInput, UnexpectedToken, VisitError
 
-from mlc.dsl import ast
+from mlc.dsl import ast, messages
 from mlc.dsl.build import build_statements
 from mlc.dsl.diagnostics import Diagnostic, Span
 from mlc.dsl.grammar import STATEMENT_KEYWORDS, lark_parser
@@ -88,9 +89,7 @@ def parse(text: str, path: str = "<string>") -> tuple[ast.Spec, list[Diagnostic]
     except (RecursionError, VisitError) as exc:
         if isinstance(exc, VisitError) and not isinstance(exc.orig_exc, RecursionError):
             raise
-        diagnostics.append(Diagnostic(
-            "E005", "an expression is too long or too deeply nested to compile", _longest_statement(text),
-            help="split it with `let` constants or simplify it"))
+        diagnostics.append(messages.too_deep_to_compile(_longest_statement(text)))
         return ast.Spec([], _collect_comments(text), path, text), diagnostics
     finally:
         sys.setrecursionlimit(limit)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
+from mlc.dsl import messages
 from mlc.dsl.diagnostics import Diagnostic, Span
 
 MAX_SPEC_BYTES = 1_000_000
@@ -47,33 +48,18 @@ def decode_source(path: str, data: bytes, reported_size: int | None = None) -> S
     """Validate raw bytes as a spec text; raise :class:`SourceError` with a diagnostic if they are not."""
     if len(data) > MAX_SPEC_BYTES:
         size = reported_size if reported_size is not None else len(data)
-        diag = Diagnostic(
-            "E004",
-            f"the file is {size:,} bytes; a spec may have at most {MAX_SPEC_BYTES:,}",
-            Span.point(1, 1),
-            help="check that this is the spec you meant; large data belongs outside the spec",
-        )
+        diag = messages.too_large(size, MAX_SPEC_BYTES)
         raise SourceError(path, diag.message, usage=False, diagnostic=diag)
     nul = data.find(b"\x00")
     if nul >= 0:
         line, column = _position_of(data, nul)
-        diag = Diagnostic(
-            "E003",
-            "this looks like a binary file (it contains a NUL byte), not a spec",
-            Span.point(line, column, nul),
-            help="mlc reads UTF-8 text files; check the path",
-        )
+        diag = messages.nul_byte(Span.point(line, column, nul))
         raise SourceError(path, diag.message, usage=False, diagnostic=diag)
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         line, column = _position_of(data, exc.start)
-        diag = Diagnostic(
-            "E003",
-            f"the file is not valid UTF-8 (byte 0x{data[exc.start]:02x} at offset {exc.start})",
-            Span.point(line, column, exc.start),
-            help="save the spec as UTF-8",
-        )
+        diag = messages.not_utf8(data[exc.start], exc.start, Span.point(line, column, exc.start))
         raise SourceError(path, diag.message, usage=False, diagnostic=diag) from None
     if text.startswith("\ufeff"):
         text = " " + text[1:]  # keep columns stable: the BOM becomes a space

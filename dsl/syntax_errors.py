@@ -4,7 +4,8 @@ Input:  an ``UnexpectedInput`` raised while parsing, and the text it was raised 
         (for the nesting check that runs before parsing).
 Output: a diagnostic (E001 unexpected token or end of file, E002 unexpected character, E005 nesting too
         deep) with a precise span and, where a common mistake is recognised, a hint.
-Role:   the wording of syntax errors, kept apart from the parsing loop (:mod:`mlc.dsl.parser`).
+Role:   which syntax error it is (and which common mistake is behind it), kept apart from the parsing loop
+        (:mod:`mlc.dsl.parser`); the wording is the catalogue's (:mod:`mlc.dsl.messages`).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 from lark import Token
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
 
+from mlc.dsl import messages
 from mlc.dsl.build import span_of_token
 from mlc.dsl.diagnostics import Diagnostic, Span
 from mlc.dsl.grammar import STATEMENT_KEYWORDS, TERMINAL_NAMES
@@ -36,12 +38,7 @@ def check_nesting(text: str) -> Diagnostic | None:
         elif ch in "([{":
             depth += 1
             if depth > MAX_NESTING:
-                return Diagnostic(
-                    "E005",
-                    f"brackets are nested more than {MAX_NESTING} deep",
-                    Span.point(line, column, offset),
-                    help="simplify the expression; no spec needs this much nesting",
-                )
+                return messages.nesting_too_deep(MAX_NESTING, Span.point(line, column, offset))
         elif ch in ")]}":
             depth = max(0, depth - 1)
     return None
@@ -122,38 +119,23 @@ def diagnostic_from(exc: UnexpectedInput, text: str) -> Diagnostic:
     if isinstance(exc, UnexpectedCharacters):
         offset = exc.pos_in_stream or 0  # always set by the lexer; typed optional
         ch = text[offset] if offset < len(text) else ""
-        hint = None
-        if ch == "|":
-            hint = "absolute values and norms are written `abs(e)` and `norm(x)`, not with bars"
-        elif ch in "\"'":
-            hint = "mlc has no strings; names are written bare, e.g. `activation = relu`"
-        elif ch == "!":
-            hint = "there is no `!`; comparisons are `<`, `<=`, `>`, `>=`"
-        shown = repr(ch)[1:-1] if ch and not ch.isprintable() else ch
-        return Diagnostic("E002", f"unexpected character `{shown}`",
-                          Span.point(exc.line, exc.column, offset), help=hint)
+        return messages.unexpected_character(ch, Span.point(exc.line, exc.column, offset))
     if isinstance(exc, UnexpectedToken):
         token = exc.token
         if token.type == "$END":
             unclosed = _unclosed_bracket(text)
             if unclosed is not None:
                 ch, line, column, offset = unclosed
-                closer = {"(": ")", "[": "]", "{": "}"}[ch]
-                return Diagnostic("E001", f"this `{ch}` is never closed: the file ends before its `{closer}`",
-                                  Span.point(line, column, offset),
-                                  help=f"add `{closer}` where the {'block' if ch == '{' else 'expression'} ends")
+                return messages.unclosed_bracket(ch, Span.point(line, column, offset))
             line = text.count("\n") + 1
             column = len(text) - (text.rfind("\n") + 1) + 1
             span = Span.point(line, column, len(text))
         else:
             span = span_of_token(token)
-        expected = _expected_text(set(exc.expected))
-        message = f"unexpected {_describe_token(token)}"
-        if expected:
-            message += f"; expected {expected}"
-        return Diagnostic("E001", message, span, help=_syntax_help(exc, text))
+        return messages.unexpected_token(_describe_token(token), _expected_text(set(exc.expected)), span,
+                                         _syntax_help(exc, text))
     if isinstance(exc, UnexpectedEOF):
         line = text.count("\n") + 1
         column = len(text) - (text.rfind("\n") + 1) + 1
-        return Diagnostic("E001", "unexpected end of file", Span.point(line, column, len(text)))
-    return Diagnostic("E001", str(exc).splitlines()[0], None)
+        return messages.unexpected_token("end of file", "", Span.point(line, column, len(text)), None)
+    return messages.syntax_error(str(exc).splitlines()[0])

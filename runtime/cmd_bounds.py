@@ -99,7 +99,7 @@ def build_report(plan: Any, *, delta: float, explain: bool = False, estimate: bo
     the predicted rates are the plan's (``plan.rates``, computed at compile time).
     """
     from mlc.compiler.theory import evaluate_run_bounds
-    from mlc.compiler.theory.norm_cache import NormCache
+    from mlc.compiler.lower.norm_fit import norm_cache
     from mlc.compiler.theory.rates import slice_of
 
     groups: dict[str, list[Any]] = {}
@@ -107,7 +107,7 @@ def build_report(plan: Any, *, delta: float, explain: bool = False, estimate: bo
         groups.setdefault(group_key(r), []).append(r)
     out_groups: list[dict[str, Any]] = []
     out_runs: list[dict[str, Any]] = []
-    norms = NormCache(estimate=estimate)
+    norms = norm_cache(Options(estimate_norms=estimate))
     for runs in groups.values():
         rep = runs[0]
         norm = norms.get(rep)

@@ -20,6 +20,7 @@ import torch
 from mlc.compiler.ir import Plan, Run
 from mlc.compiler.lower.checkpoint import Checkpoint
 from mlc.compiler.lower.grouping import Group, group_runs
+from mlc.compiler.lower.norm_fit import norm_cache
 from mlc.compiler.options import Options
 from mlc.compiler.theory import evaluate_run_bounds
 from mlc.compiler.theory.norm_cache import NormCache
@@ -223,7 +224,7 @@ def execute_plan(plan: Plan, device: str = "cpu", dtype: str = "float32", progre
     done = 0
     results: dict[int, RunResult] = {}
     data_cache: dict[str, object] = {}
-    norms = NormCache(estimate=options.estimate_norms)
+    norms = norm_cache(options)
     for group in groups:
         if progress:
             progress(done, total, group.label)

@@ -34,13 +34,13 @@ def _train_bundle(plan_json: str, members: list[list[int]], engines: list[str], 
     import torch
 
     from mlc.compiler.ir import Plan
-    from mlc.compiler.theory.norm_cache import NormCache
+    from mlc.compiler.lower.norm_fit import norm_cache
     from mlc.runtime.execute import resolve_device, resolve_dtype, train_group
 
     plan = Plan.model_validate_json(plan_json)
     by_index = {run.index: run for run in plan.runs}
     opts = Options(**options)
-    norms = NormCache(estimate=opts.estimate_norms)
+    norms = norm_cache(opts)
     data_cache: dict[str, object] = {}
     dev, dt = resolve_device(device), resolve_dtype(dtype)
     out: list[list[dict[str, Any]]] = []

@@ -24,6 +24,7 @@ import torch
 
 from mlc.compiler.ir import Plan, Run, content_hash
 from mlc.compiler.lower.grouping import Group, group_runs
+from mlc.compiler.lower.norm_fit import norm_cache
 from mlc.compiler.options import Options
 from mlc.compiler.theory.norm_cache import NormCache
 from mlc.runtime.executors import ClaimState, Executor, LocalExecutor, Work
@@ -89,7 +90,7 @@ class _Runner:
                  on_results: ResultsFn | None, note: NoteFn, compiler_options: Options, executor: Executor) -> None:
         self.plan, self.store, self.options, self.stop = plan, store, options, stop
         self.compiler_options = compiler_options
-        self.norms = NormCache(estimate=compiler_options.estimate_norms)  # target norms, for this execution
+        self.norms = norm_cache(compiler_options)  # target norms, for this execution
         self.dev, self.dt, self.dtype_name = resolve_device(device), resolve_dtype(dtype), dtype
         self.executor = executor
         self.checkpoints: dict[str, GroupCheckpoint] = {}  # of the groups trained here, until stored

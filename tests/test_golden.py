@@ -3,10 +3,9 @@
 Input:  ``tests/golden/diagnostics/<CODE>_<name>.ml`` (or ``.bin`` for non-text bytes) with the expected
         stderr of ``mlc check <file>`` (run from that folder) in ``<CODE>_<name>.expected``; and
         ``tests/golden/fmt/<name>.ml`` with the expected formatted text in ``<name>.expected``.
-        For a message of the catalogue (:mod:`mlc.compiler.messages`) the name is ``<CODE>_<kind>`` or
+        Every message is built by a kind of the catalogue (:mod:`mlc.compiler.messages`, which includes the
+        front end's :mod:`mlc.dsl.messages`), and the name is ``<CODE>_<kind>`` or
         ``<CODE>_<kind>__<variant>``: every kind has a golden, and every golden produces the kind it names.
-        Messages built outside the catalogue (the front end's E00x, and the target-formula builder
-        ``compiler/formula.py``) have goldens named by code only.
 Output: pass/fail per file.
 Role:   pin down what users see. To accept new output after a deliberate change, run
         ``MLC_UPDATE_GOLDEN=1 pytest tests/test_golden.py`` (it rewrites every ``.expected`` file) and
@@ -25,8 +24,9 @@ import pytest
 
 from mlc.compiler import messages
 from mlc.compiler.pipeline import compile_text
-from mlc.dsl.diagnostics import CODES
+from mlc.dsl.diagnostics import CODES, Diagnostic
 from mlc.dsl.formatter import format_text
+from mlc.dsl.source import SourceError, decode_source
 from mlc.runtime.cli import main
 
 GOLDEN = Path(__file__).parent / "golden"
@@ -37,14 +37,19 @@ UPDATE = os.environ.get("MLC_UPDATE_GOLDEN") == "1"
 
 GENERATED: dict[str, Callable[[], bytes]] = {
     "E004_too_large.ml": lambda: b"problem big\n" + b"# padding padding padding\n" * 45_000,
+    # 4000 terms: building the AST needs more than the parser's recursion limit
+    "E005_too_deep_to_compile.ml": lambda: (b"problem deep\ninput x ~ uniform(cube(2))\ntarget f*(x) = "
+                                            + b" + ".join([b"x[1]"] * 4000) + b"\n"),
 }
 
 # Codes that no file can produce: E999 is an internal error.
 NOT_FROM_A_FILE = {"E999"}
-# Message kinds that no file can produce: a bug in mlc; Python's recursion limit, which the parser's own
-# nesting limit (E005) reaches first; and the fallback of constant folding for an AST node it does not know
-# (every node the grammar builds is handled).
-KINDS_NOT_FROM_A_FILE = {"internal_error", "too_deep_to_compile", "expected_value"}
+# Message kinds that no file can produce with `mlc check`: a bug in mlc, and the formatter's refusals (`mlc fmt`
+# only; its recursion limit is the parser's, which is reached first); the fallbacks of constant folding and of
+# target formulas for an AST node or operator they do not know (every node and operator the grammar builds is
+# handled); and a Lark error other than the three kinds Lark raises.
+KINDS_NOT_FROM_A_FILE = {"internal_error", "expected_value", "not_in_target", "not_arithmetic_operator",
+                         "syntax_error", "fmt_refused", "too_deep_to_format"}
 
 
 def _compare(expected_path: Path, actual: str) -> None:
@@ -99,22 +104,30 @@ def _named_kind(name: str) -> str:
 
 
 def test_every_message_kind_has_a_golden_file() -> None:
-    named = {_named_kind(name) for name in diagnostic_cases} | {_named_kind(p.name) for p in RESOURCES.glob("*.ml")}
+    named = ({_named_kind(name) for name in [*diagnostic_cases, *GENERATED]}
+             | {_named_kind(p.name) for p in RESOURCES.glob("*.ml")})
     missing = set(messages.KINDS) - KINDS_NOT_FROM_A_FILE - named
     assert not missing, f"no golden diagnostics for the message kinds {sorted(missing)}"
     assert KINDS_NOT_FROM_A_FILE <= set(messages.KINDS)
 
 
-@pytest.mark.parametrize("name", [n for n in diagnostic_cases if n.endswith(".ml")])
+def _diagnostics_of(name: str, data: bytes) -> list[Diagnostic]:
+    """What `mlc check` reports for a file of these bytes: the reading errors, else the compiler's."""
+    try:
+        source = decode_source(name, data)
+    except SourceError as exc:
+        assert exc.diagnostic is not None
+        return [exc.diagnostic]
+    return compile_text(source.text, name).diagnostics
+
+
+@pytest.mark.parametrize("name", [*diagnostic_cases, *GENERATED])
 def test_every_golden_produces_the_kind_it_names(name: str) -> None:
     code, kind = name.split("_", 1)[0], _named_kind(name)
-    outcome = compile_text((DIAGNOSTICS / name).read_text(encoding="utf-8"), name)
-    first = next(d for d in outcome.diagnostics if d.code == code)
-    if first.kind:  # built by the catalogue: the file is named after its kind, with the kind's code
-        assert first.kind == kind, f"{name} produces the message kind `{first.kind}`"
-        assert messages.KINDS[kind] == code
-    else:  # built outside the catalogue (front end, target formulas): the name must not claim a kind
-        assert kind not in messages.KINDS, f"{name} names the kind `{kind}` but its message is not built by it"
+    data = GENERATED[name]() if name in GENERATED else (DIAGNOSTICS / name).read_bytes()
+    first = next(d for d in _diagnostics_of(name, data) if d.code == code)
+    assert first.kind == kind, f"{name} produces the message kind `{first.kind}`"
+    assert messages.KINDS[kind] == code
 
 
 fmt_cases = sorted(p.name for p in FMT.glob("*.ml"))

@@ -10,6 +10,7 @@ from mlc.compiler import ir
 from mlc.compiler.options import Options
 from mlc.compiler.pipeline import compile_text
 from mlc.compiler.theory import norm_cache
+from mlc.compiler.theory.estimate import NormEstimator
 from mlc.compiler.theory.norm_cache import NormCache, norm_key
 from mlc.runtime.execute import execute_plan
 from theory_helpers import X, b, call, make_run, num
@@ -43,12 +44,12 @@ def test_norm_cache_infers_each_target_once_and_hands_out_copies(monkeypatch):
     calls: list[bool] = []
     real = norm_cache.infer_norm
 
-    def counting(run: ir.Run, *, estimate: bool = False):
-        calls.append(estimate)
-        return real(run, estimate=estimate)
+    def counting(run: ir.Run, *, estimator: NormEstimator | None = None):
+        calls.append(estimator is not None)
+        return real(run, estimator=estimator)
 
     monkeypatch.setattr(norm_cache, "infer_norm", counting)
-    cache = NormCache(estimate=False)
+    cache = NormCache(estimator=None)
     run = make_run()
     first = cache.get(run)
     first.steps.append("edited by the caller")
@@ -57,7 +58,7 @@ def test_norm_cache_infers_each_target_once_and_hands_out_copies(monkeypatch):
     assert "edited by the caller" not in again.steps
     cache.get(make_run(d=7))
     assert calls == [False, False]
-    assert NormCache(estimate=False).get(run) == cache.get(run)  # a new cache starts empty
+    assert NormCache(estimator=None).get(run) == cache.get(run)  # a new cache starts empty
     assert len(calls) == 3
 
 

@@ -23,7 +23,7 @@ C = math.pi ** 2 / 6
 def evaluate_run_bounds(run: ir.Run, *args, **kwargs) -> list[BoundValue]:
     """The catalog with norms from the rules only: estimation by fitting (seconds per target) is tested in
     test_theory_norms, and the tests here of a missing norm need it left unknown."""
-    kwargs.setdefault("norms", NormCache(estimate=False))
+    kwargs.setdefault("norms", NormCache(estimator=None))
     return _evaluate_run_bounds(run, *args, **kwargs)
 
 

@@ -71,6 +71,6 @@ def test_bounds_and_the_executor_share_one_evaluation() -> None:
     report = build_report(plan, delta=plan.report.delta)
     for group in report["groups"]:
         run = plan.runs[group["runs"][0]]
-        direct = evaluate_run_bounds(run, plan, {}, norm=infer_norm(run, estimate=False))
+        direct = evaluate_run_bounds(run, plan, {}, norm=infer_norm(run))
         assert group["theorems"] == [bv.model_dump(mode="json") for bv in direct]
         assert all(h["ok"] == (h["message"] is None) for th in group["theorems"] for h in th["hypotheses"])

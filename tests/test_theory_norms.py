@@ -10,6 +10,8 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from mlc.compiler import ir
+from mlc.compiler.lower.norm_fit import FittingNormEstimator
+from mlc.compiler.theory.estimate import FittedNorm, NormEstimator
 from mlc.compiler.theory.exprs import interval_range
 from mlc.compiler.theory.norms import BarronDeriver, NoRule, infer_norm
 
@@ -178,23 +180,49 @@ def test_ridge_bound_upper_bounds_sampled_sup(r: float) -> None:
 def test_rkhs_estimate_is_opt_in_and_labelled() -> None:
     run = make_run(call("sin", comp(1)), d=3, space="rkhs")
     assert infer_norm(run).method == "none"
-    est = infer_norm(run, estimate=True)
+    est = infer_norm(run, estimator=FittingNormEstimator())
     assert est.method == "estimated" and est.value is not None and est.value > 0
     assert "LOWER" in est.steps[-1] and est.warnings
 
 
 def test_norm_is_estimated_by_default_when_no_rule_applies() -> None:
-    """No rule, nothing declared: with the default Options (compile-and-run's) the bounds use a fitted
-    estimate, labelled as such; with estimate_norms off the norm is unknown and T1 says so."""
+    """No rule, nothing declared: with the default Options (compile-and-run's) the commands' norm cache fits
+    an estimate, labelled as such; with estimate_norms off (and in the theory's own default, which cannot
+    fit) the norm is unknown and T1 says so."""
+    from mlc.compiler.lower.norm_fit import norm_cache
     from mlc.compiler.options import Options
     from mlc.compiler.theory import evaluate_run_bounds
-    from mlc.compiler.theory.norm_cache import NormCache
 
     assert Options().estimate_norms
     run = make_run(call("abs", b("-", ir.Norm(arg=X), num(1))), d=3)
-    bounds = {bv.theorem: bv.model_dump() for bv in evaluate_run_bounds(run)}
+    bounds = {bv.theorem: bv.model_dump() for bv in evaluate_run_bounds(run, norms=norm_cache(Options()))}
     t1 = bounds["T1"]
     assert t1["holds"] and t1["value"] is not None and t1["value"] > 0
     assert "numerical estimate" in t1["note"]
-    unknown = {bv.theorem: bv for bv in evaluate_run_bounds(run, norms=NormCache(estimate=False))}["T1"]
-    assert not unknown.holds and unknown.value is None
+    for unknown_norms in (norm_cache(Options(estimate_norms=False)), None):
+        unknown = {bv.theorem: bv for bv in evaluate_run_bounds(run, norms=unknown_norms)}["T1"]
+        assert not unknown.holds and unknown.value is None
+
+
+class _FixedEstimator(NormEstimator):
+    """A stand-in fitter (no torch): what the theory does with any estimator's answer."""
+
+    def __init__(self) -> None:
+        self.runs: list[ir.Run] = []
+
+    def estimate(self, run: ir.Run) -> FittedNorm:
+        self.runs.append(run)
+        return FittedNorm(2.5, ("estimated: a stand-in",))
+
+
+def test_an_estimator_is_asked_only_when_no_rule_or_declaration_gives_the_norm() -> None:
+    estimator = _FixedEstimator()
+    assert infer_norm(make_run(), estimator=estimator).method == "derived"
+    assert infer_norm(make_run(norm_bound=3.0), estimator=estimator).method == "declared"
+    assert infer_norm(make_run(kind="gaussian", std=1.0), estimator=estimator).method == "none"  # not on ‖x‖_∞ ≤ 1
+    assert estimator.runs == []
+    run = make_run(call("abs", b("-", ir.Norm(arg=X), num(1))), d=3)
+    est = infer_norm(run, estimator=estimator)
+    assert estimator.runs == [run]
+    assert (est.method, est.value, est.steps[-1]) == ("estimated", 2.5, "estimated: a stand-in")
+    assert est.warnings == ["estimated numerically, not a proven bound"]

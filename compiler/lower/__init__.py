@@ -15,7 +15,8 @@ Role:   everything that turns a resolved :class:`~mlc.compiler.ir.Run` into tens
                    (``fastpath_rows``: its row workers);
 * ``closed_forms`` min-norm, ridge and exact-GD solutions of random-feature models;
 * ``grouping``     which runs of a plan train together;
-* ``measure``      every measured metric; ``health`` (torch-free) what they say about the objective.
+* ``measure``      every measured metric; ``health`` (torch-free) what they say about the objective;
+* ``norm_fit``     the theory's norm estimator: fits a target's norm when no rule gives it (torch only then).
 
 See docs/lowering.md for every convention (seeds, initialisation, scalings, normalisations).
 """

@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Iterable
 
 from mlc.dsl.diagnostics import Span, suggestion_help
+from mlc.dsl.messages import too_deep_to_compile as too_deep_to_compile  # also the parser's: one kind
 from mlc.compiler.messages.registry import Parts, message_kind
 
 __all__ = [
@@ -130,12 +131,6 @@ def declared_norm_below_derived(declared: float, derived: float, space: str, spa
             f"{space} space", span,
             "the rules give upper bounds, so the declaration may still be true; mlc uses it as declared, "
             "unverified (`mlc bounds --explain` shows the derivation)")
-
-
-@message_kind("E005")
-def too_deep_to_compile() -> Parts:
-    return ("an expression is too long or too deeply nested to compile", None,
-            "split it with `let` constants or simplify it")
 
 
 @message_kind("E999")

@@ -38,12 +38,12 @@ def evaluate_run_bounds(run: ir.Run, plan: ir.Plan | None = None, metrics: dict[
 
     ``delta`` defaults to the plan's ``report.delta`` (0.05 without a plan). The target's norm is ``norm`` if
     given, else taken from ``norms``, the caller's :class:`~mlc.compiler.theory.norm_cache.NormCache` (one
-    per plan, so that runs sharing a target pay once; it says whether to fit norms that no rule gives), else
-    inferred for this call with the default :class:`~mlc.compiler.options.Options`. With ``steps_done`` in
+    per plan, so that runs sharing a target pay once; its estimator, if any, fits norms that no rule gives:
+    the commands build it with :func:`mlc.compiler.lower.norm_fit.norm_cache`), else inferred for this call
+    from the rules and declarations only (the theory cannot fit: that samples the target). With ``steps_done`` in
     ``metrics`` the time t uses the steps actually taken. This is the only place where the catalog is
     evaluated on a run (``mlc bounds`` and the executor both call it).
     """
-    from mlc.compiler.options import Options
     from mlc.compiler.theory.catalog import CATALOG
     from mlc.compiler.theory.context import Context
     from mlc.compiler.theory.norm_cache import NormCache
@@ -51,7 +51,7 @@ def evaluate_run_bounds(run: ir.Run, plan: ir.Plan | None = None, metrics: dict[
     if delta is None:
         delta = plan.report.delta if plan is not None else 0.05
     if norm is None:
-        norm = (norms if norms is not None else NormCache(estimate=Options().estimate_norms)).get(run)
+        norm = (norms if norms is not None else NormCache(estimator=None)).get(run)
     metrics = dict(metrics or {})
     if "lambda_min" in metrics and "rf_lambda_min" not in metrics:  # measured only for a family that defines it
         metrics["rf_lambda_min"] = metrics["lambda_min"]  # the lowering's name (mlc.compiler.lower.measure)

@@ -9,8 +9,13 @@ Role:   the one rule for what a norm depends on (target, input law, space; for a
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from mlc.compiler import ir
 from mlc.compiler.theory.norms import NormEstimate, infer_norm
+
+if TYPE_CHECKING:
+    from mlc.compiler.theory.estimate import NormEstimator
 
 
 def norm_key(run: ir.Run) -> str:
@@ -24,16 +29,18 @@ def norm_key(run: ir.Run) -> str:
 
 
 class NormCache:
-    """:func:`infer_norm` results keyed by :func:`norm_key`; ``estimate`` is ``Options.estimate_norms``."""
+    """:func:`infer_norm` results keyed by :func:`norm_key`. ``estimator`` fits the norms that no rule gives
+    (``None``: rules and declarations only); the commands build the cache from their options with
+    :func:`mlc.compiler.lower.norm_fit.norm_cache`."""
 
-    def __init__(self, *, estimate: bool) -> None:
-        self.estimate = estimate
+    def __init__(self, *, estimator: NormEstimator | None) -> None:
+        self.estimator = estimator
         self._norms: dict[str, NormEstimate] = {}
 
     def get(self, run: ir.Run) -> NormEstimate:
-        """The norm of ``run``'s target, inferred on first use (estimated by fitting when ``estimate`` is set
-        and no rule applies: a norm is never assumed silently, and never left out silently either)."""
+        """The norm of ``run``'s target, inferred on first use (estimated by the ``estimator``, if any, when no
+        rule applies: a norm is never assumed silently, and never left out silently either)."""
         key = norm_key(run)
         if key not in self._norms:
-            self._norms[key] = infer_norm(run, estimate=self.estimate)
+            self._norms[key] = infer_norm(run, estimator=self.estimator)
         return self._norms[key].model_copy(deep=True)

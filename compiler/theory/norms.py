@@ -27,7 +27,7 @@ Flow space: ||f||_{D_2} <= sqrt(d+1) ||f||_B (REFERENCE §2.4). Multilayer: W^1 
 from __future__ import annotations
 
 import math
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 from pydantic import BaseModel, Field
@@ -37,6 +37,9 @@ from mlc.compiler.theory.barron import BarronDeriver
 from mlc.compiler.theory.derivation import Derivation, fmt as _g, l1 as _l1
 from mlc.compiler.theory.derivation import NoRule as NoRule  # raised by barron_norm_bound: part of this API
 from mlc.compiler.theory.ridge import ridge_bound
+
+if TYPE_CHECKING:
+    from mlc.compiler.theory.estimate import NormEstimator
 
 Method = Literal["derived", "declared", "estimated", "none"]
 
@@ -102,12 +105,13 @@ def _teacher_bound(t: ir.TeacherTarget, d: int) -> Derivation:
     return Derivation(total, [f"{desc}: Σ_k |a_k| · (R)-bound of {t.activation}(b_k·x + c_k) = {_g(total)} [§4, D]"])
 
 
-def infer_norm(run: ir.Run, *, estimate: bool = False) -> NormEstimate:
+def infer_norm(run: ir.Run, *, estimator: NormEstimator | None = None) -> NormEstimate:
     """The norm of the run's target in its declared space (see the module docstring).
 
     Precedence: a declared ``norm <= Q`` is used as is (with a warning if the rules derive a larger upper
-    bound, since the declaration is then not verified); else the rule-derived bound; else, only when
-    ``estimate`` is true, a numerical estimate; else method "none" with a message.
+    bound, since the declaration is then not verified); else the rule-derived bound; else, only when an
+    ``estimator`` is given (see :mod:`mlc.compiler.theory.estimate`), its numerical estimate; else method
+    "none" with a message.
     """
     space = run.space
     d = run.input.dim
@@ -146,19 +150,17 @@ def infer_norm(run: ir.Run, *, estimate: bool = False) -> NormEstimate:
         return NormEstimate(space=space.kind, value=derived, method="derived", steps=steps, warnings=warnings,
                             derived_value=derived, unverified=unverified)
     inside_unit_cube = run.input.sup_norm_bound <= 1.0
-    if estimate and not inside_unit_cube:
+    if estimator is not None and not inside_unit_cube:
         # Every norm of the catalog is defined on ||x||_inf <= 1 and so is every theorem that uses it: a
         # fitted estimate on this domain would feed nothing, so it is not computed.
         reason = (reason + "; " if reason else "") + (
             f"no estimate either: the input ({run.input.kind}) leaves ‖x‖_∞ ≤ 1, where the norms and "
             "theorems are defined")
-        estimate = False
-    if estimate:
-        from mlc.compiler.theory.estimate import estimate_norm
-
-        value, est_steps = estimate_norm(run)
-        return NormEstimate(space=space.kind, value=value, method="estimated", steps=[reason] + est_steps,
-                            warnings=["estimated numerically, not a proven bound"])
+        estimator = None
+    if estimator is not None:
+        fitted = estimator.estimate(run)
+        return NormEstimate(space=space.kind, value=fitted.value, method="estimated",
+                            steps=[reason, *fitted.steps], warnings=["estimated numerically, not a proven bound"])
     return NormEstimate(space=space.kind, value=None, method="none",
                         steps=[reason, "no norm: declare `norm <= Q` in the space (e.g. "
                                f"`space {space.kind}(norm <= 3)`)" + (" or ask for an estimate (--estimate-norm)"

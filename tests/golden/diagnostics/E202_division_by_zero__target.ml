@@ -1,0 +1,7 @@
+problem golden
+
+let d = 3
+
+input  x ~ uniform(cube(d))
+target f*(x) = x[1] / 0
+model net = two_layer(width = 16)
