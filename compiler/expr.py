@@ -16,6 +16,7 @@ The nodes are re-exported by ``mlc.compiler.ir`` (``ir.Num``, ``ir.Expr``...), w
 
 from __future__ import annotations
 
+import operator
 from typing import Annotated, Any, Callable, ClassVar, Generic, Iterator, Literal, TypeVar, Union, get_args
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -93,6 +94,11 @@ class Neg(ExprNode):
 
 
 BinaryOp = Literal["+", "-", "*", "/", "^"]
+
+ARITHMETIC: dict[str, Callable[[Any, Any], Any]] = {
+    "+": operator.add, "-": operator.sub, "*": operator.mul, "/": operator.truediv, "^": operator.pow}
+"""Each binary operator as the plain arithmetic of Python's operators, which floats, torch tensors and sympy
+expressions share; the passes that add checks (division by zero, integer indices, intervals) write their own."""
 
 
 class Binary(ExprNode):

@@ -11,7 +11,7 @@ Role:   the one folding of formulas, with the float semantics of the function ta
 from __future__ import annotations
 
 from mlc.compiler import ir
-from mlc.compiler.expr import ExprVisitor
+from mlc.compiler.expr import ARITHMETIC, ExprVisitor
 from mlc.compiler.functions import FUNCTIONS
 
 
@@ -69,15 +69,7 @@ class _Const(ExprVisitor["float | None"]):
         a, b = self.visit(e.left), self.visit(e.right)
         if a is None or b is None:
             return None
-        if e.op == "+":
-            return a + b
-        if e.op == "-":
-            return a - b
-        if e.op == "*":
-            return a * b
-        if e.op == "/":
-            return a / b
-        return float(a ** b)
+        return float(ARITHMETIC[e.op](a, b))
 
     def visit_Call(self, e: ir.Call) -> float | None:
         vals = [self.visit(a) for a in e.args]

@@ -20,6 +20,7 @@ import sympy as sp
 from sympy.printing.latex import LatexPrinter
 
 from mlc.compiler import families, ir
+from mlc.compiler.expr import ARITHMETIC
 from mlc.compiler.functions import FUNCTIONS
 
 # How the IR's closed vocabularies read in a paper. tests/test_export.py checks each vocabulary is covered
@@ -99,16 +100,7 @@ class ToSympy(ir.ExprVisitor[Any]):
         return -self.visit(e.arg)
 
     def visit_Binary(self, e: ir.Binary) -> Any:
-        a, b = self.visit(e.left), self.visit(e.right)
-        if e.op == "+":
-            return a + b
-        if e.op == "-":
-            return a - b
-        if e.op == "*":
-            return a * b
-        if e.op == "/":
-            return a / b
-        return a ** b
+        return ARITHMETIC[e.op](self.visit(e.left), self.visit(e.right))
 
     def visit_Call(self, e: ir.Call) -> Any:
         return FUNCTIONS[e.fn].sympy(sp, *(self.visit(a) for a in e.args))

@@ -26,25 +26,12 @@ import pytest
 from mlc.runtime.cli import main
 from mlc.runtime.store import Store
 from mlc.runtime.store_checkpoint import Interrupted
+from spec_fixtures import teacher_spec
 
 # Three training groups (n separates groups on the fast path) of two runs; `record = every 1` makes results.json
 # grow by about 60 kB a group while the store (compressed) grows far less.
-MULTI = """problem multi
-let d = 3
-input  x ~ uniform(sphere(d))
-target f* = teacher two_layer(width = 3, activation = relu, seed = 1)
-space  barron
-data { n = 40   n_test = 100 }
-model net = two_layer(width = 8, activation = relu, scaling = standard)
-train net {
-  loss      = mse
-  optimizer = gd(lr = 0.1)
-  steps     = STEPS
-  record    = every 1: train_error, test_error
-}
-sweep { n = [20, 30, 40]   seed = 0..1 }
-report { bounds }
-"""
+MULTI = teacher_spec("multi", steps="STEPS", record="every 1: train_error, test_error",
+                     sweep="n = [20, 30, 40]   seed = 0..1")
 
 # A child that runs mlc with a file-size limit: the kernel refuses (EFBIG) any write past LIMIT bytes in any file,
 # results views and store alike, which is what a disk that fills up in the middle of a run does.

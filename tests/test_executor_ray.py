@@ -21,16 +21,17 @@ import pytest
 
 from mlc.runtime.cli import main
 from mlc.runtime.store import Store
-from tests.spec_fixtures import TINY_SPEC
+from spec_fixtures import TINY_SPEC, teacher_spec
 
 ray = pytest.importorskip("ray", reason="the Ray executor is an optional extra: pip install 'mlc[ray]'")
 
 # Four autograd groups (a width each; SGD is not on the fast path), each training for a second or so: long
 # enough to kill a worker or the driver in the middle, short enough for the default suite.
-SLOW_SPEC = TINY_SPEC.replace("problem tiny", "problem slow").replace(
-    "optimizer = gd(lr = 0.1)", "optimizer = sgd(lr = 0.05, batch = 10)").replace(
-    "steps     = 20", "steps     = 1500").replace("sweep { width = [4, 8]   seed = 0..1 }",
-                                                  "sweep { width = [4, 5, 6, 7] }")
+def sgd_spec(problem: str, steps: int) -> str:
+    return teacher_spec(problem, optimizer="sgd(lr = 0.05, batch = 10)", steps=steps, sweep="width = [4, 5, 6, 7]")
+
+
+SLOW_SPEC = sgd_spec("slow", 1500)
 
 
 def _write(tmp_path: Path, text: str, name: str) -> Path:
@@ -74,7 +75,7 @@ def test_ray_results_equal_local_bitwise(cluster, tmp_path):
 
 
 def test_ray_autograd_groups_and_fractional_gpus(cluster, tmp_path, capsys):
-    spec = _write(tmp_path, SLOW_SPEC.replace("steps     = 1500", "steps     = 50"), "frac")
+    spec = _write(tmp_path, sgd_spec("frac", 50), "frac")
     assert _run(spec, tmp_path / "s_local", tmp_path / "local") == 0
     assert _run(spec, tmp_path / "s_ray", tmp_path / "ray", "--executor", "ray", "--group-gpus", "0.5") == 0
     assert _numbers(tmp_path / "local") == _numbers(tmp_path / "ray")
@@ -166,7 +167,7 @@ def test_two_node_cluster(tmp_path):
         ray.init(address=nodes.address, log_to_driver=False, configure_logging=False)
         nodes.wait_for_nodes()
         assert len([n for n in ray.nodes() if n["Alive"]]) == 2
-        spec = _write(tmp_path, SLOW_SPEC.replace("steps     = 1500", "steps     = 100"), "nodes")
+        spec = _write(tmp_path, sgd_spec("nodes", 100), "nodes")
         assert _run(spec, tmp_path / "s_ray", tmp_path / "ray", "--executor", "ray") == 0
         assert _run(spec, tmp_path / "s_local", tmp_path / "local") == 0
         assert _numbers(tmp_path / "ray") == _numbers(tmp_path / "local")

@@ -18,24 +18,11 @@ import pytest
 
 from mlc.runtime.cli import main
 from mlc.runtime.store import DB_NAME, Store
+from spec_fixtures import teacher_spec
 
 # Three autograd groups (SGD: one group per width) of two runs each, long enough to be killed in the middle.
-SPEC = """problem killme
-let d = 3
-input  x ~ uniform(sphere(d))
-target f* = teacher two_layer(width = 3, activation = relu, seed = 1)
-space  barron
-data { n = 40   n_test = 100 }
-model net = two_layer(width = 8, activation = relu, scaling = standard)
-train net {
-  loss      = mse
-  optimizer = sgd(lr = 0.05, batch = 10)
-  steps     = 1000
-  record    = every 100: train_error, test_error
-}
-sweep { width = [4, 8, 16]   seed = 0..1 }
-report { bounds }
-"""
+SPEC = teacher_spec("killme", optimizer="sgd(lr = 0.05, batch = 10)", steps=1000,
+                    record="every 100: train_error, test_error", sweep="width = [4, 8, 16]   seed = 0..1")
 
 
 def _command(spec: Path, store: Path, out: Path, *extra: str) -> list[str]:

@@ -20,7 +20,7 @@ from typing import Callable
 import torch
 
 from mlc.compiler import ir
-from mlc.compiler.expr import ExprVisitor
+from mlc.compiler.expr import ARITHMETIC, ExprVisitor
 from mlc.compiler.functions import ACTIVATIONS, FUNCTIONS
 from mlc.compiler.teacher import teacher_weights
 
@@ -140,18 +140,7 @@ class _Walker(ExprVisitor[_Val]):
         a = self.visit(node.left, env)
         b = self.visit(node.right, env)
         ta, tb = _broadcast(a, b)
-        op = node.op
-        if op == "+":
-            t = ta + tb
-        elif op == "-":
-            t = ta - tb
-        elif op == "*":
-            t = ta * tb
-        elif op == "/":
-            t = ta / tb
-        else:
-            t = torch.pow(ta, tb)
-        return _Val(t, a.vec or b.vec)
+        return _Val(ARITHMETIC[node.op](ta, tb), a.vec or b.vec)
 
     def visit_Call(self, node: ir.Call, env: dict[str, int]) -> _Val:
         spec = FUNCTIONS[node.fn]
