@@ -36,6 +36,7 @@ UPDATE = os.environ.get("MLC_UPDATE_GOLDEN") == "1"
 
 GENERATED: dict[str, Callable[[], bytes]] = {
     "E004_too_large.ml": lambda: b"problem big\n" + b"# padding padding padding\n" * 45_000,
+    "E004_too_many_tokens.ml": lambda: b"problem big\n" + b"let a = 1\n" * 1_300,
 }
 
 # Codes that no file can produce: E999 is an internal error.
