@@ -114,12 +114,15 @@ def _axis_values(node: ast.Value, env: dict[str, Number], key: str) -> tuple[lis
         if len(args) != 3 or node.keywords:
             raise msg.fail(msg.write_as(f"{node.func.name}(start, stop, count)", node.span))
         a, b, k = (evaluate(x, env) for x in args)
-        if any(isinstance(v, tuple) for v in (a, b, k)) or k != int(k) or k < 1:
+        if any(isinstance(v, tuple) for v in (a, b, k)) or not float(k).is_integer() or k < 1:
             raise msg.fail(msg.count_not_positive(args[2].span))
         k = int(k)
         grid = [a + (b - a) * i / (k - 1) for i in range(k)] if k > 1 else [a]
         if node.func.name == "logspace":
-            grid = [10.0 ** v for v in grid]
+            try:
+                grid = [10.0 ** v for v in grid]
+            except OverflowError:  # logspace(0.5, 1e10, 8): 10^(1e10) (found by the fuzzer)
+                raise msg.fail(msg.overflow(node.span)) from None
         elif node.func.name == "geomspace":
             if a <= 0 or b <= 0:
                 raise msg.fail(msg.geomspace_not_positive(node.span))

@@ -48,16 +48,18 @@ class CaseTimeout(BaseException):
 
 @contextlib.contextmanager
 def _time_limit(seconds: float) -> Iterator[None]:
+    """Raise CaseTimeout after ``seconds`` of CPU time (ITIMER_PROF): a process that is stopped or waits for
+    a loaded machine's cores does not time out; one that computes for that long does."""
     def ring(signum: int, frame: Any) -> None:
         raise CaseTimeout()
 
-    previous = signal.signal(signal.SIGALRM, ring)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
+    previous = signal.signal(signal.SIGPROF, ring)
+    signal.setitimer(signal.ITIMER_PROF, seconds)
     try:
         yield
     finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
+        signal.setitimer(signal.ITIMER_PROF, 0)
+        signal.signal(signal.SIGPROF, previous)
 
 
 def _run_command(argv: list[str], limit: float) -> tuple[int | None, str, Finding | None]:
@@ -72,7 +74,7 @@ def _run_command(argv: list[str], limit: float) -> tuple[int | None, str, Findin
             except SystemExit as exc:  # argparse's usage errors
                 status = exc.code if isinstance(exc.code, int) else 2
     except CaseTimeout:
-        return None, err.getvalue(), Finding(name, "timeout", f"more than {limit:g} s")
+        return None, err.getvalue(), Finding(name, "timeout", f"more than {limit:g} s of CPU time")
     except Exception:  # noqa: BLE001 - any exception escaping main is what the fuzzer looks for
         return None, err.getvalue(), Finding(name, "traceback", traceback.format_exc(limit=-12))
     text = err.getvalue()
@@ -102,7 +104,7 @@ def _fmt_keeps_meaning(data: bytes, limit: float) -> list[Finding]:
                                                           f"--- twice:\n{(again or '')[:2000]}")]
             before, after = compile_text(source.text, "fuzz.ml"), compile_text(formatted, "fuzz.ml")
     except CaseTimeout:
-        return [Finding("fmt (meaning)", "timeout", f"more than {limit:g} s")]
+        return [Finding("fmt (meaning)", "timeout", f"more than {limit:g} s of CPU time")]
     except Exception:  # noqa: BLE001
         return [Finding("fmt (meaning)", "traceback", traceback.format_exc(limit=-12))]
     if before.exit_code != after.exit_code:
