@@ -34,6 +34,7 @@ from mlc.dsl import ast
 from mlc.dsl.diagnostics import Diagnostic, SpecErrors, Span
 
 MAX_RUNS = 100_000
+_MAX_AXIS = 10 * MAX_RUNS  # values one axis may have before the count of the whole sweep is checked
 
 
 @dataclass
@@ -108,6 +109,8 @@ def _axis_values(node: ast.Value, env: dict[str, Number], key: str) -> tuple[lis
             raise msg.fail(msg.range_needs_integers(node.span))
         if hi < lo:
             raise msg.fail(msg.empty_range(int(lo), int(hi), node.span))
+        if hi - lo + 1 > _MAX_AXIS:  # one axis far over the limit: refused before its values are built
+            raise msg.fail(msg.too_many_runs(int(hi - lo + 1), MAX_RUNS, node.span))
         return [float(v) for v in range(int(lo), int(hi) + 1)], False
     if isinstance(node, ast.Call) and node.func.name in ("linspace", "logspace", "geomspace"):
         args = node.positional
@@ -117,6 +120,8 @@ def _axis_values(node: ast.Value, env: dict[str, Number], key: str) -> tuple[lis
         if any(isinstance(v, tuple) for v in (a, b, k)) or not float(k).is_integer() or k < 1:
             raise msg.fail(msg.count_not_positive(args[2].span))
         k = int(k)
+        if k > _MAX_AXIS:
+            raise msg.fail(msg.too_many_runs(k, MAX_RUNS, node.span))
         grid = [a + (b - a) * i / (k - 1) for i in range(k)] if k > 1 else [a]
         if node.func.name == "logspace":
             try:

@@ -119,6 +119,11 @@ def test_first_element_is_index_one() -> None:
     # found by the fuzzer (10,000 mutants, seed 1, case 1235): 10^(3.3e10) raised OverflowError
     ("width = [4, 8]", "width = logspace(0.5, 33333333333, 8)", "E202"),
     ("width = [4, 8]", "width = logspace(0.5, 2, 1e308 * 10)", "E201"),
+    # found by the fuzzer (seed 1, case 2374; issue 9 case 5): one axis of 10^9 values was built before the
+    # run count was checked (it hung, then ran out of memory)
+    ("seed = 0..1", "seed = 0..1e9", "E303"),
+    ("width = [4, 8]", "width = linspace(1, 2, 1e9)", "E303"),
+    ("seed = 0..1", "seed = -1e308..1", "E303"),  # seed 1, case 3215
     # w[nan] in a let: ValueError
     ("let w = [1, 2, 3]", "let w = [1, 2, 3]\nlet a = w[1e308 * 10 - 1e308 * 10]", "E302"),
 ])
