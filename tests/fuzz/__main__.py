@@ -13,6 +13,7 @@ import argparse
 import collections
 import multiprocessing
 import random
+import resource
 import sys
 import tempfile
 import time
@@ -31,6 +32,14 @@ def make_case(seed: int, index: int) -> tuple[bytes, list[str], str]:
     name, text = corpus[rng.randrange(len(corpus))]
     data, applied = mutant(text, rng, [t for _, t in corpus])
     return data, applied, name
+
+
+def _cap_memory(gib: float) -> None:
+    """Cap this process's address space: a mutant that asks for too much memory gets a MemoryError (reported
+    as a finding, with its traceback) instead of the machine's out-of-memory killer."""
+    if gib > 0:
+        limit = int(gib * 2 ** 30)
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
 
 
 def _work(job: tuple[int, int, float, bool]) -> tuple[int, list[str], str, float, list[Finding]]:
@@ -52,6 +61,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--limit", type=float, default=20.0, help="seconds per command before a timeout")
     parser.add_argument("--no-meaning", action="store_true", help="skip fmt's idempotence and meaning checks")
     parser.add_argument("--out", type=Path, default=None, help="folder for the failing inputs")
+    parser.add_argument("--max-memory", type=float, default=4.0,
+                        help="GiB of address space per process (default 4; 0: no cap)")
     args = parser.parse_args(argv)
     indices = [args.only] if args.only is not None else list(range(args.start, args.start + args.count))
     jobs = [(args.seed, i, args.limit, not args.no_meaning) for i in indices]
@@ -60,7 +71,11 @@ def main(argv: list[str] | None = None) -> int:
     operators: collections.Counter[str] = collections.Counter()
     slowest: list[tuple[float, int]] = []
     failing = 0
-    pool = multiprocessing.Pool(args.jobs) if args.jobs > 1 else None
+    if args.jobs > 1:
+        pool = multiprocessing.Pool(args.jobs, initializer=_cap_memory, initargs=(args.max_memory,))
+    else:
+        pool = None
+        _cap_memory(args.max_memory)
     results = pool.imap_unordered(_work, jobs, chunksize=8) if pool else map(_work, jobs)
     try:
         for done, (index, applied, name, seconds, findings) in enumerate(results, 1):
