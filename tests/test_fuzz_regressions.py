@@ -133,6 +133,13 @@ def test_non_finite_values_are_diagnostics(old: str, new: str, code: str) -> Non
     assert code in _codes(text.replace(old, new))
 
 
+def test_a_billion_layers_is_refused_by_the_checker() -> None:
+    """Found by the 10,000-mutant run (seed 1, case 6446): `depth = 1000000000` in a deep model built a tuple
+    of 10^9 widths while checking (12.7 GB, then the machine's OOM killer)."""
+    text = _spec().replace("model net = two_layer(width = 8)", "model net = deep(width = 8, depth = 1000000000)")
+    assert _codes(text) == ["E202"]
+
+
 def test_diagnostics_printed_are_capped() -> None:
     """case 8: 99,902 duplicate `let`s printed 33 MB of diagnostics; now the first MAX_SHOWN and a count."""
     text = _spec() + "let d = 5\n" * 500
