@@ -29,6 +29,7 @@ from mlc.dsl import ast
 from mlc.dsl.diagnostics import Diagnostic, SpecErrors, Span
 
 MAX_RUNS = 100_000
+_MAX_AXIS = 10 * MAX_RUNS  # values one axis may have before the count of the whole sweep is checked
 
 
 SweepMode = Literal["product", "zip"]
@@ -93,19 +94,25 @@ def _axis_values(node: ast.Value, env: dict[str, Number], key: str) -> tuple[lis
             raise msg.fail(msg.range_needs_integers(node.span))
         if hi < lo:
             raise msg.fail(msg.empty_range(int(lo), int(hi), node.span))
+        if hi - lo + 1 > _MAX_AXIS:  # one axis far over the limit: refused before its values are built
+            raise msg.fail(msg.too_many_runs(int(hi - lo + 1), MAX_RUNS, node.span))
         return [float(v) for v in range(int(lo), int(hi) + 1)], False
     if isinstance(node, ast.Call) and node.func.name in ("linspace", "logspace", "geomspace"):
         args = node.positional
         if len(args) != 3 or node.keywords:
             raise msg.fail(msg.write_as(f"{node.func.name}(start, stop, count)", node.span))
         a, b, count = (evaluate(x, env) for x in args)
-        if isinstance(a, tuple) or isinstance(b, tuple) or isinstance(count, tuple) or count != int(count) \
-                or count < 1:
+        if any(isinstance(v, tuple) for v in (a, b, count)) or not float(count).is_integer() or count < 1:
             raise msg.fail(msg.count_not_positive(args[2].span))
         k = int(count)
+        if k > _MAX_AXIS:
+            raise msg.fail(msg.too_many_runs(k, MAX_RUNS, node.span))
         grid = [a + (b - a) * i / (k - 1) for i in range(k)] if k > 1 else [a]
         if node.func.name == "logspace":
-            grid = [10.0 ** v for v in grid]
+            try:
+                grid = [10.0 ** v for v in grid]
+            except OverflowError:  # logspace(0.5, 1e10, 8): 10^(1e10) (found by the fuzzer)
+                raise msg.fail(msg.overflow(node.span)) from None
         elif node.func.name == "geomspace":
             if a <= 0 or b <= 0:
                 raise msg.fail(msg.geomspace_not_positive(node.span))

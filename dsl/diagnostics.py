@@ -28,7 +28,7 @@ CODES: dict[str, str] = {
     "E001": "syntax error: a token the grammar does not allow here",
     "E002": "invalid character",
     "E003": "the file is not UTF-8 text",
-    "E004": "the file is too large",
+    "E004": "the file is too large (bytes or tokens), or a name too long",
     "E005": "nesting or expression too deep",
     "E101": "unknown name",
     "E102": "duplicate definition",

@@ -17,6 +17,9 @@ from mlc.dsl.message_kinds import Parts, message_kind
 
 __all__ = [
     "too_large",
+    "too_many_tokens",
+    "name_too_long",
+    "number_overflows",
     "nul_byte",
     "not_utf8",
     "nesting_too_deep",
@@ -39,6 +42,24 @@ __all__ = [
 def too_large(size: int, limit: int) -> Parts:
     return (f"the file is {size:,} bytes; a spec may have at most {limit:,}", Span.point(1, 1),
             "check that this is the spec you meant; large data belongs outside the spec")
+
+
+@message_kind("E004")
+def too_many_tokens(count: int, limit: int) -> Parts:
+    return (f"the spec has {count:,} tokens; a spec may have at most {limit:,}", Span.point(1, 1),
+            "a spec describes an experiment in a few hundred tokens; generated or repeated text does not belong "
+            "in it (data belongs in a file: `input x ~ file(...)`)")
+
+
+@message_kind("E004")
+def name_too_long(shown: str, length: int, limit: int, span: Span) -> Parts:
+    return f"the name `{shown}...` has {length:,} characters; at most {limit}", span, "use a shorter name"
+
+
+@message_kind("E202")
+def number_overflows(shown: str, span: Span) -> Parts:
+    return (f"the number `{shown}` is too large: it overflows to infinity (the largest is about 1.8e308)", span,
+            "write `inf` for infinity")
 
 
 @message_kind("E003")

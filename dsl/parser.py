@@ -14,6 +14,9 @@ Role:   syntax only. The grammar is ``grammar.lark`` (:mod:`mlc.dsl.grammar`), t
 
 Robustness: bracket nesting deeper than :data:`MAX_NESTING` is reported before parsing (E005), since a
 deep tree would exhaust Python's recursion; any RecursionError while building the AST is turned into E005.
+The size limits of :mod:`mlc.dsl.limits` (tokens, name length, numbers) are checked before parsing too, and
+error recovery parses the text again only while the tokens parsed in all stay within :data:`PARSE_BUDGET`:
+the work of a parse is bounded whatever the input.
 """
 
 from __future__ import annotations
@@ -28,11 +31,14 @@ from mlc.dsl import ast, messages
 from mlc.dsl.build import build_statements
 from mlc.dsl.diagnostics import Diagnostic, Span
 from mlc.dsl.grammar import STATEMENT_KEYWORDS, lark_parser
+from mlc.dsl.limits import MAX_TOKENS, check_limits, count_tokens
 from mlc.dsl.syntax_errors import MAX_NESTING, check_nesting, diagnostic_from
 
 __all__ = ["MAX_NESTING", "MAX_SYNTAX_ERRORS", "RECURSION_LIMIT", "parse"]
 
 MAX_SYNTAX_ERRORS = 20
+PARSE_BUDGET = 4 * MAX_TOKENS
+"""The most tokens parsed for one text, all recovery attempts together (a big file gets fewer attempts)."""
 RECURSION_LIMIT = 5000
 """Python's recursion limit while building the AST (the default 1000 allows only ~300-term sums)."""
 
@@ -64,13 +70,14 @@ def _error_offset(exc: UnexpectedInput, text: str) -> int:
 def parse(text: str, path: str = "<string>") -> tuple[ast.Spec, list[Diagnostic]]:
     """Parse spec text into the faithful AST. Never raises: problems come back as diagnostics."""
     diagnostics: list[Diagnostic] = []
-    too_deep = check_nesting(text)
-    if too_deep is not None:
-        return ast.Spec([], [], path, text), [too_deep]
+    too_big = check_limits(text) or check_nesting(text)
+    if too_big is not None:
+        return ast.Spec([], [], path, text), [too_big]
 
     working = text
     tree = None
-    for _ in range(MAX_SYNTAX_ERRORS + 1):
+    tokens = max(1, count_tokens(text))
+    for _ in range(max(1, min(MAX_SYNTAX_ERRORS + 1, PARSE_BUDGET // tokens))):
         try:
             tree = lark_parser().parse(working)
             break

@@ -41,9 +41,9 @@ CASES: dict[str, tuple[bytes, int, str | None]] = {
     "only_comments": (b"# nothing here\n", 1, "E103"),
     "binary": (bytes(range(256)) * 4, 1, "E003"),
     "not_utf8": ("problem caf\xe9\n".encode("latin-1"), 1, "E003"),
-    "nested_parens": (b"problem p\nlet a = " + b"(" * 10_000 + b"1" + b")" * 10_000 + b"\n", 1, "E005"),
-    "long_sum": (b"problem p\nlet a = " + b"+".join([b"1"] * 20_000) + b"\n", 1, "E005"),
-    "deep_unary": (b"problem p\nlet a = " + b"-" * 20_000 + b"1\n", 1, "E005"),
+    "nested_parens": (b"problem p\nlet a = " + b"(" * 2_000 + b"1" + b")" * 2_000 + b"\n", 1, "E005"),
+    "long_sum": (b"problem p\nlet a = " + b"+".join([b"1"] * 20_000) + b"\n", 1, "E004"),  # 40,000 tokens
+    "deep_unary": (b"problem p\nlet a = " + b"-" * 4_990 + b"1\n", 1, "E005"),
     "tabs": (QUICKSTART.replace("  ", "\t").encode(), 0, None),
     "crlf": (QUICKSTART.replace("\n", "\r\n").encode(), 0, None),
     "bom": (b"\xef\xbb\xbf" + QUICKSTART.encode(), 0, None),
@@ -132,7 +132,7 @@ def test_several_files_worst_status_wins(tmp_path: Path, capsys) -> None:
 
 @pytest.mark.parametrize("content, status, code", [
     (b"\x00\x01\x02binary", 1, "E003"),
-    (b"problem p\nlet a = " + b"(" * 10_000 + b")" * 10_000 + b"\n", 1, "E005"),
+    (b"problem p\nlet a = " + b"(" * 2_000 + b")" * 2_000 + b"\n", 1, "E005"),
 ])
 def test_real_subprocess(tmp_path: Path, content: bytes, status: int, code: str) -> None:
     path = tmp_path / "spec.ml"

@@ -21,6 +21,10 @@ from mlc.compiler.check.values import Collector, Point, swept_value, value_of
 from mlc.compiler.evaluate import Number
 from mlc.dsl import ast
 
+MAX_LAYERS = 1_000_000
+"""The most layers (``depth``) the checker builds a shape for; the resource plan refuses much smaller nets that do
+not fit the machine, this bounds the checker's own work (``depth = 1e9`` built a tuple of 10^9 widths)."""
+
 
 def data_ir(stmt: ast.DataStmt | None, env: Mapping[str, Number], point: Point, dist: ir.InputDist) -> ir.Data:
     """`data { n = ..., n_test = ..., noise = ... }`, defaults filled in; with a grid, n = points."""
@@ -83,6 +87,10 @@ def shaped_model(stmt: ast.ModelStmt, values: dict[str, Any], seen: Mapping[str,
     if "width" not in values and "widths" not in values:
         raise msg.fail(msg.missing_setting(f"the {family} model `{stmt.name.name}`", "a width", stmt.span,
                                            "add `width = 64`, or sweep it: `sweep { width = [16, 64, 256] }`"))
+    if values.get("depth", 0) > MAX_LAYERS:  # the shape lists one width per layer (found by the fuzzer)
+        written = seen.get("depth")
+        raise msg.fail(msg.above_maximum("depth", values["depth"], MAX_LAYERS, written.value.span if written
+                                         else stmt.span, from_sweep=written is None))
     shape = descriptor.resolve(values, dist.dim)
     inits = {key: values[key] for key in ("init", "output_init", "bias_init", "features", "seed") if key in values}
     model = ir.Model(

@@ -1,0 +1,8 @@
+problem golden
+
+let d = 5
+
+input  x ~ uniform(cube(d))
+target f*(x) = relu(x[1])
+model net = two_layer(width = 8)
+train net { optimizer = gd(lr = 1e999) }
