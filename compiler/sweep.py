@@ -102,7 +102,8 @@ def _axis_values(node: ast.Value, env: dict[str, Number], key: str) -> tuple[lis
         if len(args) != 3 or node.keywords:
             raise msg.fail(msg.write_as(f"{node.func.name}(start, stop, count)", node.span))
         a, b, count = (evaluate(x, env) for x in args)
-        if any(isinstance(v, tuple) for v in (a, b, count)) or not float(count).is_integer() or count < 1:
+        if isinstance(a, tuple) or isinstance(b, tuple) or isinstance(count, tuple) \
+                or not float(count).is_integer() or count < 1:  # float(): inf and nan are not counts
             raise msg.fail(msg.count_not_positive(args[2].span))
         k = int(count)
         if k > _MAX_AXIS:
