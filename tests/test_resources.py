@@ -169,6 +169,15 @@ def test_depth_100000_is_refused(fixed_speed, capsys) -> None:
     assert status == 1 and "`depth = 100000` at line 7" in err
 
 
+def test_stored_runs_are_not_judged(fixed_speed, capsys) -> None:
+    text = spec(n=40, n_test=40, model="two_layer(width = 8, activation = relu)", steps=5)
+    assert _run(fixed_speed, text, capsys=capsys)[0] == 0
+    status, err, results = _run(fixed_speed, text, "--max-memory", "1K", capsys=capsys)  # read back, not trained
+    assert status == 0 and "E401" not in err and results["runs"][0]["status"] == "ok"
+    status, err, _ = _run(fixed_speed, text, "--max-memory", "1K", "--rerun", capsys=capsys)
+    assert status == 1 and "E401" in err
+
+
 def test_recording_every_step_of_1e7_steps_needs_yes() -> None:
     outcome = _compiled(spec(n=20, n_test=20, model="two_layer(width = 4, activation = relu)", steps=10_000_000,
                              record="every 1: train_error, test_error, path_norm"))
