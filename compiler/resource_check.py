@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from mlc.compiler import messages as msg
-from mlc.compiler.ir import Plan, Run, canonical_json
+from mlc.compiler.ir import Plan, Run
 from mlc.compiler.resource_spans import locate
 from mlc.compiler.resources import PlanEstimate, Setup, driver, estimate_runs, theory_bytes
 from mlc.dsl import ast
@@ -93,10 +93,9 @@ def judge(plan: Plan, spec: ast.Spec, setup: Setup, limits: Limits) -> Verdict:
     refused: dict[int, Diagnostic] = {}
     if limits.memory is not None:
         # A run's cost alone depends on its shape, not on its seed or its per-member values: one estimate per shape.
-        alone: dict[str, tuple[int, tuple[str, Span | None] | None]] = {}
+        alone: dict[object, tuple[int, tuple[str, Span | None] | None]] = {}
         for run in plan.runs:
-            shape = canonical_json(run.model_dump(mode="json", exclude={"index", "hash", "seed", "params",
-                                                                         "conventions"}))
+            shape = (run.model, run.train, run.input, run.data, run.target)  # frozen IR: hashable
             if shape not in alone:
                 needs = estimate_runs(plan, [run], setup).peak
                 alone[shape] = (needs, _where(spec, plan, [run], peak, setup) if needs > limits.memory else None)

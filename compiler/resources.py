@@ -181,10 +181,17 @@ def _measurements(run: Run) -> int:
     return 0
 
 
-def data_key(run: Run) -> str:
-    """What a run's data set depends on (as ``runtime.execute`` caches it)."""
-    return canonical_json({"input": run.input.model_dump(mode="json"), "data": run.data.model_dump(mode="json"),
-                           "target": run.target.model_dump(mode="json"), "seed": run.seed})
+def _data_sets(groups: list[Group]) -> dict[tuple[str, int, float], Run]:
+    """One run per distinct data set, as ``runtime.execute`` caches them (by input, data, target and seed). Inside
+    a group only the seed and the noise can differ (``group_key``), so one JSON text per group suffices."""
+    found: dict[tuple[str, int, float], Run] = {}
+    for group in groups:
+        first = group.runs[0]
+        shared = canonical_json({"input": first.input.model_dump(mode="json"), "target": first.target.model_dump(
+            mode="json"), "n": first.data.n, "n_test": first.data.n_test})
+        for run in group.runs:
+            found.setdefault((shared, run.seed, run.data.noise), run)
+    return found
 
 
 def _data_bytes(run: Run, s: int) -> int:
@@ -267,9 +274,9 @@ def _fast(runs: list[Run], setup: Setup) -> tuple[Memory, float, int]:
     """The packed layout of ``compiler.lower.fastpath``: G data groups, widths packed into M units."""
     s = setup.size
     run = runs[0]
-    by_data: dict[str, list[int]] = {}
-    for r in runs:
-        by_data.setdefault(data_key(r), []).append(r.model.width)
+    by_data: dict[tuple[int, float], list[int]] = {}
+    for r in runs:  # members that share a data set (in a group: the same seed and noise) pack into one row group
+        by_data.setdefault((r.seed, r.data.noise), []).append(r.model.width)
     groups = [sorted(w) for w in by_data.values()]
     G, J = len(groups), max(len(g) for g in groups)
     M = sum(max(g[j] for g in groups if j < len(g)) for j in range(J))
@@ -290,12 +297,16 @@ def _fast(runs: list[Run], setup: Setup) -> tuple[Memory, float, int]:
         (G * rows * M if inner and not relu else 0)
     work = workers * (G * dp * M + G * M + sizes * block) * s
     E = len(runs)
-    members = sum(_param_count(r) for r in runs) * (8 + 3 * s)  # float64 inits, device inits, final unpacks
-    measure = max(_measure_peak([r], s) + _param_count(r) * s for r in runs)
+    shapes = {r.model.width: r for r in runs}  # members differ in width only (and per-member values)
+    per_width = {w: _param_count(r) for w, r in shapes.items()}
+    member_macs = {w: _macs(r) for w, r in shapes.items()}
+    members = sum(per_width[r.model.width] for r in runs) * (8 + 3 * s)  # float64 inits, device inits, final unpacks
+    widest = max(runs, key=lambda r: r.model.width)  # members are measured one by one: the widest is the peak
+    measure = _measure_peak([widest], s) + _param_count(widest) * s
     steps = run.train.steps or 0
-    macs = G * (dp * M + M)
-    flops = steps * (6.0 if inner else 4.0) * n * macs + \
-        sum((_measurements(r) + 1) * 2.0 * (n + r.data.n_test) * _macs(r) for r in runs)
+    packed = G * (dp * M + M)
+    flops = steps * (6.0 if inner else 4.0) * n * packed + \
+        (_measurements(run) + 1) * 2.0 * (n + run.data.n_test) * sum(member_macs[r.model.width] for r in runs)
     return Memory(members + buffers * s, 0, work + measure, data), flops, 15 * J + 10 * E + 30
 
 
@@ -325,7 +336,7 @@ def estimate_groups(groups: list[Group], setup: Setup = Setup()) -> PlanEstimate
     """The estimate of training ``groups`` (those of ``group_runs``, or a subset of them)."""
     s = setup.size
     runs = [r for g in groups for r in g.runs]
-    keyed = {data_key(r): r for r in runs}
+    keyed = _data_sets(groups)
     values = sum(_recorded_values(r) for r in runs)
     return PlanEstimate(
         dtype=setup.dtype, groups=tuple(group_cost(g, setup) for g in groups),
@@ -414,5 +425,5 @@ def driver(plan: Plan, runs: list[Run], measure: Callable[[PlanEstimate], float]
     return best
 
 
-__all__ = ["DTYPE_BYTES", "Driver", "GroupCost", "Memory", "PlanEstimate", "Setup", "data_key", "driver",
+__all__ = ["DTYPE_BYTES", "Driver", "GroupCost", "Memory", "PlanEstimate", "Setup", "driver",
            "estimate_groups", "estimate_plan", "estimate_runs", "group_cost", "theory_bytes"]

@@ -14,6 +14,7 @@ Role:   the runtime half of the resource plan (``compiler.resources`` is the ari
 
 from __future__ import annotations
 
+import importlib.metadata
 import json
 import os
 import time
@@ -79,12 +80,17 @@ def _read_cache() -> dict[str, dict[str, float]]:
 
 
 def cached_speed(device: str = "cpu") -> Speed | None:
-    """The speed measured earlier for ``device`` under any torch version (torch-free: for ``mlc compile``);
-    the most recent measurement when there are several."""
+    """The speed measured earlier for ``device`` (torch-free: for ``mlc compile``): under the installed torch
+    version if it was measured, else the most recent measurement under another."""
     found = [(key, entry) for key, entry in _read_cache().items() if f" on {device}:" in key and isinstance(entry, dict)]
     if not found:
         return None
-    key, entry = max(found, key=lambda item: float(item[1].get("measured_at", 0.0)))
+    try:
+        installed = f"torch {importlib.metadata.version('torch')} "
+    except importlib.metadata.PackageNotFoundError:
+        installed = ""
+    key, entry = max(found, key=lambda item: (bool(installed) and item[0].startswith(installed),
+                                              float(item[1].get("measured_at", 0.0))))
     try:
         return Speed(float(entry["flops_per_s"]), float(entry["op_latency_s"]), key)
     except (KeyError, TypeError, ValueError):
