@@ -5,7 +5,6 @@ Output: :class:`PlanEstimate`: for every training group exactly as :mod:`mlc.com
         its peak bytes (parameters, optimizer state, activations, data) and FLOPs; the recorded curves' bytes in
         memory and on disk; the whole plan's peak and FLOPs; and, for each run, its cost when trained alone
         (:func:`estimate_runs` of that run), so that one oversized run can be refused while its small siblings still train.
-        :func:`driver` names the setting that makes a cost big.
 Role:   arithmetic only (no torch: ``mlc compile --emit plan`` prints the estimate). The model follows the
         lowering's buffers (``compiler.lower.ensemble``, ``fastpath``, ``fastpath_rows``, ``measure``,
         ``closed_forms``, ``samplers``); the runtime compares it with the machine (``runtime.machine``) and
@@ -357,73 +356,5 @@ def estimate_runs(plan: Plan, runs: list[Run] | tuple[Run, ...], setup: Setup = 
     return estimate_plan(plan.model_copy(update={"runs": tuple(runs)}), setup)
 
 
-# ------------------------------------------------------------------------------------------ drivers
-
-
-@dataclass(frozen=True)
-class Driver:
-    """The setting that makes a cost big: ``field`` an IR path (``model.width``, ``input.dim``, ``data.n``,
-    ``data.n_test``, ``model.depth``, ``train.steps``, ``train.record.every``) of model ``model``, or
-    ``runs`` when it is the number of runs trained together; ``value`` the run's value of it."""
-
-    field: str
-    model: str
-    value: float
-
-
-def _shrunk(run: Run, field: str) -> Run:
-    """``run`` with one setting made small (the cost without that setting's contribution)."""
-    m, t = run.model, run.train
-    if field == "model.width":
-        return run.model_copy(update={"model": m.model_copy(update={"width": 1, "widths": (1,) * len(m.widths)})})
-    if field == "model.depth":
-        return run.model_copy(update={"model": m.model_copy(update={"depth": 1, "widths": m.widths[:1]})})
-    if field == "input.dim":
-        return run.model_copy(update={"input": run.input.model_copy(update={"dim": 1})})
-    if field == "data.n":
-        return run.model_copy(update={"data": run.data.model_copy(update={"n": 1}),
-                                      "input": run.input.model_copy(update={"points": 1})})
-    if field == "data.n_test":
-        return run.model_copy(update={"data": run.data.model_copy(update={"n_test": 1})})
-    if field == "train.steps":
-        return run.model_copy(update={"train": t.model_copy(update={"steps": 1 if t.steps else t.steps})})
-    if field == "train.record.every":
-        return run.model_copy(update={"train": t.model_copy(update={"record": t.record.model_copy(
-            update={"every": 0})})})
-    raise ValueError(field)
-
-
-FIELDS = ("model.width", "model.depth", "input.dim", "data.n", "data.n_test", "train.steps", "train.record.every")
-
-
-def _value(run: Run, field: str) -> float:
-    section, _, rest = field.partition(".")
-    value: object = getattr(run, section)
-    for part in rest.split("."):
-        value = getattr(value, part)
-    return float(value) if isinstance(value, (int, float)) else 0.0
-
-
-def driver(plan: Plan, runs: list[Run], measure: Callable[[PlanEstimate], float], setup: Setup = Setup()) -> Driver:
-    """The setting whose contribution to ``measure`` (peak bytes, FLOPs...) of ``runs`` trained together is
-    largest: each candidate is made small in turn, and the one that lowers the measure most wins. ``runs``
-    itself (the runs packed together) is a candidate when there are several."""
-
-    def cost(rs: list[Run]) -> float:
-        return measure(estimate_runs(plan, rs, setup))
-
-    whole = cost(runs)
-    first = runs[0]
-    best = Driver("runs", first.model.name, float(len(runs)))
-    best_gain = whole - cost(runs[:1]) if len(runs) > 1 else -1.0
-    for field in FIELDS:
-        if field == "model.depth" and first.model.depth <= 1:
-            continue
-        gain = whole - cost([_shrunk(r, field) for r in runs])
-        if gain > best_gain:
-            best, best_gain = Driver(field, first.model.name, _value(first, field)), gain
-    return best
-
-
-__all__ = ["DTYPE_BYTES", "Driver", "GroupCost", "Memory", "PlanEstimate", "Setup", "driver",
+__all__ = ["DTYPE_BYTES", "GroupCost", "Memory", "PlanEstimate", "Setup",
            "estimate_groups", "estimate_plan", "estimate_runs", "group_cost", "theory_bytes"]

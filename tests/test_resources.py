@@ -221,6 +221,22 @@ def test_memory_grows_with_what_makes_it_big() -> None:
         10 * peak(optimizer="adam(lr = 0.001)")
 
 
+def test_the_estimate_reads_the_lowerings_constants() -> None:
+    """The estimate cannot import the torch modules it models; their sizes must agree (cross-stage)."""
+    import inspect
+
+    from mlc.compiler import resources
+    from mlc.compiler.lower import fastpath, fastpath_rows, measure
+    from mlc.compiler.theory import estimate
+
+    assert resources.EVAL_BLOCK == measure.EVAL_BLOCK
+    assert resources.FAST_ROW_WORKERS == fastpath.ROW_WORKERS
+    assert resources.FAST_BLOCK_ELEMENTS == fastpath_rows.BLOCK_ELEMENTS
+    defaults = inspect.signature(estimate.estimate_norm).parameters
+    assert resources.NORM_ESTIMATE_SAMPLES == defaults["samples"].default
+    assert resources.NORM_ESTIMATE_WIDTH == defaults["width"].default
+
+
 def test_float64_needs_more_than_float32() -> None:
     plan = _compiled(spec(model="two_layer(width = 64000, activation = relu)")).plan
     assert estimate_plan(plan, Setup(dtype="float64")).peak > 1.5 * estimate_plan(plan).peak
