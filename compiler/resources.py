@@ -261,8 +261,9 @@ def _autograd(runs: list[Run], setup: Setup) -> tuple[Memory, float, int]:
     # float64 inits of the members, their float64 stack, the parameters, their initial copy and the gradients
     params = E * P * 16 + E * P * 2 * s + E * T * s
     data = E * n * (d + 3) * s + (E * b * (d + 1) * s if b < n else 0)
-    # the graph holds one activation per layer; the backward pass two of the widest layer at a time
-    step = E * b * (_hidden_sum(run) + 2 * _widest(run)) * s
+    # the graph holds one activation per layer; the backward pass about four of the widest layer at a time (the
+    # incoming gradient, the activation's backward, the gradient passed down and its accumulation; measured)
+    step = E * b * (_hidden_sum(run) + 4 * _widest(run)) * s
     activations = max(step, _measure_peak(runs, s))
     steps = run.train.steps or 0
     flops = steps * 6.0 * E * b * _macs(run) + (_measurements(run) + 1) * 2.0 * E * (n + run.data.n_test) * _macs(run)

@@ -300,9 +300,11 @@ def test_sizes_and_durations_parse() -> None:
 
 
 def test_a_bad_limit_is_a_usage_error(capsys) -> None:
-    with pytest.raises(SystemExit) as exc:
-        main(["compile-and-run", "spec.ml", "--max-memory", "lots"])
-    assert exc.value.code == 2 and "not a memory size" in capsys.readouterr().err
+    try:
+        status = main(["compile-and-run", "spec.ml", "--max-memory", "lots"])
+    except SystemExit as exc:  # argparse's exit, where the command line does not turn it into a status
+        status = exc.code
+    assert status == 2 and "not a memory size" in capsys.readouterr().err
 
 
 def test_units_read_well() -> None:
@@ -347,22 +349,26 @@ TEMPLATES = {"fast": FAST, "autograd": AUTOGRAD, "closed_form": CLOSED}
 
 
 def _measure(tmp_path: Path, sizes: dict[str, dict], dtype: str) -> list[dict]:
-    args = []
+    """One fresh process per plan: memory freed by an earlier plan (kept by the allocator, or in another thread's
+    arena) would otherwise be reused without showing in the resident set, and lower the next measurement."""
+    found = []
     for engine, values in sizes.items():
+        args = []
         for label, kw in (("warm", WARM[engine]), ("big", values)):
             path = tmp_path / f"{engine}_{label}.ml"
             path.write_text(TEMPLATES[engine].format(**kw), encoding="utf-8")
             args.append(str(path))
-    proc = subprocess.run([sys.executable, str(ROOT / "tests" / "resource_probe.py"), dtype, *args],
-                          capture_output=True, text=True, timeout=900, cwd=tmp_path)
-    assert proc.returncode == 0, proc.stderr
-    return json.loads(proc.stdout)
+        proc = subprocess.run([sys.executable, str(ROOT / "tests" / "resource_probe.py"), dtype, *args],
+                              capture_output=True, text=True, timeout=900, cwd=tmp_path, stdin=subprocess.DEVNULL)
+        assert proc.returncode == 0, proc.stderr
+        found += json.loads(proc.stdout)
+    return found
 
 
 @pytest.mark.skipif(not Path("/proc/self/clear_refs").exists(), reason="needs Linux's /proc/self/clear_refs")
 def test_the_estimate_is_within_a_factor_of_1_5_of_the_measured_peak(tmp_path) -> None:
     sizes = {"fast": dict(n=1000, n_test=2000, widths="[300, 3000]"),  # ~70 MiB: the measurement's forward blocks
-             "autograd": dict(n=10000, n_test=2000, width=200, seeds=3),  # ~170 MiB: the graph's activations
+             "autograd": dict(n=10000, n_test=2000, width=200, seeds=3),  # ~230 MiB: the graph's activations
              "closed_form": dict(n=2000, n_test=2000, width=1000)}  # ~370 MiB: the kernel prediction
     for found in _measure(tmp_path, sizes, "float32"):
         assert found["measured"] > 50 * (1 << 20), found  # large enough for the ratio to mean something
