@@ -14,8 +14,8 @@ Role:   the policy of the resource plan, torch-free (the numbers come from ``run
   more than :data:`CONFIRM_SECONDS`, or whose recorded curves take more than :data:`CONFIRM_DISK` bytes, starts
   only with ``--yes``.
 
-Every diagnostic points at the setting that makes the cost big (``compiler.resources.driver``), found in the
-spec by ``compiler.resource_spans``.
+Every diagnostic points at the setting that makes the cost big (:func:`driver`: each candidate setting made
+small in turn, the one whose contribution is largest wins), found in the spec by ``compiler.resource_spans``.
 """
 
 from __future__ import annotations
@@ -24,9 +24,9 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from mlc.compiler import messages as msg
-from mlc.compiler.ir import Plan, Run, canonical_json
+from mlc.compiler.ir import Plan, Run
 from mlc.compiler.resource_spans import locate
-from mlc.compiler.resources import PlanEstimate, Setup, driver, estimate_runs, theory_bytes
+from mlc.compiler.resources import PlanEstimate, Setup, estimate_runs, theory_bytes
 from mlc.dsl import ast
 from mlc.dsl.diagnostics import Diagnostic, Span
 
@@ -72,6 +72,74 @@ def time_text(s: float) -> str:
     return f"{s:.2g} s"
 
 
+# ------------------------------------------------------------------------------------------ drivers: what makes it big
+
+
+@dataclass(frozen=True)
+class Driver:
+    """The setting that makes a cost big: ``field`` an IR path (``model.width``, ``input.dim``, ``data.n``,
+    ``data.n_test``, ``model.depth``, ``train.steps``, ``train.record.every``) of model ``model``, or
+    ``runs`` when it is the number of runs trained together; ``value`` the run's value of it."""
+
+    field: str
+    model: str
+    value: float
+
+
+def _shrunk(run: Run, field: str) -> Run:
+    """``run`` with one setting made small (the cost without that setting's contribution)."""
+    m, t = run.model, run.train
+    if field == "model.width":
+        return run.model_copy(update={"model": m.model_copy(update={"width": 1, "widths": (1,) * len(m.widths)})})
+    if field == "model.depth":
+        return run.model_copy(update={"model": m.model_copy(update={"depth": 1, "widths": m.widths[:1]})})
+    if field == "input.dim":
+        return run.model_copy(update={"input": run.input.model_copy(update={"dim": 1})})
+    if field == "data.n":
+        return run.model_copy(update={"data": run.data.model_copy(update={"n": 1}),
+                                      "input": run.input.model_copy(update={"points": 1})})
+    if field == "data.n_test":
+        return run.model_copy(update={"data": run.data.model_copy(update={"n_test": 1})})
+    if field == "train.steps":
+        return run.model_copy(update={"train": t.model_copy(update={"steps": 1 if t.steps else t.steps})})
+    if field == "train.record.every":
+        return run.model_copy(update={"train": t.model_copy(update={"record": t.record.model_copy(
+            update={"every": 0})})})
+    raise ValueError(field)
+
+
+FIELDS = ("model.width", "model.depth", "input.dim", "data.n", "data.n_test", "train.steps", "train.record.every")
+
+
+def _value(run: Run, field: str) -> float:
+    section, _, rest = field.partition(".")
+    value: object = getattr(run, section)
+    for part in rest.split("."):
+        value = getattr(value, part)
+    return float(value) if isinstance(value, (int, float)) else 0.0
+
+
+def driver(plan: Plan, runs: list[Run], measure: Callable[[PlanEstimate], float], setup: Setup) -> Driver:
+    """The setting whose contribution to ``measure`` (peak bytes, FLOPs...) of ``runs`` trained together is
+    largest: each candidate is made small in turn, and the one that lowers the measure most wins. ``runs``
+    itself (the runs packed together) is a candidate when there are several."""
+
+    def cost(rs: list[Run]) -> float:
+        return measure(estimate_runs(plan, rs, setup))
+
+    whole = cost(runs)
+    first = runs[0]
+    best = Driver("runs", first.model.name, float(len(runs)))
+    best_gain = whole - cost(runs[:1]) if len(runs) > 1 else -1.0
+    for path in FIELDS:
+        if path == "model.depth" and first.model.depth <= 1:
+            continue
+        gain = whole - cost([_shrunk(r, path) for r in runs])
+        if gain > best_gain:
+            best, best_gain = Driver(path, first.model.name, _value(first, path)), gain
+    return best
+
+
 def _where(spec: ast.Spec, plan: Plan, runs: list[Run], measure: Callable[[PlanEstimate], float],
            setup: Setup) -> tuple[str, Span | None]:
     found = driver(plan, runs, measure, setup)
@@ -93,10 +161,9 @@ def judge(plan: Plan, spec: ast.Spec, setup: Setup, limits: Limits) -> Verdict:
     refused: dict[int, Diagnostic] = {}
     if limits.memory is not None:
         # A run's cost alone depends on its shape, not on its seed or its per-member values: one estimate per shape.
-        alone: dict[str, tuple[int, tuple[str, Span | None] | None]] = {}
+        alone: dict[object, tuple[int, tuple[str, Span | None] | None]] = {}
         for run in plan.runs:
-            shape = canonical_json(run.model_dump(mode="json", exclude={"index", "hash", "seed", "params",
-                                                                         "conventions"}))
+            shape = (run.model, run.train, run.input, run.data, run.target)  # frozen IR: hashable
             if shape not in alone:
                 needs = estimate_runs(plan, [run], setup).peak
                 alone[shape] = (needs, _where(spec, plan, [run], peak, setup) if needs > limits.memory else None)

@@ -5,7 +5,6 @@ Output: :class:`PlanEstimate`: for every training group exactly as :mod:`mlc.com
         its peak bytes (parameters, optimizer state, activations, data) and FLOPs; the recorded curves' bytes in
         memory and on disk; the whole plan's peak and FLOPs; and, for each run, its cost when trained alone
         (:func:`estimate_runs` of that run), so that one oversized run can be refused while its small siblings still train.
-        :func:`driver` names the setting that makes a cost big.
 Role:   arithmetic only (no torch: ``mlc compile --emit plan`` prints the estimate). The model follows the
         lowering's buffers (``compiler.lower.ensemble``, ``fastpath``, ``fastpath_rows``, ``measure``,
         ``closed_forms``, ``samplers``); the runtime compares it with the machine (``runtime.machine``) and
@@ -181,10 +180,17 @@ def _measurements(run: Run) -> int:
     return 0
 
 
-def data_key(run: Run) -> str:
-    """What a run's data set depends on (as ``runtime.execute`` caches it)."""
-    return canonical_json({"input": run.input.model_dump(mode="json"), "data": run.data.model_dump(mode="json"),
-                           "target": run.target.model_dump(mode="json"), "seed": run.seed})
+def _data_sets(groups: list[Group]) -> dict[tuple[str, int, float], Run]:
+    """One run per distinct data set, as ``runtime.execute`` caches them (by input, data, target and seed). Inside
+    a group only the seed and the noise can differ (``group_key``), so one JSON text per group suffices."""
+    found: dict[tuple[str, int, float], Run] = {}
+    for group in groups:
+        first = group.runs[0]
+        shared = canonical_json({"input": first.input.model_dump(mode="json"), "target": first.target.model_dump(
+            mode="json"), "n": first.data.n, "n_test": first.data.n_test})
+        for run in group.runs:
+            found.setdefault((shared, run.seed, run.data.noise), run)
+    return found
 
 
 def _data_bytes(run: Run, s: int) -> int:
@@ -201,7 +207,7 @@ def _kernel_bytes(run: Run) -> int:
     return 6 * 8 * n * (n + min(run.data.n_test, MAX_KERNEL_TEST))
 
 
-NORM_ESTIMATE_SAMPLES = 1000  # = compiler.theory.estimate.estimate_norm's samples
+NORM_ESTIMATE_SAMPLES = 1000  # = compiler.lower.norm_fit.FittingNormEstimator's samples
 NORM_ESTIMATE_WIDTH = 256  # and its width
 
 
@@ -255,8 +261,9 @@ def _autograd(runs: list[Run], setup: Setup) -> tuple[Memory, float, int]:
     # float64 inits of the members, their float64 stack, the parameters, their initial copy and the gradients
     params = E * P * 16 + E * P * 2 * s + E * T * s
     data = E * n * (d + 3) * s + (E * b * (d + 1) * s if b < n else 0)
-    # the graph holds one activation per layer; the backward pass two of the widest layer at a time
-    step = E * b * (_hidden_sum(run) + 2 * _widest(run)) * s
+    # the graph holds one activation per layer; the backward pass about four of the widest layer at a time (the
+    # incoming gradient, the activation's backward, the gradient passed down and its accumulation; measured)
+    step = E * b * (_hidden_sum(run) + 4 * _widest(run)) * s
     activations = max(step, _measure_peak(runs, s))
     steps = run.train.steps or 0
     flops = steps * 6.0 * E * b * _macs(run) + (_measurements(run) + 1) * 2.0 * E * (n + run.data.n_test) * _macs(run)
@@ -267,9 +274,9 @@ def _fast(runs: list[Run], setup: Setup) -> tuple[Memory, float, int]:
     """The packed layout of ``compiler.lower.fastpath``: G data groups, widths packed into M units."""
     s = setup.size
     run = runs[0]
-    by_data: dict[str, list[int]] = {}
-    for r in runs:
-        by_data.setdefault(data_key(r), []).append(r.model.width)
+    by_data: dict[tuple[int, float], list[int]] = {}
+    for r in runs:  # members that share a data set (in a group: the same seed and noise) pack into one row group
+        by_data.setdefault((r.seed, r.data.noise), []).append(r.model.width)
     groups = [sorted(w) for w in by_data.values()]
     G, J = len(groups), max(len(g) for g in groups)
     M = sum(max(g[j] for g in groups if j < len(g)) for j in range(J))
@@ -290,12 +297,16 @@ def _fast(runs: list[Run], setup: Setup) -> tuple[Memory, float, int]:
         (G * rows * M if inner and not relu else 0)
     work = workers * (G * dp * M + G * M + sizes * block) * s
     E = len(runs)
-    members = sum(_param_count(r) for r in runs) * (8 + 3 * s)  # float64 inits, device inits, final unpacks
-    measure = max(_measure_peak([r], s) + _param_count(r) * s for r in runs)
+    shapes = {r.model.width: r for r in runs}  # members differ in width only (and per-member values)
+    per_width = {w: _param_count(r) for w, r in shapes.items()}
+    member_macs = {w: _macs(r) for w, r in shapes.items()}
+    members = sum(per_width[r.model.width] for r in runs) * (8 + 3 * s)  # float64 inits, device inits, final unpacks
+    widest = max(runs, key=lambda r: r.model.width)  # members are measured one by one: the widest is the peak
+    measure = _measure_peak([widest], s) + _param_count(widest) * s
     steps = run.train.steps or 0
-    macs = G * (dp * M + M)
-    flops = steps * (6.0 if inner else 4.0) * n * macs + \
-        sum((_measurements(r) + 1) * 2.0 * (n + r.data.n_test) * _macs(r) for r in runs)
+    packed = G * (dp * M + M)
+    flops = steps * (6.0 if inner else 4.0) * n * packed + \
+        (_measurements(run) + 1) * 2.0 * (n + run.data.n_test) * sum(member_macs[r.model.width] for r in runs)
     return Memory(members + buffers * s, 0, work + measure, data), flops, 15 * J + 10 * E + 30
 
 
@@ -325,7 +336,7 @@ def estimate_groups(groups: list[Group], setup: Setup = Setup()) -> PlanEstimate
     """The estimate of training ``groups`` (those of ``group_runs``, or a subset of them)."""
     s = setup.size
     runs = [r for g in groups for r in g.runs]
-    keyed = {data_key(r): r for r in runs}
+    keyed = _data_sets(groups)
     values = sum(_recorded_values(r) for r in runs)
     return PlanEstimate(
         dtype=setup.dtype, groups=tuple(group_cost(g, setup) for g in groups),
@@ -346,73 +357,5 @@ def estimate_runs(plan: Plan, runs: list[Run] | tuple[Run, ...], setup: Setup = 
     return estimate_plan(plan.model_copy(update={"runs": tuple(runs)}), setup)
 
 
-# ------------------------------------------------------------------------------------------ drivers
-
-
-@dataclass(frozen=True)
-class Driver:
-    """The setting that makes a cost big: ``field`` an IR path (``model.width``, ``input.dim``, ``data.n``,
-    ``data.n_test``, ``model.depth``, ``train.steps``, ``train.record.every``) of model ``model``, or
-    ``runs`` when it is the number of runs trained together; ``value`` the run's value of it."""
-
-    field: str
-    model: str
-    value: float
-
-
-def _shrunk(run: Run, field: str) -> Run:
-    """``run`` with one setting made small (the cost without that setting's contribution)."""
-    m, t = run.model, run.train
-    if field == "model.width":
-        return run.model_copy(update={"model": m.model_copy(update={"width": 1, "widths": (1,) * len(m.widths)})})
-    if field == "model.depth":
-        return run.model_copy(update={"model": m.model_copy(update={"depth": 1, "widths": m.widths[:1]})})
-    if field == "input.dim":
-        return run.model_copy(update={"input": run.input.model_copy(update={"dim": 1})})
-    if field == "data.n":
-        return run.model_copy(update={"data": run.data.model_copy(update={"n": 1}),
-                                      "input": run.input.model_copy(update={"points": 1})})
-    if field == "data.n_test":
-        return run.model_copy(update={"data": run.data.model_copy(update={"n_test": 1})})
-    if field == "train.steps":
-        return run.model_copy(update={"train": t.model_copy(update={"steps": 1 if t.steps else t.steps})})
-    if field == "train.record.every":
-        return run.model_copy(update={"train": t.model_copy(update={"record": t.record.model_copy(
-            update={"every": 0})})})
-    raise ValueError(field)
-
-
-FIELDS = ("model.width", "model.depth", "input.dim", "data.n", "data.n_test", "train.steps", "train.record.every")
-
-
-def _value(run: Run, field: str) -> float:
-    section, _, rest = field.partition(".")
-    value: object = getattr(run, section)
-    for part in rest.split("."):
-        value = getattr(value, part)
-    return float(value) if isinstance(value, (int, float)) else 0.0
-
-
-def driver(plan: Plan, runs: list[Run], measure: Callable[[PlanEstimate], float], setup: Setup = Setup()) -> Driver:
-    """The setting whose contribution to ``measure`` (peak bytes, FLOPs...) of ``runs`` trained together is
-    largest: each candidate is made small in turn, and the one that lowers the measure most wins. ``runs``
-    itself (the runs packed together) is a candidate when there are several."""
-
-    def cost(rs: list[Run]) -> float:
-        return measure(estimate_runs(plan, rs, setup))
-
-    whole = cost(runs)
-    first = runs[0]
-    best = Driver("runs", first.model.name, float(len(runs)))
-    best_gain = whole - cost(runs[:1]) if len(runs) > 1 else -1.0
-    for field in FIELDS:
-        if field == "model.depth" and first.model.depth <= 1:
-            continue
-        gain = whole - cost([_shrunk(r, field) for r in runs])
-        if gain > best_gain:
-            best, best_gain = Driver(field, first.model.name, _value(first, field)), gain
-    return best
-
-
-__all__ = ["DTYPE_BYTES", "Driver", "GroupCost", "Memory", "PlanEstimate", "Setup", "data_key", "driver",
+__all__ = ["DTYPE_BYTES", "GroupCost", "Memory", "PlanEstimate", "Setup",
            "estimate_groups", "estimate_plan", "estimate_runs", "group_cost", "theory_bytes"]

@@ -129,22 +129,6 @@ def run(args: argparse.Namespace) -> int:
     except ExecutionError as exc:
         print(f"mlc: error: {exc}", file=sys.stderr)
         return 2
-    # The resource plan, before anything is allocated: runs too big alone are refused (and recorded so), a plan
-    # that does not fit or runs too long is refused whole (docs/performance.md).
-    from mlc.dsl.diagnostics import render_all
-    from mlc.runtime.resource_limits import estimate_line, gate
-
-    assert outcome.spec is not None  # a plan is built from the checked AST
-    verdict = gate(args, plan, outcome.spec, "cuda" if env.device.startswith("cuda") else "cpu", args.dtype,
-                   allow_fast=not args.no_fast_path)
-    stops = list(verdict.refused.values()) + verdict.errors
-    if stops:
-        print(render_all(stops, outcome.path, outcome.source), file=sys.stderr)
-    if verdict.errors:
-        return 1
-    if verdict.runs:
-        print(f"mlc: {estimate_line(verdict.estimate, verdict.expected_seconds)}", file=sys.stderr)
-    trained_plan = plan if not verdict.refused else plan.model_copy(update={"runs": tuple(verdict.runs)})
     out = Path(args.out) if args.out else default_out(plan.problem)  # the problem name made safe as a path
     where = store_dir(args.spec, args.store)
     try:
@@ -154,14 +138,35 @@ def run(args: argparse.Namespace) -> int:
         return 2
     for note in store.notes:
         console.print(f"mlc: warning: {note}", markup=False, highlight=False, soft_wrap=True)
+    # The resource plan, before anything is allocated (docs/resources.md): a run too big alone is refused (and
+    # recorded so), a plan that does not fit or runs too long is refused whole. Runs the store holds cost nothing.
+    from mlc.dsl.diagnostics import render_all
+    from mlc.runtime.resource_limits import estimate_line, gate
+    from mlc.runtime.store_exec import stored_indices
+
+    assert outcome.spec is not None  # a plan is built from the checked AST
+    device = "cuda" if env.device.startswith("cuda") else "cpu"
+    stored = set() if args.rerun else stored_indices(plan, store, device, args.dtype, allow_fast=not args.no_fast_path)
+    verdict = gate(args, plan.model_copy(update={"runs": tuple(r for r in plan.runs if r.index not in stored)}),
+                   outcome.spec, device, args.dtype, allow_fast=not args.no_fast_path)
+    stops = list(verdict.refused.values()) + verdict.errors
+    if stops:
+        print(render_all(stops, outcome.path, outcome.source), file=sys.stderr)
+    if verdict.errors:
+        store.close()
+        return 1
+    if verdict.runs:
+        print(f"mlc: {estimate_line(verdict.estimate, verdict.expected_seconds)}", file=sys.stderr)
+    trained_plan = plan if not verdict.refused else \
+        plan.model_copy(update={"runs": tuple(r for r in plan.runs if r.index not in verdict.refused)})
     result = ExperimentResult(problem=plan.problem, spec_path=str(args.spec), spec_hash=plan.spec_hash,
                               environment=env, started_at=_dt.datetime.now(_dt.timezone.utc).isoformat(),
                               planned_runs=len(plan.runs), status="running", store=str(where))
-    # The views are written only once there is something to show: an old complete results.json is never replaced
-    # by an empty one (and every run it held is in the store anyway).
     result.runs.extend(RunResult(index=r.index, hash=r.hash, model=r.model.name, family=r.model.family, seed=r.seed,
                                  params=dict(r.params), status="refused", error=verdict.refused[r.index].message)
                        for r in plan.runs if r.index in verdict.refused)
+    # The views are written only once there is something to show: an old complete results.json is never replaced
+    # by an empty one (and every run it held is in the store anyway).
     view = ResultStore(out, plan, result)
     view_errors: list[str] = []
 

@@ -75,6 +75,19 @@ def key_parts(groups: list[Group], device: torch.device, dtype: str) -> dict[int
     return parts
 
 
+def stored_indices(plan: Plan, store: Store, device: str, dtype: str, allow_fast: bool = True) -> set[int]:
+    """The runs whose whole training group is stored: they are read back, not trained (so the resource plan
+    leaves them out). ``device``: "cpu" or "cuda"."""
+    groups = group_runs(plan, allow_fast=allow_fast)
+    parts = key_parts(groups, resolve_device(device), dtype)
+    found: set[int] = set()
+    for group in groups:
+        keys = [parts[r.index].key() for r in group.runs]
+        if len(store.get(keys)) == len(keys):
+            found.update(r.index for r in group.runs)
+    return found
+
+
 def _restored(run: Run, stored: RunResult, context: dict, plan: Plan, norms: NormCache) -> RunResult:
     """A stored result placed in this plan: its index and swept params are the plan's (the run hash does not
     depend on them); bounds are re-evaluated if the report's delta differs from the one they were computed with."""
@@ -249,4 +262,4 @@ def execute_cached(plan: Plan, store: Store, *, device: str, dtype: str, allow_f
     return runner.run(), runner.report
 
 
-__all__ = ["CacheOptions", "CacheReport", "StoredRun", "execute_cached", "key_parts", "device_class"]
+__all__ = ["CacheOptions", "CacheReport", "StoredRun", "device_class", "execute_cached", "key_parts", "stored_indices"]
