@@ -14,7 +14,9 @@ Several sweep blocks combine as a product. Values for integer settings produced 
 ``logspace`` are rounded to the nearest integer and repeated values dropped.
 
 Every run of a plan is distinct (its hash is its meaning, :func:`mlc.compiler.ir.run_hash`). A model that
-the swept values do not reach (a baseline next to a swept model) is trained once, at its first sweep point.
+the swept values do not reach (a baseline next to a swept model, or a model outside a ``sweep net { ... }``) is
+trained once, at its first sweep point; the other points that give it are its ``also`` (the report shows it
+under each).
 A sweep point that adds no run at all (an axis that changes nothing trained), two models that are the same
 run, and a report that differs between points (the report is one for the plan) are E303.
 """
@@ -26,7 +28,7 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from mlc.compiler import conventions, ir
+from mlc.compiler import conventions, grids, ir
 from mlc.compiler import messages as msg
 from mlc.compiler.check import INTEGER_SLOTS, REPORT_KEYS, SWEEPABLE_SLOTS, Checker, Point
 from mlc.compiler.evaluate import Number, evaluate
@@ -88,6 +90,22 @@ def _slot_targets(checker: Checker, key: str) -> list[ir.Slot]:
     return targets
 
 
+def _scoped_targets(checker: Checker, key: str, model: str, span: Span, used: set[str]) -> list[ir.Slot] | Diagnostic:
+    """The slots of ``key`` in a sweep scoped to ``model``: that model's (or its training's) setting; the seed,
+    `let` constants, free names and data settings are shared by every model, so they are refused here."""
+    if key == "seed":
+        return msg.scoped_sweep_shared_key(key, model, "the replicate seed", span)
+    if key in checker.lets or (key in used and not _slot_targets(checker, key)):
+        return msg.scoped_sweep_shared_key(key, model, "a constant of the spec", span)
+    if key in SWEEPABLE_SLOTS["data"]:
+        return msg.scoped_sweep_shared_key(key, model, "a data setting", span)
+    targets = [t for t in _slot_targets(checker, key) if t.owner == model]
+    if not targets:
+        own = [k for section in ("model", "train", "optimizer", "penalty") for k in SWEEPABLE_SLOTS[section]]
+        return msg.scoped_sweep_not_a_setting(key, model, span, own)
+    return targets
+
+
 def _base_env(checker: Checker) -> dict[str, Number]:
     """The `let` constants that do not depend on swept names (used to evaluate sweep values)."""
     env: dict[str, Number] = {}
@@ -109,23 +127,8 @@ def _axis_values(node: ast.Value, env: dict[str, Number], key: str) -> tuple[lis
         if hi < lo:
             raise msg.fail(msg.empty_range(int(lo), int(hi), node.span))
         return [float(v) for v in range(int(lo), int(hi) + 1)], False
-    if isinstance(node, ast.Call) and node.func.name in ("linspace", "logspace", "geomspace"):
-        args = node.positional
-        if len(args) != 3 or node.keywords:
-            raise msg.fail(msg.write_as(f"{node.func.name}(start, stop, count)", node.span))
-        a, b, k = (evaluate(x, env) for x in args)
-        if any(isinstance(v, tuple) for v in (a, b, k)) or k != int(k) or k < 1:
-            raise msg.fail(msg.count_not_positive(args[2].span))
-        k = int(k)
-        grid = [a + (b - a) * i / (k - 1) for i in range(k)] if k > 1 else [a]
-        if node.func.name == "logspace":
-            grid = [10.0 ** v for v in grid]
-        elif node.func.name == "geomspace":
-            if a <= 0 or b <= 0:
-                raise msg.fail(msg.geomspace_not_positive(node.span))
-            grid = [math.exp(math.log(a) + (math.log(b) - math.log(a)) * i / (k - 1)) for i in range(k)] \
-                if k > 1 else [a]
-        return grid, True
+    if isinstance(node, ast.Call) and grids.is_space(node):
+        return grids.spaced(node, env), True
     if isinstance(node, ast.Every):
         raise msg.fail(msg.sweep_value_form(key, node.span))
     value = evaluate(node, env)
@@ -147,6 +150,10 @@ def resolve_axes(checker: Checker) -> list[tuple[str, list[Axis]]]:
     for stmt in checker.sweeps:
         mode = stmt.mode.name if stmt.mode else "product"
         axes: list[Axis] = []
+        scope = stmt.model
+        if scope is not None and scope.name not in checker.models:
+            errors.append(msg.sweep_names_no_model(scope.name, scope.span, checker.models))
+            continue
         for item in stmt.block.items:
             if isinstance(item, ast.Until):
                 errors.append(msg.until_outside_train(item.span))
@@ -156,7 +163,13 @@ def resolve_axes(checker: Checker) -> list[tuple[str, list[Axis]]]:
                 errors.append(msg.swept_twice(key, item.key.span, seen[key].line))
                 continue
             seen[key] = item.key.span
-            if key == "seed":
+            if scope is not None:  # `sweep net { ... }`: net's own settings only
+                scoped = _scoped_targets(checker, key, scope.name, item.key.span, used)
+                if isinstance(scoped, Diagnostic):
+                    errors.append(scoped)
+                    continue
+                targets = scoped
+            elif key == "seed":
                 targets = [ir.Slot(section="seed", key="seed")]
             elif key in checker.lets or (key in used and not _slot_targets(checker, key)):
                 targets = [ir.Slot(section="let", key=key)]
@@ -328,6 +341,7 @@ def build_plan(checker: Checker) -> ir.Plan:
     report: ir.Report | None = None
     report_point: dict[str, float] = {}
     owner_of: dict[str, tuple[dict[str, float], str]] = {}  # run hash -> (sweep point, model) first giving it
+    also: dict[str, list[dict[str, float]]] = {}  # run hash -> the later points that give it again
     for values in points:
         point = point_of(values, axes)
         try:
@@ -364,6 +378,7 @@ def build_plan(checker: Checker) -> ir.Plan:
                 same.append(_same_run(checker, axes, first, (values, model.name)))
             else:  # a model the swept values do not reach: it is trained once, at its first point
                 repeated = repeated or (first, (values, model.name))
+                also.setdefault(fields["hash"], []).append(dict(values))
         if repeated is not None and not added:  # the point adds no run: its axis changes nothing trained
             same.append(_same_run(checker, axes, *repeated))
         for diag in same:
@@ -374,6 +389,7 @@ def build_plan(checker: Checker) -> ir.Plan:
             if repeats[key] > 1:
                 diag.notes.append(f"{repeats[key] - 1} more sweep point(s) fail here the same way")
         raise SpecErrors(list(errors.values()))
+    runs = [r.model_copy(update={"also": tuple(also[r.hash])}) if r.hash in also else r for r in runs]
     varies = axis_quantities(checker, blocks, swept)
     sweep_ir = tuple(
         ir.SweepBlock(mode=mode, axes=tuple(ir.SweepAxis(key=a.key, values=tuple(a.values),

@@ -138,7 +138,7 @@ def train_autograd(members: list[Member], device: torch.device, dtype: torch.dty
 
 def finish_tracking(tracker: Tracker, final: list[dict[str, float]]) -> None:
     """Record each member's final state at its own last step (diverged members have no final point)."""
-    if tracker.train.record.every <= 0:
+    if not tracker.train.record.recording:
         return
     for i, values in enumerate(final):
         if tracker.diverged_at[i] is None:

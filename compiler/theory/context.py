@@ -76,8 +76,11 @@ class Context:
 
     @property
     def time(self) -> float | None:
-        """Gradient-flow time lr × steps (None for a closed-form solve, which takes no steps)."""
+        """Gradient-flow time lr × steps, or the time of ``solve = gradient_flow`` (None for the other closed-form
+        solves, which have no trajectory)."""
         tr = self.run.train
+        if tr.time is not None:
+            return tr.time
         if tr.optimizer is None or tr.steps is None:
             return None
         return tr.optimizer.lr * tr.steps

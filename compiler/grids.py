@@ -1,0 +1,42 @@
+"""Spaced grids of numbers: ``linspace(a, b, k)``, ``logspace(a, b, k)`` (10^a ... 10^b), ``geomspace(a, b, k)``.
+
+Input:  an AST call of one of the three and the environment of constants.
+Output: the k numbers, as floats, in order.
+Role:   the one meaning of a spaced grid, for every place that takes one: a sweep axis
+        (``sweep { m = logspace(0.5, 3, 8) }``) and a record grid (``record = at logspace(-2, 12, 141): ...``).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Mapping
+
+from mlc.compiler import messages as msg
+from mlc.compiler.evaluate import Number, evaluate
+from mlc.dsl import ast
+
+SPACES = ("linspace", "logspace", "geomspace")
+
+
+def is_space(node: ast.Value) -> bool:
+    """Whether ``node`` is a call of a spaced grid."""
+    return isinstance(node, ast.Call) and node.func.name in SPACES
+
+
+def spaced(node: ast.Call, env: Mapping[str, Number]) -> list[float]:
+    """The numbers of ``linspace``/``logspace``/``geomspace(start, stop, count)``; raises SpecErrors on a bad
+    form, a count that is not a whole number ≥ 1, or a geomspace end that is not positive."""
+    args = node.positional
+    if len(args) != 3 or node.keywords:
+        raise msg.fail(msg.write_as(f"{node.func.name}(start, stop, count)", node.span))
+    a, b, k = (evaluate(x, env) for x in args)
+    if isinstance(a, tuple) or isinstance(b, tuple) or isinstance(k, tuple) or k != int(k) or k < 1:
+        raise msg.fail(msg.count_not_positive(args[2].span))
+    count = int(k)
+    if node.func.name == "geomspace":
+        if a <= 0 or b <= 0:
+            raise msg.fail(msg.geomspace_not_positive(node.span))
+        la, lb = math.log(a), math.log(b)
+        return [math.exp(la + (lb - la) * i / (count - 1)) for i in range(count)] if count > 1 else [a]
+    grid = [a + (b - a) * i / (count - 1) for i in range(count)] if count > 1 else [a]
+    return [10.0 ** v for v in grid] if node.func.name == "logspace" else grid
