@@ -23,6 +23,15 @@ def is_space(node: ast.Value) -> bool:
     return isinstance(node, ast.Call) and node.func.name in SPACES
 
 
+def count_of(node: ast.Call, env: Mapping[str, Number]) -> float | None:
+    """The count a spaced grid asks for (its third argument), before any point is made; None if it has none
+    or it is not a number (then :func:`spaced` says what is wrong)."""
+    if len(node.positional) != 3:
+        return None
+    count = evaluate(node.positional[2], env)
+    return None if isinstance(count, tuple) else count
+
+
 def spaced(node: ast.Call, env: Mapping[str, Number]) -> list[float]:
     """The numbers of ``linspace``/``logspace``/``geomspace(start, stop, count)``; raises SpecErrors on a bad
     form, a count that is not a whole number ≥ 1, or a geomspace end that is not positive."""

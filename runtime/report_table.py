@@ -121,7 +121,9 @@ def _interval(fit: RateFit) -> str:
 
 def rates_table(fits: Sequence[RateFit]) -> Table:
     """Fitted log-log slopes with 95% bootstrap intervals over seeds, next to the theory's exponent."""
-    table = new_table("rates: log-log slope over the axis, 95% bootstrap interval over seeds")
+    summary = fits[0].summary if fits else "mean"
+    of = "" if summary == "mean" else f" of the {SUMMARY_NAMES[summary]} over seeds"
+    table = new_table(f"rates: log-log slope{of} over the axis, 95% bootstrap interval over seeds")
     show_fixed = any(fit.fixed for fit in fits)
     table.add_column("model")
     table.add_column("metric ~ axis^slope")
@@ -132,7 +134,7 @@ def rates_table(fits: Sequence[RateFit]) -> Table:
     table.add_column("theory")
     for fit in fits:
         fixed = " ".join(f"{k}={fmt_param(v)}" for k, v in fit.fixed.items()) or DASH
-        points = sum(1 for m in fit.means if math.isfinite(m) and m > 0)
+        points = sum(1 for m in fit.centres if math.isfinite(m) and m > 0)
         if fit.prediction is None:
             theory = Text("n/a", style="dim")
         else:

@@ -223,12 +223,12 @@ def _record_points(record: ir.Record, item: ast.Setting | None, solve: str, end:
     for value in record.at:
         if value < 0:
             raise msg.fail(msg.record_point_negative(value, node.span))
-        if not flow and value != int(value):
-            if not grids.is_space(node):
-                raise msg.fail(msg.record_point_not_step(value, node.span))
-            value = float(round(value))
+        if not flow and grids.is_space(node) and math.isfinite(value):
+            value = float(round(value))  # a spaced grid of steps is rounded, as in sweeps
         if value > end:
             raise msg.fail(msg.record_point_after_end(value, end, "time" if flow else "steps", node.span))
+        if not flow and value != int(value):
+            raise msg.fail(msg.record_point_not_step(value, node.span))
         points.append(value)
     kept = tuple(sorted({p for p in points if 0 < p < end}))
     return record.model_copy(update={"at": kept})
@@ -263,6 +263,9 @@ def _record(item: ast.Setting | None, env: Mapping[str, Number], model: ir.Model
 def _points(node: ast.Expr, env: Mapping[str, Number]) -> tuple[float, ...]:
     """The numbers of `at POINTS`: a spaced grid, a list or one number (not yet checked against the training)."""
     if isinstance(node, ast.Call) and grids.is_space(node):
+        count = grids.count_of(node, env)
+        if count is not None and count > MAX_RECORD_POINTS:  # refused before a point is made
+            raise msg.fail(msg.too_many_record_points(count, MAX_RECORD_POINTS, node.span))
         values = grids.spaced(node, env)
     else:
         value = evaluate(node, env)

@@ -136,7 +136,7 @@ class Train(IRModel):
     stop: StopRule | None = None
     solve: Solve = setting("gd", doc="gd, or a closed form for random features")
     record: Record = setting(Record(), doc="metrics recorded during training", shown_default="nothing recorded")
-    time: float | None = setting(None, doc="gradient-flow time t = η·k (`inf`: the limit)", minimum=0,
+    time: float | None = setting(None, doc="gradient-flow time t = η·k; `inf` (the default) is the limit", minimum=0,
                                  exclusive_min=True, shown_default="`inf` with `solve = gradient_flow`",
                                  omit_default=True)
 

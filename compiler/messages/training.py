@@ -161,8 +161,8 @@ def record_point_after_end(value: float, end: float, what: str, span: Span) -> P
 
 
 @message_kind("E202")
-def too_many_record_points(count: int, limit: int, span: Span) -> Parts:
-    return f"{count:,} record points; a training records at most {limit:,}", span, "use a coarser grid"
+def too_many_record_points(count: float, limit: int, span: Span) -> Parts:
+    return f"{count:,.0f} record points; a training records at most {limit:,}", span, "use a coarser grid"
 
 
 # ------------------------------------------------------------------------------------------ report
