@@ -23,7 +23,7 @@ from mlc.compiler.ir import Plan, Summary
 from mlc.compiler.lower.health import run_notes
 from mlc.runtime.report_fit import RateFit, shown
 from mlc.runtime.report_format import (
-    DASH, add_row, fmt_param, fmt_seconds, fmt_stat, new_table, titled,
+    DASH, fmt, add_row, fmt_param, fmt_seconds, fmt_stat, new_table, titled,
 )
 from mlc.runtime.report_bounds import bounds_notes, bounds_table
 from mlc.runtime.report_groups import SUMMARY_NAMES, Group, swept_axes
@@ -66,10 +66,40 @@ def _status_cell(group: Group) -> Text:
     return Text(f"{ok}/{total}\n{bad}", style="yellow" if ok else "red")
 
 
-def measured_metrics(groups: Sequence[Group]) -> list[str]:
-    """The metrics shown in the measured tables: the errors, then the norms, in registry order."""
-    seen = [m for g in groups for m in g.metrics() if metrics.is_error(m) or metrics.is_norm(m)]
-    return sorted(metrics.display_order(seen), key=lambda m: not metrics.is_error(m))
+def _is_raw(name: str) -> bool:
+    entry = metrics.lookup(name)
+    return entry is not None and entry.kind == "raw_error"
+
+
+def measured_metrics(groups: Sequence[Group], raw: bool = True) -> list[str]:
+    """The metrics shown in the measured tables: the clipped errors, the plain (raw) errors beside them (unless
+    ``raw`` is off: a classifier's raw error is the same misclassification rate), then the norms, in registry
+    order."""
+    seen = [m for g in groups for m in g.metrics()
+            if metrics.is_error(m) or metrics.is_norm(m) or (raw and _is_raw(m))]
+    return sorted(metrics.display_order(seen), key=lambda m: not (metrics.is_error(m) or _is_raw(m)))
+
+
+COLUMN_NOTE: dict[str, str] = {"error": "clipped ±B", "raw_error": "plain MSE"}
+"""The second line of an error column's header: which of the two errors it is."""
+
+
+def _column(metric: str, classify: bool) -> Text:
+    entry = metrics.lookup(metric)
+    note = COLUMN_NOTE.get(entry.kind, "") if entry is not None and not classify else ""
+    return Text(f"{metric}\n{note}" if note else metric)
+
+
+def clipping_note(groups: Sequence[Group]) -> str | None:
+    """What the two errors are, with the clipping bound B of the model's runs (``None`` without raw errors)."""
+    if not any(_is_raw(m) for g in groups for m in g.metrics()):
+        return None
+    bounds = sorted({r.metrics["clip_bound"] for g in groups for r in g.ok_runs if "clip_bound" in r.metrics})
+    shown = ", ".join(fmt(b) for b in bounds[:4]) + (", ..." if len(bounds) > 4 else "")
+    where = f"B = {shown}" if bounds else "B"
+    unbounded = " (inf: f* is unbounded under the input law, so nothing is clipped)" if math.inf in bounds else ""
+    return (f"clipped ±B: MSE of the prediction clipped to [−B, B], the error the theorems bound; {where} = "
+            f"max(1, sup |f*|) over the input law's support{unbounded}. plain MSE (*_raw): no clipping")
 
 
 MAX_METRIC_COLUMNS = 4
@@ -77,15 +107,15 @@ MAX_METRIC_COLUMNS = 4
 
 
 def measured_tables(model: str, groups: Sequence[Group], params: Sequence[str],
-                    summary: Summary = "mean") -> list[Table]:
+                    summary: Summary = "mean", classify: bool = False) -> list[Table]:
     """One row per group of ``model``: the varying swept params, runs, mean ± sd (and median) of each
     error (with ``summary`` median or geomean: that centre first, then mean ± sd and the other one); the norms
     in the same table when they fit, else in a second one."""
     family = groups[0].family if groups else ""
     varying, constant = split_params(groups, params)
-    shown_metrics = measured_metrics(groups)
-    errors = [m for m in shown_metrics if metrics.is_error(m)]
-    norms = [m for m in shown_metrics if not metrics.is_error(m)]
+    shown_metrics = measured_metrics(groups, raw=not classify)
+    errors = [m for m in shown_metrics if metrics.is_error(m) or _is_raw(m)]
+    norms = [m for m in shown_metrics if m not in errors]
     parts = [shown_metrics] if len(shown_metrics) <= MAX_METRIC_COLUMNS else [errors, norms]
     over = "mean ± sd over seeds" if summary == "mean" else f"{SUMMARY_NAMES[summary]} over seeds, then mean ± sd"
     titles = [
@@ -101,7 +131,7 @@ def measured_tables(model: str, groups: Sequence[Group], params: Sequence[str],
             table.add_column(key, justify="right")
         table.add_column("runs", justify="right")
         for metric in columns:
-            table.add_column(metric, justify="right", overflow="fold")
+            table.add_column(_column(metric, classify), justify="right", overflow="fold")
         for group in groups:
             cells: list[str | Text] = [fmt_param(group.params.get(k)) for k in varying]
             cells.append(_status_cell(group))
@@ -209,8 +239,12 @@ def print_report(
     for model in models:
         model_groups = [g for g in groups if g.model == model]
         console.print()
-        for table in measured_tables(model, model_groups, params, summary):
+        classify = any(r.model.name == model and r.train.loss == "logistic" for r in plan.runs)
+        for table in measured_tables(model, model_groups, params, summary, classify):
             console.print(table)
+        note = None if classify else clipping_note(model_groups)
+        if note:
+            console.print(Text(note, style="dim"))
         if summary != "mean":
             console.print(Text("med: median over seeds; gm: geometric mean exp(mean log) over seeds (when every "
                                "value is > 0)", style="dim"))

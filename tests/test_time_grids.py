@@ -153,3 +153,42 @@ def test_new_settings_at_their_defaults_keep_dumps_and_hashes() -> None:
     limit = compile_text(SPEC + "train rf { solve = gradient_flow }\n", "t.ml").plan
     assert limit is not None
     assert ir.Plan.model_validate_json(limit.model_dump_json()).runs[0].train.time == math.inf
+
+
+# ------------------------------------------------------------------- the clipping bound (issue 10, item 6)
+
+
+def test_clip_bound_is_the_targets_range_under_the_input_law_not_the_samples() -> None:
+    """Regression: B was max |f*| over the training inputs, so a test input beyond the sample's maximum was
+    clipped below f* and a perfect predictor had a test error > 0. B now bounds |f*| over the law's support."""
+    from mlc.compiler.expr import Binary, Component, Num
+    from mlc.compiler.ir import FormulaTarget
+    from mlc.compiler.lower import measure as measure_module
+    from mlc.compiler.lower.measure import clip_bound, measure
+
+    two_x = FormulaTarget(expr=Binary(op="*", left=Num(value=2.0), right=Component(index=Num(value=1.0))))
+    run = make_run(family="random_features", width=4, n=3, n_test=400, d=1, input_kind="cube", target=two_x,
+                   solve="min_norm")
+    data = make_dataset(run.input, run.data, run.target, run.seed).to(CPU, F64)
+    assert float(data.f_train.abs().max()) < 2.0 == clip_bound(run)  # the old B would have been the former
+    # the perfect predictor f = f*: a random-feature model cannot be it, so measure the errors of f* directly
+    f = data.f_test.unsqueeze(0)
+    clipped, raw = measure_module._errors(f, f, torch.tensor([clip_bound(run)], dtype=F64))
+    assert float(clipped) == 0.0 == float(raw)
+    old = torch.tensor([float(data.f_train.abs().max())], dtype=F64)
+    assert float(measure_module._errors(f, f, old)[0]) > 0  # what the old bound did
+    gaussian = make_run(family="random_features", width=4, input_kind="gaussian", solve="min_norm")
+    assert clip_bound(gaussian) == math.inf  # a ReLU teacher is unbounded under a Gaussian law
+    out = measure([gaussian], {k: v.unsqueeze(0).to(F64) for k, v in init_params(gaussian).items()},
+                  {k: v.unsqueeze(0).to(F64) for k, v in init_params(gaussian).items()},
+                  [make_dataset(gaussian.input, gaussian.data, gaussian.target, 0).to(CPU, F64)], (), final=True)[0]
+    assert out["test_error"] == out["test_error_raw"] and out["clip_bound"] == math.inf
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_clipping_never_raises_an_error(seed: int) -> None:
+    run = make_run(family="two_layer", width=16, steps=20, init_scale=4.0, seed=seed, input_kind="cube",
+                   metrics=("test_error", "test_error_raw"))
+    out = train_autograd([_member(run)], CPU, F64)[0]
+    assert out.metrics["test_error"] <= out.metrics["test_error_raw"]
+    assert out.metrics["train_error"] <= out.metrics["train_error_raw"]
