@@ -59,9 +59,8 @@ def device_name(device: torch.device) -> str:
 
 
 def _data_key(run: Run) -> str:
-    from mlc.compiler.ir import canonical_json
-    return canonical_json({"input": run.input.model_dump(mode="json"), "data": run.data.model_dump(mode="json"),
-                           "target": run.target.model_dump(mode="json"), "seed": run.seed})
+    from mlc.compiler.lower.samplers import data_key
+    return data_key(run.input, run.data, run.target, run.seed)
 
 
 def _failed(run: Run, message: str) -> RunResult:

@@ -42,7 +42,8 @@ def data_ir(stmt: ast.DataStmt | None, env: Mapping[str, Number], point: Point, 
             values[key] = check_number(DATA_KEYS[key], key, point.overrides[slot], None, "data", from_sweep=True)
     if dist.kind == "grid":
         values["n"] = dist.points
-    return ir.Data(n=values["n"], n_test=values["n_test"], noise=values["noise"])
+    return ir.Data(n=values["n"], n_test=values["n_test"], noise=values["noise"], seed=values["seed"],
+                   noise_seed=values["noise_seed"])
 
 
 def model_ir(stmt: ast.ModelStmt, env: Mapping[str, Number], point: Point, dist: ir.InputDist) -> ir.Model:
@@ -71,12 +72,25 @@ def model_ir(stmt: ast.ModelStmt, env: Mapping[str, Number], point: Point, dist:
         raise msg.fail(msg.missing_setting(f"the {family} model `{stmt.name.name}`", "a width", stmt.span,
                                            "add `width = 64`, or sweep it: `sweep { width = [16, 64, 256] }`"))
     shape = descriptor.resolve(values, dist.dim)
-    return ir.Model(
+    inits = {key: values[key] for key in ("init", "output_init", "bias_init", "features", "seed") if key in values}
+    model = ir.Model(
         name=stmt.name.name, family=family, width=shape["width"], depth=shape["depth"],
         widths=tuple(shape["widths"]), state_width=shape["state_width"],
         activation=values.get("activation", "relu"), scaling=values.get("scaling", "standard"),
         init_scale=float(values.get("init_scale", 1.0)), bias=values.get("bias", True),
+        init_scales=_scales(values.get("init_scales", ())), **inits,
     )
+    layers = descriptor.init_layers(model)
+    given = values.get("init_scales", ())
+    if given and len(given) != len(layers):
+        raise msg.fail(msg.init_scales_length(len(given), layers, family, seen["init_scales"].value.span))
+    return model
+
+
+def _scales(given: tuple[float, ...]) -> tuple[float, ...]:
+    """Per-layer init scales; all ones mean the default, so they are the default's IR (and hash)."""
+    scales = tuple(float(v) for v in given)
+    return () if all(v == 1.0 for v in scales) else scales
 
 
 def _setting(setting: ast.Setting, stmt: ast.ModelStmt, family: str, values: dict[str, Any],

@@ -22,6 +22,7 @@ KIND_TEXT = {
     "record": "`every N: metric, ...` or `at POINTS: metric, ...`",
     "betas": "`[b1, b2]`, each in [0, 1)",
     "ints": "list of integers",
+    "floats": "list of numbers",
 }
 """How the docs write the type of a setting whose kind is not a number, an enum or a boolean."""
 
@@ -34,6 +35,8 @@ def type_text(spec: KeySpec) -> str:
         return "`true` \\| `false`"
     if spec.kind in KIND_TEXT:
         text = KIND_TEXT[spec.kind]
+        if spec.kind == "floats" and spec.minimum is not None:
+            return text + f", each > {spec.minimum:g}"
         return text + (f", each ≥ {spec.minimum:g}" if spec.kind == "ints" and spec.minimum is not None else "")
     parts = []
     if spec.minimum is not None:

@@ -23,7 +23,7 @@ from mlc.compiler import ir
 
 @dataclass(frozen=True)
 class KeySpec:
-    """One setting: its kind ('int', 'float', 'enum', 'bool', 'ints', 'betas', or a structured setting
+    """One setting: its kind ('int', 'float', 'enum', 'bool', 'ints', 'floats', 'betas', or a structured setting
     'loss', 'penalty', 'optimizer', 'record'), range, default, meaning and sweepability.
 
     ``default`` is None when there is no constant default; ``shown_default`` then says what it is."""
@@ -53,7 +53,9 @@ def _kind_of(annotation: Any) -> tuple[str, tuple[str, ...]]:
         return "enum", tuple(str(a) for a in typing.get_args(annotation))
     if origin is tuple:
         args = typing.get_args(annotation)
-        return ("ints", ()) if args == (int, Ellipsis) else ("betas", ())
+        if args == (int, Ellipsis):
+            return "ints", ()
+        return ("floats", ()) if args == (float, Ellipsis) else ("betas", ())
     kinds = {int: "int", float: "float", bool: "bool"}
     if annotation in kinds:
         return kinds[annotation], ()

@@ -160,7 +160,8 @@ def _optimizer(item: ast.Setting | None, env: Mapping[str, Number], point: Point
             else:
                 values[key] = spec.default
     return ir.Optimizer(kind=kind, lr=float(values["lr"]), batch=values.get("batch"),  # type: ignore[arg-type]
-                        betas=values.get("betas", (0.9, 0.999)), momentum=float(values.get("momentum", 0.0)))
+                        betas=values.get("betas", (0.9, 0.999)), momentum=float(values.get("momentum", 0.0)),
+                        eps=float(values.get("eps", 1e-8)))
 
 
 def _betas(node: ast.Value, env: Mapping[str, Number]) -> tuple[float, float]:

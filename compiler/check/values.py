@@ -89,6 +89,12 @@ def value_of(spec: KeySpec, key: str, node: ast.Value, env: Mapping[str, Number]
         if not isinstance(value, tuple) or not value:
             raise msg.fail(msg.takes_integer_list(key, node.span))
         return tuple(check_number(KeySpec("int", minimum=spec.minimum), key, v, node.span, owner) for v in value)
+    if spec.kind == "floats":
+        value = evaluate(node, env) if not isinstance(node, (ast.RangeLit, ast.Every)) else None
+        if not isinstance(value, tuple) or not value:
+            raise msg.fail(msg.takes_number_list(key, node.span))
+        return tuple(check_number(KeySpec("float", minimum=spec.minimum, exclusive_min=True), key, v, node.span, owner)
+                     for v in value)
     if spec.kind == "enum":
         return enum_of(node, spec.choices, key)
     if spec.kind == "bool":

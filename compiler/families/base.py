@@ -29,6 +29,10 @@ if TYPE_CHECKING:
 
 Params = dict[str, "torch.Tensor"]
 
+INIT_SETTINGS: tuple[str, ...] = ("init", "init_scales", "output_init", "seed")
+"""The init settings every family accepts (``mlc.compiler.families.init``); ``bias_init`` is for families with
+separate trained biases, ``features = nested`` for single-hidden-layer ones."""
+
 
 @dataclass(frozen=True)
 class FastPath:
@@ -51,7 +55,7 @@ class Family(ABC):
 
     name: ClassVar[str]
     doc: ClassVar[str] = ""
-    settings: ClassVar[tuple[str, ...]] = ("width", "activation", "scaling", "init_scale", "bias")
+    settings: ClassVar[tuple[str, ...]] = ("width", "activation", "scaling", "init_scale", "bias", *INIT_SETTINGS)
     default_depth: ClassVar[int] = 1
     norms: ClassVar[tuple[str, ...]] = ()
     diagnostics: ClassVar[tuple[str, ...]] = ()
@@ -90,6 +94,10 @@ class Family(ABC):
                 "state_width": None}
 
     # --- lowering (torch, imported lazily) -------------------------------------------------------
+
+    def init_layers(self, model: ir.Model) -> tuple[str, ...]:
+        """The weight layers, input layer first: one entry of ``init_scales`` each (the parameters' names)."""
+        return ()
 
     @abstractmethod
     def init(self, run: ir.Run, gen: torch.Generator) -> Params:

@@ -4,17 +4,18 @@ Input:  a resolved :class:`~mlc.compiler.ir.Run` and, for the lowering, tensors.
 Output: the ``deep`` :class:`~mlc.compiler.families.base.Family` descriptor and lowering.
 Role:   hidden ``widths`` (one per layer), or ``width`` repeated ``depth`` times (default depth 2). Parameters
         ``W0`` (E, w1, d), ``b0`` (E, w1), ..., ``W{L-1}``, ``b{L-1}``, ``a`` (E, wL); init with s = init_scale:
-        W_l, b_l ~ N(0, s^2/fan_in) (fan_in = the previous width, d for the first layer), a as an output layer.
+        W_l, b_l ~ N(0, s^2/fan_in) (fan_in = the previous width, d for the first layer), a as an output layer
+        (other laws and per-layer scales: ``mlc.compiler.families.init``).
         Its path norm is scale |a|^T v_L with v_1 = |W0| 1 + |b0|, v_{l+1} = |W_l| v_l + |b_l| (REFERENCE §2.5,
         biases as paths from a constant 1); the multi-layer theorem T14m is about it.
 """
 
 from __future__ import annotations
 
-import math
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from mlc.compiler.families.base import Family, Params, activation, normal, output_std
+from mlc.compiler.families import init as laws
+from mlc.compiler.families.base import INIT_SETTINGS, Family, Params, activation
 
 if TYPE_CHECKING:
     import torch
@@ -25,7 +26,8 @@ if TYPE_CHECKING:
 class Deep(Family):
     name: ClassVar[str] = "deep"
     doc: ClassVar[str] = "fully connected net with hidden `widths` (or `width` x `depth`)"
-    settings: ClassVar[tuple[str, ...]] = ("width", "depth", "widths", "activation", "scaling", "init_scale", "bias")
+    settings: ClassVar[tuple[str, ...]] = ("width", "depth", "widths", "activation", "scaling", "init_scale", "bias",
+                                           *INIT_SETTINGS, "bias_init")
     default_depth: ClassVar[int] = 2
     norms: ClassVar[tuple[str, ...]] = ("path_norm",)
     theory_tags: ClassVar[tuple[str, ...]] = ("deep",)
@@ -57,19 +59,25 @@ class Deep(Family):
                 names.append(f"b{i}")
         return (*names, "a")
 
+    def init_layers(self, model: ir.Model) -> tuple[str, ...]:
+        return (*(f"W{i}" for i in range(len(self.hidden_widths(model)))), "a")
+
     def init(self, run: ir.Run, gen: torch.Generator) -> Params:
         import torch
 
         model = run.model
-        s = model.init_scale
+        widths = run.conventions.widths
+        scales = laws.layer_scales(model, len(widths) + 1)
         params: Params = {}
         fan = run.input.dim
-        for i, w in enumerate(run.conventions.widths):
-            params[f"W{i}"] = normal((w, fan), s / math.sqrt(fan), gen)
-            params[f"b{i}"] = (normal((w,), s / math.sqrt(fan), gen) if model.bias
+        for i, w in enumerate(widths):
+            std = laws.law_width(model, fan, w, scales[i])
+            params[f"W{i}"] = laws.draw(model, (w, fan), std, gen)
+            params[f"b{i}"] = (laws.zero_unless(model.bias_init, laws.draw(model, (w,), std, gen)) if model.bias
                                else torch.zeros(w, dtype=torch.float64))
             fan = w
-        params["a"] = normal((fan,), output_std(model, fan), gen)
+        a = laws.draw(model, (fan,), laws.law_width(model, fan, 1, scales[-1], output=True), gen)
+        params["a"] = laws.zero_unless(model.output_init, a)
         return params
 
     def forward(self, run: ir.Run, params: Params, x: torch.Tensor) -> torch.Tensor:

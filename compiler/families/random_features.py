@@ -31,6 +31,8 @@ class RandomFeatures(TwoLayer):
     closed_forms: ClassVar[tuple[str, ...]] = ("min_norm", "ridge", "gd_exact", "gradient_flow")
     fast_path: ClassVar[FastPath | None] = FastPath(inner_trained=False)
     theory_tags: ClassVar[tuple[str, ...]] = ("random_features",)
+    # No `bias_init`: its biases are features, never trained (`bias = false` removes them).
+    settings: ClassVar[tuple[str, ...]] = tuple(k for k in TwoLayer.settings if k != "bias_init")
 
     def trained(self, model: ir.Model) -> tuple[str, ...]:
         return ("a",)

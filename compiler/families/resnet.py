@@ -5,7 +5,8 @@ Output: the ``resnet`` :class:`~mlc.compiler.families.base.Family` descriptor an
 Role:   ``width`` is the hidden width m of each block, ``state_width`` the state D (default d + 1: room for x and
         the constant 1), ``depth`` the number of blocks L (default 8). Parameters ``V`` (E, D, d~) (d~ = d + 1
         with a bias: V acts on x~ = (x, 1)), ``U`` (E, L, D, m), ``Wr`` (E, L, m, D), ``alpha`` (E, D); init with
-        s = init_scale: V ~ N(0, s^2/d~), U ~ N(0, s^2/m), Wr ~ N(0, s^2/D), alpha as an output layer of fan-in D.
+        s = init_scale: V ~ N(0, s^2/d~), U ~ N(0, s^2/m), Wr ~ N(0, s^2/D), alpha as an output layer of fan-in D
+        (other laws and per-layer scales, in the order V, U, Wr, alpha: ``mlc.compiler.families.init``).
         Its norm is the weighted path norm || |alpha|^T (I + 3|U_L/L||W_L|) ... (I + 3|U_1/L||W_1|) |V| ||_1
         (E–Ma–Wang; the 1/L of the blocks is absorbed into U, as the reference asks), which tends to
         exp(3 E|U||W|) as L grows: bounded in L, but large for a wide block or a large init (docs/lowering.md).
@@ -13,10 +14,10 @@ Role:   ``width`` is the hidden width m of each block, ``state_width`` the state
 
 from __future__ import annotations
 
-import math
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from mlc.compiler.families.base import Family, Params, activation, normal, output_std
+from mlc.compiler.families import init as laws
+from mlc.compiler.families.base import INIT_SETTINGS, Family, Params, activation
 
 if TYPE_CHECKING:
     import torch
@@ -28,7 +29,7 @@ class ResNet(Family):
     name: ClassVar[str] = "resnet"
     doc: ClassVar[str] = "scaled ResNet z_{l+1} = z_l + (1/L) U_l s(W_l z_l), f = scale · alpha·z_L"
     settings: ClassVar[tuple[str, ...]] = ("width", "depth", "state_width", "activation", "scaling", "init_scale",
-                                           "bias")
+                                           "bias", *INIT_SETTINGS)
     default_depth: ClassVar[int] = 8
     norms: ClassVar[tuple[str, ...]] = ("weighted_path_norm",)
     penalties: ClassVar[tuple[str, ...]] = ("weighted_path_norm",)
@@ -47,16 +48,19 @@ class ResNet(Family):
     def trained(self, model: ir.Model) -> tuple[str, ...]:
         return ("V", "U", "Wr", "alpha")
 
+    def init_layers(self, model: ir.Model) -> tuple[str, ...]:
+        return ("V", "U", "Wr", "alpha")
+
     def init(self, run: ir.Run, gen: torch.Generator) -> Params:
         model, conv, d = run.model, run.conventions, run.input.dim
-        s = model.init_scale
+        sV, sU, sW, sa = laws.layer_scales(model, 4)
         D, m, L = conv.fan_in, model.width, len(conv.widths)
         d_in = d + 1 if model.bias else d
-        V = normal((D, d_in), s / math.sqrt(d_in), gen)
-        U = normal((L, D, m), s / math.sqrt(m), gen)
-        Wr = normal((L, m, D), s / math.sqrt(D), gen)
-        alpha = normal((D,), output_std(model, D), gen)
-        return {"V": V, "U": U, "Wr": Wr, "alpha": alpha}
+        V = laws.draw(model, (D, d_in), laws.law_width(model, d_in, D, sV), gen)
+        U = laws.draw(model, (L, D, m), laws.law_width(model, m, D, sU), gen)
+        Wr = laws.draw(model, (L, m, D), laws.law_width(model, D, m, sW), gen)
+        alpha = laws.draw(model, (D,), laws.law_width(model, D, 1, sa, output=True), gen)
+        return {"V": V, "U": U, "Wr": Wr, "alpha": laws.zero_unless(model.output_init, alpha)}
 
     def forward(self, run: ir.Run, params: Params, x: torch.Tensor) -> torch.Tensor:
         import torch

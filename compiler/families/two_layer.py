@@ -4,16 +4,17 @@ Input:  a resolved :class:`~mlc.compiler.ir.Run` (model, conventions) and, for t
 Output: the ``two_layer`` :class:`~mlc.compiler.families.base.Family` descriptor and lowering.
 Role:   parameters ``W`` (E, m, d), ``c`` (E, m) (zero and untrained without a bias), ``a`` (E, m); init with
         s = init_scale: W, c ~ N(0, s^2/d), a ~ N(0, s^2/m) under ``standard`` and N(0, s^2) under ntk and
-        mean_field; path norm scale * sum_k |a_k| (||W_k||_1 + |c_k|) (REFERENCE §2.1). Trains on the packed
+        mean_field (``init``, ``init_scales``, ``output_init``, ``bias_init`` and ``features = nested`` choose
+        otherwise: ``mlc.compiler.families.init``); path norm scale * sum_k |a_k| (||W_k||_1 + |c_k|) (REFERENCE §2.1). Trains on the packed
         fast path under full-batch GD; the theory's two-layer theorems (T1-T5, T10, T11, T17) are about it.
 """
 
 from __future__ import annotations
 
-import math
 from typing import TYPE_CHECKING, ClassVar
 
-from mlc.compiler.families.base import Family, FastPath, Params, activation, normal, output_std
+from mlc.compiler.families import init as laws
+from mlc.compiler.families.base import INIT_SETTINGS, Family, FastPath, Params, activation
 
 if TYPE_CHECKING:
     import torch
@@ -28,6 +29,11 @@ class TwoLayer(Family):
     penalties: ClassVar[tuple[str, ...]] = ("path_norm",)
     fast_path: ClassVar[FastPath | None] = FastPath(inner_trained=True)
     theory_tags: ClassVar[tuple[str, ...]] = ("two_layer",)
+    settings: ClassVar[tuple[str, ...]] = ("width", "activation", "scaling", "init_scale", "bias", *INIT_SETTINGS,
+                                           "bias_init", "features")
+
+    def init_layers(self, model: ir.Model) -> tuple[str, ...]:
+        return ("W", "a")
 
     def trained(self, model: ir.Model) -> tuple[str, ...]:
         return ("W", "c", "a") if model.bias else ("W", "a")
@@ -35,12 +41,20 @@ class TwoLayer(Family):
     def init(self, run: ir.Run, gen: torch.Generator) -> Params:
         import torch
 
-        model, d = run.model, run.input.dim
-        s, m = model.init_scale, model.width
-        W = normal((m, d), s / math.sqrt(d), gen)
-        c = normal((m,), s / math.sqrt(d), gen) if model.bias else torch.zeros(m, dtype=torch.float64)
-        a = normal((m,), output_std(model, m), gen)
-        return {"W": W, "c": c, "a": a}
+        model, d, m = run.model, run.input.dim, run.model.width
+        s_inner, s_out = laws.layer_scales(model, 2)
+        inner = laws.law_width(model, d, m, s_inner)
+        outer = laws.law_width(model, m, 1, s_out, output=True)
+        if model.features == "nested":
+            W, c, a = laws.nested_units(model, m, d, gen)
+            W, c, a = W * inner, c * inner, a * outer
+        else:
+            W = laws.draw(model, (m, d), inner, gen)
+            c = laws.draw(model, (m,), inner, gen) if model.bias else torch.zeros(m, dtype=torch.float64)
+            a = laws.draw(model, (m,), outer, gen)
+        if not model.bias:
+            c = torch.zeros(m, dtype=torch.float64)
+        return {"W": W, "c": laws.zero_unless(model.bias_init, c), "a": laws.zero_unless(model.output_init, a)}
 
     def forward(self, run: ir.Run, params: Params, x: torch.Tensor) -> torch.Tensor:
         import torch

@@ -34,7 +34,8 @@ from mlc.compiler.ir.problem import (
     TeacherTarget as TeacherTarget, Target as Target, Space as Space, Data as Data,
 )
 from mlc.compiler.ir.training import (
-    Scaling as Scaling, Model as Model, Loss as Loss, PenaltyKind as PenaltyKind, Penalty as Penalty,
+    Scaling as Scaling, InitLaw as InitLaw, InitChoice as InitChoice, FeatureDraw as FeatureDraw,
+    Model as Model, Loss as Loss, PenaltyKind as PenaltyKind, Penalty as Penalty,
     Optimizer as Optimizer, StopRule as StopRule, Record as Record, Solve as Solve,
     CLOSED_FORM_SOLVES as CLOSED_FORM_SOLVES, Train as Train,
 )

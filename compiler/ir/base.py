@@ -2,13 +2,14 @@
 
 Input:  nothing.
 Output: :class:`IRModel`, :func:`setting`, :data:`IR_VERSION`.
-Role:   the one description of each setting's default, range, meaning and sweepability.
+Role:   the one description of each setting's default, range, meaning and sweepability; and the rule that a
+        setting added after a spec was written (``omit_default``) is absent from the IR's JSON at its default,
+        so that every hash and every plan of the specs that do not use it stay byte-identical.
 """
 
 from __future__ import annotations
 
-from functools import cache
-from typing import Any
+from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field, SerializerFunctionWrapHandler, model_serializer
 
@@ -20,35 +21,39 @@ class IRModel(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid", ser_json_inf_nan="strings")  # time = inf survives JSON
 
+    _omitted: ClassVar[dict[type, tuple[tuple[str, Any], ...]]] = {}
+
+    @classmethod
+    def omitted_at_default(cls) -> tuple[tuple[str, Any], ...]:
+        """The (field, default) pairs of this class's ``omit_default`` settings and :func:`new_field` fields (cached
+        per class)."""
+        found = IRModel._omitted.get(cls)
+        if found is None:
+            found = tuple((name, info.default) for name, info in cls.model_fields.items()
+                          if isinstance(info.json_schema_extra, dict)
+                          and (info.json_schema_extra.get("omit_default") is True
+                               or (isinstance(info.json_schema_extra.get("setting"), dict)
+                                   and info.json_schema_extra["setting"].get("omit_default"))))  # type: ignore[union-attr]
+            IRModel._omitted[cls] = found
+        return found
+
     @model_serializer(mode="wrap")
-    def _omit_new_defaults(self, handler: SerializerFunctionWrapHandler) -> Any:
-        """Dumps leave out a field declared ``omit_default`` while it holds its default: a field added to the
-        language after specs shipped keeps their dumps, and so their run hashes, as they were."""
+    def _omit_defaults(self, handler: SerializerFunctionWrapHandler) -> Any:
+        # Why: the run hash and the plan are the JSON of the IR; a field that did not exist when a spec was
+        # written must not change them while it keeps its default (issue 10: hashes of shipped specs stay).
         data = handler(self)
-        if isinstance(data, dict):
-            fields = type(self).model_fields
-            for name in _omitted(type(self)):
-                if name in data and getattr(self, name) == fields[name].default:
+        omitted = type(self).omitted_at_default()
+        if omitted and isinstance(data, dict):
+            for name, default in omitted:
+                if name in data and getattr(self, name) == default:
                     del data[name]
         return data
 
 
-@cache
-def _omitted(cls: type[BaseModel]) -> tuple[str, ...]:
-    """The fields of ``cls`` declared ``omit_default`` (see :func:`setting`)."""
-    found = []
-    for name, info in cls.model_fields.items():
-        extra = info.json_schema_extra
-        if isinstance(extra, dict):
-            inner = extra.get("setting")
-            if extra.get("omit_default") or (isinstance(inner, dict) and inner.get("omit_default")):
-                found.append(name)
-    return tuple(found)
-
-
 def new_field(default: Any, *, doc: str) -> Any:
-    """A field added after specs shipped that is not a setting of its own: left out of dumps (and hashes) while
-    it holds ``default`` (see :meth:`IRModel._omit_new_defaults`)."""
+    """A field added after specs shipped that is not a setting a spec writes (``Record.at``, ``Run.also``): left
+    out of the IR's JSON, and so of every hash and plan, while it holds ``default``, as an ``omit_default``
+    setting is."""
     return Field(default, description=doc, json_schema_extra={"omit_default": True})
 
 
@@ -63,8 +68,9 @@ def setting(default: Any = None, *, doc: str, minimum: float | None = None, excl
     it with a diagnostic (E202), so the IR records it without validating it again. ``key`` is the name a spec
     uses when it differs from the field's (``lambda`` for ``lam``); ``kinds`` the kinds of the section that
     have the setting (an optimizer's ``batch`` is sgd's); ``defaults`` per-kind defaults; ``shown_default``
-    the default as the docs say it when it is not a constant (``d + 1``); ``omit_default`` leaves the field out
-    of dumps and run hashes while it holds its default (a setting added after specs shipped keeps their hashes).
+    the default as the docs say it when it is not a constant (``d + 1``). ``omit_default``: at its default
+    the field is left out of the IR's JSON (and so of every hash and plan): every setting added to the language
+    after its first release is declared so, which keeps the hashes of existing specs unchanged.
     """
     extra: dict[str, Any] = {"setting": {
         "minimum": minimum, "exclusive_min": exclusive_min, "maximum": maximum, "sweepable": sweepable,

@@ -85,3 +85,8 @@ class Data(IRModel):
     n: int = setting(1000, doc="training samples", minimum=1, sweepable=True)
     n_test: int = setting(4000, doc="test samples", minimum=1, sweepable=True)
     noise: float = setting(0.0, doc="std of Gaussian label noise", minimum=0, sweepable=True)
+    # Added by issue 10: absent from the IR's JSON at their default (hashes of older specs unchanged).
+    seed: int | None = setting(None, doc="seed of the train and test inputs", minimum=0,
+                               shown_default="the run's seed", omit_default=True)
+    noise_seed: int | None = setting(None, doc="seed of the label noise", minimum=0,
+                                     shown_default="drawn after the inputs", omit_default=True)

@@ -18,6 +18,11 @@ from mlc.compiler.ir.problem import Activation
 
 
 Scaling = Literal["standard", "ntk", "mean_field"]
+InitLaw = Literal["normal", "xavier_uniform", "xavier_normal", "he"]
+"""How the weight matrices are drawn at init (``mlc.compiler.lower.init``): ``normal`` is today's N(0, s²/fan_in)
+(the output layer per scaling); ``xavier_uniform``, ``xavier_normal`` and ``he`` are torch.nn.init's laws."""
+InitChoice = Literal["random", "zero"]
+FeatureDraw = Literal["fresh", "nested"]
 
 
 class Model(IRModel):
@@ -43,6 +48,17 @@ class Model(IRModel):
     init_scale: float = setting(1.0, doc="scale of the initial weights", minimum=0, exclusive_min=True,
                                 sweepable=True)
     bias: bool = setting(True, doc="whether the hidden units have a bias")
+    # Settings added by issue 10: absent from the IR's JSON at their default (hashes of older specs unchanged).
+    init: InitLaw = setting("normal", doc="the law of the initial weight matrices", omit_default=True)
+    init_scales: tuple[float, ...] = setting((), doc="per-layer factors on the init std, input layer first",
+                                             minimum=0, shown_default="all 1", omit_default=True)
+    output_init: InitChoice = setting("random", doc="`zero`: the output weights start at a(0) = 0",
+                                      omit_default=True)
+    bias_init: InitChoice = setting("random", doc="`zero`: the trained biases start at 0", omit_default=True)
+    features: FeatureDraw = setting("fresh", doc="`nested`: width m uses the first m units of one pool per seed",
+                                    omit_default=True)
+    seed: int | None = setting(None, doc="seed of the initial weights and features", minimum=0,
+                               shown_default="the run's seed", omit_default=True)
 
     @field_validator("family")
     @classmethod
@@ -79,6 +95,8 @@ class Optimizer(IRModel):
     betas: tuple[float, float] = setting((0.9, 0.999), doc="Adam's moment decays", kinds=("adam",))
     momentum: float = setting(0.0, doc="heavy-ball momentum", minimum=0, maximum=1, sweepable=True,
                               kinds=("gd", "sgd"))
+    eps: float = setting(1e-8, doc="Adam's ε in the step lr·m̂/(√v̂ + ε)", minimum=0, exclusive_min=True,
+                         kinds=("adam",), omit_default=True)
 
 
 class StopRule(IRModel):

@@ -53,9 +53,14 @@ class MemberOutcome:
     metrics: dict[str, float] = field(default_factory=dict)  # final metrics (see compiler.lower.measure)
 
 
+def init_seed(run: Run) -> int:
+    """The seed of a run's initial weights and features: the model's ``seed`` when given, else the run's."""
+    return int(run.model.seed if run.model.seed is not None else run.seed)
+
+
 def init_params(run: Run) -> families.Params:
-    """A run's initial parameters, from ``Generator().manual_seed(seed + MODEL_SEED_OFFSET)``."""
-    gen = torch.Generator().manual_seed(int(run.seed) + MODEL_SEED_OFFSET)
+    """A run's initial parameters, from ``Generator().manual_seed(init_seed + MODEL_SEED_OFFSET)``."""
+    gen = torch.Generator().manual_seed(init_seed(run) + MODEL_SEED_OFFSET)
     return families.init_member(run, gen)
 
 

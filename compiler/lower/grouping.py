@@ -47,7 +47,9 @@ def group_key(run: Run, engine: Engine) -> str:
     # the conventions are a function of the rest (their per-member parts follow lr, width and lambda)
     data = run.model_dump(mode="json", exclude={"index", "hash", "seed", "params", "conventions"})
     data["model"].pop("init_scale", None)
-    data["data"].pop("noise", None)
+    data["model"].pop("seed", None)  # the init seed, like the run's seed, is per member
+    for key in ("noise", "seed", "noise_seed"):
+        data["data"].pop(key, None)
     data["train"]["optimizer"].pop("lr", None)
     data["train"]["penalty"].pop("lam", None)
     if engine == "fast":

@@ -5,7 +5,7 @@ Input:  parameter tensors with a leading ensemble axis E, their gradients, per-m
         an ``active`` mask (E,) (diverged or stopped members are frozen).
 Output: in-place updates of the parameters.
 Role:   gd / sgd (optionally with heavy-ball momentum, as torch.optim.SGD: buf = mu buf + g; p -= lr buf) and
-        adam (bias-corrected, eps = 1e-8, as torch.optim.Adam). One member's update never reads another's state,
+        adam (bias-corrected, with the spec's ``eps``, default 1e-8, as torch.optim.Adam). One member's update never reads another's state,
         so a member trained in an ensemble follows the same trajectory as trained alone.
 """
 
@@ -14,9 +14,6 @@ from __future__ import annotations
 import torch
 
 from mlc.compiler.ir import Optimizer
-
-ADAM_EPS = 1e-8
-
 
 def _per_member(v: torch.Tensor, like: torch.Tensor) -> torch.Tensor:
     return v.reshape((-1,) + (1,) * (like.dim() - 1))
@@ -62,6 +59,6 @@ class EnsembleOptimizer:
                 # Per-member step counts would differ only for frozen members, which are never updated again.
                 mhat = m / (1 - b1 ** self.t)
                 vhat = v / (1 - b2 ** self.t)
-                p.copy_(torch.where(act, p - lr * mhat / (vhat.sqrt() + ADAM_EPS), p))
+                p.copy_(torch.where(act, p - lr * mhat / (vhat.sqrt() + self.spec.eps), p))
             else:
                 raise ValueError(f"unknown optimizer {kind!r}")

@@ -5,10 +5,12 @@ Output: :class:`DataSet` (train inputs, clean train targets, noisy train labels,
 Role:   make the data of a run a pure function of (input distribution, target, n, n_test, noise, seed).
 
 Conventions (docs/lowering.md):
-  * the data generator is ``torch.Generator().manual_seed(seed)`` (the run's seed), on the CPU, in float64;
+  * the data generator is ``torch.Generator().manual_seed(seed)`` (the data's ``seed`` when given, else the
+    run's seed), on the CPU, in float64;
     the tensors are cast to the requested dtype and moved to the device afterwards, so the data do not depend
     on the device, on the dtype's RNG path, or on the run's position in the sweep;
-  * draw order: train inputs, test inputs, label noise;
+  * draw order: train inputs, test inputs, label noise; with a ``noise_seed`` the label noise comes from its own
+    generator, ``manual_seed(noise_seed + NOISE_SEED_OFFSET)``, so the inputs and the noise vary apart;
   * ``grid``: the training inputs are the ``points`` equispaced points of [low, high] (n is ignored), the test
     inputs are uniform on [low, high].
 """
@@ -21,6 +23,8 @@ import torch
 
 from mlc.compiler.ir import Data, InputDist, Target
 from mlc.compiler.lower.targets import target_function
+
+NOISE_SEED_OFFSET = 3_000_003  # label-noise generator of a `noise_seed`: manual_seed(noise_seed + NOISE_SEED_OFFSET)
 
 
 @dataclass
@@ -74,9 +78,18 @@ def grid_points(dist: InputDist) -> torch.Tensor:
     return torch.linspace(low, high, points, dtype=torch.float64).unsqueeze(1).expand(points, dist.dim).clone()
 
 
+def data_key(dist: InputDist, data: Data, target: Target, seed: int) -> str:
+    """What :func:`make_dataset` depends on, as a key: runs with equal keys share one data set."""
+    from mlc.compiler.ir import canonical_json
+
+    used = data.seed if data.seed is not None else seed
+    return canonical_json({"input": dist.model_dump(mode="json"), "data": data.model_dump(mode="json"),
+                           "target": target.model_dump(mode="json"), "seed": used})
+
+
 def make_dataset(dist: InputDist, data: Data, target: Target, seed: int) -> DataSet:
     """The train/test data of a run: a function of the arguments only (see the module docstring)."""
-    gen = torch.Generator().manual_seed(int(seed))
+    gen = torch.Generator().manual_seed(int(data.seed if data.seed is not None else seed))
     if dist.kind == "grid":
         x_train = grid_points(dist)
     else:
@@ -85,6 +98,8 @@ def make_dataset(dist: InputDist, data: Data, target: Target, seed: int) -> Data
     fstar = target_function(target, dist.dim)
     f_train = fstar(x_train)
     f_test = fstar(x_test)
+    if data.noise_seed is not None:
+        gen = torch.Generator().manual_seed(int(data.noise_seed) + NOISE_SEED_OFFSET)
     noise = torch.randn(x_train.shape[0], generator=gen, dtype=torch.float64) * data.noise
     y_train = f_train + noise if data.noise > 0 else f_train.clone()
     for name, t in (("train", f_train), ("test", f_test)):

@@ -32,6 +32,7 @@ __all__ = [
     "setting_twice",
     "unknown_model_setting",
     "setting_not_for_family",
+    "init_scales_length",
 ]
 
 
@@ -157,3 +158,11 @@ def unknown_model_setting(key: str, family: str, span: Span, allowed: Iterable[s
 def setting_not_for_family(key: str, family: str, span: Span, why: str | None, allowed: Iterable[str]) -> Parts:
     return (f"`{key}` does not apply to a {family} model", span,
             why or f"{family} settings: {choices_text(allowed)}")
+
+
+@message_kind("E302")
+def init_scales_length(given: int, layers: Iterable[str], family: str, span: Span) -> Parts:
+    names = list(layers)
+    return (f"`init_scales` lists {given} scale(s), but a {family} model of this shape has {len(names)} weight "
+            f"layer(s): {choices_text(names)}", span,
+            f"give one scale per layer, input layer first: `init_scales = [{', '.join('1' for _ in names)}]`")

@@ -11,6 +11,7 @@ from mlc.dsl.diagnostics import Span, suggestion_help
 from mlc.compiler.messages.registry import Parts, message_kind, from_sweep_note, choices_text
 
 __all__ = [
+    "takes_number_list",
     "second_statement",
     "let_defined_twice",
     "model_named_twice",
@@ -156,3 +157,8 @@ def missing_setting(owner: str, what: str, span: Span, help: str) -> Parts:
 @message_kind("E201")
 def until_outside_train(span: Span) -> Parts:
     return "`until` belongs in a `train` block", span, None
+
+
+@message_kind("E201")
+def takes_number_list(key: str, span: Span) -> Parts:
+    return f"`{key}` takes a list of numbers, e.g. `[1, 0.5]`", span, None

@@ -1,0 +1,7 @@
+problem golden
+
+let d = 3
+
+input  x ~ uniform(cube(d))
+target f*(x) = relu(x[1])
+model net = two_layer(width = 16, init_scales = 0.5)
