@@ -69,9 +69,9 @@ def bounds_table(model: str, groups: Sequence[Group], params: Sequence[str],
             mark = DAGGER if cell.unverified else ""
             table.add_column(Text(f"{theorem}{mark}\n{cell.kind} on {cell.quantity}"), justify="right")
         for group in groups:
-            cells = {c.theorem: c for c in group.bounds(summary)}
+            by_theorem = {c.theorem: c for c in group.bounds(summary)}
             add_row(table, *[fmt_param(group.params.get(k)) for k in shown],
-                     *[_bound_cell(cells.get(theorem)) for theorem in theorems])
+                     *[_bound_cell(by_theorem.get(theorem)) for theorem in theorems])
         return table
     table = new_table(titled(f"{model}: bounds, and ratio = measured / bound", constant))
     for key in shown:

@@ -248,14 +248,15 @@ def print_report(
         if summary != "mean":
             console.print(Text("med: median over seeds; gm: geometric mean exp(mean log) over seeds (when every "
                                "value is > 0)", style="dim"))
-        elif any(g.stat(m) and g.stat(m).median is not None for g in model_groups for m in g.metrics()):
+        elif any((stat := g.stat(m)) is not None and stat.median is not None
+                  for g in model_groups for m in g.metrics()):
             console.print(Text("med: median over seeds (shown with 3 or more seeds)", style="dim"))
         for note in objective_notes(model_groups, params):
             console.print(Text(note, style="yellow"))
         if plan.report.bounds:
-            table = bounds_table(model, model_groups, params, summary)
-            if table is not None:
-                console.print(table)
+            bounds = bounds_table(model, model_groups, params, summary)
+            if bounds is not None:
+                console.print(bounds)
             for note in bounds_notes(model_groups, summary):
                 console.print(Text(note, style="dim"))
     if show_rates:
