@@ -95,6 +95,9 @@ def resolve(model: ir.Model, train: ir.Train, dist: ir.InputDist, data: ir.Data)
     if train.optimizer is not None:
         step = effective_lr(model, train.optimizer, fan)
         lr = {name: step for name in names}
+    elif train.solve == "gradient_flow":  # time t = lr x steps: the rate per unit of t is the lr of lr = 1
+        step = effective_lr(model, ir.Optimizer(lr=1.0), fan)
+        lr = {name: step for name in names}
     ridge = (2.0 / k) * data.n * train.penalty.lam if train.solve == "ridge" else None
     return ir.Conventions(
         lr=lr, trained=names, output_scale=output_scale(model.scaling, fan), fan_in=fan,

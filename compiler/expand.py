@@ -6,7 +6,9 @@ Role:   expand the sweep's axes (:mod:`mlc.compiler.sweep`), resolve each point 
         into the spec checked once (:mod:`mlc.compiler.parametric`), and build, hash and deduplicate the runs.
 
 Every run of a plan is distinct (its hash is its meaning, :func:`mlc.compiler.ir.run_hash`). A model that
-the swept values do not reach (a baseline next to a swept model) is trained once, at its first sweep point.
+the swept values do not reach (a baseline next to a swept model, or a model outside a ``sweep net { ... }``) is
+trained once, at its first sweep point; the other points that give it are its ``also`` (the report shows it
+under each).
 A sweep point that adds no run at all (an axis that changes nothing trained), two models that are the same
 run, and a report that differs between points (the report is one for the plan) are E303.
 """
@@ -137,6 +139,7 @@ def build_plan(checker: Checker) -> ir.Plan:
     report_point: dict[str, float] = {}
     shared = _Shared()
     owner_of: dict[str, tuple[dict[str, float], str]] = {}  # run hash -> (sweep point, model) first giving it
+    also: dict[str, list[dict[str, float]]] = {}  # run hash -> the later points that give it again
     for values in points:
         seed = checker_point(values, targets).seed
         try:
@@ -174,6 +177,7 @@ def build_plan(checker: Checker) -> ir.Plan:
                 same.append(_same_run(checker, axes, first, (values, model.name)))
             else:  # a model the swept values do not reach: it is trained once, at its first point
                 repeated = repeated or (first, (values, model.name))
+                also.setdefault(run_hash, []).append(dict(values))
         if repeated is not None and not added:  # the point adds no run: its axis changes nothing trained
             same.append(_same_run(checker, axes, *repeated))
         for diag in same:
@@ -184,6 +188,7 @@ def build_plan(checker: Checker) -> ir.Plan:
             if repeats[key] > 1:
                 diag.notes.append(f"{repeats[key] - 1} more sweep point(s) fail here the same way")
         raise SpecErrors(list(errors.values()))
+    runs = [r.model_copy(update={"also": tuple(also[r.hash])}) if r.hash in also else r for r in runs]
     varies = axis_quantities(parametric, blocks)
     sweep_ir = tuple(
         ir.SweepBlock(mode=mode, axes=tuple(ir.SweepAxis(key=a.key, values=tuple(a.values),

@@ -21,7 +21,7 @@ import math
 from dataclasses import dataclass
 from typing import Literal
 
-from mlc.compiler import ir
+from mlc.compiler import grids, ir
 from mlc.compiler import messages as msg
 from mlc.compiler.check import INTEGER_SLOTS, REPORT_KEYS, SWEEPABLE_SLOTS, Checker
 from mlc.compiler.evaluate import Number, evaluate, name_nodes
@@ -74,6 +74,22 @@ def _slot_targets(checker: Checker, key: str) -> list[ir.Slot]:
     return targets
 
 
+def _scoped_targets(checker: Checker, key: str, model: str, span: Span, used: set[str]) -> list[ir.Slot] | Diagnostic:
+    """The slots of ``key`` in a sweep scoped to ``model``: that model's (or its training's) setting; the seed,
+    `let` constants, free names and data settings are shared by every model, so they are refused here."""
+    if key == "seed":
+        return msg.scoped_sweep_shared_key(key, model, "the replicate seed", span)
+    if key in checker.lets or (key in used and not _slot_targets(checker, key)):
+        return msg.scoped_sweep_shared_key(key, model, "a constant of the spec", span)
+    if key in SWEEPABLE_SLOTS["data"]:
+        return msg.scoped_sweep_shared_key(key, model, "a data setting", span)
+    targets = [t for t in _slot_targets(checker, key) if t.owner == model]
+    if not targets:
+        own = [k for section in ("model", "train", "optimizer", "penalty") for k in SWEEPABLE_SLOTS[section]]
+        return msg.scoped_sweep_not_a_setting(key, model, span, own)
+    return targets
+
+
 def _base_env(checker: Checker) -> dict[str, Number]:
     """The `let` constants that do not depend on swept names (used to evaluate sweep values)."""
     env: dict[str, Number] = {}
@@ -97,29 +113,11 @@ def _axis_values(node: ast.Value, env: dict[str, Number], key: str) -> tuple[lis
         if hi - lo + 1 > _MAX_AXIS:  # one axis far over the limit: refused before its values are built
             raise msg.fail(msg.too_many_runs(int(hi - lo + 1), MAX_RUNS, node.span))
         return [float(v) for v in range(int(lo), int(hi) + 1)], False
-    if isinstance(node, ast.Call) and node.func.name in ("linspace", "logspace", "geomspace"):
-        args = node.positional
-        if len(args) != 3 or node.keywords:
-            raise msg.fail(msg.write_as(f"{node.func.name}(start, stop, count)", node.span))
-        a, b, count = (evaluate(x, env) for x in args)
-        if isinstance(a, tuple) or isinstance(b, tuple) or isinstance(count, tuple) \
-                or not float(count).is_integer() or count < 1:  # float(): inf and nan are not counts
-            raise msg.fail(msg.count_not_positive(args[2].span))
-        k = int(count)
-        if k > _MAX_AXIS:
-            raise msg.fail(msg.too_many_runs(k, MAX_RUNS, node.span))
-        grid = [a + (b - a) * i / (k - 1) for i in range(k)] if k > 1 else [a]
-        if node.func.name == "logspace":
-            try:
-                grid = [10.0 ** v for v in grid]
-            except OverflowError:  # logspace(0.5, 1e10, 8): 10^(1e10) (found by the fuzzer)
-                raise msg.fail(msg.overflow(node.span)) from None
-        elif node.func.name == "geomspace":
-            if a <= 0 or b <= 0:
-                raise msg.fail(msg.geomspace_not_positive(node.span))
-            grid = [math.exp(math.log(a) + (math.log(b) - math.log(a)) * i / (k - 1)) for i in range(k)] \
-                if k > 1 else [a]
-        return grid, True
+    if isinstance(node, ast.Call) and grids.is_space(node):
+        count = grids.count_of(node, env)
+        if count is not None and count > _MAX_AXIS:  # refused before its values are built
+            raise msg.fail(msg.too_many_runs(int(count), MAX_RUNS, node.span))
+        return grids.spaced(node, env), True
     if isinstance(node, ast.Every):
         raise msg.fail(msg.sweep_value_form(key, node.span))
     value = evaluate(node, env)
@@ -141,6 +139,10 @@ def resolve_axes(checker: Checker) -> list[tuple[SweepMode, list[Axis]]]:
     for stmt in checker.sweeps:
         mode: SweepMode = "zip" if stmt.mode is not None and stmt.mode.name == "zip" else "product"
         axes: list[Axis] = []
+        scope = stmt.model
+        if scope is not None and scope.name not in checker.models:
+            errors.append(msg.sweep_names_no_model(scope.name, scope.span, checker.models))
+            continue
         for item in stmt.block.items:
             if isinstance(item, ast.Until):
                 errors.append(msg.until_outside_train(item.span))
@@ -150,7 +152,13 @@ def resolve_axes(checker: Checker) -> list[tuple[SweepMode, list[Axis]]]:
                 errors.append(msg.swept_twice(key, item.key.span, seen[key].line))
                 continue
             seen[key] = item.key.span
-            if key == "seed":
+            if scope is not None:  # `sweep net { ... }`: net's own settings only
+                scoped = _scoped_targets(checker, key, scope.name, item.key.span, used)
+                if isinstance(scoped, Diagnostic):
+                    errors.append(scoped)
+                    continue
+                targets = scoped
+            elif key == "seed":
                 targets = [ir.Slot(section="seed", key="seed")]
             elif key in checker.lets or (key in used and not _slot_targets(checker, key)):
                 targets = [ir.Slot(section="let", key=key)]

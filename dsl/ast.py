@@ -156,11 +156,13 @@ class RangeLit(_Node):
 
 @dataclass(frozen=True)
 class Every:
-    """``every N: metric, metric``: what to record during training and how often."""
+    """``every N: metric, metric``: what to record during training and how often; with ``at``,
+    ``at POINTS: metric, metric`` (``interval`` then holds the points: a list or a spaced grid)."""
 
     interval: Expr
     metrics: tuple[Ident, ...]
     span: Span
+    at: bool = False
 
 
 Value = Union[Expr, RangeLit, Every]
@@ -282,6 +284,7 @@ class TrainStmt(_Node):
 @dataclass(frozen=True)
 class SweepStmt(_Node):
     mode: Ident | None  # zip | product
+    model: Ident | None  # `sweep net { ... }`: the sweep sets only that model's settings
     block: Block
     span: Span
 

@@ -106,6 +106,9 @@ class _HandWritten(Transformer[Token, Any]):
     def every(self, meta: Any, children: list[Any]) -> ast.Every:
         return ast.Every(children[0], tuple(children[1:]), span_of_meta(meta))
 
+    def record_at(self, meta: Any, children: list[Any]) -> ast.Every:
+        return ast.Every(children[0], tuple(children[1:]), span_of_meta(meta), at=True)
+
     # ---- statements
     def target_stmt(self, meta: Any, children: list[Any]) -> ast.TargetStmt:
         name, star, param, rhs = children

@@ -96,7 +96,7 @@ class SpecPrinter(ExprPrinter):
         if isinstance(node, ast.TrainStmt):
             return "train" + (f" {node.model.name}" if node.model else "")
         if isinstance(node, ast.SweepStmt):
-            return "sweep" + (f" {node.mode.name}" if node.mode else "")
+            return "sweep" + (f" {node.mode.name}" if node.mode else "") + (f" {node.model.name}" if node.model else "")
         if isinstance(node, ast.ReportStmt):
             return "report"
         if isinstance(node, ast.ModelBlock):

@@ -95,7 +95,8 @@ class ExprPrinter:
         return f"{self.doprint(lo)}{sep}{self.doprint(hi)}"
 
     def _print_Every(self, node: ast.Every) -> str:
-        return f"every {self.doprint(node.interval)}: " + ", ".join(m.name for m in node.metrics)
+        word = "at" if node.at else "every"
+        return f"{word} {self.doprint(node.interval)}: " + ", ".join(m.name for m in node.metrics)
 
     def _print_Teacher(self, node: ast.Teacher) -> str:
         return f"teacher {self.doprint(node.call)}"

@@ -16,14 +16,14 @@ Role:   the rate comparison that the theory reference asks to show prominently (
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
-from mlc.compiler.ir import Plan, RatePrediction
+from mlc.compiler.ir import Plan, RatePrediction, Summary
 from mlc.compiler.theory.rates import compare, find_rate, fit_loglog_slope
 from mlc.compiler import metrics
-from mlc.runtime.report_groups import Group, GroupKey, swept_axes
+from mlc.runtime.report_groups import Group, GroupKey, centre, swept_axes
 
 N_BOOT = 1000
 BOOT_SEED = 0
@@ -59,6 +59,8 @@ class RateFit:
     xs: list[float]
     means: list[float]
     n_seeds: int
+    summary: Summary = "mean"  # the report's: how the seeds are combined (mean: the pooled log-log fit)
+    centres: list[float] = field(default_factory=list)  # the summary over seeds at each x (= means for mean)
     slope: float | None = None
     lo: float | None = None
     hi: float | None = None
@@ -79,6 +81,7 @@ class RateFit:
             "fixed": self.fixed,
             "xs": self.xs,
             "means": self.means,
+            **({"summary": self.summary, "centres": self.centres} if self.summary != "mean" else {}),
             "n_seeds": self.n_seeds,
             "slope": self.slope,
             "interval": [self.lo, self.hi] if self.lo is not None else None,
@@ -132,7 +135,7 @@ def fit_rates(
                 prediction = find_rate(plan, model, metric, axis, dict(fixed))
                 if metric in others and prediction is None:
                     continue  # norms and diagnostics are fitted only when the theory predicts a rate
-                fit = _fit_one(model, axis, metric, dict(fixed), members, n_boot, seed)
+                fit = _fit_one(model, axis, metric, dict(fixed), members, n_boot, seed, plan.report.summary)
                 if fit is None:
                     continue
                 fit.prediction = prediction
@@ -144,8 +147,10 @@ def fit_rates(
 
 
 def _fit_one(model: str, axis: str, metric: str, fixed: dict[str, float], members: list[Group],
-             n_boot: int, seed: int) -> RateFit | None:
-    """Fit ``metric`` over ``axis`` across the groups ``members`` (one per axis value)."""
+             n_boot: int, seed: int, summary: Summary = "mean") -> RateFit | None:
+    """Fit ``metric`` over ``axis`` across the groups ``members`` (one per axis value). With ``summary`` mean: the
+    least-squares slope pooled over seeds (``fit_loglog_slope``); with median or geomean: the slope through the
+    summary over seeds at each x (:func:`fit_centre_slope`), which one wild seed cannot drag."""
     xs = [float(g.params[axis]) for g in members]
     seeds = sorted({r.seed for g in members for r in g.ok_runs})
     row_of = {s: i for i, s in enumerate(seeds)}
@@ -157,14 +162,46 @@ def _fit_one(model: str, axis: str, metric: str, fixed: dict[str, float], member
                 table[row_of[run.seed], j] = value
     if np.all(np.isnan(table)):
         return None
-    fit = RateFit(model=model, axis=axis, metric=metric, fixed=fixed, xs=xs,
-                  means=[float(m) for m in nanmean_columns(table)], n_seeds=len(seeds),
-                  excluded_runs=sum(len(g.bad_runs) for g in members))
+    means = [float(m) for m in nanmean_columns(table)]
+    fit = RateFit(model=model, axis=axis, metric=metric, fixed=fixed, xs=xs, means=means, n_seeds=len(seeds),
+                  excluded_runs=sum(len(g.bad_runs) for g in members), summary=summary,
+                  centres=means if summary == "mean" else [centre(table[:, j], summary) for j in range(len(xs))])
     try:
-        fit.slope, fit.lo, fit.hi = fit_loglog_slope(xs, table.tolist(), n_boot=n_boot, seed=seed)
+        if summary == "mean":
+            fit.slope, fit.lo, fit.hi = fit_loglog_slope(xs, table.tolist(), n_boot=n_boot, seed=seed)
+        else:
+            fit.slope, fit.lo, fit.hi = fit_centre_slope(xs, table, summary, n_boot=n_boot, seed=seed)
     except ValueError as exc:  # too few positive points: the row says so
         fit.note = str(exc)
     else:
         if len(seeds) < 2:
             fit.note = "one seed: no interval over seeds"
     return fit
+
+
+def fit_centre_slope(xs: list[float], table: np.ndarray, summary: Summary, n_boot: int = N_BOOT,
+                     seed: int = BOOT_SEED) -> tuple[float, float, float]:
+    """Least-squares slope of log(summary over seeds) on log x, with a 95% bootstrap interval that resamples
+    whole seeds (rows of ``table``, seeds × xs, NaN where missing). Points whose summary is not positive and
+    finite are dropped. Raises ValueError with fewer than two such points."""
+    x = np.asarray(xs, dtype=float)
+
+    def slope_of(rows: np.ndarray) -> float | None:
+        ys = np.array([centre(rows[:, j], summary) for j in range(x.size)])
+        ok = np.isfinite(ys) & (ys > 0) & np.isfinite(x) & (x > 0)
+        if np.unique(x[ok]).size < 2:
+            return None
+        lx, ly = np.log(x[ok]), np.log(ys[ok])
+        xc = lx - lx.mean()
+        return float((xc * (ly - ly.mean())).sum() / (xc * xc).sum())
+
+    slope = slope_of(table)
+    if slope is None:
+        raise ValueError(f"fewer than two x values with a positive {summary} to fit")
+    rng = np.random.default_rng(seed)
+    boots = [b for _ in range(n_boot) if table.shape[0] >= 2
+             and (b := slope_of(table[rng.integers(0, table.shape[0], table.shape[0])])) is not None]
+    if not boots:
+        return slope, slope, slope
+    lo, hi = np.percentile(boots, [2.5, 97.5])
+    return slope, float(lo), float(hi)

@@ -14,6 +14,7 @@ from rich import box
 from rich.table import Table
 from rich.text import Text
 
+from mlc.compiler.ir import Summary
 from mlc.runtime.report_groups import Stat
 
 DASH = "—"
@@ -45,14 +46,25 @@ def fmt_param(value: float | None) -> str:
     return fmt(value, 4)
 
 
-def fmt_stat(stat: Stat | None) -> str:
-    """``mean ± sd`` (sd only with 2+ seeds), and ``med <median>`` on a second line with 3+ seeds."""
+SHORT: dict[str, str] = {"mean": "mean", "median": "med", "geomean": "gm"}
+"""The labels of the summaries in table cells (``med 0.12``, ``gm 0.11``)."""
+
+
+def fmt_stat(stat: Stat | None, summary: Summary = "mean") -> str:
+    """With ``summary = mean``: ``mean ± sd`` (sd only with 2+ seeds), and ``med <median>`` on a second line with
+    3+ seeds. With ``median`` or ``geomean``: that centre first (``med 0.12``, ``gm 0.11``), then ``mean ± sd``,
+    then the other robust summary (with 2+ seeds; the geometric mean only when every value is > 0)."""
     if stat is None:
         return DASH
-    text = fmt(stat.mean) if stat.n < 2 else f"{fmt(stat.mean)} ± {fmt(stat.sd, 2)}"
-    if stat.median is not None:
-        text += f"\nmed {fmt(stat.median)}"
-    return text
+    spread = fmt(stat.mean) if stat.n < 2 else f"{fmt(stat.mean)} ± {fmt(stat.sd, 2)}"
+    if summary == "mean":
+        return spread + (f"\nmed {fmt(stat.median)}" if stat.median is not None else "")
+    value = stat.centre(summary)
+    lines = [f"{SHORT[summary]} {fmt(value) if not math.isnan(value) else DASH}", spread]
+    other = stat.geomean if summary == "median" else stat.median
+    if stat.n >= 2 and other is not None:
+        lines.append(f"{SHORT['geomean' if summary == 'median' else 'median']} {fmt(other)}")
+    return "\n".join(lines)
 
 
 def fmt_seconds(seconds: float) -> str:

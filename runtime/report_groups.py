@@ -17,7 +17,8 @@ from typing import Iterable, TypeGuard
 
 import numpy as np
 
-from mlc.compiler.ir import SEED_KEY, Plan
+from mlc.compiler.ir import SEED_KEY, Plan, Summary
+from mlc.compiler.theory.catalog import BY_ID
 from mlc.runtime.report_store import param_keys
 from mlc.runtime.results import BoundValue, RunResult
 
@@ -44,6 +45,23 @@ def measured_quantity(metrics: dict[str, float], quantity: str) -> float | None:
     return float(value) if _finite(value) else None
 
 
+def centre(values: Iterable[float], summary: Summary) -> float:
+    """The centre of ``values`` that the report's ``summary`` names: the mean, the median, or the geometric mean
+    exp(mean log v) (NaN unless every value is > 0). Non-finite values are left out; NaN when none is left."""
+    arr = np.asarray([float(v) for v in values if _finite(v)], dtype=float)
+    if arr.size == 0:
+        return math.nan
+    if summary == "median":
+        return float(np.median(arr))
+    if summary == "geomean":
+        return float(np.exp(np.log(arr).mean())) if bool((arr > 0).all()) else math.nan
+    return float(arr.mean())
+
+
+SUMMARY_NAMES: dict[str, str] = {"mean": "mean", "median": "median", "geomean": "geometric mean"}
+"""How each summary reads in titles and legends."""
+
+
 @dataclass(frozen=True)
 class Stat:
     """A metric over the successful seeds of one group."""
@@ -65,6 +83,16 @@ class Stat:
         median = float(np.median(arr)) if arr.size >= 3 else None
         return Stat(n=int(arr.size), mean=float(arr.mean()), sd=sd, median=median, values=tuple(finite))
 
+    @property
+    def geomean(self) -> float | None:
+        """exp(mean log v) over the seeds; None unless every value is > 0."""
+        value = centre(self.values, "geomean")
+        return None if math.isnan(value) else value
+
+    def centre(self, summary: Summary) -> float:
+        """The centre the report's ``summary`` asks for (:func:`centre`; the median for any number of seeds)."""
+        return centre(self.values, summary)
+
 
 @dataclass
 class BoundCell:
@@ -82,6 +110,7 @@ class BoundCell:
     rate_only: bool
     text: str  # the rate or formula as text (for rate-only bounds)
     note: str = ""
+    summary: Summary = "mean"  # how value, ratio and measured are summarised over the group's runs
 
 
 @dataclass
@@ -122,8 +151,10 @@ class Group:
                 seen.setdefault(key, None)
         return list(seen)
 
-    def bounds(self) -> list[BoundCell]:
-        """The bounds that hold (in at least one run of the group), in order of first appearance."""
+    def bounds(self, summary: Summary = "mean") -> list[BoundCell]:
+        """The bounds that hold (in at least one run of the group), in order of first appearance, their values
+        summarised over the runs by ``summary`` (the report's), or by the median for a theorem whose value is
+        heavy-tailed over seeds (``Theorem.heavy_tailed``: T18's 1/(η k λ_min))."""
         by_theorem: dict[str, list[tuple[RunResult, BoundValue]]] = {}
         for run in self.runs:
             for bound in run.bounds:
@@ -132,17 +163,19 @@ class Group:
         cells: list[BoundCell] = []
         for theorem, pairs in by_theorem.items():
             first = pairs[0][1]
+            how: Summary = "median" if _heavy_tailed(theorem) else summary
             valued = [(run, b) for run, b in pairs if _finite(b.value)]
             rate_only = first.kind in RATE_KINDS or not valued
             ok_valued = [(run, b) for run, b in valued if run.status == "ok"]
             source = ok_valued or valued
-            value = float(np.mean([b.value for _, b in source])) if source and not rate_only else None
+            value = _number(centre([b.value for _, b in source if b.value is not None], how)) \
+                if source and not rate_only else None
             pairs_measured = [(measured_quantity(run.metrics, b.quantity), b) for run, b in ok_valued]
             ratios = [m / b.value for m, b in pairs_measured if m is not None and b.value]
-            ratio = float(np.mean(ratios)) if ratios and not rate_only else None
+            ratio = _number(centre(ratios, how)) if ratios and not rate_only else None
             measured_all = [m for m in (measured_quantity(r.metrics, first.quantity) for r in self.ok_runs)
                             if m is not None]
-            measured = float(np.mean(measured_all)) if measured_all else None
+            measured = _number(centre(measured_all, how)) if measured_all else None
             cells.append(
                 BoundCell(
                     theorem=theorem,
@@ -157,6 +190,7 @@ class Group:
                     rate_only=rate_only,
                     text=first.text or first.latex,
                     note=first.note,
+                    summary=how,
                 )
             )
         return cells
@@ -176,12 +210,24 @@ class Group:
         return failing
 
 
+def _number(value: float) -> float | None:
+    """``None`` for the NaN of a summary that does not exist (a geometric mean of values that are not > 0)."""
+    return None if math.isnan(value) else value
+
+
+def _heavy_tailed(theorem: str) -> bool:
+    """Whether the catalog says this theorem's value is heavy-tailed over seeds (then the median summarises it)."""
+    entry = BY_ID.get(theorem)
+    return entry is not None and entry.heavy_tailed
+
+
 def _sort_value(value: float | None) -> tuple[int, float]:
     return (1, 0.0) if value is None else (0, value)
 
 
 def group_runs(plan: Plan, runs: list[RunResult]) -> list[Group]:
-    """Group ``runs`` by (model, swept params except the seed).
+    """Group ``runs`` by (model, swept params except the seed); a run that several sweep points give (its plan
+    run's ``also``) joins the group of each.
 
     Groups come out by model in plan order, then by the swept params in plan axis order (numerically).
     """
@@ -191,13 +237,16 @@ def group_runs(plan: Plan, runs: list[RunResult]) -> list[Group]:
         model_order.setdefault(plan_run.model.name, len(model_order))
     for result in runs:
         model_order.setdefault(result.model, len(model_order))
+    also = {r.index: r.also for r in plan.runs if r.hash and r.also}
     groups: dict[GroupKey, Group] = {}
     for run in sorted(runs, key=lambda r: r.index):
-        params = {k: v for k, v in run.params.items() if k != SEED_KEY}
-        key = (run.model, tuple(sorted(params.items())))
-        if key not in groups:
-            groups[key] = Group(model=run.model, family=run.family, params=params)
-        groups[key].runs.append(run)
+        # a run that several sweep points give (one hash, trained once) is reported under each of them
+        for point in (run.params, *also.get(run.index, ())):
+            params = {k: v for k, v in point.items() if k != SEED_KEY}
+            key = (run.model, tuple(sorted(params.items())))
+            if key not in groups:
+                groups[key] = Group(model=run.model, family=run.family, params=params)
+            groups[key].runs.append(run)  # the points of one run are distinct: it joins a group once
     return sorted(
         groups.values(),
         key=lambda g: (model_order[g.model], tuple(_sort_value(g.params.get(k)) for k in keys)),

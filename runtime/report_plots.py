@@ -4,10 +4,12 @@ Input:  the :class:`~mlc.compiler.ir.Plan` (``report.plots``, ``report.marks``),
         output folder.
 Output: PNG and PDF files under ``out_dir/plots/``, and notes on requested plots that could not be drawn.
 Role:   the figures of the report. For ``y vs <axis>``: log-log axes (when the values are positive and
-        span a factor 3 or more), the mean over successful seeds with sd error bars, one line per model
+        span a factor 3 or more), the report's summary over successful seeds (mean ± sd, median with
+        quartiles, or geometric mean ×/÷ geometric sd) and a thin line per seed, one line per model
         and setting of the other swept params, the theory's rate as a dashed line anchored at the first
         point (only when the plan predicts one), and a vertical line per mark on that axis.
-        For ``y vs step``: the recorded curves, averaged over the seeds of each group.
+        For ``y vs step``: the recorded curves, each seed thin and the summary over the seeds of each group
+        thick; long step or time grids on a log axis; the t = ∞ end of a gradient flow as a dashed level.
         Which of the two a plot is comes from the plan (``Plot.x_kind``), never from the name of x, so a
         swept axis called ``steps`` is an axis.
 
@@ -30,11 +32,13 @@ from mlc.compiler.theory.rates import find_rate
 from mlc.runtime.report_fit import RELATION_SIGNS
 from mlc.compiler import metrics
 from mlc.runtime.paths import folder_in
-from mlc.runtime.report_groups import Group, GroupKey, swept_axes
+from mlc.runtime.report_groups import SUMMARY_NAMES, Group, GroupKey, centre, swept_axes
 from mlc.runtime.report_store import atomic_write
 
 MAX_LEGEND = 12
 LOG_SPAN = 3.0
+LOG_X_SPAN = 1e3
+"""Recorded curves whose steps (or times) span this factor or more are drawn on a log x axis."""
 MARKERS = ("o", "s", "^", "D", "v", "P")
 
 
@@ -119,17 +123,18 @@ def _axis_plot(plan: Plan, groups: list[Group], y: str, x: str, out_dir: Path, o
     all_x: list[float] = []
     all_y: list[float] = []
     drew_theory = False
+    summary = plan.report.summary
     for color, ((model, fixed), members) in zip(colors, lines.items()):
         members.sort(key=lambda g: g.params[x])
         xs = np.array([g.params[x] for g in members], dtype=float)
-        stats = [g.stat(y) for g in members]
-        means = np.array([s.mean for s in stats if s is not None])
-        sds = np.array([s.sd for s in stats if s is not None])
+        stats = [s for g in members if (s := g.stat(y)) is not None]
+        means = np.array([s.centre(summary) for s in stats])
+        low, high = _spread(stats, summary, means)
         label = _label(model, dict(fixed), n_models)
-        lower = np.minimum(sds, np.where(means > 0, means * 0.999, sds))
         marker = MARKERS[models.index(model) % len(MARKERS)]
-        ax.errorbar(xs, means, yerr=[lower, sds], marker=marker, ms=4, capsize=3, color=color,
+        ax.errorbar(xs, means, yerr=[low, high], marker=marker, ms=4, capsize=3, color=color,
                     label=label if len(lines) <= MAX_LEGEND else None)
+        _per_seed_lines(ax, members, x, y, color)
         all_x += list(xs)
         all_y += list(means)
         prediction = find_rate(plan, model, y, x, dict(fixed))
@@ -155,7 +160,7 @@ def _axis_plot(plan: Plan, groups: list[Group], y: str, x: str, out_dir: Path, o
                         rotation=90, va="top",
                         bbox={"facecolor": "white", "alpha": 0.7, "edgecolor": "none", "pad": 1})
     ax.set_xlabel(x)
-    ax.set_ylabel(f"{y} (mean ± sd over seeds)")
+    ax.set_ylabel(f"{y} ({SPREAD_TEXT[summary]} over seeds; thin: each seed)")
     ax.set_title(f"{plan.problem}: {y} vs {x}" + ("" if drew_theory else "  (theory rate: n/a)"), fontsize=10)
     ax.grid(True, which="both", alpha=0.25)
     if len(lines) <= MAX_LEGEND:
@@ -164,6 +169,39 @@ def _axis_plot(plan: Plan, groups: list[Group], y: str, x: str, out_dir: Path, o
         ax.text(0.01, 0.01, f"{len(lines)} lines (legend omitted)", transform=ax.transAxes, fontsize=8)
     # `_vs_step` names the curves against the training step; an axis called `step` must not overwrite them
     _save(fig, out_dir, _safe(f"{y}_vs_{x}" + ("_axis" if x == "step" else "")), outcome)
+
+
+SPREAD_TEXT: dict[str, str] = {"mean": "mean ± sd", "median": "median, quartiles",
+                               "geomean": "geometric mean ×/÷ geometric sd"}
+"""What the line and the error bars of an axis plot show, by the report's ``summary``."""
+
+
+def _spread(stats: list[Any], summary: str, centres: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The error bars below and above each centre: sd (mean; clipped above 0 for log axes), the quartiles
+    (median), or the geometric sd factor exp(sd log v) (geometric mean)."""
+    if summary == "median":
+        q1 = np.array([np.percentile(s.values, 25) for s in stats])
+        q3 = np.array([np.percentile(s.values, 75) for s in stats])
+        return np.maximum(centres - q1, 0.0), np.maximum(q3 - centres, 0.0)
+    if summary == "geomean":
+        with np.errstate(all="ignore"):
+            factor = np.array([math.exp(float(np.log(s.values).std(ddof=1))) if s.n > 1 and min(s.values) > 0
+                               else 1.0 for s in stats])
+        return centres - centres / factor, centres * factor - centres
+    sds = np.array([s.sd for s in stats])
+    return np.minimum(sds, np.where(centres > 0, centres * 0.999, sds)), sds
+
+
+def _per_seed_lines(ax: Any, members: list[Group], x: str, y: str, color: Any) -> None:
+    """One thin line per seed through the groups of an axis plot (the spread the summary hides)."""
+    seeds = sorted({r.seed for g in members for r in g.ok_runs})
+    if len(seeds) < 2:
+        return
+    for seed in seeds:
+        points = [(g.params[x], r.metrics[y]) for g in members for r in g.ok_runs
+                  if r.seed == seed and y in r.metrics and math.isfinite(r.metrics[y])]
+        if len(points) >= 2:
+            ax.plot([p[0] for p in points], [p[1] for p in points], color=color, lw=0.6, alpha=0.3)
 
 
 def _wants_log(values: list[float]) -> bool:
@@ -199,8 +237,8 @@ def curve_family(names: list[str], y: str) -> list[str]:
     return sorted(family, key=lambda n: int(n.rsplit("_k", 1)[1]))
 
 
-def _mean_curve(curves: list[Any]) -> tuple[list[int], np.ndarray] | None:
-    """Steps common to every curve and the mean over curves there (``None`` with fewer than 2 steps)."""
+def _centre_curve(curves: list[Any], summary: str) -> tuple[list[float], np.ndarray] | None:
+    """Steps common to every curve and the ``summary`` over curves there (``None`` with fewer than 2 steps)."""
     common = set(curves[0].steps)
     for curve in curves[1:]:
         common &= set(curve.steps)
@@ -208,13 +246,19 @@ def _mean_curve(curves: list[Any]) -> tuple[list[int], np.ndarray] | None:
     if len(steps) < 2:
         return None
     table = np.array([[dict(zip(c.steps, c.values))[s] for s in steps] for c in curves], dtype=float)
-    present = np.isfinite(table)
-    with np.errstate(all="ignore"):
-        mean = np.where(present, table, 0.0).sum(axis=0) / present.sum(axis=0)
-    return steps, mean
+    return steps, np.array([centre(table[:, j], summary) for j in range(len(steps))])  # type: ignore[arg-type]
+
+
+def _flow_runs(plan: Plan, groups: list[Group]) -> bool:
+    """Whether the curves are against the time of a gradient flow (``solve = gradient_flow``) rather than steps."""
+    indices = {r.index for g in groups for r in g.ok_runs}
+    return any(r.train.solve == "gradient_flow" for r in plan.runs if r.index in indices)
 
 
 def _curve_plot(plan: Plan, groups: list[Group], y: str, out_dir: Path, outcome: PlotOutcome) -> None:
+    """The recorded curves of ``y`` (or its per-frequency family): each seed thin, the summary over seeds thick.
+    Steps (or times) spanning more than LOG_X_SPAN go on a log axis, where t = 0 cannot be drawn; the end of a
+    ``time = inf`` gradient flow is drawn as a dashed level, ``t = ∞``."""
     from matplotlib.figure import Figure
 
     recorded = list(dict.fromkeys(n for g in groups for r in g.ok_runs for n in r.curves))
@@ -224,38 +268,57 @@ def _curve_plot(plan: Plan, groups: list[Group], y: str, out_dir: Path, outcome:
     if not lines:
         outcome.skipped.append(f"{y} vs step: no successful run recorded a curve named {y}")
         return
+    summary = plan.report.summary
     n_models = len({g.model for g, _ in lines})
     n_groups = len({id(g) for g, _ in lines})
     legend = len(lines) <= MAX_LEGEND
     fig = Figure(figsize=(6.4, 4.4))
     ax = fig.add_subplot(1, 1, 1)
     drawn: list[float] = []
+    xs_all = [float(t) for g, name in lines for r in g.ok_runs if name in r.curves for t in r.curves[name].steps]
+    finite_x = [t for t in xs_all if math.isfinite(t) and t > 0]
+    log_x = bool(finite_x) and max(finite_x) / min(finite_x) >= LOG_X_SPAN
     for color, (group, name) in zip(_colors(len(lines)), lines):
         label = _label(group.model, group.params, n_models) if n_groups > 1 else ""
         if len(names) > 1:
             label = f"{name}, {label}" if label else name
         label = label or group.model
         curves = [r.curves[name] for r in group.ok_runs if name in r.curves and r.curves[name].steps]
-        mean = _mean_curve(curves)
-        if mean is not None:
-            steps, values = mean
-            shown = f"{label} (mean of {len(curves)})" if len(curves) > 1 else label
-            ax.plot(steps, values, color=color, lw=1.4, label=shown if legend else None)
-            drawn += [float(v) for v in values]
-        else:
-            for i, curve in enumerate(curves):
-                ax.plot(curve.steps, curve.values, color=color, lw=0.8,
-                        label=label if i == 0 and legend else None)
-                drawn += list(curve.values)
+        line = _centre_curve(curves, summary) if len(curves) > 1 else None
+        for i, curve in enumerate(curves):
+            steps, values = _drawable(curve.steps, curve.values, log_x)
+            ax.plot(steps, values, color=color, lw=0.6 if line is not None else 0.9,
+                    alpha=0.35 if line is not None else 1.0,
+                    label=label if line is None and i == 0 and legend else None)
+            drawn += values
+        if line is not None:
+            steps, values = _drawable(line[0], list(line[1]), log_x)
+            shown = f"{label} ({SUMMARY_NAMES[summary]} of {len(curves)})"
+            ax.plot(steps, values, color=color, lw=1.6, label=shown if legend else None)
+        ends = [v for c in curves for t, v in zip(c.steps, c.values) if t == math.inf and math.isfinite(v)]
+        if ends:
+            level = centre(ends, summary)
+            ax.axhline(level, color=color, ls="--", lw=1, label=f"{label}: t = ∞" if legend else None)
+            drawn.append(level)
     if _wants_log(drawn):
         ax.set_yscale("log")
-    ax.set_xlabel("step")
+    if log_x:
+        ax.set_xscale("log")
+    what = "time t = η·k" if _flow_runs(plan, groups) else "step"
+    ax.set_xlabel(what + (" (log axis: t = 0 not drawn)" if log_x and 0.0 in xs_all else ""))
     ax.set_ylabel(y)
-    ax.set_title(f"{plan.problem}: {y} vs step", fontsize=10)
+    ax.set_title(f"{plan.problem}: {y} vs {what.split(' ')[0]}", fontsize=10)
     ax.grid(True, which="both", alpha=0.25)
     if legend:
         ax.legend(fontsize=8)
     _save(fig, out_dir, _safe(f"{y}_vs_step"), outcome)
+
+
+def _drawable(steps: list[Any], values: list[float], log_x: bool) -> tuple[list[float], list[float]]:
+    """The finite points of a curve (t = ∞ is a level, not a point; t = 0 has no place on a log axis)."""
+    kept = [(float(t), float(v)) for t, v in zip(steps, values)
+            if math.isfinite(t) and math.isfinite(v) and not (log_x and t <= 0)]
+    return [t for t, _ in kept], [v for _, v in kept]
 
 
 def make_plots(plan: Plan, groups: list[Group], out_dir: Path) -> PlotOutcome:

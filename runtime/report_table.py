@@ -19,13 +19,15 @@ from rich.table import Table
 from rich.text import Text
 
 from mlc.compiler import metrics
-from mlc.compiler.ir import Plan
+from mlc.compiler.ir import Plan, Summary
 from mlc.compiler.lower.health import run_notes
 from mlc.runtime.report_fit import RateFit, shown
 from mlc.runtime.report_format import (
-    DAGGER, DASH, add_row, fmt, fmt_param, fmt_seconds, fmt_stat, new_table, titled,
+    DASH, fmt, add_row, fmt_param, fmt_seconds, fmt_stat, new_table, titled,
 )
-from mlc.runtime.report_groups import BoundCell, Group, swept_axes
+from mlc.runtime.report_bounds import bounds_notes, bounds_table
+from mlc.runtime.report_groups import SUMMARY_NAMES, Group, swept_axes
+from mlc.runtime.report_params import split_params
 from mlc.runtime.report_store import param_keys
 from mlc.runtime.results import ExperimentResult
 
@@ -64,44 +66,61 @@ def _status_cell(group: Group) -> Text:
     return Text(f"{ok}/{total}\n{bad}", style="yellow" if ok else "red")
 
 
-def measured_metrics(groups: Sequence[Group]) -> list[str]:
-    """The metrics shown in the measured tables: the errors, then the norms, in registry order."""
-    seen = [m for g in groups for m in g.metrics() if metrics.is_error(m) or metrics.is_norm(m)]
-    return sorted(metrics.display_order(seen), key=lambda m: not metrics.is_error(m))
+def _is_raw(name: str) -> bool:
+    entry = metrics.lookup(name)
+    return entry is not None and entry.kind == "raw_error"
 
 
-def split_params(groups: Sequence[Group], params: Sequence[str]) -> tuple[list[str], dict[str, float]]:
-    """The params that vary across ``groups`` (table columns) and those with one value in every group
-    (shown once, in the table title)."""
-    varying: list[str] = []
-    constant: dict[str, float] = {}
-    for key in params:
-        values = {g.params.get(key) for g in groups}
-        if values == {None}:
-            continue
-        if len(values) == 1 and len(groups) > 1:
-            constant[key] = next(iter(values))  # type: ignore[assignment]
-        else:
-            varying.append(key)
-    return varying, constant
+def measured_metrics(groups: Sequence[Group], raw: bool = True) -> list[str]:
+    """The metrics shown in the measured tables: the clipped errors, the plain (raw) errors beside them (unless
+    ``raw`` is off: a classifier's raw error is the same misclassification rate), then the norms, in registry
+    order."""
+    seen = [m for g in groups for m in g.metrics()
+            if metrics.is_error(m) or metrics.is_norm(m) or (raw and _is_raw(m))]
+    return sorted(metrics.display_order(seen), key=lambda m: not (metrics.is_error(m) or _is_raw(m)))
+
+
+COLUMN_NOTE: dict[str, str] = {"error": "clipped ±B", "raw_error": "plain MSE"}
+"""The second line of an error column's header: which of the two errors it is."""
+
+
+def _column(metric: str, classify: bool) -> Text:
+    entry = metrics.lookup(metric)
+    note = COLUMN_NOTE.get(entry.kind, "") if entry is not None and not classify else ""
+    return Text(f"{metric}\n{note}" if note else metric)
+
+
+def clipping_note(groups: Sequence[Group]) -> str | None:
+    """What the two errors are, with the clipping bound B of the model's runs (``None`` without raw errors)."""
+    if not any(_is_raw(m) for g in groups for m in g.metrics()):
+        return None
+    bounds = sorted({r.metrics["clip_bound"] for g in groups for r in g.ok_runs if "clip_bound" in r.metrics})
+    shown = ", ".join(fmt(b) for b in bounds[:4]) + (", ..." if len(bounds) > 4 else "")
+    where = f"B = {shown}" if bounds else "B"
+    unbounded = " (inf: f* is unbounded under the input law, so nothing is clipped)" if math.inf in bounds else ""
+    return (f"clipped ±B: MSE of the prediction clipped to [−B, B], the error the theorems bound; {where} = "
+            f"max(1, sup |f*|) over the input law's support{unbounded}. plain MSE (*_raw): no clipping")
 
 
 MAX_METRIC_COLUMNS = 4
 """Metric columns per measured table; norms move to a second table beyond this (100-column terminal)."""
 
 
-def measured_tables(model: str, groups: Sequence[Group], params: Sequence[str]) -> list[Table]:
+def measured_tables(model: str, groups: Sequence[Group], params: Sequence[str],
+                    summary: Summary = "mean", classify: bool = False) -> list[Table]:
     """One row per group of ``model``: the varying swept params, runs, mean ± sd (and median) of each
-    error; the norms in the same table when they fit, else in a second one."""
+    error (with ``summary`` median or geomean: that centre first, then mean ± sd and the other one); the norms
+    in the same table when they fit, else in a second one."""
     family = groups[0].family if groups else ""
     varying, constant = split_params(groups, params)
-    shown_metrics = measured_metrics(groups)
-    errors = [m for m in shown_metrics if metrics.is_error(m)]
-    norms = [m for m in shown_metrics if not metrics.is_error(m)]
+    shown_metrics = measured_metrics(groups, raw=not classify)
+    errors = [m for m in shown_metrics if metrics.is_error(m) or _is_raw(m)]
+    norms = [m for m in shown_metrics if m not in errors]
     parts = [shown_metrics] if len(shown_metrics) <= MAX_METRIC_COLUMNS else [errors, norms]
+    over = "mean ± sd over seeds" if summary == "mean" else f"{SUMMARY_NAMES[summary]} over seeds, then mean ± sd"
     titles = [
-        f"{model}{f' ({family})' if family != model else ''}: measured, mean ± sd over seeds",
-        f"{model}: norms, mean ± sd over seeds",
+        f"{model}{f' ({family})' if family != model else ''}: measured, {over}",
+        f"{model}: norms, {over}",
     ]
     tables: list[Table] = []
     for title, columns in zip(titles, parts):
@@ -112,122 +131,14 @@ def measured_tables(model: str, groups: Sequence[Group], params: Sequence[str]) 
             table.add_column(key, justify="right")
         table.add_column("runs", justify="right")
         for metric in columns:
-            table.add_column(metric, justify="right", overflow="fold")
+            table.add_column(_column(metric, classify), justify="right", overflow="fold")
         for group in groups:
             cells: list[str | Text] = [fmt_param(group.params.get(k)) for k in varying]
             cells.append(_status_cell(group))
-            cells += [fmt_stat(group.stat(metric)) for metric in columns]
+            cells += [fmt_stat(group.stat(metric), summary) for metric in columns]
             add_row(table, *cells)
         tables.append(table)
     return tables
-
-
-MAX_WIDE_THEOREMS = 3
-"""Up to this many theorems, one column per theorem; beyond, one row per (group, theorem)."""
-RATE_TEXT_IN_CELL = 22
-"""A rate formula up to this many characters is shown in the cell, a longer one in the footnotes."""
-NOTE_WIDTH = 98
-
-
-def _bound_cell(cell: BoundCell | None) -> str:
-    if cell is None:
-        return DASH
-    if cell.rate_only:
-        if cell.text and len(cell.text) <= RATE_TEXT_IN_CELL:
-            return f"rate {cell.text}"
-        return "rate (see notes)" if cell.text else "rate"
-    text = fmt(cell.value)
-    if cell.ratio is not None:
-        text += f"\n×{fmt(cell.ratio, 2)}"
-    return text
-
-
-def _theorems(groups: Sequence[Group]) -> dict[str, BoundCell]:
-    """Every theorem that holds in some group, with a representative cell (unverified if any is)."""
-    theorems: dict[str, BoundCell] = {}
-    for group in groups:
-        for cell in group.bounds():
-            if cell.theorem not in theorems or (cell.unverified and not theorems[cell.theorem].unverified):
-                theorems[cell.theorem] = cell
-    return theorems
-
-
-def bounds_table(model: str, groups: Sequence[Group], params: Sequence[str]) -> Table | None:
-    """The bounds that hold for ``model``, with their values and the ratio measured / bound.
-
-    With few theorems: one row per group, one column per theorem (value, and ``×ratio`` below). With more:
-    one row per (group, theorem), with the measured quantity next to the bound. ``None`` when no bound
-    holds for this model.
-    """
-    theorems = _theorems(groups)
-    if not theorems:
-        return None
-    shown, constant = split_params(groups, params)
-    if len(theorems) <= MAX_WIDE_THEOREMS:
-        table = new_table(titled(f"{model}: bounds (value, and ×ratio = measured / bound)", constant))
-        for key in shown:
-            table.add_column(key, justify="right")
-        for theorem, cell in theorems.items():
-            mark = DAGGER if cell.unverified else ""
-            table.add_column(Text(f"{theorem}{mark}\n{cell.kind} on {cell.quantity}"), justify="right")
-        for group in groups:
-            by_theorem = {c.theorem: c for c in group.bounds()}
-            add_row(table, *[fmt_param(group.params.get(k)) for k in shown],
-                     *[_bound_cell(by_theorem.get(theorem)) for theorem in theorems])
-        return table
-    table = new_table(titled(f"{model}: bounds, and ratio = measured / bound", constant))
-    for key in shown:
-        table.add_column(key, justify="right")
-    for name, justify in (("theorem", "left"), ("kind", "left"), ("quantity", "left"),
-                          ("bound", "right"), ("measured", "right"), ("ratio", "right")):
-        table.add_column(name, justify=justify, overflow="fold")  # type: ignore[arg-type]
-    for group in groups:
-        cells = group.bounds()
-        for i, cell in enumerate(cells):
-            params_cells = [fmt_param(group.params.get(k)) if i == 0 else "" for k in shown]
-            bound = "rate" if cell.rate_only else fmt(cell.value)
-            add_row(table, *params_cells, cell.theorem + (DAGGER if cell.unverified else ""), cell.kind,
-                     cell.quantity, bound, fmt(cell.measured) if cell.measured is not None else DASH,
-                     fmt(cell.ratio, 2) if cell.ratio is not None else DASH)
-        if cells:
-            table.rows[-1].end_section = True
-    return table
-
-
-def _clip(line: str, width: int = NOTE_WIDTH) -> str:
-    return line if len(line) <= width else line[: width - 1] + "…"
-
-
-def bounds_notes(groups: Sequence[Group]) -> list[str]:
-    """Footnotes: one line per theorem shown (title, citation, long rate formulas, normalisation note),
-    the dagger, and one line per theorem whose hypotheses fail (its first failing hypothesis)."""
-    notes: list[str] = []
-    theorems = _theorems(groups)
-    for theorem, cell in theorems.items():
-        line = f"{theorem}: {cell.title}"
-        if cell.citation:
-            line += f" [{cell.citation}]"
-        if cell.rate_only and cell.text:
-            line += f". Rate: {cell.text}"
-        if cell.note:
-            line += f". {cell.note}"
-        notes.append(line)
-    if any(cell.unverified for cell in theorems.values()):
-        notes.append(f"{DAGGER} unverified constant")
-    failing: dict[str, list[str]] = {}
-    where: dict[str, int] = {}
-    for group in groups:
-        for theorem, reasons in group.failing_bounds().items():
-            bucket = failing.setdefault(theorem, [])
-            bucket += [r for r in reasons if r not in bucket]
-            where[theorem] = where.get(theorem, 0) + 1
-    for theorem, reasons in failing.items():
-        first = reasons[0] if reasons else "its hypotheses fail"
-        more = f"; {len(reasons)} reasons" if len(reasons) > 1 else ""
-        notes.append(_clip(f"{theorem} not applied ({where[theorem]}/{len(groups)} groups{more}): {first}"))
-    if failing:
-        notes.append("(all failing hypotheses: `mlc bounds <spec>`, or summary.json)")
-    return notes
 
 
 def _interval(fit: RateFit) -> str:
@@ -240,7 +151,9 @@ def _interval(fit: RateFit) -> str:
 
 def rates_table(fits: Sequence[RateFit]) -> Table:
     """Fitted log-log slopes with 95% bootstrap intervals over seeds, next to the theory's exponent."""
-    table = new_table("rates: log-log slope over the axis, 95% bootstrap interval over seeds")
+    summary = fits[0].summary if fits else "mean"
+    of = "" if summary == "mean" else f" of the {SUMMARY_NAMES[summary]} over seeds"
+    table = new_table(f"rates: log-log slope{of} over the axis, 95% bootstrap interval over seeds")
     show_fixed = any(fit.fixed for fit in fits)
     table.add_column("model")
     table.add_column("metric ~ axis^slope")
@@ -251,7 +164,7 @@ def rates_table(fits: Sequence[RateFit]) -> Table:
     table.add_column("theory")
     for fit in fits:
         fixed = " ".join(f"{k}={fmt_param(v)}" for k, v in fit.fixed.items()) or DASH
-        points = sum(1 for m in fit.means if math.isfinite(m) and m > 0)
+        points = sum(1 for m in fit.centres if math.isfinite(m) and m > 0)
         if fit.prediction is None:
             theory = Text("n/a", style="dim")
         else:
@@ -315,6 +228,7 @@ def print_report(
 ) -> None:
     """Print the header, then per model the measured and bounds tables, then rates and failed runs."""
     params = param_keys(plan, result.runs)
+    summary = plan.report.summary
     console.print(header(plan, result))
     models: list[str] = []
     for group in groups:
@@ -325,18 +239,25 @@ def print_report(
     for model in models:
         model_groups = [g for g in groups if g.model == model]
         console.print()
-        for table in measured_tables(model, model_groups, params):
+        classify = any(r.model.name == model and r.train.loss == "logistic" for r in plan.runs)
+        for table in measured_tables(model, model_groups, params, summary, classify):
             console.print(table)
-        if any((stat := g.stat(m)) is not None and stat.median is not None
-               for g in model_groups for m in g.metrics()):
+        note = None if classify else clipping_note(model_groups)
+        if note:
+            console.print(Text(note, style="dim"))
+        if summary != "mean":
+            console.print(Text("med: median over seeds; gm: geometric mean exp(mean log) over seeds (when every "
+                               "value is > 0)", style="dim"))
+        elif any((stat := g.stat(m)) is not None and stat.median is not None
+                  for g in model_groups for m in g.metrics()):
             console.print(Text("med: median over seeds (shown with 3 or more seeds)", style="dim"))
         for note in objective_notes(model_groups, params):
             console.print(Text(note, style="yellow"))
         if plan.report.bounds:
-            bounds = bounds_table(model, model_groups, params)
+            bounds = bounds_table(model, model_groups, params, summary)
             if bounds is not None:
                 console.print(bounds)
-            for note in bounds_notes(model_groups):
+            for note in bounds_notes(model_groups, summary):
                 console.print(Text(note, style="dim"))
     if show_rates:
         console.print()

@@ -22,9 +22,10 @@ __all__ = ["BoundValue", "Curve", "Environment", "ExperimentResult", "RunResult"
 
 
 class Curve(BaseModel):
-    """A metric recorded during training: ``values[i]`` was measured after ``steps[i]`` steps."""
+    """A metric recorded during training: ``values[i]`` was measured after ``steps[i]`` steps (for a
+    ``solve = gradient_flow`` run: at time ``steps[i]``, a float, 0 and inf included)."""
 
-    steps: list[int] = Field(default_factory=list)
+    steps: list[int | float] = Field(default_factory=list)
     values: list[float] = Field(default_factory=list)
 
 

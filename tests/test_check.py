@@ -91,6 +91,10 @@ def _placements() -> list[tuple[str, str, check.KeySpec]]:
     for key, spec in check.TRAIN_KEYS.items():
         if spec.kind in ("int", "float"):
             until = "until train_error < 1e-3   " if key == "max_steps" else ""
+            if key == "time":  # the time of a gradient flow
+                places.append(("model m = random_features(width = 4)\ntrain {{{{ solve = gradient_flow   {k} = {v} }}}}\n",
+                               key, spec))
+                continue
             places.append((f"model m = two_layer(width = 4)\ntrain {{{{ {until}{{k}} = {{v}} }}}}\n", key, spec))
     for kind, keys in check.OPTIMIZER_KEYS.items():
         for key, spec in keys.items():
@@ -100,6 +104,8 @@ def _placements() -> list[tuple[str, str, check.KeySpec]]:
     for key, spec in check.DATA_KEYS.items():
         places.append(("model m = two_layer(width = 4)\ndata {{{{ {k} = {v} }}}}\n", key, spec))
     for key, spec in check.REPORT_KEYS.items():
+        if spec.kind not in ("int", "float"):
+            continue
         places.append(("model m = two_layer(width = 4)\nreport {{{{ {k} = {v} }}}}\n", key, spec))
     return places
 

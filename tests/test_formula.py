@@ -45,7 +45,7 @@ def test_out_of_range_vector_index_in_a_target_is_e302_as_in_a_let(index: str) -
     assert [d.code for d in let.errors] == ["E302"]
 
 
-@pytest.mark.parametrize("formula", ["w[1.5] * x[1]", "x[1.5]", "x[3 / 2]", "w[1e400]"])
+@pytest.mark.parametrize("formula", ["w[1.5] * x[1]", "x[1.5]", "x[3 / 2]"])
 def test_fractional_or_infinite_index_is_e302_as_in_a_let(formula: str) -> None:
     outcome = _target(formula)
     assert [d.code for d in outcome.errors] == ["E302"], outcome.rendered
@@ -53,10 +53,10 @@ def test_fractional_or_infinite_index_is_e302_as_in_a_let(formula: str) -> None:
     assert [d.code for d in let.errors] == ["E302"]
 
 
-@pytest.mark.parametrize("formula, code", [("x[1e999]", "E302"), ("sum(i in 1..1e999, x[1])", "E201"),
+@pytest.mark.parametrize("formula, code", [("x[1e300 * 1e300]", "E302"), ("sum(i in 1..1e300 * 1e300, x[1])", "E201"),
                                            ("sum(i in 1.5..3, x[1])", "E201")])
 def test_huge_or_fractional_indices_and_sum_bounds_are_diagnostics(formula: str, code: str) -> None:
-    # issue 9: 1e999 as an index or a sum bound was an OverflowError traceback
+    # issue 9: an infinite index or sum bound was an OverflowError traceback (a literal 1e999 is E202 in the front end)
     assert [d.code for d in _target(formula).errors] == [code]
 
 

@@ -116,4 +116,3 @@ def test_data_depends_only_on_seed_and_noise_only_on_train_labels():
     assert torch.equal(a.x_train, b.x_train) and torch.equal(a.x_test, b.x_test)
     assert torch.equal(a.f_train, b.f_train) and not torch.equal(a.y_train, b.y_train)
     assert not torch.equal(a.x_train, c.x_train)
-    assert a.truncation == 1.0

@@ -91,6 +91,8 @@ def _markers(outcomes: dict[str, CompileOutcome]) -> dict[str, set[str]]:
             used["statement"].add(type(stmt).__name__)
             if isinstance(stmt, ast.SweepStmt):
                 used["sweep"].add(stmt.mode.name if stmt.mode else "product")
+                if stmt.model is not None:
+                    used["sweep"].add("scoped")
             if isinstance(stmt, ast.TrainStmt):
                 used["misc"].add("named train" if stmt.model else "shared train")
             if isinstance(stmt, ast.TargetStmt) and not stmt.star:
@@ -122,6 +124,10 @@ def _markers(outcomes: dict[str, CompileOutcome]) -> dict[str, set[str]]:
                 used["misc"].add("until")
             if t.record.metrics:
                 used["misc"].add("record")
+            if t.record.at:
+                used["misc"].add("record at")
+            if run.also:
+                used["misc"].add("merged runs")
             if t.penalty.auto:
                 used["misc"].add("lambda auto")
             if t.optimizer is not None and t.optimizer.momentum:
@@ -134,6 +140,8 @@ def _markers(outcomes: dict[str, CompileOutcome]) -> dict[str, set[str]]:
             used["misc"].add("marks")
         if plan.report.delta != check.REPORT_KEYS["delta"].default:
             used["misc"].add("delta")
+        if plan.report.summary != "mean":
+            used["misc"].add("summary")
     return used
 
 
@@ -154,9 +162,10 @@ REQUIRED: dict[str, set[str]] = {
     "value": {"RangeLit", "Every", "VectorLit", "Paren", "Index", "Bind", "UnaryOp", "Compare", "Until",
               "Teacher", "linspace", "logspace", "+", "-", "*", "/", "^"},
     "report item": {"ReportBounds", "ReportRates", "ReportPlot", "ReportMark"},
-    "sweep": {"product", "zip", "several blocks", "seed", "let", "model", "data", "train"},
+    "sweep": {"product", "zip", "several blocks", "seed", "let", "model", "data", "train", "scoped"},
     "misc": {"named train", "shared train", "declared norm", "noise", "until", "record",
-             "lambda auto", "momentum", "teacher", "no bias", "marks", "delta"},
+             "lambda auto", "momentum", "teacher", "no bias", "marks", "delta", "record at", "merged runs",
+             "summary"},
 }
 
 

@@ -19,7 +19,7 @@ KIND_TEXT = {
     "loss": " \\| ".join(f"`{c}`" for c in ("mse", "mse/2", "logistic")),
     "penalty": " \\| ".join(f"`{c}`" for c in PENALTIES) + " (with `lambda = v`)",
     "optimizer": " \\| ".join(f"`{c}`" for c in OPTIMIZERS) + " (with its settings)",
-    "record": "`every N: metric, ...`",
+    "record": "`every N: metric, ...` or `at POINTS: metric, ...`",
     "betas": "`[b1, b2]`, each in [0, 1)",
     "ints": "list of integers",
     "floats": "list of numbers",

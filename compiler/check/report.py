@@ -27,7 +27,7 @@ def report_ir(stmt: ast.ReportStmt | None, env: Mapping[str, Number], swept: Map
     rates: list[str] = []
     plots: list[ir.Plot] = []
     marks: list[ir.Mark] = []
-    delta = REPORT_KEYS["delta"].default
+    values: dict[str, Any] = {key: spec.default for key, spec in REPORT_KEYS.items()}
     # Marks may name the data sizes and the dimension (`mark m = n / (d + 1)`); lets take precedence.
     mark_env = {"n": float(data.n), "n_test": float(data.n_test), "d": float(dist.dim), **env}
     axes = set(swept) - {"seed"}
@@ -58,5 +58,7 @@ def report_ir(stmt: ast.ReportStmt | None, env: Mapping[str, Number], swept: Map
         elif isinstance(item, ast.Setting):
             if item.key.name not in REPORT_KEYS:
                 raise msg.fail(msg.unknown_setting("report", item.key.name, item.key.span, REPORT_KEYS))
-            delta = value_of(REPORT_KEYS["delta"], "delta", item.value, env, None, Point(), "report")
-    return ir.Report(bounds=bounds, rates=tuple(rates), plots=tuple(plots), marks=tuple(marks), delta=float(delta))
+            key = item.key.name
+            values[key] = value_of(REPORT_KEYS[key], key, item.value, env, None, Point(), "report")
+    return ir.Report(bounds=bounds, rates=tuple(rates), plots=tuple(plots), marks=tuple(marks),
+                     delta=float(values["delta"]), summary=values["summary"])

@@ -10,9 +10,10 @@ Role:   the training's settings, typed and in range: the loss, the penalty and i
 
 from __future__ import annotations
 
+import math
 from typing import Any, Mapping
 
-from mlc.compiler import conventions, ir
+from mlc.compiler import conventions, grids, ir
 from mlc.compiler import messages as msg
 from mlc.compiler.check import rules
 from mlc.compiler.check.tables import (COUNT, LAMBDA, LOSSES, METRICS, OPTIMIZER_KEYS, OPTIMIZERS, PENALTIES, SOLVES,
@@ -62,9 +63,11 @@ def train_ir(blocks: list[ast.TrainStmt], model: ir.Model, env: Mapping[str, Num
         steps = max_steps
     if steps is None:
         steps = TRAIN_KEYS["steps"].default
+    time = _time(items, until, solve, env)
+    record = _record_points(record, items.get("record"), solve, time if time is not None else float(steps))
     if solve in ir.CLOSED_FORM_SOLVES:  # a closed form has no optimizer and no steps (issue 7, bug 8)
         train = ir.Train(model=model.name, loss=loss, penalty=penalty, stop=stop, solve=solve,  # type: ignore[arg-type]
-                         record=record)
+                         record=record, time=time)
     else:
         train = ir.Train(model=model.name, loss=loss, penalty=penalty, optimizer=optimizer,  # type: ignore[arg-type]
                          steps=int(steps), stop=stop, solve=solve, record=record)  # type: ignore[arg-type]
@@ -188,13 +191,68 @@ def _stop_rule(until: ast.Until, env: Mapping[str, Number]) -> ir.StopRule:
     return ir.StopRule(metric=cond.left.id, threshold=float(threshold))
 
 
+MAX_RECORD_POINTS = 10_000
+"""The most points a `record = at ...` grid may list (each is a measurement of the whole model)."""
+
+
+def _time(items: Mapping[str, ast.Setting], until: ast.Until | None, solve: str,
+          env: Mapping[str, Number]) -> float | None:
+    """The time of a gradient-flow solve (``inf`` when not given: the limit); None for the other solves, which
+    may not give one. Gradient flow has no optimizer, no steps and no stopping rule."""
+    item = items.get("time")
+    if solve != "gradient_flow":
+        if item is not None:
+            raise msg.fail(msg.time_without_gradient_flow(solve, item.key.span))
+        return None
+    for key in ("steps", "max_steps", "optimizer"):
+        if key in items:
+            raise msg.fail(msg.gradient_flow_has_no_steps(key, items[key].key.span))
+    if until is not None:
+        raise msg.fail(msg.gradient_flow_has_no_steps("until", until.span))
+    if item is None:
+        return math.inf
+    value = scalar_of(item.value, env, "time")
+    if value == math.inf:
+        return value
+    return float(check_number(TRAIN_KEYS["time"], "time", value, item.value.span, "gradient flow"))
+
+
+def _record_points(record: ir.Record, item: ast.Setting | None, solve: str, end: float) -> ir.Record:
+    """The ``at`` points of ``record`` checked against the training: ≥ 0, at most the end, whole steps unless the
+    solve is gradient flow (a spaced grid is rounded to whole steps and repeats dropped, as in sweeps), sorted,
+    without 0 and the end (always recorded) and without repeats."""
+    if not record.at or item is None:
+        return record
+    assert isinstance(item.value, ast.Every)
+    node = item.value.interval
+    flow = solve == "gradient_flow"
+    points: list[float] = []
+    for value in record.at:
+        if value < 0:
+            raise msg.fail(msg.record_point_negative(value, node.span))
+        if not flow and grids.is_space(node) and math.isfinite(value):
+            value = float(round(value))  # a spaced grid of steps is rounded, as in sweeps
+        if value > end:
+            raise msg.fail(msg.record_point_after_end(value, end, "time" if flow else "steps", node.span))
+        if not flow and value != int(value):
+            raise msg.fail(msg.record_point_not_step(value, node.span))
+        points.append(value)
+    kept = tuple(sorted({p for p in points if 0 < p < end}))
+    return record.model_copy(update={"at": kept})
+
+
 def _record(item: ast.Setting | None, env: Mapping[str, Number], model: ir.Model, dist: ir.InputDist) -> ir.Record:
     if item is None:
         return ir.Record()
     node = item.value
     if not isinstance(node, ast.Every):
         raise msg.fail(msg.write_as("record = every 100: train_error, test_error", node.span))
-    every = check_number(COUNT, "every", scalar_of(node.interval, env, "every"), node.interval.span, "record")
+    at: tuple[float, ...] = ()
+    every = 0
+    if node.at:
+        at = _points(node.interval, env)
+    else:
+        every = check_number(COUNT, "every", scalar_of(node.interval, env, "every"), node.interval.span, "record")
     names = []
     for metric in node.metrics:
         if metric.name not in METRICS:
@@ -206,5 +264,23 @@ def _record(item: ast.Setting | None, env: Mapping[str, Number], model: ir.Model
         if wrong is not None:
             raise msg.fail(wrong)
         names.append(metric.name)
-    return ir.Record(every=int(every), metrics=tuple(names))
+    return ir.Record(every=int(every), metrics=tuple(names), at=at)
+
+
+def _points(node: ast.Expr, env: Mapping[str, Number]) -> tuple[float, ...]:
+    """The numbers of `at POINTS`: a spaced grid, a list or one number (not yet checked against the training)."""
+    if isinstance(node, ast.Call) and grids.is_space(node):
+        count = grids.count_of(node, env)
+        if count is not None and count > MAX_RECORD_POINTS:  # refused before a point is made
+            raise msg.fail(msg.too_many_record_points(count, MAX_RECORD_POINTS, node.span))
+        values = grids.spaced(node, env)
+    else:
+        value = evaluate(node, env)
+        values = list(value) if isinstance(value, tuple) else [value]
+    if len(values) > MAX_RECORD_POINTS:
+        raise msg.fail(msg.too_many_record_points(len(values), MAX_RECORD_POINTS, node.span))
+    for v in values:
+        if math.isnan(v):
+            raise msg.fail(msg.not_finite("at", v, node.span))
+    return tuple(values)
 

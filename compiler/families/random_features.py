@@ -4,7 +4,7 @@ Input:  a resolved :class:`~mlc.compiler.ir.Run` and, for the lowering, tensors.
 Output: the ``random_features`` :class:`~mlc.compiler.families.base.Family` descriptor and lowering.
 Role:   the parameters, init and forward of ``two_layer``; only ``a`` is trained. Its RKHS norm, in the
         normalised form of REFERENCE §2.3 (f = (1/m) sum_j a'_j phi_j, a'_j = m scale a_j), is
-        ||theta||_H = scale sqrt(m) ||a||_2. Solvable in closed form (min_norm, ridge, gd_exact:
+        ||theta||_H = scale sqrt(m) ||a||_2. Solvable in closed form (min_norm, ridge, gd_exact, gradient_flow:
         ``compiler.lower.closed_forms``); the RF theorems (T7, T9a-e, T18, T19) and the RF kernel are about it.
 """
 
@@ -28,7 +28,7 @@ class RandomFeatures(TwoLayer):
     norms: ClassVar[tuple[str, ...]] = ("path_norm", "rkhs_norm")
     diagnostics: ClassVar[tuple[str, ...]] = ("lambda_min",)
     penalties: ClassVar[tuple[str, ...]] = ("rkhs_norm",)
-    closed_forms: ClassVar[tuple[str, ...]] = ("min_norm", "ridge", "gd_exact")
+    closed_forms: ClassVar[tuple[str, ...]] = ("min_norm", "ridge", "gd_exact", "gradient_flow")
     fast_path: ClassVar[FastPath | None] = FastPath(inner_trained=False)
     theory_tags: ClassVar[tuple[str, ...]] = ("random_features",)
     # No `bias_init`: its biases are features, never trained (`bias = false` removes them).

@@ -26,6 +26,7 @@ from mlc.compiler.expr import (
     InputVar as InputVar, Neg as Neg, Norm as Norm, Num as Num, Sum as Sum, Vector as Vector, walk as walk,
 )
 from mlc.compiler.ir.base import (
+    new_field as new_field,
     IR_VERSION as IR_VERSION, IRModel as IRModel, setting as setting,
 )
 from mlc.compiler.ir.problem import (
@@ -39,7 +40,7 @@ from mlc.compiler.ir.training import (
     CLOSED_FORM_SOLVES as CLOSED_FORM_SOLVES, Train as Train,
 )
 from mlc.compiler.ir.plan import (
-    PlotX as PlotX, Plot as Plot, Mark as Mark, Report as Report, Quantity as Quantity,
+    PlotX as PlotX, Plot as Plot, Mark as Mark, Summary as Summary, Report as Report, Quantity as Quantity,
     QUANTITY_OF_FIELD as QUANTITY_OF_FIELD, quantity_of_field as quantity_of_field, SEED_KEY as SEED_KEY,
     SlotSection as SlotSection, Slot as Slot, SweepAxis as SweepAxis, SweepBlock as SweepBlock,
     Conventions as Conventions, Run as Run, RateRelation as RateRelation, RatePrediction as RatePrediction,

@@ -19,19 +19,21 @@ IR_VERSION = 1
 class IRModel(BaseModel):
     """Base class: IR objects are immutable and reject unknown fields."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", ser_json_inf_nan="strings")  # time = inf survives JSON
 
     _omitted: ClassVar[dict[type, tuple[tuple[str, Any], ...]]] = {}
 
     @classmethod
     def omitted_at_default(cls) -> tuple[tuple[str, Any], ...]:
-        """The (field, default) pairs of this class's ``omit_default`` settings (cached per class)."""
+        """The (field, default) pairs of this class's ``omit_default`` settings and :func:`new_field` fields (cached
+        per class)."""
         found = IRModel._omitted.get(cls)
         if found is None:
             found = tuple((name, info.default) for name, info in cls.model_fields.items()
                           if isinstance(info.json_schema_extra, dict)
-                          and isinstance(info.json_schema_extra.get("setting"), dict)
-                          and info.json_schema_extra["setting"].get("omit_default"))  # type: ignore[union-attr]
+                          and (info.json_schema_extra.get("omit_default") is True
+                               or (isinstance(info.json_schema_extra.get("setting"), dict)
+                                   and info.json_schema_extra["setting"].get("omit_default"))))  # type: ignore[union-attr]
             IRModel._omitted[cls] = found
         return found
 
@@ -46,6 +48,13 @@ class IRModel(BaseModel):
                 if name in data and getattr(self, name) == default:
                     del data[name]
         return data
+
+
+def new_field(default: Any, *, doc: str) -> Any:
+    """A field added after specs shipped that is not a setting a spec writes (``Record.at``, ``Run.also``): left
+    out of the IR's JSON, and so of every hash and plan, while it holds ``default``, as an ``omit_default``
+    setting is."""
+    return Field(default, description=doc, json_schema_extra={"omit_default": True})
 
 
 def setting(default: Any = None, *, doc: str, minimum: float | None = None, exclusive_min: bool = False,

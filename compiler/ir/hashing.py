@@ -27,8 +27,9 @@ def content_hash(value: Any, length: int = 16) -> str:
     return hashlib.sha256(canonical_json(value).encode()).hexdigest()[:length]
 
 
-RUN_LABELS: tuple[str, ...] = ("index", "hash", "params")
-"""Fields of a :class:`Run` that label it (position, hash, swept values by key) and are not hashed."""
+RUN_LABELS: tuple[str, ...] = ("index", "hash", "params", "also")
+"""Fields of a :class:`Run` that label it (position, hash, swept values by key, the other points that give the
+same run) and are not hashed."""
 RUN_DERIVED: tuple[str, ...] = ("conventions",)
 """Fields of a :class:`Run` derived from the others (``mlc.compiler.conventions``): they add nothing to its meaning."""
 

@@ -11,7 +11,7 @@ from typing import Any, Literal
 
 from pydantic import Field
 
-from mlc.compiler.ir.base import IR_VERSION, IRModel, setting
+from mlc.compiler.ir.base import IR_VERSION, IRModel, new_field, setting
 from mlc.compiler.ir.problem import Data, InputDist, Space, Target
 from mlc.compiler.ir.training import Model, Train
 
@@ -34,6 +34,9 @@ class Mark(IRModel):
     label: str
 
 
+Summary = Literal["mean", "median", "geomean"]
+
+
 class Report(IRModel):
     bounds: bool = True
     rates: tuple[str, ...] = ()
@@ -41,6 +44,8 @@ class Report(IRModel):
     marks: tuple[Mark, ...] = ()
     delta: float = setting(0.05, doc="confidence level 1 - delta of the bounds", minimum=0, exclusive_min=True,
                            maximum=1)
+    summary: Summary = setting("mean", doc="the centre over seeds of tables, plots and rate fits",
+                               omit_default=True)
 
 
 Quantity = Literal[
@@ -125,7 +130,8 @@ class Conventions(IRModel):
     """
 
     lr: dict[str, float]
-    """Effective learning rate of each trained parameter group (empty when there is no optimizer)."""
+    """Effective learning rate of each trained parameter group (empty when there is no optimizer); for
+    ``solve = gradient_flow`` the rate per unit of its time t = lr x steps (1, or fan_in under mean_field)."""
     trained: tuple[str, ...]
     """Names of the trained parameters (the lowering's parameter groups)."""
     output_scale: float
@@ -166,6 +172,8 @@ class Run(IRModel):
     seed: int
     conventions: Conventions
     params: dict[str, float] = Field(default_factory=dict)  # the swept values, by axis key
+    also: tuple[dict[str, float], ...] = new_field(
+        (), doc="the other sweep points that give this same run (one hash): trained once, reported at each")
 
 
 RateRelation = Literal["upper", "lower", "equal"]

@@ -7,11 +7,13 @@ Role:   what is trained and how; a closed-form solve has no optimizer and no ste
 
 from __future__ import annotations
 
+import math
+from functools import cached_property
 from typing import Any, Literal
 
 from pydantic import field_validator, model_validator
 
-from mlc.compiler.ir.base import IRModel, setting
+from mlc.compiler.ir.base import IRModel, new_field, setting
 from mlc.compiler.ir.problem import Activation
 
 
@@ -105,15 +107,35 @@ class StopRule(IRModel):
 
 
 class Record(IRModel):
-    """What is recorded during training: names from the metric registry (``compiler.metrics``)."""
+    """What is recorded during training: names from the metric registry (``compiler.metrics``), every ``every``
+    steps or at the points ``at`` (steps, or times t of a ``gradient_flow`` solve), always with the start and
+    the end (for gradient flow with ``time = inf``, the limit)."""
 
-    every: int = 0  # 0: record only at the end
+    every: int = 0  # 0: record only at the end (unless ``at`` lists points)
     metrics: tuple[str, ...] = ()
+    at: tuple[float, ...] = new_field((), doc="the record points of `record = at POINTS: ...`, increasing")
+
+    @property
+    def recording(self) -> bool:
+        """Whether anything is recorded during training (not only the final metrics)."""
+        return self.every > 0 or bool(self.at)
+
+    def due(self, point: float) -> bool:
+        """Whether the metrics are recorded at this step (or time)."""
+        if self.every > 0:
+            return point % self.every == 0
+        return point in self.at_points
+
+    @cached_property
+    def at_points(self) -> frozenset[float]:
+        """``at`` as a set (looked up once per step)."""
+        return frozenset(self.at)
 
 
-Solve = Literal["gd", "min_norm", "ridge", "gd_exact"]
-CLOSED_FORM_SOLVES: tuple[str, ...] = ("min_norm", "ridge")
-"""Solves that are one linear-algebra step: they have no optimizer and no steps (absent from their IR)."""
+Solve = Literal["gd", "min_norm", "ridge", "gd_exact", "gradient_flow"]
+CLOSED_FORM_SOLVES: tuple[str, ...] = ("min_norm", "ridge", "gradient_flow")
+"""Solves that are one linear-algebra step: they have no optimizer and no steps (absent from their IR);
+``gradient_flow`` has a ``time`` instead."""
 
 
 class Train(IRModel):
@@ -132,6 +154,9 @@ class Train(IRModel):
     stop: StopRule | None = None
     solve: Solve = setting("gd", doc="gd, or a closed form for random features")
     record: Record = setting(Record(), doc="metrics recorded during training", shown_default="nothing recorded")
+    time: float | None = setting(None, doc="gradient-flow time t = η·k; `inf` (the default) is the limit", minimum=0,
+                                 exclusive_min=True, shown_default="`inf` with `solve = gradient_flow`",
+                                 omit_default=True)
 
     @model_validator(mode="before")
     @classmethod
@@ -142,6 +167,8 @@ class Train(IRModel):
         if data.get("solve", "gd") in CLOSED_FORM_SOLVES:  # absent, not the iterative defaults
             data.setdefault("optimizer", None)
             data.setdefault("steps", None)
+            if data.get("solve") == "gradient_flow" and data.get("time") is None:
+                data["time"] = math.inf
         else:
             if data.get("optimizer") is None:
                 data["optimizer"] = Optimizer()
@@ -153,6 +180,8 @@ class Train(IRModel):
     def _closed_forms_have_no_optimizer(self) -> "Train":
         if self.solve in CLOSED_FORM_SOLVES and (self.optimizer is not None or self.steps is not None):
             raise ValueError(f"solve = {self.solve} is a closed form: it has no optimizer and no steps")
+        if (self.time is not None) != (self.solve == "gradient_flow"):
+            raise ValueError("a time belongs to solve = gradient_flow, and gradient_flow has one")
         return self
 
     @property
@@ -162,6 +191,8 @@ class Train(IRModel):
 
     def describe(self) -> str:
         """How the model is fitted, in words: ``gd(lr 0.1), 1000 steps`` or ``ridge (closed form)``."""
+        if self.solve == "gradient_flow":
+            return f"gradient flow to time {self.time:g} (closed form)"
         if self.optimizer is None or self.steps is None:
             return f"{self.solve} (closed form)"
         text = f"{self.optimizer.kind}(lr {self.optimizer.lr:g}), {self.steps} steps"

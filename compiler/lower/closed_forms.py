@@ -1,7 +1,7 @@
 """Closed-form solutions of random-feature models.
 
 Input:  one random-feature :class:`~mlc.compiler.lower.ensemble.Member` with ``train.solve`` in
-        {min_norm, ridge, gd_exact}.
+        {min_norm, ridge, gd_exact, gradient_flow}.
 Output: a :class:`~mlc.compiler.lower.ensemble.MemberOutcome` (the solved coefficients, metrics, curves).
 Role:   solve for the outer weights a through the features Phi (n, m), Phi_ij = scale * s(w_j.x_i + c_j), so
         that f = Phi a (all linear algebra in float64 on the CPU, then cast back):
@@ -13,7 +13,12 @@ Role:   solve for the outer weights a through the features Phi (n, m), Phi_ij = 
     z_i = v_i.a moves as z_i(t) - z_i* = (1 - eta k s_i^2 / n)^t (z_i(0) - z_i*), z_i* = u_i.y / s_i;
     the null-space part of a_0 is untouched. Evaluated at the recorded steps and at ``steps``.
     When eta k s_max^2 / n > 2 the iteration diverges: the run is marked diverged at the first step where the
-    loss has grown by the trainers' divergence factor (1e6, see ``tracking``), and measured there.
+    loss has grown by the trainers' divergence factor (1e6, see ``tracking``), and measured there;
+  * ``gradient_flow``: the same in continuous time t = eta * steps, (1 - eta x)^k -> exp(-x t), to ``train.time``
+    (inf: the limit, the min-norm solution plus the untouched null-space part of a_0); it never diverges.
+The powers are evaluated as exp(k log1p(-eta x)) (``compiler.theory.kernels.gd_progress``): modes with
+eta x ~ 1e-15 move at their true rate. A trajectory is measured at 0 and at the record points (``every`` or
+``at``) before its end, and at the end.
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ from typing import Sequence
 
 import torch
 
+from mlc.compiler.ir import Record
 from mlc.compiler.lower.ensemble import Member, MemberOutcome
 from mlc.compiler.lower import families
 from mlc.compiler.lower.measure import measure
@@ -77,6 +83,17 @@ def gd_exact_path(phi: torch.Tensor, y: torch.Tensor, a0: torch.Tensor, lr: floa
     return out
 
 
+def record_points(record: Record, end: float, flow: bool) -> list[float]:
+    """The steps (ints), or the gradient-flow times (``flow``), before ``end`` at which a closed-form trajectory
+    is measured: 0, every, 2 every, ... or 0 and the ``at`` points (the end is measured as the final state)."""
+    if record.every > 0:
+        return list(range(0, int(end), record.every))
+    if record.at:
+        points = [0.0] + [t for t in record.at if 0 < t < end]
+        return points if flow else [int(t) for t in points]
+    return []
+
+
 def solve_closed_form(member: Member, device: torch.device, dtype: torch.dtype) -> MemberOutcome:
     """Solve one random-feature run in closed form (see the module docstring)."""
     run = member.run
@@ -96,33 +113,42 @@ def solve_closed_form(member: Member, device: torch.device, dtype: torch.dtype) 
     if train.solve == "min_norm":
         a = torch.linalg.pinv(phi) @ y
         steps_done = 0
+        last: float = 0
     elif train.solve == "ridge":
         ridge = run.conventions.ridge
         assert ridge is not None
         a = torch.linalg.solve(phi.T @ phi + ridge * torch.eye(m, dtype=torch.float64), phi.T @ y)
         steps_done = 0
-    elif train.solve == "gd_exact":
-        assert train.steps is not None
+        last = 0
+    elif train.solve in ("gd_exact", "gradient_flow"):
         lr, k = run.conventions.lr["a"], run.conventions.loss_factor
-        diverged_at = gd_exact_divergence_step(phi, lr, k)
-        steps_done = train.steps if diverged_at is None else min(diverged_at, train.steps)
-        every = train.record.every
-        record_steps = list(range(0, steps_done, every)) if every > 0 else []
-        path = gd_exact_path(phi, y, a0, lr, k, record_steps + [steps_done])
-        for t, a_t in zip(record_steps, path[:-1]):
+        flow = train.solve == "gradient_flow"
+        diverged_at = None if flow else gd_exact_divergence_step(phi, lr, k)
+        end: float
+        if flow:
+            assert train.time is not None
+            end = train.time
+        else:
+            assert train.steps is not None
+            end = train.steps if diverged_at is None else min(diverged_at, train.steps)
+        steps_done = 0 if flow else int(end)
+        points = record_points(train.record, end, flow)
+        path = gd_exact_path(phi, y, a0, lr, k, points + [end], flow=flow)
+        for t, a_t in zip(points, path[:-1]):
             metrics = measure([run], params_with(a_t), init, [member.data], names,
                               is_grid=member.is_grid)
-            tracker.record(0, t, metrics[0])
+            tracker.record(0, t, metrics[0])  # type: ignore[arg-type]  # a time of gradient flow is a float
         a = path[-1]
-        if diverged_at is not None and diverged_at <= train.steps:
+        if diverged_at is not None and train.steps is not None and diverged_at <= train.steps:
             final = measure([run], params_with(a), init, [member.data], names, final=True,
                             is_grid=member.is_grid)
             return MemberOutcome(params_with(a), init, steps_done, diverged_at, tracker.curves[0], final[0])
+        last = end
     else:
         raise ValueError(f"unknown closed-form solve {train.solve!r}")
     final_params = params_with(a)
     final = measure([run], final_params, init, [member.data], names, final=True,
                     is_grid=member.is_grid)
-    if train.record.every > 0:
-        tracker.record(0, steps_done, final[0])
+    if train.record.recording:
+        tracker.record(0, last, final[0])  # type: ignore[arg-type]  # the end: a step, or a time (inf included)
     return MemberOutcome(final_params, init, steps_done, None, tracker.curves[0], final[0])

@@ -20,7 +20,7 @@ from mlc.compiler.ir import Run, Train
 from mlc.compiler.lower import families
 from mlc.compiler.lower.checkpoint import Checkpoint, autograd_state, restore_autograd
 from mlc.compiler.lower.losses import loss_per_member
-from mlc.compiler.lower.measure import measure
+from mlc.compiler.lower.measure import clip_bound, measure
 from mlc.compiler.lower.optimizers import EnsembleOptimizer
 from mlc.compiler.lower.penalties import penalty_per_member
 from mlc.compiler.lower.samplers import DataSet
@@ -102,7 +102,7 @@ def train_autograd(members: list[Member], device: torch.device, dtype: torch.dty
 
     cheap = tracker.cheap_stop() and not batch
     F_clean = torch.stack([m.data.f_train for m in members])
-    bound = torch.tensor([m.data.truncation for m in members], dtype=dtype, device=device).unsqueeze(1)
+    bound = torch.tensor([clip_bound(m.run) for m in members], dtype=dtype, device=device).unsqueeze(1)
     start = restore_autograd(checkpoint.resume(), params, opt, tracker, gens) if checkpoint else 0
     for step in range(start, train.steps):
         if checkpoint is not None and checkpoint.due(step):
@@ -143,7 +143,7 @@ def train_autograd(members: list[Member], device: torch.device, dtype: torch.dty
 
 def finish_tracking(tracker: Tracker, final: list[dict[str, float]]) -> None:
     """Record each member's final state at its own last step (diverged members have no final point)."""
-    if tracker.train.record.every <= 0:
+    if not tracker.train.record.recording:
         return
     for i, values in enumerate(final):
         if tracker.diverged_at[i] is None:

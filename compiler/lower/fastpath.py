@@ -42,7 +42,7 @@ from mlc.compiler.lower import families as lowered
 from mlc.compiler.lower.checkpoint import Checkpoint, fast_state, restore_fast
 from mlc.compiler.lower.ensemble import Member, MemberOutcome, finish_tracking
 from mlc.compiler.lower.fastpath_rows import RowWorker
-from mlc.compiler.lower.measure import measure
+from mlc.compiler.lower.measure import clip_bound, measure
 from mlc.compiler.lower.tracking import Tracker
 
 ROW_WORKERS = 2  # fixed split of the rows into partial sums (see PackedGroup)
@@ -139,7 +139,7 @@ class PackedGroup:
         self.B = torch.ones(G, 1, 1, **kw)
         for g, idx in enumerate(self.groups):
             self.F[g] = members[idx[0]].data.f_train
-            self.B[g] = members[idx[0]].data.truncation
+            self.B[g] = clip_bound(members[idx[0]].run)  # one target and input law per data group
 
     def _seg(self, t: torch.Tensor, j: int) -> torch.Tensor:
         return t[..., self.offs[j]:self.offs[j + 1]]

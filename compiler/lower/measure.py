@@ -5,8 +5,10 @@ Input:  the runs of an ensemble (the first gives the shape: model, loss, convent
 Output: one dict of metric name -> float per member.
 Role:   the single definition of every measured quantity, shared by the autograd and fast trainers:
   * ``train_error`` / ``test_error``: mean (T_B(f) - f*)^2 on the train / test inputs against the CLEAN target,
-    where T_B clips to [-B, B] and B = max |f*| over the training inputs raised to 1 if it is <= 1;
-    ``*_raw``: the same without clipping;
+    where T_B clips to [-B, B] and B = :func:`clip_bound`, a bound on |f*| over the support of the input law
+    (not over the training sample: a test input beyond the sample's maximum must not be clipped below f*, so
+    clipping never raises an error), raised to 1 if it is <= 1, inf when f* is unbounded under the law (then the
+    clipped error is the raw one); ``*_raw``: the plain MSE, without clipping; ``clip_bound`` (final): B;
   * ``train_loss``: the training loss (on the noisy labels, without the penalty);
   * ``path_norm`` (two_layer, random_features, deep), ``weighted_path_norm`` (resnet), ``rkhs_norm``
     (random_features), ``param_distance`` = ||theta_t - theta_0||_2 over the trained parameters;
@@ -23,17 +25,33 @@ Role:   the single definition of every measured quantity, shared by the autograd
 
 from __future__ import annotations
 
+import functools
 import math
 from typing import cast
 
 import torch
+from pydantic import TypeAdapter
 
 from mlc.compiler import metrics
-from mlc.compiler.ir import Run
+from mlc.compiler.ir import InputDist, Run, Target, canonical_json
+from mlc.compiler.theory.context import target_range
 from mlc.compiler.lower import families
 from mlc.compiler.lower.losses import loss_per_member
 from mlc.compiler.lower.penalties import penalty_per_member
 from mlc.compiler.lower.samplers import DataSet
+
+@functools.lru_cache(maxsize=256)
+def _clip_bound(target_json: str, input_json: str) -> float:
+    target = TypeAdapter(Target).validate_json(target_json)
+    interval = target_range(target, InputDist.model_validate_json(input_json))
+    return max(1.0, abs(interval.lo), abs(interval.hi))
+
+
+def clip_bound(run: Run) -> float:
+    """B of the clipped errors: max(1, sup |f*|) over the support of the input law, from a sound enclosure of the
+    target's range (``compiler.theory.context.target_range``); inf when f* is unbounded under the law."""
+    return _clip_bound(canonical_json(run.target), canonical_json(run.input))
+
 
 EVAL_BLOCK = 4096  # test inputs per forward pass when measuring (bounds the memory of wide ensembles)
 
@@ -88,8 +106,7 @@ def measure(runs: list[Run], params: families.Params, init: families.Params, dat
     run = runs[0]
     model, loss = run.model, run.train.loss
     d = datas[0].x_train.shape[-1]
-    bound = torch.tensor([ds.truncation for ds in datas], dtype=datas[0].f_train.dtype,
-                         device=datas[0].f_train.device)
+    bound = torch.tensor([clip_bound(r) for r in runs], dtype=datas[0].f_train.dtype, device=datas[0].f_train.device)
     want = set(names)
     out: dict[str, torch.Tensor] = {}
     f_tr = predict(run, params, _stack(datas, "x_train"))
@@ -113,6 +130,7 @@ def measure(runs: list[Run], params: families.Params, init: families.Params, dat
         out["penalty_term_init"] = penalty_per_member(run, init, lam)
     if final and loss != "logistic":
         out["zero_predictor_mse"] = _stack(datas, "f_test").pow(2).mean(-1)
+        out["clip_bound"] = bound
     results = [{k: float(v[i]) for k, v in out.items()} for i in range(E)]
     if (final or "spectrum" in want) and is_grid and d == 1:
         for i, ds in enumerate(datas):

@@ -41,11 +41,6 @@ class DataSet:
         return DataSet(*(t.to(device=device, dtype=dtype) for t in
                          (self.x_train, self.f_train, self.y_train, self.x_test, self.f_test)))
 
-    @property
-    def truncation(self) -> float:
-        """B = max |f*| over the training inputs, raised to 1 if it is <= 1 (see docs/lowering.md)."""
-        return max(1.0, float(self.f_train.abs().max()))
-
 
 def sample_inputs(dist: InputDist, count: int, gen: torch.Generator) -> torch.Tensor:
     """``count`` iid draws from ``dist`` as a float64 (count, dim) tensor (uniform on [low, high] for grid)."""

@@ -3,11 +3,11 @@
 Input:  the :class:`~mlc.compiler.ir.Train` settings, the number of members, per-step losses and metrics.
 Output: per-member status (active, diverged step, steps done) and recorded curves.
 Role:   make the autograd trainer and the fast trainer follow exactly the same rules:
-  * step t means "after t updates"; at step t (t = 0, every, 2*every, ...) the metrics of theta_t are recorded,
-    and the final state is recorded at the last step;
+  * step t means "after t updates"; at step t (t = 0, every, 2*every, ..., or t in the ``at`` points and 0) the
+    metrics of theta_t are recorded, and the final state is recorded at the last step;
   * a member diverges at step t if its training loss at theta_t is NaN/inf or exceeds 1e6 times its loss at
     step 0; it is frozen there (later members keep training);
-  * ``until metric < threshold``: checked whenever metrics are recorded (every step when ``record.every`` is 0);
+  * ``until metric < threshold``: checked whenever metrics are recorded (every step when nothing is recorded);
     a member that meets it is frozen at that step, the others continue until ``steps`` (= max_steps).
 """
 
@@ -50,16 +50,16 @@ class Tracker:
 
     def metrics_due(self, step: int) -> bool:
         """Whether metrics are measured at this step (for recording or for the stopping rule)."""
-        every = self.train.record.every
-        if every > 0 and step % every == 0:
+        record = self.train.record
+        if record.recording and (step == 0 or record.due(step)):
             return True
-        return self.train.stop is not None and every == 0
+        return self.train.stop is not None and not record.recording
 
     def cheap_stop(self) -> bool:
         """Whether the stopping rule is checked every step on a training-set metric, which the trainers then
         compute from the forward pass they already do (no extra measurement)."""
         stop = self.train.stop
-        return (stop is not None and self.train.record.every == 0
+        return (stop is not None and not self.train.record.recording
                 and stop.metric in ("train_error", "train_error_raw", "train_loss"))
 
     def wanted_metrics(self) -> tuple[str, ...]:
@@ -70,8 +70,8 @@ class Tracker:
 
     def observe_metrics(self, step: int, metrics: list[dict[str, float]], final: bool = False) -> list[int]:
         """Record curves (active members) and apply the stopping rule; returns members stopped now."""
-        every = self.train.record.every
-        record = every > 0 and (step % every == 0 or final)
+        schedule = self.train.record
+        record = schedule.recording and (step == 0 or schedule.due(step) or final)
         stopped: list[int] = []
         for i, values in enumerate(metrics):
             if not self.active[i] and not final:

@@ -28,6 +28,9 @@ __all__ = [
     "axis_changes_nothing",
     "too_many_runs",
     "report_depends_on_sweep",
+    "sweep_names_no_model",
+    "scoped_sweep_shared_key",
+    "scoped_sweep_not_a_setting",
 ]
 
 
@@ -127,3 +130,21 @@ def too_many_runs(count: int, limit: int, span: Span | None) -> Parts:
 def report_depends_on_sweep(axes: str, span: Span) -> Parts:
     return (f"the report depends on the swept {axes}", span,
             "a report has one value for the whole sweep: marks and settings in it cannot use swept names")
+
+
+@message_kind("E101")
+def sweep_names_no_model(name: str, span: Span, models: Iterable[str]) -> Parts:
+    return f"`sweep {name}` names no model", span, suggestion_help(name, models, "models")
+
+
+@message_kind("E301")
+def scoped_sweep_shared_key(key: str, model: str, what: str, span: Span) -> Parts:
+    return (f"`sweep {model} {{ ... }}` sets only {model}'s settings; `{key}` is {what}, shared by every model",
+            span, f"sweep `{key}` in a `sweep {{ ... }}` block of its own")
+
+
+@message_kind("E101")
+def scoped_sweep_not_a_setting(key: str, model: str, span: Span, candidates: Iterable[str]) -> Parts:
+    return (f"`{key}` is not a setting of `{model}` that a sweep can set", span,
+            suggestion_help(key, candidates, f"settings of {model}") or f"{model}'s settings: "
+            + ", ".join(candidates))

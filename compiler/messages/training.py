@@ -28,6 +28,12 @@ __all__ = [
     "unknown_metric",
     "metric_not_for_family",
     "spectrum_needs_grid",
+    "time_without_gradient_flow",
+    "gradient_flow_has_no_steps",
+    "record_point_negative",
+    "record_point_not_step",
+    "record_point_after_end",
+    "too_many_record_points",
     "rates_over_unswept",
     "plot_against_unswept",
     "mark_not_number",
@@ -123,6 +129,40 @@ def metric_not_for_family(metric: str, family: str, span: Span, families: Iterab
 @message_kind("E301")
 def spectrum_needs_grid(span: Span) -> Parts:
     return "`spectrum` needs a 1-D grid input", span, "write `input x ~ grid(-5, 5, points = 101)`"
+
+
+@message_kind("E301")
+def time_without_gradient_flow(solve: str, span: Span) -> Parts:
+    return (f"`time` is the time of `solve = gradient_flow`; this training has solve = {solve}", span,
+            "write `solve = gradient_flow   time = 1e4` (t = η·k), or give `steps` to GD")
+
+
+@message_kind("E301")
+def gradient_flow_has_no_steps(key: str, span: Span) -> Parts:
+    return (f"`solve = gradient_flow` runs for a time, not by an optimizer: `{key}` does not apply", span,
+            "write `time = 1e4` (t = η·k for GD with learning rate η after k steps), or `time = inf` for the limit")
+
+
+@message_kind("E202")
+def record_point_negative(value: float, span: Span) -> Parts:
+    return f"a record point must be ≥ 0; it is {value:g}", span, None
+
+
+@message_kind("E201")
+def record_point_not_step(value: float, span: Span) -> Parts:
+    return (f"record points of a GD training are step counts; {value:g} is not a whole number", span,
+            "a spaced grid (`at logspace(0, 4, 41): ...`) is rounded to whole steps; a list must be whole")
+
+
+@message_kind("E202")
+def record_point_after_end(value: float, end: float, what: str, span: Span) -> Parts:
+    return (f"record point {value:g} is after the end of training ({what} = {end:g})", span,
+            f"record at most at {end:g}; the end is always recorded")
+
+
+@message_kind("E202")
+def too_many_record_points(count: float, limit: int, span: Span) -> Parts:
+    return f"{count:,.0f} record points; a training records at most {limit:,}", span, "use a coarser grid"
 
 
 # ------------------------------------------------------------------------------------------ report

@@ -52,7 +52,8 @@ class Theorem:
     context's values (plus DEFINITIONS and ``extra_values``) substituted, unless ``value_fn`` computes the
     value directly. ``families`` lists the model families it is about (others do not list it at all),
     ``relevant`` narrows that further; ``trivial`` returns the trivial bound on the quantity (for the
-    "vacuous" note) or None.
+    "vacuous" note) or None. ``heavy_tailed``: the value varies over seeds with a heavy tail (it divides by a
+    random small eigenvalue), so the report summarises it by the median, never the mean.
     """
 
     id: str
@@ -70,6 +71,7 @@ class Theorem:
     trivial: Callable[[Context], float | None] | None = None
     relevant: Callable[[Context], bool] | None = None
     value_fn: Callable[[Context], float | None] | None = None
+    heavy_tailed: bool = False
 
     def applies_to(self, c: Context) -> bool:
         """Whether the theorem is about this kind of model at all (else it is not listed)."""
@@ -331,11 +333,11 @@ CATALOG: tuple[Theorem, ...] = (
         kind="prediction", quantity="deterioration_step",
         normalisation=("the GD step 1/(η k λ_min) at which the slowest mode (λ_min = smallest nonzero eigenvalue of "
                        "ΦᵀΦ/n) is learned and the error may rise toward the min-norm error; η = effective lr, "
-                       "k = 2 for mse, 1 for half_mse"),
+                       "k = 2 for mse, 1 for half_mse; under solve = gradient_flow the time t = η·steps, with η = 1"),
         formula=1 / (sp.Symbol("eta") * sp.Symbol("k") * lam_min), tags=("random_features",),
         hypotheses=(custom("full-batch GD", _t18_plain_gd),
                     metric("T18", "rf_lambda_min", "the smallest nonzero eigenvalue of the feature Gram matrix")),
-        value_fn=_t18_value, relevant=_trained_by_gd,
+        value_fn=_t18_value, relevant=_trained_by_gd, heavy_tailed=True,
     ),
     Theorem(
         id="T19", title="Double-descent peak location",

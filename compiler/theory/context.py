@@ -76,8 +76,11 @@ class Context:
 
     @property
     def time(self) -> float | None:
-        """Gradient-flow time lr × steps (None for a closed-form solve, which takes no steps)."""
+        """Gradient-flow time lr × steps, or the time of ``solve = gradient_flow`` (None for the other closed-form
+        solves, which have no trajectory)."""
         tr = self.run.train
+        if tr.time is not None:
+            return tr.time
         if tr.optimizer is None or tr.steps is None:
             return None
         return tr.optimizer.lr * tr.steps
@@ -101,12 +104,8 @@ class Context:
 
     @cached_property
     def target_range(self) -> Interval:
-        """A sound enclosure of f* over the input domain (interval arithmetic / teacher weights)."""
-        radius = self.run.input.sup_norm_bound
-        target = self.run.target
-        if isinstance(target, ir.TeacherTarget):
-            return _teacher_range(target, self.d, radius)
-        return interval_range(target.expr, self.d, radius)
+        """A sound enclosure of f* over the input domain (:func:`target_range`)."""
+        return target_range(self.run.target, self.run.input)
 
     @cached_property
     def barron_derived(self) -> float | None:
@@ -129,6 +128,16 @@ class Context:
         if self.norm.value is not None:
             vals[Q] = float(self.norm.value)
         return vals
+
+
+def target_range(target: ir.Target, dist: ir.InputDist) -> Interval:
+    """A sound enclosure of f* over the support of the input law (interval arithmetic on the formula over the
+    cube of radius ``sup_norm_bound``, or the teacher's weights); infinite where the law is unbounded (a
+    Gaussian input) and f* is not bounded there."""
+    radius = dist.sup_norm_bound
+    if isinstance(target, ir.TeacherTarget):
+        return _teacher_range(target, dist.dim, radius)
+    return interval_range(target.expr, dist.dim, radius)
 
 
 def _teacher_range(target: ir.TeacherTarget, d: int, radius: float) -> Interval:

@@ -123,7 +123,8 @@ def gd_from_zero(tid: str) -> Hypothesis:
     def check(c: Context) -> str | None:
         tr = c.run.train
         kind = tr.optimizer.kind if tr.optimizer is not None else "none"
-        if kind == "gd" and tr.solve in ("gd", "gd_exact") and tr.penalty.kind == "none":
+        plain = (kind == "gd" and tr.solve in ("gd", "gd_exact")) or tr.solve == "gradient_flow"
+        if plain and tr.penalty.kind == "none":
             return None
         return (f"{tid} is for plain (unregularised) GD; the spec has optimizer {kind}, solve {tr.solve}, "
                 f"penalty {tr.penalty.kind}")

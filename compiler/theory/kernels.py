@@ -127,26 +127,33 @@ def flow_progress(x: Tensor, time: float) -> Tensor:
     return -torch.expm1(-x * time) if math.isfinite(time) else torch.where(x > 0, 1.0, 0.0).to(x.dtype)
 
 
-def gd_filter(evals: Tensor, rate: float, steps: int) -> tuple[Tensor, bool]:
+def gd_filter(evals: Tensor, rate: float, steps: float, flow: bool = False) -> tuple[Tensor, bool]:
     """(1 − (1 − rate λ)^steps)/λ for each eigenvalue λ (→ rate·steps as λ → 0), and whether GD diverges
-    (some rate λ > 2). Accurate for small rate λ through expm1/log1p (:func:`gd_progress`)."""
+    (some rate λ > 2). Accurate for small rate λ through expm1/log1p (:func:`gd_progress`). With ``flow``,
+    gradient flow for the time ``steps``: (1 − exp(−rate λ steps))/λ, which never diverges."""
     x = rate * evals
-    diverges = bool((x > 2.0).any())
-    done = gd_progress(x, steps)
-    small = evals.abs() < 1e-300
+    diverges = bool((x > 2.0).any()) and not flow
+    done = flow_progress(x, steps) if flow else gd_progress(x, steps)
+    # at steps = inf every mode above the pseudo-inverse's cutoff (kernel_min_norm's rcond) is reached
+    cutoff = 1e-300 if math.isfinite(steps) or not evals.numel() else 1e-12 * float(evals.abs().max())
+    small = evals.abs() < cutoff
     denom = torch.where(small, torch.ones_like(evals), evals)
-    return torch.where(small, torch.full_like(evals, rate * steps), done / denom), diverges
+    # λ = 0: rate·steps, the limit λ → 0; at steps = inf the pseudo-inverse's 0 (such a mode is never reached)
+    at_zero = rate * steps if math.isfinite(steps) else 0.0
+    return torch.where(small, torch.full_like(evals, at_zero), done / denom), diverges
 
 
-def kernel_gd(g_train: Tensor, g_test_train: Tensor, y: Tensor, rate: float, steps: int,
-              u0_train: Tensor | None = None, u0_test: Tensor | None = None) -> tuple[Tensor, Tensor, bool]:
-    """GD in function space: u ← u − rate · G (u − y) for ``steps`` steps, in closed form.
+def kernel_gd(g_train: Tensor, g_test_train: Tensor, y: Tensor, rate: float, steps: float,
+              u0_train: Tensor | None = None, u0_test: Tensor | None = None,
+              flow: bool = False) -> tuple[Tensor, Tensor, bool]:
+    """GD in function space: u ← u − rate · G (u − y) for ``steps`` steps, in closed form (with ``flow``, gradient
+    flow du/dt = −rate · G (u − y) for the time ``steps``).
 
     Returns (test predictions, train predictions, diverged). With u0 the initial function values.
     """
     evals, vecs = torch.linalg.eigh(g_train)
     evals = evals.clamp_min(0.0)
-    filt, diverged = gd_filter(evals, rate, steps)
+    filt, diverged = gd_filter(evals, rate, steps, flow)
     r0 = y - (u0_train if u0_train is not None else torch.zeros_like(y))
     coef = vecs @ (filt * (vecs.T @ r0))  # = G^{-1}(I − (I − rate G)^t) r0
     test = g_test_train @ coef
@@ -159,13 +166,13 @@ def kernel_gd(g_train: Tensor, g_test_train: Tensor, y: Tensor, rate: float, ste
 
 
 def gd_init_variance(g_train: Tensor, g_test_train: Tensor, s_train: Tensor, s_test_train: Tensor,
-                     s_test_diag: Tensor, rate: float, steps: int) -> Tensor:
+                     s_test_diag: Tensor, rate: float, steps: float, flow: bool = False) -> Tensor:
     """Var of the GD predictor at test points caused by a Gaussian random initial function with covariance S.
 
     f_t(x) = f_0(x) − A(x) f_0(X) + (terms in y), A(x) = G(x, X) M, M = V diag((1 − (1 − rate λ)^t)/λ) V^T.
     """
     evals, vecs = torch.linalg.eigh(g_train)
-    filt, _ = gd_filter(evals.clamp_min(0.0), rate, steps)
+    filt, _ = gd_filter(evals.clamp_min(0.0), rate, steps, flow)
     mmat = vecs @ torch.diag(filt) @ vecs.T
     a = g_test_train @ mmat
     return (s_test_diag - 2 * (a * s_test_train).sum(1) + ((a @ s_train) * a).sum(1)).clamp_min(0.0)
@@ -199,8 +206,9 @@ def infinite_width_prediction(run: ir.Run, x_train: Tensor, y_train: Tensor, x_t
 
     * random_features: the RF kernel k of the lowering's feature law (w, c ~ N(0, s²/d), s = init_scale);
       the function-space kernel is G = scale²·m·k; solve = min_norm → kernel interpolation, ridge → kernel
-      ridge with c·n·λ, gd / gd_exact → GD in function space at the run's effective lr and steps, including the
-      variance of the random initial outputs (a ~ N(0, s²/m) standard, N(0, s²) otherwise).
+      ridge with c·n·λ, gd / gd_exact → GD in function space at the run's effective lr and steps (gradient_flow:
+      the flow to its time, inf included), including the variance of the random initial outputs
+      (a ~ N(0, s²/m) standard, N(0, s²) otherwise).
     * two_layer with ntk scaling: the NTK with the same initialisation, GD in function space.
     Other models: ``{"available": False, "reason": ...}``.
     Errors are MSE against ``y_test`` (the clean target), untruncated.
@@ -252,15 +260,22 @@ def infinite_width_prediction(run: ir.Run, x_train: Tensor, y_train: Tensor, x_t
         out["predicted_test_error"] = float(((pred - y_test) ** 2).mean())
         out["regime"] = f"kernel ridge regression (ridge c·n·λ = {ridge:.4g})"
         return out
-    assert train.optimizer is not None and train.steps is not None  # every other solve iterates
-    if train.optimizer.kind != "gd":
-        out.update(available=False, reason=f"the closed form covers full-batch GD; the run uses {train.optimizer.kind}")
-        return out
+    flow = solve == "gradient_flow"
+    if flow:
+        assert train.time is not None
+        steps: float = train.time
+    else:
+        assert train.optimizer is not None and train.steps is not None  # every other solve iterates
+        if train.optimizer.kind != "gd":
+            out.update(available=False,
+                       reason=f"the closed form covers full-batch GD; the run uses {train.optimizer.kind}")
+            return out
+        steps = train.steps
     lr = conv.lr["a"]
     rate = lr * k_loss / n
-    steps = train.steps
-    mean_test, mean_train, diverged = kernel_gd(g_tr, g_te, y_train, rate, steps)
-    out["regime"] = f"GD in function space, {steps} steps at effective lr {lr:.4g} (time η·steps = {lr * steps:.4g})"
+    mean_test, mean_train, diverged = kernel_gd(g_tr, g_te, y_train, rate, steps, flow=flow)
+    out["regime"] = (f"gradient flow in function space to time t = {steps:.4g}" if flow else
+                     f"GD in function space, {steps} steps at effective lr {lr:.4g} (time η·steps = {lr * steps:.4g})")
     out["diverged"] = diverged
     if diverged:
         out["predicted_test_error"] = math.inf
@@ -275,7 +290,7 @@ def infinite_width_prediction(run: ir.Run, x_train: Tensor, y_train: Tensor, x_t
         def k0(a: Tensor, b: Tensor) -> Tensor:
             return init_mul * rf_kernel(a, b, bias=model.bias, w_var=s2 / d)
     diag = _diag_kernel(k0, x_test)
-    var = gd_init_variance(g_tr, g_te, k0(x_train, x_train), k0(x_test, x_train), diag, rate, steps)
+    var = gd_init_variance(g_tr, g_te, k0(x_train, x_train), k0(x_test, x_train), diag, rate, steps, flow)
     out["mean_test_error"] = mean_err
     out["init_variance"] = float(var.mean())
     out["predicted_test_error"] = mean_err + float(var.mean())

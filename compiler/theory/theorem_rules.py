@@ -161,13 +161,14 @@ def _t18_value(c: Context) -> float | None:
 
 
 def _trained_by_gd(c: Context) -> bool:
-    """T18 is about the GD trajectory: a closed-form solve (min_norm, ridge) has none, so it is not listed."""
-    return c.run.train.iterative
+    """T18 is about the GD trajectory (or its gradient-flow limit): min_norm and ridge have none, so it is not
+    listed for them."""
+    return c.run.train.iterative or c.run.train.solve == "gradient_flow"
 
 
 def _t18_plain_gd(c: Context) -> str | None:
     opt = c.run.train.optimizer
-    if opt is not None and opt.kind == "gd" and opt.momentum == 0.0:
+    if (opt is not None and opt.kind == "gd" and opt.momentum == 0.0) or c.run.train.solve == "gradient_flow":
         return None
     kind = opt.kind if opt is not None else "none"
     return f"T18 is the closed form of full-batch GD without momentum; the spec's optimizer is {kind}"

@@ -1,0 +1,132 @@
+"""The bounds tables of the report: each theorem that holds, its value, and the ratio measured / bound.
+
+Input:  the grouped runs of one model (:mod:`mlc.runtime.report_groups`), the swept params, the report's
+        ``summary`` (how values over seeds are summarised; heavy-tailed bounds always by the median).
+Output: a rich :class:`~rich.table.Table` and footnote lines.
+Role:   the "predicted vs measured" half of the terminal report (``report_table`` prints it).
+"""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+from rich.table import Table
+from rich.text import Text
+
+from mlc.compiler.ir import Summary
+from mlc.runtime.report_format import DAGGER, DASH, add_row, fmt, fmt_param, new_table, titled
+from mlc.runtime.report_groups import SUMMARY_NAMES, BoundCell, Group
+from mlc.runtime.report_params import split_params
+
+
+MAX_WIDE_THEOREMS = 3
+"""Up to this many theorems, one column per theorem; beyond, one row per (group, theorem)."""
+RATE_TEXT_IN_CELL = 22
+"""A rate formula up to this many characters is shown in the cell, a longer one in the footnotes."""
+NOTE_WIDTH = 98
+
+
+def _bound_cell(cell: BoundCell | None) -> str:
+    if cell is None:
+        return DASH
+    if cell.rate_only:
+        if cell.text and len(cell.text) <= RATE_TEXT_IN_CELL:
+            return f"rate {cell.text}"
+        return "rate (see notes)" if cell.text else "rate"
+    text = fmt(cell.value)
+    if cell.ratio is not None:
+        text += f"\n×{fmt(cell.ratio, 2)}"
+    return text
+
+
+def _theorems(groups: Sequence[Group], summary: Summary = "mean") -> dict[str, BoundCell]:
+    """Every theorem that holds in some group, with a representative cell (unverified if any is)."""
+    theorems: dict[str, BoundCell] = {}
+    for group in groups:
+        for cell in group.bounds(summary):
+            if cell.theorem not in theorems or (cell.unverified and not theorems[cell.theorem].unverified):
+                theorems[cell.theorem] = cell
+    return theorems
+
+
+def bounds_table(model: str, groups: Sequence[Group], params: Sequence[str],
+                 summary: Summary = "mean") -> Table | None:
+    """The bounds that hold for ``model``, with their values and the ratio measured / bound.
+
+    With few theorems: one row per group, one column per theorem (value, and ``×ratio`` below). With more:
+    one row per (group, theorem), with the measured quantity next to the bound. ``None`` when no bound
+    holds for this model.
+    """
+    theorems = _theorems(groups, summary)
+    if not theorems:
+        return None
+    shown, constant = split_params(groups, params)
+    if len(theorems) <= MAX_WIDE_THEOREMS:
+        table = new_table(titled(f"{model}: bounds (value, and ×ratio = measured / bound)", constant))
+        for key in shown:
+            table.add_column(key, justify="right")
+        for theorem, cell in theorems.items():
+            mark = DAGGER if cell.unverified else ""
+            table.add_column(Text(f"{theorem}{mark}\n{cell.kind} on {cell.quantity}"), justify="right")
+        for group in groups:
+            by_theorem = {c.theorem: c for c in group.bounds(summary)}
+            add_row(table, *[fmt_param(group.params.get(k)) for k in shown],
+                     *[_bound_cell(by_theorem.get(theorem)) for theorem in theorems])
+        return table
+    table = new_table(titled(f"{model}: bounds, and ratio = measured / bound", constant))
+    for key in shown:
+        table.add_column(key, justify="right")
+    for name, justify in (("theorem", "left"), ("kind", "left"), ("quantity", "left"),
+                          ("bound", "right"), ("measured", "right"), ("ratio", "right")):
+        table.add_column(name, justify=justify, overflow="fold")  # type: ignore[arg-type]
+    for group in groups:
+        cells = group.bounds(summary)
+        for i, cell in enumerate(cells):
+            params_cells = [fmt_param(group.params.get(k)) if i == 0 else "" for k in shown]
+            bound = "rate" if cell.rate_only else fmt(cell.value)
+            add_row(table, *params_cells, cell.theorem + (DAGGER if cell.unverified else ""), cell.kind,
+                     cell.quantity, bound, fmt(cell.measured) if cell.measured is not None else DASH,
+                     fmt(cell.ratio, 2) if cell.ratio is not None else DASH)
+        if cells:
+            table.rows[-1].end_section = True
+    return table
+
+
+def _clip(line: str, width: int = NOTE_WIDTH) -> str:
+    return line if len(line) <= width else line[: width - 1] + "…"
+
+
+def bounds_notes(groups: Sequence[Group], summary: Summary = "mean") -> list[str]:
+    """Footnotes: one line per theorem shown (title, citation, long rate formulas, normalisation note, how its
+    values are summarised over seeds when not by the mean), the dagger, and one line per theorem whose
+    hypotheses fail (its first failing hypothesis)."""
+    notes: list[str] = []
+    theorems = _theorems(groups, summary)
+    for theorem, cell in theorems.items():
+        line = f"{theorem}: {cell.title}"
+        if cell.citation:
+            line += f" [{cell.citation}]"
+        if cell.rate_only and cell.text:
+            line += f". Rate: {cell.text}"
+        if cell.note:
+            line += f". {cell.note}"
+        if cell.summary != "mean":
+            why = " (heavy-tailed over seeds)" if cell.summary != summary else ""
+            line += f". Values: {SUMMARY_NAMES[cell.summary]} over seeds{why}"
+        notes.append(line)
+    if any(cell.unverified for cell in theorems.values()):
+        notes.append(f"{DAGGER} unverified constant")
+    failing: dict[str, list[str]] = {}
+    where: dict[str, int] = {}
+    for group in groups:
+        for theorem, reasons in group.failing_bounds().items():
+            bucket = failing.setdefault(theorem, [])
+            bucket += [r for r in reasons if r not in bucket]
+            where[theorem] = where.get(theorem, 0) + 1
+    for theorem, reasons in failing.items():
+        first = reasons[0] if reasons else "its hypotheses fail"
+        more = f"; {len(reasons)} reasons" if len(reasons) > 1 else ""
+        notes.append(_clip(f"{theorem} not applied ({where[theorem]}/{len(groups)} groups{more}): {first}"))
+    if failing:
+        notes.append("(all failing hypotheses: `mlc bounds <spec>`, or summary.json)")
+    return notes
