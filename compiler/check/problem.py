@@ -13,8 +13,9 @@ from typing import Any, Mapping
 
 from mlc.compiler import ir
 from mlc.compiler import messages as msg
-from mlc.compiler.check.tables import COUNT, DISTRIBUTIONS, DOMAINS, GRID_POINTS, SPACES, TEACHER_KEYS
-from mlc.compiler.check.values import Point, check_number, scalar_of, value_of
+from mlc.compiler.check.tables import (COUNT, DISTRIBUTIONS, DOMAINS, GRID_POINTS, NORMALIZE_KEYS, SPACES,
+                                       TEACHER_KEYS)
+from mlc.compiler.check.values import Point, call_parts, check_number, scalar_of, value_of
 from mlc.compiler.evaluate import Number, evaluate
 from mlc.compiler.formula import build_formula
 from mlc.dsl import ast
@@ -92,26 +93,84 @@ def target_ir(stmt: ast.TargetStmt, input_stmt: ast.InputStmt, env: Mapping[str,
     """`target f*(x) = formula` or `target f* = teacher two_layer(...)`."""
     input_name = input_stmt.var.name
     if isinstance(stmt.rhs, ast.Teacher):
-        return _teacher(stmt.rhs.call, env)
+        return _teacher(stmt.rhs.call, env, dist)
     if stmt.param is not None and stmt.param.name != input_name:
         raise msg.fail(msg.target_argument_not_input(stmt.param.name, input_name, stmt.param.span))
     return ir.FormulaTarget(expr=build_formula(stmt.rhs, input_name, dist.dim, env))
 
 
-def _teacher(call: ast.Call, env: Mapping[str, Number]) -> ir.TeacherTarget:
+def _teacher(call: ast.Call, env: Mapping[str, Number], dist: ir.InputDist) -> ir.TeacherTarget:
     if call.func.name != "two_layer":
         raise msg.fail(msg.unknown_teacher_family(call.func.name, call.func.span))
     for arg in call.positional:
         raise msg.fail(msg.named_arguments_only("teacher settings", "width = 10", arg.span))
     values: dict[str, Any] = {}
+    spans: dict[str, ast.KwArg] = {}
     for kw in call.keywords:
         key = kw.key.name
         if key not in TEACHER_KEYS:
             raise msg.fail(msg.unknown_setting("teacher", key, kw.key.span, TEACHER_KEYS))
-        values[key] = value_of(TEACHER_KEYS[key], key, kw.value, env, None, Point(), "teacher")
+        spans[key] = kw
+        if key == "b":
+            values[key] = _rows(kw.value, env, dist.dim)
+        elif key == "normalize":
+            values[key] = _normalize(kw.value, env)
+        else:
+            values[key] = value_of(TEACHER_KEYS[key], key, kw.value, env, None, Point(), "teacher")
+    if "a" in values or "b" in values or "c" in values:
+        return _given_teacher(values, spans, call)
     if "width" not in values:
-        raise msg.fail(msg.missing_setting("a teacher", "a width", call.span, "write `width = 10`"))
+        raise msg.fail(msg.missing_setting("a teacher", "a width", call.span,
+                                           "write `width = 10`, or give its weights: `a = [...]   b = [[...], ...]`"))
     return ir.TeacherTarget(**values)
+
+
+def _given_teacher(values: dict[str, Any], spans: dict[str, ast.KwArg], call: ast.Call) -> ir.TeacherTarget:
+    """A teacher with given weights `a`, `b` (and `c`): the width is len(a), nothing is drawn."""
+    for key in ("seed", "law"):
+        if key in values:
+            raise msg.fail(msg.given_teacher_drawn_setting(key, spans[key].key.span))
+    for key in ("a", "b"):
+        if key not in values:
+            raise msg.fail(msg.missing_setting("a teacher with given weights", f"`{key}`", call.span,
+                                               "give both `a = [a_1, ..., a_k]` and `b = [[b_11, ..., b_1d], ...]`"))
+    k = len(values["a"])
+    for key, count in (("width", values.get("width", k)), ("b", len(values["b"])), ("c", len(values.get("c", ())) or k)):
+        if count != k:
+            raise msg.fail(msg.teacher_weights_count(key, count, k, spans[key].value.span))
+    if "c" in values and values.get("bias") is False:
+        raise msg.fail(msg.given_teacher_drawn_setting("bias", spans["bias"].key.span))
+    c = tuple(values["c"]) if "c" in values else (0.0,) * k
+    weights = ir.TeacherWeights(a=tuple(values["a"]), b=tuple(values["b"]), c=c)
+    return ir.TeacherTarget(width=k, activation=values.get("activation", "relu"), bias="c" in values,
+                            weights=weights, normalize=values.get("normalize"))
+
+
+def _rows(node: ast.Value, env: Mapping[str, Number], d: int) -> tuple[tuple[float, ...], ...]:
+    """`b = [[...], [...]]`: rows of d numbers each."""
+    if not isinstance(node, ast.VectorLit) or not node.items or not all(
+            isinstance(row, ast.VectorLit) for row in node.items):
+        raise msg.fail(msg.teacher_rows_form(node.span))
+    rows = []
+    for row in node.items:
+        value = evaluate(row, env)
+        assert isinstance(value, tuple)
+        if len(value) != d:
+            raise msg.fail(msg.teacher_row_length(len(value), d, row.span))
+        rows.append(tuple(float(v) for v in value))
+    return tuple(rows)
+
+
+def _normalize(node: ast.Value, env: Mapping[str, Number]) -> ir.TeacherNormalize:
+    """`normalize = sd` or `sd(points = N, center = true, seed = s)`."""
+    name, kwargs = call_parts(node, "normalize", ("sd",))
+    values: dict[str, Any] = {}
+    for kw in kwargs:
+        key = kw.key.name
+        if key not in NORMALIZE_KEYS:
+            raise msg.fail(msg.unknown_argument(key, name, kw.key.span, NORMALIZE_KEYS))
+        values[key] = value_of(NORMALIZE_KEYS[key], key, kw.value, env, None, Point(), name)
+    return ir.TeacherNormalize(**values)
 
 
 def space_ir(stmt: ast.SpaceStmt | None, env: Mapping[str, Number]) -> ir.Space:

@@ -61,10 +61,22 @@ def default_depths() -> dict[str, int]:
     return {name: families.get(name).default_depth for name in families.names()}
 
 
-TEACHER_KEYS: dict[str, KeySpec] = {
-    "width": KeySpec("int", None, 1), "activation": KeySpec("enum", "relu", choices=ACTIVATIONS),
-    "bias": KeySpec("bool", False), "seed": KeySpec("int", 0, 0),
-}
+def _teacher_keys() -> dict[str, KeySpec]:
+    """A teacher's settings: the IR's (``ir.TeacherTarget``), with the given weights written `a`, `b`, `c` (they
+    become ``weights`` in the IR) and ``normalize``'s own arguments apart (:data:`NORMALIZE_KEYS`)."""
+    keys: dict[str, KeySpec] = {}
+    for key, spec in field_settings(ir.TeacherTarget).items():
+        if key == "weights":
+            keys["a"] = KeySpec("floats", None, doc="given output weights a_k (k of them)", shown_default="drawn")
+            keys["b"] = KeySpec("rows", None, doc="given inner weights: k rows of d numbers", shown_default="drawn")
+            keys["c"] = KeySpec("floats", None, doc="given biases c_k (then `bias` is true)", shown_default="0")
+        else:
+            keys[key] = spec
+    return keys
+
+
+TEACHER_KEYS: dict[str, KeySpec] = _teacher_keys()
+NORMALIZE_KEYS: dict[str, KeySpec] = field_settings(ir.TeacherNormalize)
 COUNT = KeySpec("int", minimum=1)  # a dimension, a depth L, an interval: a whole number ≥ 1
 GRID_POINTS = KeySpec("int", minimum=2)
 

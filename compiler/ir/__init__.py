@@ -30,7 +30,8 @@ from mlc.compiler.ir.base import (
 )
 from mlc.compiler.ir.problem import (
     InputKind as InputKind, InputDist as InputDist, Activation as Activation, FormulaTarget as FormulaTarget,
-    TeacherTarget as TeacherTarget, Target as Target, Space as Space, Data as Data,
+    TeacherTarget as TeacherTarget, TeacherLaw as TeacherLaw, TeacherWeights as TeacherWeights,
+    TeacherNormalize as TeacherNormalize, Target as Target, Space as Space, Data as Data,
 )
 from mlc.compiler.ir.training import (
     Scaling as Scaling, InitLaw as InitLaw, InitChoice as InitChoice, FeatureDraw as FeatureDraw,

@@ -100,7 +100,7 @@ def make_dataset(dist: InputDist, data: Data, target: Target, seed: int) -> Data
     else:
         x_train = sample_inputs(dist, data.n, gen)
     x_test = sample_inputs(dist, data.n_test, gen)
-    fstar = target_function(target, dist.dim)
+    fstar = target_function(target, dist)
     f_train = fstar(x_train)
     f_test = fstar(x_test)
     if data.noise_seed is not None:

@@ -105,7 +105,7 @@ class Context:
         radius = self.run.input.sup_norm_bound
         target = self.run.target
         if isinstance(target, ir.TeacherTarget):
-            return _teacher_range(target, self.d, radius)
+            return _teacher_range(target, self.run.input, radius)
         return interval_range(target.expr, self.d, radius)
 
     @cached_property
@@ -131,12 +131,13 @@ class Context:
         return vals
 
 
-def _teacher_range(target: ir.TeacherTarget, d: int, radius: float) -> Interval:
-    from mlc.compiler.theory.teacher import teacher_weights
+def _teacher_range(target: ir.TeacherTarget, dist: ir.InputDist, radius: float) -> Interval:
+    from mlc.compiler.theory.teacher import teacher_network
 
     if not math.isfinite(radius):
         return Interval(-math.inf, math.inf)
-    w = teacher_weights(target, d)
+    w = teacher_network(target, dist)
+    offset = float(w["a0"])
     a = w["a"].numpy()
     reach = w["b"].abs().sum(dim=1).numpy() * radius + w["c"].abs().numpy()  # |b.x + c| <= reach
     if target.activation == "relu":
@@ -150,4 +151,4 @@ def _teacher_range(target: ir.TeacherTarget, d: int, radius: float) -> Interval:
     else:
         s = float((abs(a) * reach).sum())
         hi, lo = s, -s
-    return Interval(lo, hi)
+    return Interval(lo + offset, hi + offset)

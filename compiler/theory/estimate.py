@@ -26,7 +26,7 @@ def estimate_norm(run: ir.Run, samples: int = 1000, width: int = 256, steps: int
     gen = torch.Generator().manual_seed(seed)
     d = run.input.dim
     x = sample_inputs(run.input, samples, gen)
-    y = target_function(run.target, d)(x)
+    y = target_function(run.target, run.input)(x)
     if run.space.kind == "rkhs":
         from mlc.compiler.theory.kernels import rf_kernel
 
