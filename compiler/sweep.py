@@ -28,7 +28,9 @@ from typing import Any
 
 from mlc.compiler import conventions, ir
 from mlc.compiler import messages as msg
-from mlc.compiler.check import INTEGER_SLOTS, REPORT_KEYS, SWEEPABLE_SLOTS, Checker, Point
+from mlc.compiler.check import CATEGORICAL_SLOTS, INTEGER_SLOTS, REPORT_KEYS, SWEEPABLE_SLOTS, Checker, Point
+from mlc.compiler import families
+from mlc.dsl.printer import format_expr
 from mlc.compiler.evaluate import Number, evaluate
 from mlc.dsl import ast
 from mlc.dsl.diagnostics import Diagnostic, SpecErrors, Span
@@ -42,6 +44,27 @@ class Axis:
     values: list[float]
     targets: list[ir.Slot]
     span: Span
+    choices: list[ast.Value] | None = None  # a categorical axis: value i is choices[i], as written
+
+
+def _categorical(checker: Checker, key: str, node: ast.Value, span: Span) -> Axis | None:
+    """`optimizer = [sgd(lr = 0.1), adam(lr = 1e-3)]`, `activation = [relu, tanh]`: an axis over settings' values
+    (its values are the indices 0, 1, ...; ``SweepAxis.labels`` holds the values as written). None: not one."""
+    targets: list[ir.Slot] = []
+    if key in CATEGORICAL_SLOTS["model"]:
+        targets = [ir.Slot(section="model", owner=name, key=key) for name, stmt in checker.models.items()
+                   if stmt.family.name in families.names() and key in families.get(stmt.family.name).settings]
+    elif key in CATEGORICAL_SLOTS["train"]:
+        targets = [ir.Slot(section="train", owner=name, key=key) for name in checker.models]
+    if not targets and key in CATEGORICAL_SLOTS["model"]:
+        raise msg.fail(msg.categorical_without_model(key, span, [f for f in families.names()
+                                                                 if key in families.get(f).settings]))
+    if not targets:
+        return None
+    choices = list(node.items) if isinstance(node, ast.VectorLit) else [node]
+    if not choices:
+        raise msg.fail(msg.sweep_without_values(key, node.span))
+    return Axis(key, [float(i) for i in range(len(choices))], targets, span, choices)
 
 
 def _names_used(spec: ast.Spec) -> set[str]:
@@ -156,6 +179,15 @@ def resolve_axes(checker: Checker) -> list[tuple[str, list[Axis]]]:
                 errors.append(msg.swept_twice(key, item.key.span, seen[key].line))
                 continue
             seen[key] = item.key.span
+            if key not in checker.lets:
+                try:
+                    categorical = _categorical(checker, key, item.value, item.span)
+                except SpecErrors as exc:
+                    errors.extend(exc.diagnostics)
+                    continue
+                if categorical is not None:
+                    axes.append(categorical)
+                    continue
             if key == "seed":
                 targets = [ir.Slot(section="seed", key="seed")]
             elif key in checker.lets or (key in used and not _slot_targets(checker, key)):
@@ -226,7 +258,10 @@ def point_of(values: dict[str, float], axes: dict[str, Axis]) -> Point:
     point = Point()
     for key, value in values.items():
         for target in axes[key].targets:
-            if target.section == "seed":
+            choices = axes[key].choices
+            if choices is not None:
+                point.choices[target] = choices[int(value)]
+            elif target.section == "seed":
                 point.seed = int(value)
             elif target.section == "let":
                 point.bindings[target.key] = value
@@ -321,7 +356,8 @@ def build_plan(checker: Checker) -> ir.Plan:
         span = checker.sweeps[0].span if checker.sweeps else None
         raise msg.fail(msg.too_many_runs(count, MAX_RUNS, span))
     points = expand_points(blocks)
-    swept = {key: axis.values for key, axis in axes.items()}
+    # The report's axes are numeric: a categorical axis is not one to fit a rate over.
+    swept = {key: axis.values for key, axis in axes.items() if axis.choices is None}
     runs: list[ir.Run] = []
     errors: dict[tuple, Diagnostic] = {}
     repeats: dict[tuple, int] = {}
@@ -377,7 +413,8 @@ def build_plan(checker: Checker) -> ir.Plan:
     varies = axis_quantities(checker, blocks, swept)
     sweep_ir = tuple(
         ir.SweepBlock(mode=mode, axes=tuple(ir.SweepAxis(key=a.key, values=tuple(a.values),
-                                                         targets=tuple(a.targets), varies=varies[a.key])
+                                                         targets=tuple(a.targets), varies=varies[a.key],
+                                                         labels=tuple(format_expr(c) for c in a.choices or ()))
                                             for a in block_axes))
         for mode, block_axes in blocks
     )

@@ -60,6 +60,10 @@ def model_ir(stmt: ast.ModelStmt, env: Mapping[str, Number], point: Point, dist:
     for setting in stmt.settings:
         problems.run(functools.partial(_setting, setting, stmt, family, values, seen, env, point))
     problems.raise_if_any()
+    for slot, node in point.choices.items():  # a categorical sweep's value replaces the written one
+        if slot.section == "model" and slot.owner == stmt.name.name:
+            values[slot.key] = value_of(MODEL_KEYS[slot.key], slot.key, node, env, None, point,
+                                        f"{family} model `{stmt.name.name}`")
     for key in ("width", "depth", "state_width", "init_scale"):
         slot = ir.Slot(section="model", owner=stmt.name.name, key=key)
         if slot in point.overrides and key not in seen:

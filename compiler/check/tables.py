@@ -89,5 +89,11 @@ SWEEPABLE_SLOTS: dict[str, tuple[str, ...]] = {
     "penalty": ("lambda",) if LAMBDA.sweepable else (),
     "train": tuple(k for k, s in TRAIN_KEYS.items() if s.sweepable),
 }
+# What a categorical sweep may set (`sweep { optimizer = [sgd(lr = 0.1, batch = 50), adam(lr = 1e-3)] }`): the
+# model's choices (its enum settings) and the training's structured settings. Each value is a setting's value.
+CATEGORICAL_SLOTS: dict[str, tuple[str, ...]] = {
+    "model": tuple(k for k, s in MODEL_KEYS.items() if s.kind == "enum"),
+    "train": ("optimizer", "loss", "penalty"),
+}
 INTEGER_SLOTS: set[str] = {k for section in (DATA_KEYS, MODEL_KEYS, TRAIN_KEYS, *OPTIMIZER_KEYS.values())
                            for k, s in section.items() if s.kind == "int" and s.sweepable}

@@ -38,6 +38,9 @@ def train_ir(blocks: list[ast.TrainStmt], model: ir.Model, env: Mapping[str, Num
                 until = item
             else:
                 items[item.key.name] = item
+    for slot, node in point.choices.items():  # a categorical sweep's value replaces the written one
+        if slot.section == "train" and slot.owner == model.name:
+            items[slot.key] = ast.Setting(key=ast.Ident(slot.key, node.span), value=node, span=node.span)
     owner = f"training of `{model.name}`"
     prefix = model.name  # the owner of this training's slots
     problems = Collector()

@@ -24,11 +24,13 @@ T = TypeVar("T")
 
 @dataclass
 class Point:
-    """One point of the sweep: bindings of `let` names, values of setting slots, and the seed."""
+    """One point of the sweep: bindings of `let` names, values of setting slots, and the seed; ``choices`` the
+    values of a categorical sweep (a setting's value as written in the sweep, `adam(lr = 1e-3)`)."""
 
     bindings: dict[str, Number] = field(default_factory=dict)
     overrides: dict[ir.Slot, float] = field(default_factory=dict)
     seed: int = 0
+    choices: dict[ir.Slot, ast.Value] = field(default_factory=dict)
 
 
 class Collector:

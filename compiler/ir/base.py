@@ -25,13 +25,11 @@ class IRModel(BaseModel):
 
     @classmethod
     def omitted_at_default(cls) -> tuple[tuple[str, Any], ...]:
-        """The (field, default) pairs of this class's ``omit_default`` settings (cached per class)."""
+        """The (field, default) pairs of this class's fields left out of the JSON at their default (cached)."""
         found = IRModel._omitted.get(cls)
         if found is None:
             found = tuple((name, info.default) for name, info in cls.model_fields.items()
-                          if isinstance(info.json_schema_extra, dict)
-                          and isinstance(info.json_schema_extra.get("setting"), dict)
-                          and info.json_schema_extra["setting"].get("omit_default"))  # type: ignore[union-attr]
+                          if _omitted_at_default(info.json_schema_extra))
             IRModel._omitted[cls] = found
         return found
 
@@ -46,6 +44,14 @@ class IRModel(BaseModel):
                 if name in data and getattr(self, name) == default:
                     del data[name]
         return data
+
+
+def _omitted_at_default(extra: Any) -> bool:
+    """Whether a field's schema extra marks it ``omit_default`` (a :func:`setting` or a :func:`later` field)."""
+    if not isinstance(extra, dict):
+        return False
+    meta = extra.get("setting")
+    return bool(extra.get("omit_default")) or (isinstance(meta, dict) and bool(meta.get("omit_default")))
 
 
 def setting(default: Any = None, *, doc: str, minimum: float | None = None, exclusive_min: bool = False,
@@ -70,3 +76,9 @@ def setting(default: Any = None, *, doc: str, minimum: float | None = None, excl
     if required:
         return Field(description=doc, json_schema_extra=extra)
     return Field(default, description=doc, json_schema_extra=extra)
+
+
+def later(default: Any, *, doc: str) -> Any:
+    """A field (not a spec setting) added after the IR's first release: absent from the JSON at its default, as an
+    ``omit_default`` setting is, so that the hashes and plans that do not use it stay byte-identical."""
+    return Field(default, description=doc, json_schema_extra={"omit_default": True})

@@ -8,9 +8,10 @@ from __future__ import annotations
 from typing import Iterable
 
 from mlc.dsl.diagnostics import Span, suggestion_help
-from mlc.compiler.messages.registry import Parts, message_kind
+from mlc.compiler.messages.registry import Parts, choices_text, message_kind
 
 __all__ = [
+    "categorical_without_model",
     "range_needs_integers",
     "empty_range",
     "count_not_positive",
@@ -127,3 +128,9 @@ def too_many_runs(count: int, limit: int, span: Span | None) -> Parts:
 def report_depends_on_sweep(axes: str, span: Span) -> Parts:
     return (f"the report depends on the swept {axes}", span,
             "a report has one value for the whole sweep: marks and settings in it cannot use swept names")
+
+
+@message_kind("E303")
+def categorical_without_model(key: str, span: Span, families: Iterable[str]) -> Parts:
+    return (f"no model of this spec has the setting `{key}` to sweep", span,
+            f"`{key}` is a setting of {choices_text(families)} models")
