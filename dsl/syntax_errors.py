@@ -126,7 +126,8 @@ def diagnostic_from(exc: UnexpectedInput, text: str) -> Diagnostic:
         if ch == "|":
             hint = "absolute values and norms are written `abs(e)` and `norm(x)`, not with bars"
         elif ch in "\"'":
-            hint = "mlc has no strings; names are written bare, e.g. `activation = relu`"
+            hint = ('a string is only a file path, `file("data.npz")`, closed on its line, without `#`, `\\` or `"`; '
+                    "names are written bare, e.g. `activation = relu`")
         elif ch == "!":
             hint = "there is no `!`; comparisons are `<`, `<=`, `>`, `>=`"
         shown = repr(ch)[1:-1] if ch and not ch.isprintable() else ch

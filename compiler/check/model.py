@@ -42,6 +42,11 @@ def data_ir(stmt: ast.DataStmt | None, env: Mapping[str, Number], point: Point, 
             values[key] = check_number(DATA_KEYS[key], key, point.overrides[slot], None, "data", from_sweep=True)
     if dist.kind == "grid":
         values["n"] = dist.points
+    if dist.file is not None and values["n"] + values["n_test"] > dist.file.rows:
+        where = stmt.span if stmt else None
+        raise msg.fail(msg.file_shape_mismatch(
+            dist.file.path, f"{dist.file.rows} rows", f"n + n_test = {values['n']} + {values['n_test']} "
+            "disjoint train and test rows", where))
     return ir.Data(n=values["n"], n_test=values["n_test"], noise=values["noise"], seed=values["seed"],
                    noise_seed=values["noise_seed"])
 

@@ -23,8 +23,9 @@ from mlc.dsl import ast
 _DIST_FORMS = {"gaussian": "gaussian(d, std = s)", "grid": "grid(low, high, points = k)"}
 
 
-def input_dist(stmt: ast.InputStmt, env: Mapping[str, Number]) -> ir.InputDist:
-    """`input x ~ uniform(cube(d))`, `gaussian(d, std = s)` or `grid(low, high, points = k)`."""
+def input_dist(stmt: ast.InputStmt, env: Mapping[str, Number], spec_path: str = "<string>") -> ir.InputDist:
+    """`input x ~ uniform(cube(d))`, `gaussian(d, std = s)`, `grid(low, high, points = k)` or `file("x.npz")`
+    (relative to the spec at ``spec_path``)."""
     node = stmt.distribution
     if not isinstance(node, ast.Call) or node.func.name not in DISTRIBUTIONS + DOMAINS:
         name = node.func.name if isinstance(node, ast.Call) else (node.id if isinstance(node, ast.Name) else "")
@@ -42,7 +43,31 @@ def input_dist(stmt: ast.InputStmt, env: Mapping[str, Number]) -> ir.InputDist:
         return ir.InputDist(kind=inner.func.name, dim=dimension(inner.positional[0], env))  # type: ignore[arg-type]
     if kind == "gaussian":
         return _gaussian(node, env)
+    if kind == "file":
+        return _file(node, env, spec_path)
     return _grid(node, env)
+
+
+def _file(node: ast.Call, env: Mapping[str, Number], spec_path: str) -> ir.InputDist:
+    """`file("train.npz")` or `file("train.csv", dim = d)`: the rows of a file, d checked when given."""
+    from mlc.compiler.datafiles import FileProblem, input_file
+
+    args = node.positional
+    if len(args) != 1 or not isinstance(args[0], ast.StringLit):
+        raise msg.fail(msg.write_as('file("train.npz")', node.span))
+    dim: int | None = None
+    for kw in node.keywords:
+        if kw.key.name != "dim":
+            raise msg.fail(msg.unknown_argument(kw.key.name, "file", kw.key.span, ("dim",)))
+        dim = dimension(kw.value, env) if not isinstance(kw.value, (ast.RangeLit, ast.Every)) else None
+    try:
+        found = input_file(args[0].value, spec_path)
+    except FileProblem as problem:
+        raise msg.fail(msg.file_unusable(problem.message, args[0].span, problem.help)) from None
+    if dim is not None and dim != found.columns:
+        raise msg.fail(msg.file_shape_mismatch(found.path, f"{found.rows} rows of {found.columns} numbers",
+                                               f"d = {dim}", node.span))
+    return ir.InputDist(kind="file", dim=found.columns, file=found)
 
 
 def _gaussian(node: ast.Call, env: Mapping[str, Number]) -> ir.InputDist:

@@ -130,6 +130,8 @@ def enum_of(node: ast.Value, choices: tuple[str, ...], key: str) -> str:
         if node.id in choices:
             return node.id
         raise msg.fail(msg.unknown_choice(key, node.id, node.span, choices, f"valid values of {key}"))
+    if isinstance(node, ast.StringLit):
+        raise msg.fail(msg.string_not_a_name(key, node.value, node.span))
     raise msg.fail(msg.takes_one_of(key, choices, node.span))
 
 

@@ -13,10 +13,22 @@ from pydantic import Field
 
 from mlc.compiler.expr import Expr
 from mlc.compiler.functions import ActivationName
-from mlc.compiler.ir.base import IRModel, setting
+from mlc.compiler.ir.base import IRModel, later, setting
 
 
-InputKind = Literal["cube", "sphere", "ball", "gaussian", "grid"]
+InputKind = Literal["cube", "sphere", "ball", "gaussian", "grid", "file"]
+
+
+class DataFile(IRModel):
+    """A file of points named in a spec (``mlc.compiler.datafiles``): the path as written (relative to the spec)
+    and the SHA-256 of its bytes are its meaning; ``location`` (where it was found) is not hashed."""
+
+    path: str
+    sha256: str
+    rows: int
+    columns: int
+    sup_norm: float
+    location: str = Field("", exclude=True)
 
 
 class InputDist(IRModel):
@@ -28,6 +40,8 @@ class InputDist(IRModel):
     * ``gaussian``: N(0, std^2 I_dim).
     * ``grid``: dim = 1; the training inputs are ``points`` equispaced points of [low, high]; test
       inputs are uniform on [low, high].
+    * ``file``: the rows of a file (``file``): a run's train and test inputs are disjoint rows of it, drawn by
+      the data seed; a draw from the law (a Monte Carlo normalisation) is a uniformly chosen row.
     """
 
     kind: InputKind
@@ -36,6 +50,7 @@ class InputDist(IRModel):
     low: float | None = None
     high: float | None = None
     points: int | None = None
+    file: DataFile | None = later(None, doc="the file of points of a `file` input")
 
     @property
     def sup_norm_bound(self) -> float:
@@ -44,6 +59,8 @@ class InputDist(IRModel):
             return 1.0
         if self.kind == "grid":
             return max(abs(self.low or 0.0), abs(self.high or 0.0))
+        if self.kind == "file" and self.file is not None:
+            return self.file.sup_norm
         return float("inf")
 
 

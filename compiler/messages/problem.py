@@ -37,6 +37,8 @@ __all__ = [
     "teacher_weights_count",
     "teacher_rows_form",
     "teacher_row_length",
+    "file_unusable",
+    "file_shape_mismatch",
 ]
 
 
@@ -194,3 +196,14 @@ def teacher_rows_form(span: Span) -> Parts:
 @message_kind("E302")
 def teacher_row_length(length: int, d: int, span: Span) -> Parts:
     return f"a row of `b` has {length} number(s); the input has d = {d}", span, "give d numbers per row"
+
+
+@message_kind("E301")
+def file_unusable(message: str, span: Span, help: str | None) -> Parts:
+    """A file named in a spec that cannot be used (missing, outside the spec's folder, too large, not numbers)."""
+    return message, span, help
+
+
+@message_kind("E302")
+def file_shape_mismatch(path: str, has: str, needs: str, span: Span | None) -> Parts:
+    return f"`{path}` has {has}, but the spec needs {needs}", span, "change the spec or the file so that they agree"
