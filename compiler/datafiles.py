@@ -42,6 +42,15 @@ class FileProblem(Exception):
     help: str | None = None
 
 
+@dataclass(frozen=True)
+class FileShapeProblem(Exception):
+    """A file whose array shapes disagree with the spec: ``has`` and ``needs`` say how."""
+
+    path: str
+    has: str
+    needs: str
+
+
 def spec_folder(spec_path: str) -> Path:
     """The folder that relative paths of a spec are resolved in."""
     return Path.cwd() if spec_path in NO_FOLDER else Path(spec_path).resolve().parent
@@ -134,6 +143,44 @@ def _input_file(written: str, path: Path, mtime_ns: int, size: int) -> ir.DataFi
                        sup_norm=sup if math.isfinite(sup) else math.inf, location=str(path))
 
 
+MAX_TEACHER_NUMBERS = 1_000_000
+"""A teacher read from a file becomes given weights in the IR: at most this many numbers."""
+
+
+def teacher_file(written: str, spec_path: str, d: int) -> dict[str, tuple[float, ...] | tuple[tuple[float, ...], ...]]:
+    """Given teacher weights from an `.npz` holding ``a`` (k,), ``b`` (k, d) and optionally ``c`` (k,), with the
+    shapes checked against d; raises FileProblem (the message names the file and the mismatch)."""
+    path = resolve(written, spec_path)
+    if path.suffix.lower() != ".npz":
+        raise FileProblem(f"`{written}` is not an .npz file; teacher weights are arrays a, b, c in one .npz", None)
+    try:
+        loaded = np.load(io.BytesIO(path.read_bytes()), allow_pickle=False)
+        arrays = {name: np.asarray(loaded[name]) for name in loaded.files}
+    except (ValueError, OSError, EOFError) as exc:
+        raise FileProblem(f"`{written}` cannot be read as numbers: {exc}", None) from None
+    missing = [name for name in ("a", "b") if name not in arrays]
+    if missing:
+        raise FileProblem(f"`{written}` has no array {' or '.join(missing)}; it holds {', '.join(arrays) or 'none'}",
+                          "save them as numpy.savez(path, a=a, b=b, c=c)")
+    a, b = arrays["a"], arrays["b"]
+    k = a.shape[0] if a.ndim == 1 else -1
+    shapes = {"a": (k,), "b": (k, d), **({"c": (k,)} if "c" in arrays else {})}
+    for name, shape in shapes.items():
+        if arrays[name].shape != shape or k < 1:
+            raise FileShapeProblem(written, f"an array {name} of shape {tuple(arrays[name].shape)}",
+                                   f"{tuple(shape) if k >= 1 else '(k,)'} (k units of d = {d} inputs)")
+        if arrays[name].dtype.kind not in "biuf" or not np.isfinite(arrays[name]).all():
+            raise FileProblem(f"`{written}`: array {name} holds values that are not finite numbers", None)
+    if b.size > MAX_TEACHER_NUMBERS:
+        raise FileProblem(f"`{written}` has {b.size:,} inner weights; a teacher may have at most "
+                          f"{MAX_TEACHER_NUMBERS:,}", None)
+    found: dict[str, tuple[float, ...] | tuple[tuple[float, ...], ...]] = {
+        "a": tuple(float(v) for v in a), "b": tuple(tuple(float(v) for v in row) for row in b)}
+    if "c" in arrays:
+        found["c"] = tuple(float(v) for v in arrays["c"])
+    return found
+
+
 def load(file: ir.DataFile) -> np.ndarray:
     """The array of a checked file, refusing one whose content changed since the check."""
     path = Path(file.location)
@@ -146,4 +193,4 @@ def load(file: ir.DataFile) -> np.ndarray:
     return array
 
 
-__all__ = ["FileProblem", "MAX_FILE_BYTES", "input_file", "load", "resolve", "spec_folder"]
+__all__ = ["FileProblem", "MAX_FILE_BYTES", "input_file", "load", "resolve", "spec_folder", "teacher_file"]

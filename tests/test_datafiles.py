@@ -100,3 +100,24 @@ def test_no_unpickling_no_symlink_out_and_a_size_limit(tmp_path: Path, points: n
     monkeypatch.setattr(datafiles, "MAX_FILE_BYTES", 100)
     outcome = compile_spec(tmp_path, "train.csv")
     assert outcome.plan is None and "a data file may have at most 100" in outcome.errors[0].message
+
+
+def test_a_teacher_from_a_file_is_its_given_weights(tmp_path: Path, points: np.ndarray) -> None:
+    rng = np.random.default_rng(1)
+    a, b, c = rng.normal(size=4), rng.normal(size=(4, 3)), rng.normal(size=4)
+    np.savez(tmp_path / "teacher.npz", a=a, b=b, c=c)
+    np.savez(tmp_path / "flat.npz", a=a, b=b.ravel())
+    spec = ('problem t\ninput x ~ file("train.npz")\ntarget f* = teacher two_layer(weights = file("{}"))\n'
+            "data {{ n = 20   n_test = 30 }}\nmodel net = two_layer(width = 8)\n")
+    (tmp_path / "t.ml").write_text(spec.format("teacher.npz"))
+    outcome = compile_path(str(tmp_path / "t.ml"))
+    assert outcome.plan is not None, outcome.rendered
+    run = outcome.plan.runs[0]
+    assert isinstance(run.target, ir.TeacherTarget) and run.target.bias and run.target.width == 4
+    data = make_dataset(run.input, run.data, run.target, run.seed)
+    x = data.x_train.numpy()
+    assert np.allclose(data.f_train.numpy(), np.maximum(x @ b.T + c, 0) @ a, atol=1e-13)
+    (tmp_path / "t.ml").write_text(spec.format("flat.npz"))
+    outcome = compile_path(str(tmp_path / "t.ml"))
+    assert outcome.plan is None and outcome.errors[0].code == "E302"
+    assert "`flat.npz` has an array b of shape (12,), but the spec needs (4, 3)" in outcome.errors[0].message

@@ -114,17 +114,17 @@ def dimension(node: ast.Expr, env: Mapping[str, Number]) -> int:
 
 
 def target_ir(stmt: ast.TargetStmt, input_stmt: ast.InputStmt, env: Mapping[str, Number],
-              dist: ir.InputDist) -> ir.Target:
+              dist: ir.InputDist, spec_path: str = "<string>") -> ir.Target:
     """`target f*(x) = formula` or `target f* = teacher two_layer(...)`."""
     input_name = input_stmt.var.name
     if isinstance(stmt.rhs, ast.Teacher):
-        return _teacher(stmt.rhs.call, env, dist)
+        return _teacher(stmt.rhs.call, env, dist, spec_path)
     if stmt.param is not None and stmt.param.name != input_name:
         raise msg.fail(msg.target_argument_not_input(stmt.param.name, input_name, stmt.param.span))
     return ir.FormulaTarget(expr=build_formula(stmt.rhs, input_name, dist.dim, env))
 
 
-def _teacher(call: ast.Call, env: Mapping[str, Number], dist: ir.InputDist) -> ir.TeacherTarget:
+def _teacher(call: ast.Call, env: Mapping[str, Number], dist: ir.InputDist, spec_path: str) -> ir.TeacherTarget:
     if call.func.name != "two_layer":
         raise msg.fail(msg.unknown_teacher_family(call.func.name, call.func.span))
     for arg in call.positional:
@@ -136,7 +136,11 @@ def _teacher(call: ast.Call, env: Mapping[str, Number], dist: ir.InputDist) -> i
         if key not in TEACHER_KEYS:
             raise msg.fail(msg.unknown_setting("teacher", key, kw.key.span, TEACHER_KEYS))
         spans[key] = kw
-        if key == "b":
+        if key == "weights":
+            for name, given in _weights_file(kw.value, dist.dim, spec_path).items():
+                values[name] = given
+                spans[name] = kw
+        elif key == "b":
             values[key] = _rows(kw.value, env, dist.dim)
         elif key == "normalize":
             values[key] = _normalize(kw.value, env)
@@ -169,6 +173,21 @@ def _given_teacher(values: dict[str, Any], spans: dict[str, ast.KwArg], call: as
     weights = ir.TeacherWeights(a=tuple(values["a"]), b=tuple(values["b"]), c=c)
     return ir.TeacherTarget(width=k, activation=values.get("activation", "relu"), bias="c" in values,
                             weights=weights, normalize=values.get("normalize"))
+
+
+def _weights_file(node: ast.Value, d: int, spec_path: str) -> dict[str, Any]:
+    """`weights = file("teacher.npz")`: a, b (and c) from the file, shapes checked against d."""
+    from mlc.compiler.datafiles import FileProblem, FileShapeProblem, teacher_file
+
+    if not (isinstance(node, ast.Call) and node.func.name == "file" and len(node.args) == 1
+            and isinstance(node.args[0], ast.StringLit)):
+        raise msg.fail(msg.write_as('weights = file("teacher.npz")', node.span))
+    try:
+        return teacher_file(node.args[0].value, spec_path, d)
+    except FileShapeProblem as problem:
+        raise msg.fail(msg.file_shape_mismatch(problem.path, problem.has, problem.needs, node.span)) from None
+    except FileProblem as problem:
+        raise msg.fail(msg.file_unusable(problem.message, node.args[0].span, problem.help)) from None
 
 
 def _rows(node: ast.Value, env: Mapping[str, Number], d: int) -> tuple[tuple[float, ...], ...]:

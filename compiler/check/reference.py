@@ -25,6 +25,7 @@ KIND_TEXT = {
     "ints": "list of integers",
     "floats": "list of numbers",
     "rows": "list of rows `[[...], ...]`, d numbers each",
+    "file": '`file("teacher.npz")`',
     "normalize": "`sd` or `sd(points = N, center = c, seed = s)`",
 }
 """How the docs write the type of a setting whose kind is not a number, an enum or a boolean."""

@@ -70,6 +70,7 @@ def _teacher_keys() -> dict[str, KeySpec]:
             keys["a"] = KeySpec("floats", None, doc="given output weights a_k (k of them)", shown_default="drawn")
             keys["b"] = KeySpec("rows", None, doc="given inner weights: k rows of d numbers", shown_default="drawn")
             keys["c"] = KeySpec("floats", None, doc="given biases c_k (then `bias` is true)", shown_default="0")
+            keys["weights"] = KeySpec("file", None, doc="given a, b (and c) from an .npz file", shown_default="drawn")
         else:
             keys[key] = spec
     return keys
