@@ -138,8 +138,10 @@ def write_report(
     the rest of the report goes on. ``reuse_plots``: plot files already drawn from these results, listed
     instead of drawing them again."""
     out = Path(out_dir)
-    groups = _guard(console, "grouping the runs", lambda: group_runs(plan, experiment_result.runs), [])
-    fits = _guard(console, "fitting the rates", lambda: fit_rates(plan, groups), [])
+    no_groups: list[Group] = []
+    no_fits: list[RateFit] = []
+    groups = _guard(console, "grouping the runs", lambda: group_runs(plan, experiment_result.runs), no_groups)
+    fits = _guard(console, "fitting the rates", lambda: fit_rates(plan, groups), no_fits)
     summary = ReportSummary(groups=groups, rate_fits=fits)
     _guard(console, "printing the tables",
            lambda: print_report(console, plan, experiment_result, groups, fits), None)

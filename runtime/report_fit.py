@@ -23,7 +23,7 @@ import numpy as np
 from mlc.compiler.ir import Plan, RatePrediction
 from mlc.compiler.theory.rates import compare, find_rate, fit_loglog_slope
 from mlc.compiler import metrics
-from mlc.runtime.report_groups import Group, swept_axes
+from mlc.runtime.report_groups import Group, GroupKey, swept_axes
 
 N_BOOT = 1000
 BOOT_SEED = 0
@@ -120,7 +120,7 @@ def fit_rates(
     others = list(dict.fromkeys(others))
     for axis in rate_axes(plan):
         moving = {axis} | plan.zip_partners(axis)
-        slices: dict[tuple, list[Group]] = {}
+        slices: dict[GroupKey, list[Group]] = {}
         for group in groups:
             if axis not in group.params:
                 continue

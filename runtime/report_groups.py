@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Iterable
+from typing import Iterable, TypeGuard
 
 import numpy as np
 
@@ -21,11 +21,14 @@ from mlc.compiler.ir import SEED_KEY, Plan
 from mlc.runtime.report_store import param_keys
 from mlc.runtime.results import BoundValue, RunResult
 
+GroupKey = tuple[str, tuple[tuple[str, float], ...]]
+"""A model name and sorted (param, value) pairs: the key that groups runs, or groups into slices."""
+
 RATE_KINDS = ("upper_rate", "lower_rate")
 """Bound kinds that state only a rate (no absolute value)."""
 
 
-def _finite(value: float | None) -> bool:
+def _finite(value: float | None) -> TypeGuard[float]:
     return value is not None and math.isfinite(value)
 
 
@@ -184,11 +187,11 @@ def group_runs(plan: Plan, runs: list[RunResult]) -> list[Group]:
     """
     keys = param_keys(plan, runs)
     model_order: dict[str, int] = {}
-    for run in plan.runs:
-        model_order.setdefault(run.model.name, len(model_order))
-    for run in runs:
-        model_order.setdefault(run.model, len(model_order))
-    groups: dict[tuple, Group] = {}
+    for plan_run in plan.runs:
+        model_order.setdefault(plan_run.model.name, len(model_order))
+    for result in runs:
+        model_order.setdefault(result.model, len(model_order))
+    groups: dict[GroupKey, Group] = {}
     for run in sorted(runs, key=lambda r: r.index):
         params = {k: v for k, v in run.params.items() if k != SEED_KEY}
         key = (run.model, tuple(sorted(params.items())))

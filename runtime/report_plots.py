@@ -29,7 +29,7 @@ from mlc.compiler.ir import Plan, Plot
 from mlc.compiler.theory.rates import find_rate
 from mlc.runtime.report_fit import RELATION_SIGNS
 from mlc.compiler import metrics
-from mlc.runtime.report_groups import Group, swept_axes
+from mlc.runtime.report_groups import Group, GroupKey, swept_axes
 
 MAX_LEGEND = 12
 LOG_SPAN = 3.0
@@ -96,7 +96,7 @@ def _save(fig: Any, out_dir: Path, stem: str, outcome: PlotOutcome) -> None:
 def _axis_plot(plan: Plan, groups: list[Group], y: str, x: str, out_dir: Path, outcome: PlotOutcome) -> None:
     from matplotlib.figure import Figure
 
-    lines: dict[tuple, list[Group]] = {}
+    lines: dict[GroupKey, list[Group]] = {}
     moving = {x} | plan.zip_partners(x)
     for group in groups:
         if x in group.params and group.stat(y) is not None:

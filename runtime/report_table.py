@@ -175,9 +175,9 @@ def bounds_table(model: str, groups: Sequence[Group], params: Sequence[str]) -> 
             mark = DAGGER if cell.unverified else ""
             table.add_column(Text(f"{theorem}{mark}\n{cell.kind} on {cell.quantity}"), justify="right")
         for group in groups:
-            cells = {c.theorem: c for c in group.bounds()}
+            by_theorem = {c.theorem: c for c in group.bounds()}
             add_row(table, *[fmt_param(group.params.get(k)) for k in shown],
-                     *[_bound_cell(cells.get(theorem)) for theorem in theorems])
+                     *[_bound_cell(by_theorem.get(theorem)) for theorem in theorems])
         return table
     table = new_table(titled(f"{model}: bounds, and ratio = measured / bound", constant))
     for key in shown:
@@ -331,14 +331,15 @@ def print_report(
         console.print()
         for table in measured_tables(model, model_groups, params):
             console.print(table)
-        if any(g.stat(m) and g.stat(m).median is not None for g in model_groups for m in g.metrics()):
+        if any((stat := g.stat(m)) is not None and stat.median is not None
+               for g in model_groups for m in g.metrics()):
             console.print(Text("med: median over seeds (shown with 3 or more seeds)", style="dim"))
         for note in objective_notes(model_groups, params):
             console.print(Text(note, style="yellow"))
         if plan.report.bounds:
-            table = bounds_table(model, model_groups, params)
-            if table is not None:
-                console.print(table)
+            bounds = bounds_table(model, model_groups, params)
+            if bounds is not None:
+                console.print(bounds)
             for note in bounds_notes(model_groups):
                 console.print(Text(note, style="dim"))
     if show_rates:
