@@ -44,6 +44,8 @@ def evaluate(node: ast.Expr, env: Mapping[str, Number], what: str = "a number") 
         return node.value
     if isinstance(node, ast.Paren):
         return evaluate(node.expr, env, what)
+    if isinstance(node, ast.StringLit):
+        raise msg.fail(msg.string_not_a_value(node.span))
     if isinstance(node, ast.Name):
         if node.id in env:
             return env[node.id]

@@ -25,6 +25,7 @@ from mlc.compiler.check import Checker
 from mlc.compiler.parametric import ParametricPlan, checker_point
 from mlc.compiler.sweep import MAX_RUNS, Axis, SweepMode, expand_points, resolve_axes, run_count
 from mlc.dsl.diagnostics import Diagnostic, SpecErrors, Span
+from mlc.dsl.printer import format_expr
 
 
 def axis_quantities(plan: ParametricPlan, blocks: list[tuple[SweepMode, list[Axis]]]) -> dict[str, tuple[ir.Quantity, ...]]:
@@ -131,7 +132,10 @@ def build_plan(checker: Checker) -> ir.Plan:
         raise msg.fail(msg.too_many_runs(count, MAX_RUNS, span))
     points = expand_points(blocks)
     targets = {key: tuple(axis.targets) for key, axis in axes.items()}
-    parametric = ParametricPlan(checker, targets, {key: axis.values for key, axis in axes.items()}, points[0])
+    choices = {key: tuple(axis.choices) for key, axis in axes.items() if axis.choices is not None}
+    # The report's axes are numeric: a categorical axis is not one to fit a rate over (ParametricPlan.swept).
+    parametric = ParametricPlan(checker, targets, {key: axis.values for key, axis in axes.items()}, points[0],
+                                choices)
     runs: list[ir.Run] = []
     errors: dict[tuple[str, Span | None], Diagnostic] = {}  # (code, span): one report per place
     repeats: dict[tuple[str, Span | None], int] = {}
@@ -192,7 +196,8 @@ def build_plan(checker: Checker) -> ir.Plan:
     varies = axis_quantities(parametric, blocks)
     sweep_ir = tuple(
         ir.SweepBlock(mode=mode, axes=tuple(ir.SweepAxis(key=a.key, values=tuple(a.values),
-                                                         targets=tuple(a.targets), varies=varies[a.key])
+                                                         targets=tuple(a.targets), varies=varies[a.key],
+                                                         labels=tuple(format_expr(c) for c in a.choices or ()))
                                             for a in block_axes))
         for mode, block_axes in blocks
     )

@@ -14,7 +14,7 @@ same span, "(from the sweep)" when the axis sets it), placed into its IR field, 
 filled values run again (the family's rules and shape, the training rules such as batch ≤ n).
 
 Some swept values change more than numbers: a `let` used in the target formula, the input dimension, a
-record interval or the report. Such an axis is *structural*: the checker resolves the spec once per distinct
+record interval, the report, or a categorical axis (`optimizer = [sgd(...), adam(...)]`, always). Such an axis is *structural*: the checker resolves the spec once per distinct
 combination of the structural axes' values (three times for `sweep { d = [2, 4, 8] }`, however many other
 axes there are), and the other axes are substituted into each. An axis is a value axis when
 
@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
-from typing import Any, Callable, Mapping, TypeVar
+from typing import Any, Callable, Mapping, Sequence, TypeVar
 
 from mlc.compiler import ir
 from mlc.compiler.check import Checker, Point, Resolved
@@ -48,12 +48,17 @@ _IR_FIELD = {"lambda": "lam", "max_steps": "steps"}
 """Settings whose IR field has another name: `lambda` is ``Penalty.lam``; `max_steps` becomes ``steps``."""
 
 
-def checker_point(values: Mapping[str, float], targets: Mapping[str, tuple[ir.Slot, ...]]) -> Point:
-    """The checker's :class:`Point` for one sweep point ({axis key: value}): seed, let bindings, slot values."""
+def checker_point(values: Mapping[str, float], targets: Mapping[str, tuple[ir.Slot, ...]],
+                  choices: Mapping[str, Sequence[ast.Value]] | None = None) -> Point:
+    """The checker's :class:`Point` for one sweep point ({axis key: value}): seed, let bindings, slot values, and
+    the written value that a categorical axis (``choices``: key -> its values as written) picks by index."""
     point = Point()
     for key, value in values.items():
+        picked = choices.get(key) if choices else None
         for target in targets[key]:
-            if target.section == "seed":
+            if picked is not None:
+                point.choices[target] = picked[int(value)]
+            elif target.section == "seed":
                 point.seed = int(value)
             elif target.section == "let":
                 point.bindings[target.key] = value
@@ -98,10 +103,12 @@ class ParametricPlan:
     """The spec checked once per distinct value of its structural axes; :meth:`resolve` substitutes."""
 
     def __init__(self, checker: Checker, targets: Mapping[str, tuple[ir.Slot, ...]],
-                 swept: Mapping[str, list[float]], first: Mapping[str, float]):
+                 swept: Mapping[str, list[float]], first: Mapping[str, float],
+                 choices: Mapping[str, Sequence[ast.Value]] | None = None):
         self.checker = checker
         self.targets = dict(targets)
-        self.swept = dict(swept)
+        self.choices = dict(choices or {})  # categorical axes: always structural (they change more than numbers)
+        self.swept = {key: values for key, values in swept.items() if key not in self.choices}  # numeric axes
         lets = {key for key, slots in targets.items() if slots and slots[0].section == "let"}
         self.depends = dependent_lets(checker, lets)
         self.dependent = frozenset().union(*self.depends.values())
@@ -125,7 +132,7 @@ class ParametricPlan:
 
     def _check(self, values: Mapping[str, float]) -> tuple[Resolved, Point]:
         """The checker at one point, recording the holes (and the models' settings) in the point."""
-        point = checker_point(values, self.targets)
+        point = checker_point(values, self.targets, self.choices)
         point.holes, point.dependent = [], self.dependent
         return self.checker.resolve(point, self.swept), point
 
@@ -150,7 +157,7 @@ class ParametricPlan:
         uses = [n for stmt in self.checker.spec.statements if not isinstance(stmt, (ast.LetStmt, ast.SweepStmt))
                 for n in name_nodes(stmt) if n.id in self.dependent]
         structural = {axis for axis, names in self.depends.items()
-                      if any(n.id in names and id(n) not in covered for n in uses)}
+                      if any(n.id in names and id(n) not in covered for n in uses)} | set(self.choices)
         for key, values in self.swept.items():  # one probe per axis: substitution against the checker
             other = next((v for v in values if v != first[key]), None)
             if key in structural or other is None:
@@ -169,7 +176,7 @@ class ParametricPlan:
             except SpecErrors as exc:
                 return [(d.code, d.message, d.span) for d in exc.diagnostics]
         return bool(outcome(lambda: self._substitute(template, values))
-                    == outcome(lambda: self.checker.resolve(checker_point(values, self.targets), self.swept)))
+                    == outcome(lambda: self.checker.resolve(checker_point(values, self.targets, self.choices), self.swept)))
 
     def _key(self, values: Mapping[str, float]) -> tuple[float, ...]:
         return tuple(values[k] for k in self.structural)
@@ -190,7 +197,7 @@ class ParametricPlan:
     def _substitute(self, template: Template, values: Mapping[str, float]) -> Resolved:
         if not template.holes:
             return template.resolved
-        env = self.checker.environment(checker_point(values, self.targets)) if template.needs_env else {}
+        env = self.checker.environment(checker_point(values, self.targets, self.choices)) if template.needs_env else {}
         filled: dict[tuple[str, str | None], dict[str, Any]] = {}  # (section, owner) -> {IR field: value}
         errors = []
         for hole, axis in template.holes:

@@ -23,7 +23,8 @@ from typing import Literal
 
 from mlc.compiler import grids, ir
 from mlc.compiler import messages as msg
-from mlc.compiler.check import INTEGER_SLOTS, REPORT_KEYS, SWEEPABLE_SLOTS, Checker
+from mlc.compiler import families
+from mlc.compiler.check import CATEGORICAL_SLOTS, INTEGER_SLOTS, REPORT_KEYS, SWEEPABLE_SLOTS, Checker
 from mlc.compiler.evaluate import Number, evaluate, name_nodes
 from mlc.dsl import ast
 from mlc.dsl.diagnostics import Diagnostic, SpecErrors, Span
@@ -41,6 +42,30 @@ class Axis:
     values: list[float]
     targets: list[ir.Slot]
     span: Span
+    choices: list[ast.Value] | None = None  # a categorical axis: value i is choices[i], as written
+
+
+def _categorical(checker: Checker, key: str, node: ast.Value, span: Span, scope: str | None) -> Axis | None:
+    """`optimizer = [sgd(lr = 0.1), adam(lr = 1e-3)]`, `activation = [relu, tanh]`: an axis over settings' values
+    (its values are the indices 0, 1, ...; ``SweepAxis.labels`` holds the values as written). None: not one.
+    In ``sweep net { ... }`` (``scope``) only net's setting is swept."""
+    targets: list[ir.Slot] = []
+    if key in CATEGORICAL_SLOTS["model"]:
+        targets = [ir.Slot(section="model", owner=name, key=key) for name, stmt in checker.models.items()
+                   if stmt.family.name in families.names() and key in families.get(stmt.family.name).settings]
+    elif key in CATEGORICAL_SLOTS["train"]:
+        targets = [ir.Slot(section="train", owner=name, key=key) for name in checker.models]
+    if scope is not None:
+        targets = [t for t in targets if t.owner == scope]
+    if not targets and key in CATEGORICAL_SLOTS["model"] and scope is None:
+        raise msg.fail(msg.categorical_without_model(key, span, [f for f in families.names()
+                                                                 if key in families.get(f).settings]))
+    if not targets:
+        return None
+    choices: list[ast.Value] = list(node.items) if isinstance(node, ast.VectorLit) else [node]
+    if not choices:
+        raise msg.fail(msg.sweep_without_values(key, node.span))
+    return Axis(key, [float(i) for i in range(len(choices))], targets, span, choices)
 
 
 def _names_used(spec: ast.Spec) -> set[str]:
@@ -152,6 +177,16 @@ def resolve_axes(checker: Checker) -> list[tuple[SweepMode, list[Axis]]]:
                 errors.append(msg.swept_twice(key, item.key.span, seen[key].line))
                 continue
             seen[key] = item.key.span
+            if key not in checker.lets:
+                try:
+                    categorical = _categorical(checker, key, item.value, item.span,
+                                               scope.name if scope is not None else None)
+                except SpecErrors as exc:
+                    errors.extend(exc.diagnostics)
+                    continue
+                if categorical is not None:
+                    axes.append(categorical)
+                    continue
             if scope is not None:  # `sweep net { ... }`: net's own settings only
                 scoped = _scoped_targets(checker, key, scope.name, item.key.span, used)
                 if isinstance(scoped, Diagnostic):

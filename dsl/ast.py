@@ -67,6 +67,14 @@ class Name:
 
 
 @dataclass(frozen=True)
+class StringLit:
+    """A string, `"data.npz"` (``value`` without the quotes): the language's one use is a file's path."""
+
+    value: str
+    span: Span
+
+
+@dataclass(frozen=True)
 class KwArg(_Node):
     key: Ident
     value: "Value"
@@ -141,7 +149,7 @@ class Paren(_Node):
     span: Span
 
 
-Expr = Union[Number, Name, Call, BinOp, UnaryOp, Compare, Index, VectorLit, Paren]
+Expr = Union[Number, Name, Call, BinOp, UnaryOp, Compare, Index, VectorLit, Paren, StringLit]
 Arg = Union[Expr, KwArg, Bind]
 
 

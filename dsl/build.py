@@ -68,7 +68,15 @@ class _HandWritten(Transformer[Token, Any]):
     def NUMBER(self, token: Token) -> ast.Number:
         return ast.Number(float(token), str(token), span_of_token(token))
 
+    @v_args(inline=False, meta=False)
+    def STRING(self, token: Token) -> ast.StringLit:
+        return ast.StringLit(str(token)[1:-1], span_of_token(token))
+
     # ---- expressions
+    def string_lit(self, meta: Any, children: list[Any]) -> ast.StringLit:
+        string: ast.StringLit = children[0]
+        return string
+
     def name(self, meta: Any, children: list[Any]) -> ast.Name:
         ident: ast.Ident = children[0]
         return ast.Name(ident.name, ident.span)

@@ -13,7 +13,8 @@ Role:   the one place where what was written becomes what it stands for, so that
 * an ``until`` in a model block has no place in a model: E201 (it belongs in the ``train`` block);
 * an index binding ``i in lo..hi`` is an argument of ``sum`` only; anywhere else (a model call, a
   distribution, an optimizer...) it is E201 rather than silently ignored;
-* ``loss = mse/2`` (half the MSE, the normalisation of the theorems) is the loss ``half_mse``.
+* ``loss = mse/2`` (half the MSE, the normalisation of the theorems) is the loss ``half_mse``, in a train block and
+  in a sweep (`sweep { loss = [mse, mse/2] }`).
 
 Nothing here evaluates anything or knows a family's settings; that is the checker's job.
 """
@@ -47,6 +48,8 @@ def desugar(spec: ast.Spec) -> tuple[ast.Spec, list[Diagnostic]]:
             diagnostics += [messages.until_in_model_block(u.span) for u in untils]
         elif isinstance(stmt, ast.TrainStmt):
             statements.append(_train(stmt))
+        elif isinstance(stmt, ast.SweepStmt):
+            statements.append(_sweep(stmt))
         else:
             statements.append(stmt)
     return dataclasses.replace(spec, statements=statements), diagnostics
@@ -81,6 +84,24 @@ def _train(stmt: ast.TrainStmt) -> ast.TrainStmt:
         if isinstance(item, ast.Setting) and item.key.name == "loss" and _is_half_mse(item.value) else item
         for item in stmt.block.items)
     return ast.TrainStmt(stmt.model, ast.Block(items, stmt.block.span), stmt.span)
+
+
+def _sweep(stmt: ast.SweepStmt) -> ast.SweepStmt:
+    """`sweep { loss = [mse, mse/2] }`: a swept loss is a loss, so `mse/2` is ``half_mse`` there too."""
+    def half(value: ast.Expr) -> ast.Expr:
+        return ast.Name(HALF_MSE, value.span) if _is_half_mse(value) else value
+
+    items = []
+    for item in stmt.block.items:
+        if isinstance(item, ast.Setting) and item.key.name == "loss":
+            value = item.value
+            if isinstance(value, ast.VectorLit):
+                value = ast.VectorLit(tuple(half(v) for v in value.items), value.span)
+            elif not isinstance(value, (ast.RangeLit, ast.Every)):
+                value = half(value)
+            item = ast.Setting(item.key, value, item.span)
+        items.append(item)
+    return ast.SweepStmt(stmt.mode, stmt.model, ast.Block(tuple(items), stmt.block.span), stmt.span)
 
 
 def _children(node: Any) -> list[Any]:

@@ -39,6 +39,15 @@ def lark_parser() -> Lark:
 
 
 @lru_cache(maxsize=1)
+def terminal_pattern(name: str) -> str:
+    """The regular expression of the grammar's terminal ``name`` (``STRING``), for tools that must lex the same
+    text (the Pygments lexer, the token count of the size limit)."""
+    for terminal in lark_parser().terminals:
+        if terminal.name == name:
+            return str(terminal.pattern.to_regexp())
+    raise KeyError(name)
+
+
 def keywords() -> tuple[str, ...]:
     """Every keyword of the grammar, read from its terminals (not a list kept by hand): the literal words
     (``"problem"``, ``"over"``, ``"in"`` ...) and the words of word-only alternations (``SWEEP_MODE``: zip,

@@ -29,7 +29,7 @@ MAX_NAME_LENGTH = 100
 
 _COMMENT = re.compile(r"#[^\n]*")
 # The tokens of the grammar (``grammar.lark``), coarsely: what matters is one match per token.
-_TOKEN = re.compile(r"[A-Za-z_][A-Za-z0-9_]*|[0-9]+(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?|\.\.|\*\*|<=|>=|\S")
+_TOKEN = re.compile(r'"[^"#\\\n]*"|[A-Za-z_][A-Za-z0-9_]*|[0-9]+(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?|\.\.|\*\*|<=|>=|\S')
 _LONG_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{%d,}" % MAX_NAME_LENGTH)
 # A number that may overflow: one with an exponent, or with more than 300 digits before the point.
 _BIG_NUMBER = re.compile(r"(?<![A-Za-z0-9_])(?:[0-9]+(?:\.[0-9]+)?[eE][+-]?[0-9]+|[0-9]{300,}(?:\.[0-9]+)?)")

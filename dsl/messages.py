@@ -93,8 +93,10 @@ def too_deep_to_compile(span: Span | None = None) -> Parts:
 # The common mistakes behind an unexpected character, and how to write them.
 _CHARACTER_HINTS = {
     "|": "absolute values and norms are written `abs(e)` and `norm(x)`, not with bars",
-    '"': "mlc has no strings; names are written bare, e.g. `activation = relu`",
-    "'": "mlc has no strings; names are written bare, e.g. `activation = relu`",
+    '"': ('a string is only a file path, `file("data.npz")`, closed on its line, without `#`, `\\` or `"`; '
+          "names are written bare, e.g. `activation = relu`"),
+    "'": ('a string is only a file path, `file("data.npz")`, closed on its line, without `#`, `\\` or `"`; '
+          "names are written bare, e.g. `activation = relu`"),
     "!": "there is no `!`; comparisons are `<`, `<=`, `>`, `>=`",
 }
 

@@ -51,6 +51,9 @@ class ExprPrinter:
     def _print_Name(self, node: ast.Name) -> str:
         return node.id
 
+    def _print_StringLit(self, node: ast.StringLit) -> str:
+        return f'"{node.value}"'
+
     def _print_Ident(self, node: ast.Ident) -> str:
         return node.name
 

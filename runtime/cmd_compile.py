@@ -77,7 +77,7 @@ def _plan_table(plan) -> str:
     header = ["#", "hash", "model", "family", *keys]
     rows = []
     for run in plan.runs:
-        values = [f"{run.params[k]:g}" if k in run.params else "" for k in keys]
+        values = [plan.param_text(k, run.params[k]) if k in run.params else "" for k in keys]
         rows.append([str(run.index), run.hash, run.model.name, run.model.family, *values])
     widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(header)]
     fmt = "  ".join(f"{{:<{w}}}" for w in widths)

@@ -17,7 +17,7 @@ from typing import Callable, Literal
 
 import torch
 
-from mlc.compiler.ir import Plan, Run
+from mlc.compiler.ir import Plan, Run, TeacherTarget
 from mlc.compiler.lower.checkpoint import Checkpoint
 from mlc.compiler.lower.grouping import Group, group_runs
 from mlc.compiler.lower.norm_fit import norm_cache
@@ -193,6 +193,7 @@ def train_group(group: Group, plan: Plan, device: torch.device, dtype: torch.dty
                 steps_done=out.steps_done, metrics=dict(out.metrics),
                 curves={k: Curve(steps=list(s), values=list(v)) for k, (s, v) in out.curves.items()},
                 wall_time_s=share)
+            _attach_target(res, run)
             _attach_bounds(res, run, plan, norms)
             _attach_infinite_width(res, run, data_cache[_data_key(run)])
             group_results.append(res)
@@ -200,6 +201,16 @@ def train_group(group: Group, plan: Plan, device: torch.device, dtype: torch.dty
         message = f"{type(exc).__name__}: {exc}"
         group_results = [_failed(run, message) for run in group.runs]
     return group_results
+
+
+def _attach_target(result: RunResult, run: Run) -> None:
+    """Record a normalised teacher's Monte Carlo mean and sd (computed once, when its data were made)."""
+    if isinstance(run.target, TeacherTarget) and run.target.normalize is not None:
+        from mlc.compiler.teacher import normalisation
+
+        stats = normalisation(run.target, run.input)
+        if stats is not None:
+            result.target = stats.record()
 
 
 def reattach_bounds(result: RunResult, run: Run, plan: Plan, norms: NormCache) -> None:

@@ -36,7 +36,8 @@ PENALTY_TEX: dict[str, str] = {"none": "", "path_norm": r"\|\theta\|_{P}", "weig
                                "rkhs_norm": r"\|a\|_{2}", "weight_decay": r"\|\theta\|_2^2"}
 INPUT_TEX: dict[str, str] = {"cube": r"\mathcal{U}\bigl([-1,1]^{%d}\bigr)", "sphere": r"\mathcal{U}\bigl(S^{%d-1}\bigr)",
                              "ball": r"\mathcal{U}\bigl(B^{%d}\bigr)", "gaussian": r"\mathcal{N}(0, \sigma^2 I_{%d})",
-                             "grid": r"\mathrm{grid}\bigl([a,b]^{%d}\bigr)"}
+                             "grid": r"\mathrm{grid}\bigl([a,b]^{%d}\bigr)",
+                             "file": r"\mathcal{U}\bigl(\mathrm{the\ points\ of\ a\ file}\bigr),\ x \in \mathbf{R}^{%d}"}
 
 
 class _Norm(sp.Function):

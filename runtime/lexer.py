@@ -19,13 +19,13 @@ from __future__ import annotations
 import re
 
 from pygments.lexer import RegexLexer, bygroups, words
-from pygments.token import Comment, Error, Keyword, Name, Number, Operator, Punctuation, Whitespace, _TokenType
+from pygments.token import Comment, Error, Keyword, Name, Number, Operator, Punctuation, String, Whitespace, _TokenType
 
 from mlc.compiler import families
 from mlc.compiler.check import tables
 from mlc.compiler.formula import STRUCTURAL_FUNCTIONS
 from mlc.compiler.functions import ACTIVATIONS, FUNCTIONS
-from mlc.dsl.grammar import STATEMENT_KEYWORDS, keywords
+from mlc.dsl.grammar import STATEMENT_KEYWORDS, keywords, terminal_pattern
 
 _IDENT = r"[A-Za-z_][A-Za-z0-9_]*"
 
@@ -74,6 +74,7 @@ class MlcLexer(RegexLexer):
             (_IDENT, Name),
             (r"[0-9]+\.[0-9]+([eE][+-]?[0-9]+)?|[0-9]+[eE][+-]?[0-9]+", Number.Float),
             (r"[0-9]+", Number.Integer),
+            (terminal_pattern("STRING"), String.Double),  # a file path, `file("train.npz")`
             (r"\.\.|\*\*|<=|>=|[<>^~*/+\-=]", Operator),
             (r"[{}()\[\],;:]", Punctuation),
             (r".", Error),  # not the language's (the checker reports it)

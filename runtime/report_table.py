@@ -53,6 +53,10 @@ def header(plan: Plan, result: ExperimentResult) -> Table:
     add_row(table, "runs", f"{len(result.runs)} of {planned} planned" + (f": {status}" if status else ""))
     if env.command:
         add_row(table, "command", env.command)
+    for block in plan.sweep:  # a categorical axis's values stand for settings: say which
+        for axis in block.axes:
+            if axis.labels:
+                add_row(table, axis.key, "   ".join(f"{i} = {label}" for i, label in enumerate(axis.labels)))
     return table
 
 

@@ -47,6 +47,8 @@ class RunResult(BaseModel):
     curves: dict[str, Curve] = Field(default_factory=dict)
     bounds: list[BoundValue] = Field(default_factory=list)
     wall_time_s: float = 0.0
+    # A normalised teacher's Monte Carlo statistics (teacher_mean, teacher_sd, points, center); empty otherwise.
+    target: dict[str, float] = Field(default_factory=dict)
 
 
 class Environment(BaseModel):

@@ -119,7 +119,7 @@ def _diagnostics_of(name: str, data: bytes) -> list[Diagnostic]:
     except SourceError as exc:
         assert exc.diagnostic is not None
         return [exc.diagnostic]
-    return compile_text(source.text, name).diagnostics
+    return compile_text(source.text, str(DIAGNOSTICS / name)).diagnostics  # file inputs resolve beside it
 
 
 @pytest.mark.parametrize("name", [*diagnostic_cases, *GENERATED])

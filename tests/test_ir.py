@@ -21,8 +21,8 @@ ROOT = Path(__file__).resolve().parents[1]
 QUICKSTART = (ROOT / "specs" / "quickstart.ml").read_text(encoding="utf-8")
 
 
-def plan_of(text: str) -> ir.Plan:
-    outcome = compile_text(text, "t.ml")
+def plan_of(text: str, path: str = "t.ml") -> ir.Plan:
+    outcome = compile_text(text, path)  # a spec's path: its file inputs are read beside it
     assert outcome.ok, outcome.rendered
     return outcome.plan
 
@@ -107,7 +107,7 @@ def test_json_schema_export() -> None:
 @pytest.mark.parametrize("path", sorted((ROOT / "specs").glob("*.ml")) + [ROOT / "benchmarks" / "sweep.ml"],
                          ids=lambda p: p.name)
 def test_plan_json_round_trip(path: Path) -> None:
-    plan = plan_of(path.read_text(encoding="utf-8"))
+    plan = plan_of(path.read_text(encoding="utf-8"), str(path))
     again = ir.Plan.model_validate_json(plan.model_dump_json())
     assert again == plan
     assert ir.canonical_json(again) == ir.canonical_json(plan)

@@ -82,7 +82,7 @@ def test_teacher_weights_follow_the_ir_docstring():
     a = torch.randn(3, generator=gen, dtype=F64) / math.sqrt(3)
     assert torch.equal(w["b"], b) and torch.equal(w["c"], c) and torch.equal(w["a"], a)
     x = _x()
-    assert torch.allclose(teacher_function(t, 4)(x), torch.relu(x @ b.T + c) @ a)
+    assert torch.allclose(teacher_function(t, ir.InputDist(kind="cube", dim=4))(x), torch.relu(x @ b.T + c) @ a)
 
 
 @pytest.mark.parametrize("kind", ["cube", "sphere", "ball", "gaussian"])

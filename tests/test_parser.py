@@ -222,7 +222,8 @@ def test_several_syntax_errors_in_one_run() -> None:
 
 
 def test_invalid_characters() -> None:
-    for text, hint in (("let a = |b|\n", "abs"), ('let a = "s"\n', "no strings"), ("let a = !b\n", "`!`")):
+    for text, hint in (("let a = |b|\n", "abs"), ("let a = 's'\n", "only a file path"), ('let a = "s#"\n', "without `#`"),
+                       ("let a = !b\n", "`!`")):
         _, diagnostics = parse(text)
         assert diagnostics[0].code == "E002" and hint in diagnostics[0].help
         assert diagnostics[0].span.column == 9

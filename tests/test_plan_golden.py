@@ -30,6 +30,7 @@ def plan_record(spec: str) -> dict[str, object]:
     outcome = compile_path(str(ROOT / spec))
     assert outcome.ok and outcome.plan is not None, outcome.rendered
     text = outcome.plan.model_dump_json(indent=2)  # exactly what `mlc compile --emit plan --json` prints
+    text = text.replace(str(ROOT), "<checkout>")  # where a file input was found (from_file.ml) varies by checkout
     return {"spec_hash": outcome.plan.spec_hash, "runs": [r.hash for r in outcome.plan.runs],
             "sha256": hashlib.sha256(text.encode()).hexdigest()}
 

@@ -93,19 +93,21 @@ def test_euclidean_norm_representation_monte_carlo() -> None:
 
 def test_teacher_path_norm_uses_the_lowering_weights() -> None:
     import torch
-    from mlc.compiler.theory.teacher import teacher_path_norm, teacher_weights
+    from mlc.compiler.teacher import teacher_weights
+    from mlc.compiler.theory.teacher import teacher_path_norm
 
     t = ir.TeacherTarget(width=10, activation="relu", bias=True, seed=3)
     w = teacher_weights(t, 7)
+    dist = ir.InputDist(kind="cube", dim=7)
     from mlc.compiler.lower.targets import teacher_function
 
     x = torch.rand(50, 7, dtype=torch.float64, generator=torch.Generator().manual_seed(0)) * 2 - 1
-    lowered = teacher_function(t, 7)(x)  # the network the data come from, with the weights the theory reads
+    lowered = teacher_function(t, dist)(x)  # the network the data come from, with the weights the theory reads
     assert torch.equal(lowered, torch.relu(x @ w["b"].T + w["c"]) @ w["a"])
     expected = float((w["a"].abs() * (w["b"].abs().sum(1) + w["c"].abs())).sum())
     est = infer_norm(make_run(target=t, d=7))
     assert est.method == "derived" and est.value == pytest.approx(expected)
-    assert teacher_path_norm(t, 7) == pytest.approx(expected)
+    assert teacher_path_norm(t, dist) == pytest.approx(expected)
 
 
 def test_declared_norm_is_used_and_checked() -> None:

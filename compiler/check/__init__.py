@@ -21,13 +21,13 @@ Sweep expansion lives in :mod:`mlc.compiler.sweep`.
 
 from mlc.compiler.check.checker import Checker, Resolved
 from mlc.compiler.check.schema import KeySpec
-from mlc.compiler.check.tables import (ACTIVATIONS, DATA_KEYS, DISTRIBUTIONS, DOMAINS,
+from mlc.compiler.check.tables import (ACTIVATIONS, CATEGORICAL_SLOTS, DATA_KEYS, DISTRIBUTIONS, DOMAINS,
                                        INTEGER_SLOTS, LOSSES, METRICS, MODEL_KEYS, OPTIMIZER_KEYS,
                                        OPTIMIZERS, PENALTIES, REPORT_KEYS, SCALINGS, SOLVES, SPACES, SWEEPABLE_SLOTS,
                                        TRAIN_KEYS)
 from mlc.compiler.check.values import Point
 
-__all__ = ["ACTIVATIONS", "DATA_KEYS", "DISTRIBUTIONS", "DOMAINS",
+__all__ = ["ACTIVATIONS", "CATEGORICAL_SLOTS", "DATA_KEYS", "DISTRIBUTIONS", "DOMAINS",
            "INTEGER_SLOTS", "LOSSES", "METRICS", "MODEL_KEYS", "OPTIMIZERS", "OPTIMIZER_KEYS", "PENALTIES",
            "REPORT_KEYS", "SCALINGS", "SOLVES", "SPACES", "SWEEPABLE_SLOTS", "TRAIN_KEYS", "Checker", "KeySpec",
            "Point", "Resolved"]

@@ -78,8 +78,9 @@ class Checker:
 
         env = self.environment(point)
         input_stmt, target_stmt = self.input, self.target
-        dist = attempt(lambda: input_dist(input_stmt, env)) if input_stmt else None
-        target = attempt(lambda: target_ir(target_stmt, input_stmt, env, dist)) \
+        path = self.spec.path
+        dist = attempt(lambda: input_dist(input_stmt, env, path)) if input_stmt else None
+        target = attempt(lambda: target_ir(target_stmt, input_stmt, env, dist, path)) \
             if (target_stmt and input_stmt and dist) else None
         space = attempt(lambda: space_ir(self.space, env))
         data = attempt(lambda: data_ir(self.data, env, point, dist)) if dist else None

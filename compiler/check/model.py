@@ -46,6 +46,11 @@ def data_ir(stmt: ast.DataStmt | None, env: Mapping[str, Number], point: Point, 
             values[key] = swept_value(point, slot, DATA_KEYS[key], key, None, "data")
     if dist.kind == "grid":
         values["n"] = dist.points
+    if dist.file is not None and values["n"] + values["n_test"] > dist.file.rows:
+        where = stmt.span if stmt else None
+        raise msg.fail(msg.file_shape_mismatch(
+            dist.file.path, f"{dist.file.rows} rows", f"n + n_test = {values['n']} + {values['n_test']} "
+            "disjoint train and test rows", where))
     return ir.Data(n=values["n"], n_test=values["n_test"], noise=values["noise"], seed=values["seed"],
                    noise_seed=values["noise_seed"])
 
@@ -63,6 +68,10 @@ def model_ir(stmt: ast.ModelStmt, env: Mapping[str, Number], point: Point, dist:
     for setting in stmt.settings:
         problems.run(functools.partial(_setting, setting, stmt, family, values, seen, env, point))
     problems.raise_if_any()
+    for slot, node in point.choices.items():  # a categorical sweep's value replaces the written one
+        if slot.section == "model" and slot.owner == stmt.name.name:
+            values[slot.key] = value_of(MODEL_KEYS[slot.key], slot.key, node, env, None, point,
+                                        f"{family} model `{stmt.name.name}`")
     for key in ("width", "depth", "state_width", "init_scale"):
         slot = ir.Slot(section="model", owner=stmt.name.name, key=key)
         if slot in point.overrides and key not in seen:

@@ -12,8 +12,9 @@ from __future__ import annotations
 import re
 
 from mlc.compiler.check.schema import KeySpec
-from mlc.compiler.check.tables import (default_depths, family_keys, DATA_KEYS, MODEL_KEYS, OPTIMIZER_KEYS, OPTIMIZERS,
-                                       PENALTIES, REPORT_KEYS, SWEEPABLE_SLOTS, TRAIN_KEYS)
+from mlc.compiler.check.tables import (default_depths, family_keys, DATA_KEYS, MODEL_KEYS, NORMALIZE_KEYS,
+                                       OPTIMIZER_KEYS, OPTIMIZERS, PENALTIES, REPORT_KEYS, SWEEPABLE_SLOTS, TEACHER_KEYS,
+                                       TRAIN_KEYS)
 
 KIND_TEXT = {
     "loss": " \\| ".join(f"`{c}`" for c in ("mse", "mse/2", "logistic")),
@@ -23,6 +24,9 @@ KIND_TEXT = {
     "betas": "`[b1, b2]`, each in [0, 1)",
     "ints": "list of integers",
     "floats": "list of numbers",
+    "rows": "list of rows `[[...], ...]`, d numbers each",
+    "file": '`file("teacher.npz")`',
+    "normalize": "`sd` or `sd(points = N, center = c, seed = s)`",
 }
 """How the docs write the type of a setting whose kind is not a number, an enum or a boolean."""
 
@@ -78,11 +82,14 @@ def settings_tables() -> dict[str, str]:
                       for o, keys in OPTIMIZER_KEYS.items() for k, s in keys.items()]
     data_rows = [[f"`{k}`", type_text(s), default_text(k, s), s.doc] for k, s in DATA_KEYS.items()]
     report_rows = [[f"`{k}`", type_text(s), default_text(k, s), s.doc] for k, s in REPORT_KEYS.items()]
+    teacher_rows = [[f"`{k}`", type_text(s), default_text(k, s), s.doc] for k, s in TEACHER_KEYS.items()]
+    teacher_rows += [[f"`sd(…, {k} = …)`", type_text(s), default_text(k, s), s.doc] for k, s in NORMALIZE_KEYS.items()]
     sweep_rows = [[section, ", ".join(f"`{k}`" for k in keys)] for section, keys in SWEEPABLE_SLOTS.items() if keys]
     return {
         "model-settings": table(model_rows, ["setting", "type and range", "default", "families", "meaning"]),
         "train-settings": table(train_rows, ["setting", "type and range", "default", "meaning"]),
         "optimizer-settings": table(optimizer_rows, ["optimizer", "setting", "type and range", "default", "meaning"]),
+        "teacher-settings": table(teacher_rows, ["setting", "type and range", "default", "meaning"]),
         "data-settings": table(data_rows, ["setting", "type and range", "default", "meaning"]),
         "report-settings": table(report_rows, ["setting", "type and range", "default", "meaning"]),
         "sweepable": table(sweep_rows, ["section", "setting names a sweep key may use"]),

@@ -39,8 +39,10 @@ class KeySpec:
     shown_default: str = ""
 
 
-STRUCTURED = {"loss": "loss", "penalty": "penalty", "optimizer": "optimizer", "record": "record"}
-"""Train settings with a syntax of their own (`mse/2`, `path_norm(lambda = 0.1)`, `every N: ...`)."""
+STRUCTURED = {"loss": "loss", "penalty": "penalty", "optimizer": "optimizer", "record": "record",
+              "weights": "weights", "normalize": "normalize"}
+"""Settings with a syntax of their own (`mse/2`, `path_norm(lambda = 0.1)`, `every N: ...`, a teacher's `a = [...]`
+and `normalize = sd(...)`)."""
 
 
 def _kind_of(annotation: Any) -> tuple[str, tuple[str, ...]]:

@@ -23,7 +23,7 @@ PENALTIES: tuple[str, ...] = typing.get_args(ir.PenaltyKind)
 OPTIMIZERS: tuple[str, ...] = typing.get_args(ir.Optimizer.model_fields["kind"].annotation)
 SOLVES: tuple[str, ...] = typing.get_args(ir.Train.model_fields["solve"].annotation)
 SPACES: tuple[str, ...] = typing.get_args(ir.Space.model_fields["kind"].annotation)
-DISTRIBUTIONS = ("uniform", "gaussian", "grid")  # spellings of the `input` statement
+DISTRIBUTIONS = ("uniform", "gaussian", "grid", "file")  # spellings of the `input` statement
 DOMAINS = ("cube", "sphere", "ball")
 METRICS = metrics.recordable()  # the metric registry decides; the checker only reads it
 STOP_METRICS = metrics.stoppable()
@@ -61,10 +61,23 @@ def default_depths() -> dict[str, int]:
     return {name: families.get(name).default_depth for name in families.names()}
 
 
-TEACHER_KEYS: dict[str, KeySpec] = {
-    "width": KeySpec("int", None, 1), "activation": KeySpec("enum", "relu", choices=ACTIVATIONS),
-    "bias": KeySpec("bool", False), "seed": KeySpec("int", 0, 0),
-}
+def _teacher_keys() -> dict[str, KeySpec]:
+    """A teacher's settings: the IR's (``ir.TeacherTarget``), with the given weights written `a`, `b`, `c` (they
+    become ``weights`` in the IR) and ``normalize``'s own arguments apart (:data:`NORMALIZE_KEYS`)."""
+    keys: dict[str, KeySpec] = {}
+    for key, spec in field_settings(ir.TeacherTarget).items():
+        if key == "weights":
+            keys["a"] = KeySpec("floats", None, doc="given output weights a_k (k of them)", shown_default="drawn")
+            keys["b"] = KeySpec("rows", None, doc="given inner weights: k rows of d numbers", shown_default="drawn")
+            keys["c"] = KeySpec("floats", None, doc="given biases c_k (then `bias` is true)", shown_default="0")
+            keys["weights"] = KeySpec("file", None, doc="given a, b (and c) from an .npz file", shown_default="drawn")
+        else:
+            keys[key] = spec
+    return keys
+
+
+TEACHER_KEYS: dict[str, KeySpec] = _teacher_keys()
+NORMALIZE_KEYS: dict[str, KeySpec] = field_settings(ir.TeacherNormalize)
 COUNT = KeySpec("int", minimum=1)  # a dimension, a depth L, an interval: a whole number ≥ 1
 GRID_POINTS = KeySpec("int", minimum=2)
 
@@ -76,6 +89,12 @@ SWEEPABLE_SLOTS: dict[str, tuple[str, ...]] = {
     "optimizer": tuple(dict.fromkeys(k for keys in OPTIMIZER_KEYS.values() for k, s in keys.items() if s.sweepable)),
     "penalty": ("lambda",) if LAMBDA.sweepable else (),
     "train": tuple(k for k, s in TRAIN_KEYS.items() if s.sweepable),
+}
+# What a categorical sweep may set (`sweep { optimizer = [sgd(lr = 0.1, batch = 50), adam(lr = 1e-3)] }`): the
+# model's choices (its enum settings) and the training's structured settings. Each value is a setting's value.
+CATEGORICAL_SLOTS: dict[str, tuple[str, ...]] = {
+    "model": tuple(k for k, s in MODEL_KEYS.items() if s.kind == "enum"),
+    "train": ("optimizer", "loss", "penalty"),
 }
 INTEGER_SLOTS: set[str] = {k for section in (DATA_KEYS, MODEL_KEYS, TRAIN_KEYS, *OPTIMIZER_KEYS.values())
                            for k, s in section.items() if s.kind == "int" and s.sweepable}

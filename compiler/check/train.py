@@ -33,6 +33,9 @@ def train_ir(blocks: list[ast.TrainStmt], model: ir.Model, env: Mapping[str, Num
              data: ir.Data, dist: ir.InputDist) -> ir.Train:
     """The training of ``model``: the named block overrides the shared one, key by key."""
     items, until = train_items(blocks)
+    for slot, node in point.choices.items():  # a categorical sweep's value replaces the written one
+        if slot.section == "train" and slot.owner == model.name:
+            items[slot.key] = ast.Setting(key=ast.Ident(slot.key, node.span), value=node, span=node.span)
     owner = f"training of `{model.name}`"
     prefix = model.name  # the owner of this training's slots
     problems = Collector()

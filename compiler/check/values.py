@@ -48,7 +48,9 @@ class Point:
 
     When ``holes`` is a list, the checker appends a :class:`Hole` for every number it reads from the sweep:
     a slot's value, or a setting written with a name of ``dependent`` (the swept lets and the lets computed
-    from them). That is how the parametric plan learns what it may substitute without checking again."""
+    from them). That is how the parametric plan learns what it may substitute without checking again.
+    ``choices``: the values of a categorical sweep (a setting's value as written in the sweep, `adam(lr = 1e-3)`),
+    which the checker reads in place of the written one."""
 
     bindings: dict[str, Number] = field(default_factory=dict)
     overrides: dict[ir.Slot, float] = field(default_factory=dict)
@@ -57,6 +59,7 @@ class Point:
     dependent: frozenset[str] = frozenset()
     models: dict[str, tuple[dict[str, Any], dict[str, ast.Setting]]] = field(default_factory=dict)
     """With ``holes``: each model's settings and its written settings, as :func:`.model.shaped_model` reads them."""
+    choices: dict[ir.Slot, ast.Value] = field(default_factory=dict)
 
 
 class Collector:
@@ -169,6 +172,8 @@ def enum_of(node: ast.Value, choices: tuple[str, ...], key: str) -> str:
         if node.id in choices:
             return node.id
         raise msg.fail(msg.unknown_choice(key, node.id, node.span, choices, f"valid values of {key}"))
+    if isinstance(node, ast.StringLit):
+        raise msg.fail(msg.string_not_a_name(key, node.value, node.span))
     raise msg.fail(msg.takes_one_of(key, choices, node.span))
 
 

@@ -30,8 +30,9 @@ from mlc.compiler.ir.base import (
     IR_VERSION as IR_VERSION, IRModel as IRModel, setting as setting,
 )
 from mlc.compiler.ir.problem import (
-    InputKind as InputKind, InputDist as InputDist, Activation as Activation, FormulaTarget as FormulaTarget,
-    TeacherTarget as TeacherTarget, Target as Target, Space as Space, Data as Data,
+    InputKind as InputKind, DataFile as DataFile, InputDist as InputDist, Activation as Activation, FormulaTarget as FormulaTarget,
+    TeacherTarget as TeacherTarget, TeacherLaw as TeacherLaw, TeacherWeights as TeacherWeights,
+    TeacherNormalize as TeacherNormalize, Target as Target, Space as Space, Data as Data,
 )
 from mlc.compiler.ir.training import (
     Scaling as Scaling, InitLaw as InitLaw, InitChoice as InitChoice, FeatureDraw as FeatureDraw,

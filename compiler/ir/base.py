@@ -30,10 +30,7 @@ class IRModel(BaseModel):
         found = IRModel._omitted.get(cls)
         if found is None:
             found = tuple((name, info.default) for name, info in cls.model_fields.items()
-                          if isinstance(info.json_schema_extra, dict)
-                          and (info.json_schema_extra.get("omit_default") is True
-                               or (isinstance(info.json_schema_extra.get("setting"), dict)
-                                   and info.json_schema_extra["setting"].get("omit_default"))))  # type: ignore[union-attr]
+                          if _omitted_at_default(info.json_schema_extra))
             IRModel._omitted[cls] = found
         return found
 
@@ -48,6 +45,14 @@ class IRModel(BaseModel):
                 if name in data and getattr(self, name) == default:
                     del data[name]
         return data
+
+
+def _omitted_at_default(extra: Any) -> bool:
+    """Whether a field's schema extra marks it ``omit_default`` (a :func:`setting` or a :func:`new_field`)."""
+    if not isinstance(extra, dict):
+        return False
+    meta = extra.get("setting")
+    return bool(extra.get("omit_default")) or (isinstance(meta, dict) and bool(meta.get("omit_default")))
 
 
 def new_field(default: Any, *, doc: str) -> Any:

@@ -39,11 +39,14 @@ def run_hash(fields: Mapping[str, Any]) -> str:
 
     ``fields`` maps :class:`Run` field names to IR objects or their JSON dumps (``dict(run)`` or
     ``run.model_dump(mode="json")`` both work). Labels do not count: the run's position and swept values
-    (:data:`RUN_LABELS`), the model's name and the training's reference to it. Every producer of runs (the
+    (:data:`RUN_LABELS`), the model's name and the training's reference to it, and where a file input was found. Every producer of runs (the
     sweep, ``compiler.lower.examples``) and :func:`mlc.compiler.verify.verify_plan` use this one function.
     """
     meaning = {k: (v.model_dump(mode="json") if isinstance(v, BaseModel) else v)
                for k, v in fields.items() if k not in RUN_LABELS and k not in RUN_DERIVED}
     meaning["model"] = {k: v for k, v in meaning["model"].items() if k != "name"}
     meaning["train"] = {k: v for k, v in meaning["train"].items() if k != "model"}
+    file = meaning.get("input", {}).get("file")
+    if isinstance(file, dict):  # a file input is its path as written and its content, not where it was found
+        meaning["input"] = {**meaning["input"], "file": {k: v for k, v in file.items() if k != "location"}}
     return content_hash(meaning)

@@ -104,12 +104,15 @@ class Slot(IRModel):
 class SweepAxis(IRModel):
     """One swept axis. ``key`` is the name the user wrote; ``targets`` the slots it sets; ``varies`` the
     quantities that actually change in the runs when this axis moves (computed by the sweep from the
-    resolved IR, so a `let` used as ``n = m`` varies ``n`` whatever it is called)."""
+    resolved IR, so a `let` used as ``n = m`` varies ``n`` whatever it is called). A categorical axis
+    (``labels``: `sweep { optimizer = [gd(lr = 0.1), adam(lr = 1e-3)] }`) has the values 0, 1, ... (the run's
+    ``params``) standing for its labels."""
 
     key: str
     values: tuple[float, ...]
     targets: tuple[Slot, ...]
     varies: tuple[Quantity, ...]
+    labels: tuple[str, ...] = new_field((), doc="a categorical axis's values as written; its values are their indices")
 
     @property
     def meaning(self) -> Quantity | None:
@@ -218,6 +221,13 @@ class Plan(IRModel):
                 if axis.key == key:
                     return axis
         return None
+
+    def param_text(self, key: str, value: float) -> str:
+        """A run's swept value as text: a categorical axis's label (`adam(lr = 1e-3)`), else the number."""
+        axis = self.axis(key)
+        if axis is not None and axis.labels and float(value).is_integer() and 0 <= value < len(axis.labels):
+            return axis.labels[int(value)]
+        return f"{value:g}"
 
     def zip_partners(self, key: str) -> set[str]:
         """The axes swept together with ``key`` in a ``zip`` block (they move with it, so they are not

@@ -13,10 +13,24 @@ from pydantic import Field
 
 from mlc.compiler.expr import Expr
 from mlc.compiler.functions import ActivationName
-from mlc.compiler.ir.base import IRModel, setting
+from mlc.compiler.ir.base import IRModel, new_field, setting
 
 
-InputKind = Literal["cube", "sphere", "ball", "gaussian", "grid"]
+InputKind = Literal["cube", "sphere", "ball", "gaussian", "grid", "file"]
+
+
+class DataFile(IRModel):
+    """A file of points named in a spec (``mlc.compiler.datafiles``): the path as written (relative to the spec)
+    and the SHA-256 of its bytes are its meaning; ``location`` (where it was found) is not hashed
+    (:func:`mlc.compiler.ir.run_hash`)."""
+
+    path: str
+    sha256: str
+    rows: int
+    columns: int
+    sup_norm: float
+    location: str = Field("", description="where the file was found (absolute); in the plan's JSON, so that a "
+                                          "worker that reads the plan finds it, but not in any hash")
 
 
 class InputDist(IRModel):
@@ -28,6 +42,8 @@ class InputDist(IRModel):
     * ``gaussian``: N(0, std^2 I_dim).
     * ``grid``: dim = 1; the training inputs are ``points`` equispaced points of [low, high]; test
       inputs are uniform on [low, high].
+    * ``file``: the rows of a file (``file``): a run's train and test inputs are disjoint rows of it, drawn by
+      the data seed; a draw from the law (a Monte Carlo normalisation) is a uniformly chosen row.
     """
 
     kind: InputKind
@@ -36,6 +52,7 @@ class InputDist(IRModel):
     low: float | None = None
     high: float | None = None
     points: int | None = None
+    file: DataFile | None = new_field(None, doc="the file of points of a `file` input")
 
     @property
     def sup_norm_bound(self) -> float:
@@ -44,6 +61,8 @@ class InputDist(IRModel):
             return 1.0
         if self.kind == "grid":
             return max(abs(self.low or 0.0), abs(self.high or 0.0))
+        if self.kind == "file" and self.file is not None:
+            return self.file.sup_norm
         return float("inf")
 
 
@@ -55,19 +74,50 @@ class FormulaTarget(IRModel):
     expr: Expr
 
 
-class TeacherTarget(IRModel):
-    """A fixed random teacher network: f*(x) = sum_k a_k s(b_k.x + c_k) (standard scaling).
+TeacherLaw = Literal["gaussian", "sphere", "uniform"]
 
-    Its weights come from ``torch.Generator().manual_seed(seed)``: b_k ~ N(0, I/d), c_k ~ N(0, 1/d)
-    if ``bias`` else 0, a_k ~ N(0, 1/width). See ``mlc.compiler.teacher``.
+
+class TeacherWeights(IRModel):
+    """Given teacher weights: ``a`` (k,), ``b`` (k rows of d), ``c`` (k,) (zeros without a bias)."""
+
+    a: tuple[float, ...]
+    b: tuple[tuple[float, ...], ...]
+    c: tuple[float, ...]
+
+
+class TeacherNormalize(IRModel):
+    """``normalize = sd(points = N, center = false, seed = s)``: f* is divided by its standard deviation under the
+    input law (and its mean removed first when ``center``), both estimated on N Monte Carlo points drawn from the
+    input law with ``Generator().manual_seed(seed + 4000003)`` (``mlc.compiler.teacher``)."""
+
+    points: int = setting(100_000, doc="Monte Carlo points of the mean and sd", minimum=1000, maximum=10_000_000)
+    center: bool = setting(False, doc="remove the mean first: (f* − mean)/sd")
+    seed: int = setting(0, doc="seed of the Monte Carlo points", minimum=0)
+
+
+class TeacherTarget(IRModel):
+    """A fixed teacher network: f*(x) = sum_k a_k s(b_k.x + c_k) (standard scaling).
+
+    Random weights come from ``torch.Generator().manual_seed(seed)`` under the weight ``law``: ``gaussian`` (the
+    default) b_k ~ N(0, I/d), c_k ~ N(0, 1/d) if ``bias`` else 0; ``sphere`` b_k uniform on the unit sphere,
+    c_k ~ U(−1, 1); ``uniform`` b_k ~ U([−1, 1]^d), c_k ~ U(−1, 1); then a_k ~ N(0, 1/width) under every law.
+    Given ``weights`` replace the draw. ``normalize`` rescales the network to unit variance under the input law.
+    See ``mlc.compiler.teacher``.
     """
 
     kind: Literal["teacher"] = "teacher"
     family: Literal["two_layer"] = "two_layer"
-    width: int
-    activation: Activation = "relu"
-    bias: bool = False
-    seed: int = 0
+    width: int = setting(doc="teacher width k", minimum=1, required=True,
+                         shown_default="required (or the length of `a`)")
+    activation: Activation = setting("relu", doc="the teacher's activation")
+    bias: bool = setting(False, doc="whether the teacher's units have a bias")
+    seed: int = setting(0, doc="seed of the teacher's weights", minimum=0)
+    # Added by issue 10: absent from the IR's JSON at their default (hashes of older specs unchanged).
+    law: TeacherLaw = setting("gaussian", doc="the law of the teacher's inner weights", omit_default=True)
+    weights: TeacherWeights | None = setting(None, doc="given weights `a = [...]`, `b = [[...], ...]`, `c = [...]`",
+                                             shown_default="drawn", omit_default=True)
+    normalize: TeacherNormalize | None = setting(None, doc="`sd(points = N, center = false)`: f*/sd under the input law",
+                                                 shown_default="none", omit_default=True)
 
 
 Target = Annotated[Union[FormulaTarget, TeacherTarget], Field(discriminator="kind")]

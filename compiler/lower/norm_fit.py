@@ -47,7 +47,7 @@ class FittingNormEstimator(NormEstimator):
         gen = torch.Generator().manual_seed(self.seed)
         d = run.input.dim
         x = sample_inputs(run.input, samples, gen)
-        y = target_function(run.target, d)(x)
+        y = target_function(run.target, run.input)(x)
         if run.space.kind == "rkhs":
             from mlc.compiler.theory.kernels import rf_kernel
 

@@ -12,7 +12,9 @@ Conventions (docs/lowering.md):
   * draw order: train inputs, test inputs, label noise; with a ``noise_seed`` the label noise comes from its own
     generator, ``manual_seed(noise_seed + NOISE_SEED_OFFSET)``, so the inputs and the noise vary apart;
   * ``grid``: the training inputs are the ``points`` equispaced points of [low, high] (n is ignored), the test
-    inputs are uniform on [low, high].
+    inputs are uniform on [low, high];
+  * ``file``: a permutation of the file's rows by the data generator; the first n rows train, the next n_test
+    test (disjoint); a draw from the law (``sample_inputs``) is a uniformly chosen row.
 """
 
 from __future__ import annotations
@@ -62,7 +64,18 @@ def sample_inputs(dist: InputDist, count: int, gen: torch.Generator) -> torch.Te
     if kind == "grid":
         low, high = _grid_range(dist)
         return low + (high - low) * torch.rand(count, d, generator=gen, dtype=torch.float64)
+    if kind == "file":  # the empirical law of the file's rows
+        rows = file_rows(dist)
+        return rows[torch.randint(rows.shape[0], (count,), generator=gen)]
     raise ValueError(f"unknown input distribution {kind!r}")
+
+
+def file_rows(dist: InputDist) -> torch.Tensor:
+    """The rows of a ``file`` input (float64), as checked (``mlc.compiler.datafiles.load`` refuses a changed file)."""
+    from mlc.compiler.datafiles import load
+
+    assert dist.file is not None, "a file input carries its DataFile"
+    return torch.from_numpy(load(dist.file))
 
 
 def _grid_range(dist: InputDist) -> tuple[float, float]:
@@ -92,10 +105,15 @@ def make_dataset(dist: InputDist, data: Data, target: Target, seed: int) -> Data
     gen = torch.Generator().manual_seed(int(data.seed if data.seed is not None else seed))
     if dist.kind == "grid":
         x_train = grid_points(dist)
+        x_test = sample_inputs(dist, data.n_test, gen)
+    elif dist.kind == "file":  # disjoint rows: a permutation by the data generator, train first
+        rows = file_rows(dist)
+        order = torch.randperm(rows.shape[0], generator=gen)
+        x_train, x_test = rows[order[:data.n]], rows[order[data.n:data.n + data.n_test]]
     else:
         x_train = sample_inputs(dist, data.n, gen)
-    x_test = sample_inputs(dist, data.n_test, gen)
-    fstar = target_function(target, dist.dim)
+        x_test = sample_inputs(dist, data.n_test, gen)
+    fstar = target_function(target, dist)
     f_train = fstar(x_train)
     f_test = fstar(x_test)
     if data.noise_seed is not None:

@@ -22,7 +22,7 @@ import torch
 from mlc.compiler import ir
 from mlc.compiler.expr import ARITHMETIC, ExprVisitor
 from mlc.compiler.functions import ACTIVATIONS, FUNCTIONS
-from mlc.compiler.teacher import teacher_weights
+from mlc.compiler.teacher import raw_output, teacher_network
 
 TargetFn = Callable[[torch.Tensor], torch.Tensor]
 
@@ -201,20 +201,19 @@ def formula_function(expr: ir.Expr) -> TargetFn:
     return f
 
 
-def teacher_function(teacher: ir.TeacherTarget, d: int) -> TargetFn:
-    """f*(x) = sum_k a_k s(b_k.x + c_k), standard scaling."""
-    w = teacher_weights(teacher, d)
-    act = activation(teacher.activation)
+def teacher_function(teacher: ir.TeacherTarget, dist: ir.InputDist) -> TargetFn:
+    """f*(x) = sum_k a_k s(b_k.x + c_k) (+ a0), standard scaling: the network of ``compiler.teacher``
+    (normalised under the input law ``dist`` when the teacher asks for it)."""
+    w = teacher_network(teacher, dist)
 
     def f(x: torch.Tensor) -> torch.Tensor:
-        b, c, a = (w[k].to(device=x.device, dtype=x.dtype) for k in ("b", "c", "a"))
-        return act(x @ b.T + c) @ a
+        return raw_output(w, teacher.activation, x)
 
     return f
 
 
-def target_function(target: ir.Target, d: int) -> TargetFn:
-    """The torch function of a target (formula or teacher) for inputs of dimension d."""
+def target_function(target: ir.Target, dist: ir.InputDist) -> TargetFn:
+    """The torch function of a target (formula or teacher) on inputs from ``dist``."""
     if isinstance(target, ir.TeacherTarget):
-        return teacher_function(target, d)
+        return teacher_function(target, dist)
     return formula_function(target.expr)

@@ -33,6 +33,12 @@ __all__ = [
     "unknown_model_setting",
     "setting_not_for_family",
     "init_scales_length",
+    "given_teacher_drawn_setting",
+    "teacher_weights_count",
+    "teacher_rows_form",
+    "teacher_row_length",
+    "file_unusable",
+    "file_shape_mismatch",
 ]
 
 
@@ -166,3 +172,38 @@ def init_scales_length(given: int, layers: Iterable[str], family: str, span: Spa
     return (f"`init_scales` lists {given} scale(s), but a {family} model of this shape has {len(names)} weight "
             f"layer(s): {choices_text(names)}", span,
             f"give one scale per layer, input layer first: `init_scales = [{', '.join('1' for _ in names)}]`")
+
+
+@message_kind("E301")
+def given_teacher_drawn_setting(key: str, span: Span) -> Parts:
+    why = {"seed": "its weights are given, not drawn", "law": "its weights are given, not drawn",
+           "bias": "it has given biases `c`"}[key]
+    return f"`{key}` does not apply to a teacher with given weights: {why}", span, f"remove `{key}`"
+
+
+@message_kind("E302")
+def teacher_weights_count(key: str, count: int, units: int, span: Span) -> Parts:
+    what = {"width": f"`width` is {count}", "b": f"`b` has {count} row(s)", "c": f"`c` has {count} bias(es)"}[key]
+    return (f"the teacher has {units} unit(s) (the length of `a`), but {what}", span,
+            "give one output weight, one row of `b` and one bias per unit")
+
+
+@message_kind("E201")
+def teacher_rows_form(span: Span) -> Parts:
+    return "`b` takes rows of numbers, one per unit: `b = [[1, 0, 0], [0, 1, 0]]`", span, None
+
+
+@message_kind("E302")
+def teacher_row_length(length: int, d: int, span: Span) -> Parts:
+    return f"a row of `b` has {length} number(s); the input has d = {d}", span, "give d numbers per row"
+
+
+@message_kind("E301")
+def file_unusable(message: str, span: Span, help: str | None) -> Parts:
+    """A file named in a spec that cannot be used (missing, outside the spec's folder, too large, not numbers)."""
+    return message, span, help
+
+
+@message_kind("E302")
+def file_shape_mismatch(path: str, has: str, needs: str, span: Span | None) -> Parts:
+    return f"`{path}` has {has}, but the spec needs {needs}", span, "change the spec or the file so that they agree"

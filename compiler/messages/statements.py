@@ -11,6 +11,8 @@ from mlc.dsl.diagnostics import Span, suggestion_help
 from mlc.compiler.messages.registry import Parts, message_kind, from_sweep_note, choices_text
 
 __all__ = [
+    "string_not_a_value",
+    "string_not_a_name",
     "takes_number_list",
     "second_statement",
     "let_defined_twice",
@@ -162,3 +164,13 @@ def until_outside_train(span: Span) -> Parts:
 @message_kind("E201")
 def takes_number_list(key: str, span: Span) -> Parts:
     return f"`{key}` takes a list of numbers, e.g. `[1, 0.5]`", span, None
+
+
+@message_kind("E201")
+def string_not_a_value(span: Span) -> Parts:
+    return "a string is a file's path: it belongs in `file(\"...\")`", span, None
+
+
+@message_kind("E201")
+def string_not_a_name(key: str, text: str, span: Span) -> Parts:
+    return f"`{key}` takes a name, not a string", span, f"names are written bare: `{key} = {text}`"

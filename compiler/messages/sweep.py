@@ -8,9 +8,10 @@ from __future__ import annotations
 from typing import Iterable
 
 from mlc.dsl.diagnostics import Span, suggestion_help
-from mlc.compiler.messages.registry import Parts, message_kind
+from mlc.compiler.messages.registry import Parts, choices_text, message_kind
 
 __all__ = [
+    "categorical_without_model",
     "range_needs_integers",
     "empty_range",
     "count_not_positive",
@@ -148,3 +149,9 @@ def scoped_sweep_not_a_setting(key: str, model: str, span: Span, candidates: Ite
     return (f"`{key}` is not a setting of `{model}` that a sweep can set", span,
             suggestion_help(key, candidates, f"settings of {model}") or f"{model}'s settings: "
             + ", ".join(candidates))
+
+
+@message_kind("E303")
+def categorical_without_model(key: str, span: Span, families: Iterable[str]) -> Parts:
+    return (f"no model of this spec has the setting `{key}` to sweep", span,
+            f"`{key}` is a setting of {choices_text(families)} models")

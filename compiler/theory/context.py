@@ -136,16 +136,17 @@ def target_range(target: ir.Target, dist: ir.InputDist) -> Interval:
     Gaussian input) and f* is not bounded there."""
     radius = dist.sup_norm_bound
     if isinstance(target, ir.TeacherTarget):
-        return _teacher_range(target, dist.dim, radius)
+        return _teacher_range(target, dist, radius)
     return interval_range(target.expr, dist.dim, radius)
 
 
-def _teacher_range(target: ir.TeacherTarget, d: int, radius: float) -> Interval:
-    from mlc.compiler.theory.teacher import teacher_weights
+def _teacher_range(target: ir.TeacherTarget, dist: ir.InputDist, radius: float) -> Interval:
+    from mlc.compiler.theory.teacher import teacher_network
 
     if not math.isfinite(radius):
         return Interval(-math.inf, math.inf)
-    w = teacher_weights(target, d)
+    w = teacher_network(target, dist)
+    offset = float(w["a0"])
     a = w["a"].numpy()
     reach = w["b"].abs().sum(dim=1).numpy() * radius + w["c"].abs().numpy()  # |b.x + c| <= reach
     if target.activation == "relu":
@@ -159,4 +160,4 @@ def _teacher_range(target: ir.TeacherTarget, d: int, radius: float) -> Interval:
     else:
         s = float((abs(a) * reach).sum())
         hi, lo = s, -s
-    return Interval(lo, hi)
+    return Interval(lo + offset, hi + offset)

@@ -78,25 +78,29 @@ def barron_norm_bound(target: ir.Target, dist: ir.InputDist) -> Derivation:
         raise NoRule(reason)
     d = dist.dim
     if isinstance(target, ir.TeacherTarget):
-        return _teacher_bound(target, d)
+        return _teacher_bound(target, dist)
     return BarronDeriver(d).bound(target.expr)
 
 
-def _teacher_bound(t: ir.TeacherTarget, d: int) -> Derivation:
-    from mlc.compiler.theory.teacher import teacher_weights
+def _teacher_bound(t: ir.TeacherTarget, dist: ir.InputDist) -> Derivation:
+    from mlc.compiler.theory.teacher import teacher_network
 
-    w = teacher_weights(t, d)
+    d = dist.dim
+    w = teacher_network(t, dist)
     a, b, c = (w[k].numpy() for k in ("a", "b", "c"))
+    a0 = abs(float(w["a0"]))  # the constant of a centred normalisation: one unit a0·relu(0·x + 1), norm |a0|
     desc = f"teacher two_layer(width = {t.width}, activation = {t.activation}, seed = {t.seed})"
+    if t.normalize is not None:
+        desc += f" normalised to unit sd under the input law ({t.normalize.points} Monte Carlo points)"
     if t.activation == "relu":
-        v = float(np.sum(np.abs(a) * (np.abs(b).sum(axis=1) + np.abs(c))))
+        v = float(np.sum(np.abs(a) * (np.abs(b).sum(axis=1) + np.abs(c)))) + a0
         return Derivation(v, [f"{desc}: weights drawn as the lowering does (mlc.compiler.theory.teacher); "
-                              f"path norm Σ|a_k|(‖b_k‖₁ + |c_k|) = {_g(v)} ≥ ‖f*‖_B [V-lec6]"])
+                              f"path norm Σ|a_k|(‖b_k‖₁ + |c_k|) + |a0| = {_g(v)} ≥ ‖f*‖_B [V-lec6]"])
     if t.activation == "identity":
-        wv, cv = (a[:, None] * b).sum(axis=0), float((a * c).sum())
+        wv, cv = (a[:, None] * b).sum(axis=0), float((a * c).sum()) + float(w["a0"])
         v = 2 * _l1(wv) + abs(cv)
         return Derivation(v, [f"{desc}: an affine map w·x + c, 2‖w‖₁ + |c| = {_g(v)} [§4, D]"])
-    total = 0.0
+    total = a0
     for k in range(t.width):
         neuron = ir.Call(fn=t.activation, args=(ir.Binary(
             op="+", left=ir.Dot(left=ir.Vector(values=tuple(float(v) for v in b[k])), right=ir.InputVar()),
