@@ -68,7 +68,10 @@ def test_the_hash_follows_the_content_and_a_changed_file_is_refused(tmp_path: Pa
     np.savez(other / "train.npz", x=points * 0.5)
     moved = compile_spec(other, "train.npz").plan
     assert moved is not None and [r.hash for r in moved.runs] == [r.hash for r in after.runs]
-    assert "location" not in ir.canonical_json(after.runs[0].input)
+    # ... but it travels with the plan's JSON, so that a worker that reads the plan (Ray) finds the file.
+    again = ir.Plan.model_validate_json(moved.model_dump_json())
+    assert again.runs[0].input.file is not None and again.runs[0].input.file.location == str(other / "train.npz")
+    assert ir.run_hash(dict(again.runs[0])) == moved.runs[0].hash
 
 
 @pytest.mark.parametrize(("name", "extra", "n_test", "code", "words"), [
