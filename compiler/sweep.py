@@ -19,7 +19,7 @@ from __future__ import annotations
 import itertools
 import math
 from dataclasses import dataclass
-from typing import Literal
+from typing import Iterable, Literal
 
 from mlc.compiler import ir
 from mlc.compiler import messages as msg
@@ -40,6 +40,12 @@ class Axis:
     values: list[float]
     targets: list[ir.Slot]
     span: Span
+
+
+def sweep_candidates(lets: Iterable[str]) -> set[str]:
+    """The names a sweep key may use (the module docstring's list): ``seed``, the ``let`` constants ``lets`` and
+    every sweepable setting name. The "did you mean" of a bad key, and the language server's completion."""
+    return set(lets) | {s for v in SWEEPABLE_SLOTS.values() for s in v} | {"seed"}
 
 
 def _names_used(spec: ast.Spec) -> set[str]:
@@ -152,8 +158,7 @@ def resolve_axes(checker: Checker) -> list[tuple[SweepMode, list[Axis]]]:
                 errors.append(msg.report_setting_swept(key, item.key.span))
                 continue
             if not targets:
-                candidates = set(checker.lets) | {s for v in SWEEPABLE_SLOTS.values() for s in v} | {"seed"}
-                errors.append(msg.not_sweepable(key, item.key.span, candidates))
+                errors.append(msg.not_sweepable(key, item.key.span, sweep_candidates(checker.lets)))
                 continue
             try:
                 values, spaced = _axis_values(item.value, env, key)
