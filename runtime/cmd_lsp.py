@@ -10,7 +10,7 @@ Role:   the command around :mod:`mlc.runtime.lsp` (which imports pygls, so it is
 from __future__ import annotations
 
 import argparse
-import importlib.util
+import importlib
 import sys
 
 INSTALL_HINT = ("mlc lsp: the language server needs pygls, an optional dependency; install it with\n"
@@ -25,7 +25,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
 def missing_dependency() -> str | None:
     """The optional module the server needs and this installation lacks, if any."""
     for module in ("pygls", "lsprotocol"):
-        if importlib.util.find_spec(module) is None:
+        try:
+            importlib.import_module(module)
+        except ImportError:
             return module
     return None
 

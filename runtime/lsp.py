@@ -14,7 +14,9 @@ converts at this boundary (:func:`~mlc.runtime.lsp_analysis.to_client`), the pur
 
 from __future__ import annotations
 
-from typing import Any
+import contextlib
+import os
+import sys
 
 from lsprotocol import types
 from pygls.lsp.server import LanguageServer
@@ -176,10 +178,17 @@ def warm_up() -> None:
     import mlc.runtime.lsp_hover  # noqa: F401
 
 
-def main(argv: Any = None) -> int:
-    """Serve over stdio until the client says exit."""
+def main() -> int:
+    """Serve over stdio until the client says exit.
+
+    The protocol gets its own copies of the standard descriptors (pygls closes them when it stops, and the
+    command line still flushes its streams afterwards), and while it serves, ``print`` and anything else that
+    writes to ``sys.stdout`` goes to standard error: stray text on standard output would corrupt the protocol.
+    """
     warm_up()
-    server.start_io()
+    with os.fdopen(os.dup(sys.stdin.fileno()), "rb") as stdin, os.fdopen(os.dup(sys.stdout.fileno()), "wb") as out, \
+            contextlib.redirect_stdout(sys.stderr):
+        server.start_io(stdin, out)
     return 0
 
 
