@@ -19,7 +19,7 @@ from __future__ import annotations
 import itertools
 import math
 from dataclasses import dataclass
-from typing import Literal
+from typing import Iterable, Literal
 
 from mlc.compiler import grids, ir
 from mlc.compiler import messages as msg
@@ -66,6 +66,12 @@ def _categorical(checker: Checker, key: str, node: ast.Value, span: Span, scope:
     if not choices:
         raise msg.fail(msg.sweep_without_values(key, node.span))
     return Axis(key, [float(i) for i in range(len(choices))], targets, span, choices)
+
+
+def sweep_candidates(lets: Iterable[str]) -> set[str]:
+    """The names a sweep key may use (the module docstring's list): ``seed``, the ``let`` constants ``lets`` and
+    every sweepable setting name. The "did you mean" of a bad key, and the language server's completion."""
+    return set(lets) | {s for v in SWEEPABLE_SLOTS.values() for s in v} | {"seed"}
 
 
 def _names_used(spec: ast.Spec) -> set[str]:
@@ -203,8 +209,7 @@ def resolve_axes(checker: Checker) -> list[tuple[SweepMode, list[Axis]]]:
                 errors.append(msg.report_setting_swept(key, item.key.span))
                 continue
             if not targets:
-                candidates = set(checker.lets) | {s for v in SWEEPABLE_SLOTS.values() for s in v} | {"seed"}
-                errors.append(msg.not_sweepable(key, item.key.span, candidates))
+                errors.append(msg.not_sweepable(key, item.key.span, sweep_candidates(checker.lets)))
                 continue
             try:
                 values, spaced = _axis_values(item.value, env, key)

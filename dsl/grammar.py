@@ -62,5 +62,43 @@ def keywords() -> tuple[str, ...]:
     return tuple(sorted(words))
 
 
+def terminal_words(name: str) -> tuple[str, ...]:
+    """The words a terminal matches: ``"problem"`` for ``PROBLEM``, ``("zip", "product")`` for ``SWEEP_MODE``;
+    empty for a terminal that matches no fixed word (``NAME``, punctuation)."""
+    for terminal in lark_parser().terminals:
+        if terminal.name != name:
+            continue
+        pattern = terminal.pattern
+        if pattern.type == "str" and _WORD.fullmatch(pattern.value):
+            return (pattern.value,)
+        if pattern.type == "re" and (alternatives := _WORD_ALTERNATION.fullmatch(pattern.value)):
+            return tuple(alternatives.group(1).split("|"))
+    return ()
+
+
+@lru_cache(maxsize=None)
+def leading_keywords(rule: str) -> tuple[str, ...]:
+    """The keywords that can begin rule ``rule`` of the grammar, in the grammar's order: ``statement`` gives the
+    statement keywords, ``report_item`` gives ``bounds``, ``rates``, ``plot``, ``mark``, ``item`` gives ``until``
+    (read from Lark's rules, following a rule whose first symbol is another rule)."""
+    rules = lark_parser().rules
+    found: dict[str, None] = {}
+    pending, seen = [rule], set()
+    while pending:
+        name = pending.pop(0)
+        if name in seen:
+            continue
+        seen.add(name)
+        for r in rules:
+            if r.origin.name != name or not r.expansion:
+                continue
+            first = r.expansion[0]
+            if first.is_term:
+                found.update(dict.fromkeys(terminal_words(first.name)))
+            else:
+                pending.append(first.name)
+    return tuple(found)
+
+
 _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _WORD_ALTERNATION = re.compile(r"\(\?:((?:[A-Za-z_][A-Za-z0-9_]*\|)+[A-Za-z_][A-Za-z0-9_]*)\)")

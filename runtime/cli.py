@@ -32,6 +32,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "runs": ("cmd_runs", "the results store: ls, show, diff, gc, export"),
     "export": ("cmd_export", "a spec for a paper: highlighted LaTeX, Markdown or HTML, and its maths (--math)"),
     "weave": ("cmd_weave", "run the specs a paper embeds and write their numbers, tables and figures into it"),
+    "lsp": ("cmd_lsp", "the language server for editors, over stdio (needs the extra: pip install 'mlc[lsp]')"),
 }
 
 

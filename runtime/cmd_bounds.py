@@ -220,69 +220,96 @@ def render_text(report: dict[str, Any], explain: bool = False) -> str:
     nruns = len(report["runs"])
     lines.append(f"problem {report['problem']}: {nruns} run{'s' if nruns != 1 else ''} in {ngroups} "
                  f"configuration{'s' if ngroups != 1 else ''} (seeds grouped); δ = {report['delta']:g}")
-    lines.append("errors are MSE = mean (f − f*)²; logs are natural; d_eff = d + 1 with biases; "
-                 "rate-only values set unknown constants to 1")
+    lines.append(NOTATION)
     seen_norms: set[str] = set()
     for g in report["groups"]:
         lines.append("")
-        runs = g["runs"]
-        span = f"run {runs[0]}" if len(runs) == 1 else f"runs {', '.join(str(i) for i in runs)}"
-        params = ", ".join(f"{k} = {v:g}" for k, v in g["params"].items())
-        lines.append(f"▸ {g['model']}{' [' + params + ']' if params else ''} ({span})")
-        lines.append(f"  {g['describe']}")
-        norm = g["norm"]
-        label = f"‖f*‖_{norm['space']} ≤ {_fmt(norm['value'])} ({norm['method']})" if norm["value"] is not None \
-            else f"‖f*‖_{norm['space']}: none"
-        if norm["unverified"]:
-            label += " [unverified constant]"
-        lines.append(f"  target norm: {label}")
-        nkey = json.dumps(norm["steps"])
-        if explain and nkey not in seen_norms:
-            seen_norms.add(nkey)
-            for st in norm["steps"]:
-                lines.append(f"      {st}")
-        elif norm["method"] == "none":
-            for st in norm["steps"]:
-                lines.append(f"      {st}")
-        for w in norm["warnings"]:
-            lines.append(f"  warning: {w}")
-        for th in g["theorems"]:
-            mark = "✓" if th["holds"] else "✗"
-            unv = " [unverified constant]" if th["unverified"] else ""
-            lines.append(f"  {mark} {th['theorem']:<5} {th['title']} ({KIND_LABEL.get(th['kind'], th['kind'])}){unv}")
-            lines.append(f"          {th['citation']}")
-            for h in th["hypotheses"]:
-                lines.append(f"          {'✓' if h['ok'] else '✗'} {h['name']}" + ("" if h["ok"] else f": {h['message']}"))
-            if th["text"]:
-                value = f" = {_fmt(th['value'])}" if th["value"] is not None else ""
-                lines.append(f"          {th['quantity']} ≤ {th['text']}{value}" if th["kind"] in ("upper", "upper_rate", "a_posteriori")
-                             else f"          {th['quantity']}: {th['text']}{value}")
-            elif th["value"] is not None:
-                lines.append(f"          {th['quantity']} = {_fmt(th['value'])}")
-            if th["note"]:
-                lines.append(f"          note: {th['note']}")
-        if explain:
-            data = g.get("data", {})
-            if "skipped" in data:
-                lines.append(f"  data: {data['skipped']}")
-            for key in ("kernel_lambda_min", "rf_lambda_min"):
-                if key in data:
-                    lines.append(f"  {key} = {_fmt(data[key])}")
-            iw = data.get("infinite_width")
-            if iw:
-                if iw.get("available"):
-                    lines.append(f"  infinite width ({iw['kernel']}): {iw['regime']}")
-                    lines.append(f"      predicted test MSE {_fmt(iw.get('predicted_test_error'))}"
-                                 + (f" (mean predictor {_fmt(iw['mean_test_error'])} + init variance "
-                                    f"{_fmt(iw['init_variance'])})" if "mean_test_error" in iw else "")
-                                 + f"; min-norm interpolant {_fmt(iw.get('min_norm_test_error'))}")
-                    if "t_det_steps" in iw:
-                        lines.append(f"      slowest kernel mode learned after ≈ {_fmt(iw['t_det_steps'])} steps (T18)")
-                else:
-                    lines.append(f"  infinite width: {iw.get('reason', 'n/a')}")
-            for r in g.get("rates", []):
-                unv = " [unverified]" if r["unverified"] else ""
-                varies = "" if r["axis"] == r["quantity"] else f"{r['axis']} varies {r['quantity']}; "
-                lines.append(f"  rate: {r['metric']} ∝ {r['axis']}^{r['exponent']:.3g} ({varies}{r['relation']}, "
-                             f"{r['theorem']}: {r['regime']}){unv}")
+        lines.extend(render_group(g, explain, seen_norms))
     return "\n".join(lines)
+
+
+NOTATION = ("errors are MSE = mean (f − f*)²; logs are natural; d_eff = d + 1 with biases; "
+            "rate-only values set unknown constants to 1")
+"""The conventions line under the report's header."""
+
+
+def render_norm(norm: dict[str, Any], explain: bool, seen_norms: set[str]) -> list[str]:
+    """The target-norm lines of one configuration: the bound, its derivation (with ``explain``, once per distinct
+    derivation in ``seen_norms``; always when no norm is known) and its warnings."""
+    lines: list[str] = []
+    label = f"‖f*‖_{norm['space']} ≤ {_fmt(norm['value'])} ({norm['method']})" if norm["value"] is not None \
+        else f"‖f*‖_{norm['space']}: none"
+    if norm["unverified"]:
+        label += " [unverified constant]"
+    lines.append(f"  target norm: {label}")
+    nkey = json.dumps(norm["steps"])
+    if explain and nkey not in seen_norms:
+        seen_norms.add(nkey)
+        for st in norm["steps"]:
+            lines.append(f"      {st}")
+    elif norm["method"] == "none":
+        for st in norm["steps"]:
+            lines.append(f"      {st}")
+    for w in norm["warnings"]:
+        lines.append(f"  warning: {w}")
+    return lines
+
+
+def render_theorem(th: dict[str, Any]) -> list[str]:
+    """One theorem of a configuration: holds or not, citation, each hypothesis (✓/✗ with the reason it fails),
+    the formula and its value."""
+    lines: list[str] = []
+    mark = "✓" if th["holds"] else "✗"
+    unv = " [unverified constant]" if th["unverified"] else ""
+    lines.append(f"  {mark} {th['theorem']:<5} {th['title']} ({KIND_LABEL.get(th['kind'], th['kind'])}){unv}")
+    lines.append(f"          {th['citation']}")
+    for h in th["hypotheses"]:
+        lines.append(f"          {'✓' if h['ok'] else '✗'} {h['name']}" + ("" if h["ok"] else f": {h['message']}"))
+    if th["text"]:
+        value = f" = {_fmt(th['value'])}" if th["value"] is not None else ""
+        lines.append(f"          {th['quantity']} ≤ {th['text']}{value}" if th["kind"] in ("upper", "upper_rate", "a_posteriori")
+                     else f"          {th['quantity']}: {th['text']}{value}")
+    elif th["value"] is not None:
+        lines.append(f"          {th['quantity']} = {_fmt(th['value'])}")
+    if th["note"]:
+        lines.append(f"          note: {th['note']}")
+    return lines
+
+
+def render_group(g: dict[str, Any], explain: bool, seen_norms: set[str]) -> list[str]:
+    """The lines of one configuration (a group of :func:`build_report`): what it is, the target norm, the
+    theorems, and with ``explain`` the data-dependent quantities and the predicted rates."""
+    lines: list[str] = []
+    runs = g["runs"]
+    span = f"run {runs[0]}" if len(runs) == 1 else f"runs {', '.join(str(i) for i in runs)}"
+    params = ", ".join(f"{k} = {v:g}" for k, v in g["params"].items())
+    lines.append(f"▸ {g['model']}{' [' + params + ']' if params else ''} ({span})")
+    lines.append(f"  {g['describe']}")
+    lines.extend(render_norm(g["norm"], explain, seen_norms))
+    for th in g["theorems"]:
+        lines.extend(render_theorem(th))
+    if explain:
+        data = g.get("data", {})
+        if "skipped" in data:
+            lines.append(f"  data: {data['skipped']}")
+        for key in ("kernel_lambda_min", "rf_lambda_min"):
+            if key in data:
+                lines.append(f"  {key} = {_fmt(data[key])}")
+        iw = data.get("infinite_width")
+        if iw:
+            if iw.get("available"):
+                lines.append(f"  infinite width ({iw['kernel']}): {iw['regime']}")
+                lines.append(f"      predicted test MSE {_fmt(iw.get('predicted_test_error'))}"
+                             + (f" (mean predictor {_fmt(iw['mean_test_error'])} + init variance "
+                                f"{_fmt(iw['init_variance'])})" if "mean_test_error" in iw else "")
+                             + f"; min-norm interpolant {_fmt(iw.get('min_norm_test_error'))}")
+                if "t_det_steps" in iw:
+                    lines.append(f"      slowest kernel mode learned after ≈ {_fmt(iw['t_det_steps'])} steps (T18)")
+            else:
+                lines.append(f"  infinite width: {iw.get('reason', 'n/a')}")
+        for r in g.get("rates", []):
+            unv = " [unverified]" if r["unverified"] else ""
+            varies = "" if r["axis"] == r["quantity"] else f"{r['axis']} varies {r['quantity']}; "
+            lines.append(f"  rate: {r['metric']} ∝ {r['axis']}^{r['exponent']:.3g} ({varies}{r['relation']}, "
+                         f"{r['theorem']}: {r['regime']}){unv}")
+    return lines
