@@ -18,7 +18,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from mlc.dsl.grammar import STATEMENT_KEYWORDS, keywords
+from mlc.dsl.grammar import STATEMENT_KEYWORDS, keywords, terminal_pattern
 from mlc.runtime.lexer import BUILTINS
 
 SCOPE = "source.mlc"
@@ -38,6 +38,8 @@ def grammar() -> dict[str, Any]:
     other_keywords = [k for k in keywords() if k not in STATEMENT_KEYWORDS]
     patterns: list[dict[str, Any]] = [
         {"name": "comment.line.number-sign.mlc", "match": r"#.*$"},
+        # a file path, `file("train.npz")`: the grammar's STRING (newline written as \n for a one-line pattern)
+        {"name": "string.quoted.double.mlc", "match": terminal_pattern("STRING").replace("\n", "\\n")},
         {"match": rf"\b(problem)\s+({IDENT})",
          "captures": {"1": {"name": "keyword.control.statement.mlc"}, "2": {"name": "entity.name.namespace.mlc"}}},
         {"match": rf"\b(let|model|input)\s+({IDENT})(?=\s*[=~])",
