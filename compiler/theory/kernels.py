@@ -248,6 +248,9 @@ def infinite_width_prediction(run: ir.Run, x_train: Tensor, y_train: Tensor, x_t
     k_loss = conv.loss_factor
     out: dict[str, Any] = {"available": False}
     tags = families.of(model).theory_tags
+    if model.init_file is not None:
+        out["reason"] = f"the initial weights are read from `{model.init_file.path}`, not drawn from a law"
+        return out
     if "random_features" in tags:
         kern = "random-feature kernel (arc-cosine, w ~ N(0, s²I/d) on x~ = (x, 1))" if model.bias else \
             "random-feature kernel (arc-cosine, w ~ N(0, s²I/d))"
