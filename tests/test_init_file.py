@@ -150,3 +150,25 @@ def test_a_pickle_is_never_loaded(tmp_path: Path) -> None:
     (tmp_path / "obj.npz").write_bytes((tmp_path / "obj.npy").read_bytes())
     outcome = _compile(tmp_path, 'two_layer(width = 8, init = file("obj.npz"))')
     assert outcome.plan is None and outcome.errors[0].code == "E301"
+
+
+def test_the_files_location_travels_with_the_plans_json(tmp_path: Path, net0: dict[str, np.ndarray]) -> None:
+    """A worker that reads the plan (a Ray worker) finds the file, and the reloaded run has the same hash."""
+    from mlc.compiler import ir
+
+    plan = _compile(tmp_path, 'two_layer(width = 8, init = file("net0.npz"))').plan
+    assert plan is not None
+    again = ir.Plan.model_validate_json(plan.model_dump_json())
+    run = again.runs[0]
+    assert run.model.init_file is not None and run.model.init_file.location == str(tmp_path / "net0.npz")
+    assert ir.run_hash(dict(run)) == plan.runs[0].hash
+    assert np.array_equal(init_params(run)["W"].numpy(), net0["W"])
+
+
+@pytest.mark.parametrize("sweep", ["sweep { init = [normal, he] }", "sweep { init_scale = [1, 2] }"])
+def test_a_sweep_of_a_drawing_setting_is_refused_too(tmp_path: Path, net0: dict[str, np.ndarray], sweep: str) -> None:
+    (tmp_path / "spec.ml").write_text(SPEC.format(model='two_layer(width = 8, init = file("net0.npz"))', train=GD)
+                                      + sweep + "\n")
+    outcome = compile_path(str(tmp_path / "spec.ml"))
+    assert outcome.plan is None and outcome.errors[0].code == "E301"
+    assert "does not apply to a model initialised from `net0.npz`" in outcome.errors[0].message

@@ -150,8 +150,9 @@ def _setting(setting: ast.Setting, stmt: ast.ModelStmt, family: str, values: dic
 
 INIT_FILE = "init_file"
 """Where `init = file("net0.npz")` puts the file it read among a model's values (`init` keeps its law's default)."""
-INIT_DRAWN = ("seed", "init_scales", "output_init", "bias_init", "features")
-"""Settings about drawing the initial weights, which a model initialised from a file does not do."""
+INIT_DRAWN = ("init", "seed", "init_scales", "output_init", "bias_init", "features")
+"""Settings about drawing the initial weights, which a model initialised from a file does not do (`init` itself is
+among a file model's values only when a categorical sweep sets it)."""
 
 
 def _init_file(node: ast.Call, spec_path: str) -> ir.WeightsFile:
