@@ -1,4 +1,5 @@
-"""Arrays read from files named in a spec: `input x ~ file("train.npz")` (or a CSV file).
+"""Arrays read from files named in a spec: `input x ~ file("train.npz")` (or a CSV file), a teacher's
+`weights = file("teacher.npz")` and a model's `init = file("net0.npz")`.
 
 Input:  the path as written in the spec, the spec's own path, and the array shape the spec implies.
 Output: :class:`~mlc.compiler.ir.DataFile` (the path as written, the content's SHA-256, the shape, the sup norm)
@@ -181,6 +182,75 @@ def teacher_file(written: str, spec_path: str, d: int) -> dict[str, tuple[float,
     return found
 
 
+def _npz_arrays(path: Path, written: str, what: str) -> tuple[dict[str, np.ndarray], str]:
+    """Every array of an `.npz` file (never unpickled) and the SHA-256 of its bytes; raises FileProblem."""
+    if path.suffix.lower() != ".npz":
+        raise FileProblem(f"`{written}` is not an .npz file; {what} are named arrays in one .npz", None)
+    raw = path.read_bytes()
+    try:
+        loaded = np.load(io.BytesIO(raw), allow_pickle=False)
+        if not isinstance(loaded, np.lib.npyio.NpzFile):
+            raise ValueError("not an .npz archive")
+        arrays = {name: np.asarray(loaded[name]) for name in loaded.files}
+    except (ValueError, OSError, EOFError) as exc:
+        raise FileProblem(f"`{written}` cannot be read as numbers: {exc}", None) from None
+    for name, array in arrays.items():
+        if array.dtype.kind not in "biuf" or not np.isfinite(array).all():
+            raise FileProblem(f"`{written}`: array {name} holds values that are not finite numbers", None)
+    return arrays, hashlib.sha256(raw).hexdigest()
+
+
+def _shape_text(shapes: dict[str, tuple[int, ...]]) -> str:
+    return ", ".join(f"{name} {tuple(shape)}" for name, shape in shapes.items())
+
+
+def init_file(written: str, spec_path: str) -> ir.WeightsFile:
+    """`init = file("net0.npz")`: a model's initial parameters, one named array per parameter in an `.npz`; the
+    result lists the shapes the file holds (:func:`init_mismatch` compares them with the model's). Raises
+    FileProblem. Read once per content (the checker asks at every sweep point)."""
+    path = resolve(written, spec_path)
+    stat = path.stat()
+    digest, shapes = _init_shapes(written, path, stat.st_mtime_ns, stat.st_size)
+    return ir.WeightsFile(path=written, sha256=digest, shapes=shapes, location=str(path))
+
+
+def init_mismatch(file: ir.WeightsFile, shapes: dict[str, tuple[int, ...]]) -> FileShapeProblem | None:
+    """How the arrays of an initialisation file disagree with the model's parameters ``shapes`` (the family's
+    ``param_shapes``), naming the first difference; None when they agree (same names, same shapes)."""
+    has = file.arrays
+    if has == shapes:
+        return None
+    missing = [name for name in shapes if name not in has]
+    extra = [name for name in has if name not in shapes]
+    wrong = [name for name in shapes if name in has and tuple(has[name]) != tuple(shapes[name])]
+    if wrong:
+        what = f"an array {wrong[0]} of shape {tuple(has[wrong[0]])}"
+    elif missing:
+        what = f"no array {', '.join(missing)} (it holds {', '.join(has) or 'none'})"
+    else:
+        what = f"the array(s) {', '.join(extra)}, which the model does not have"
+    return FileShapeProblem(file.path, what, f"the model's initial parameters {_shape_text(shapes)}")
+
+
+@functools.lru_cache(maxsize=16)
+def _init_shapes(written: str, path: Path, mtime_ns: int, size: int) -> tuple[str, tuple[tuple[str, tuple[int, ...]], ...]]:
+    arrays, digest = _npz_arrays(path, written, "initial weights")
+    return digest, tuple((name, tuple(int(v) for v in array.shape)) for name, array in arrays.items())
+
+
+def load_init(file: ir.WeightsFile) -> dict[str, np.ndarray]:
+    """The initial parameters of a checked `init = file(...)` (float64, by name), refusing a file whose content
+    changed since the check."""
+    path = Path(file.location)
+    if not path.is_file() or path.stat().st_size > MAX_FILE_BYTES:
+        raise FileProblem(f"`{file.path}` is gone or too large since the spec was checked", None)
+    arrays, digest = _npz_arrays(path, file.path, "initial weights")
+    if digest != file.sha256:
+        raise FileProblem(f"`{file.path}` changed since the spec was checked (its SHA-256 differs)",
+                          "check and run the spec again")
+    return {name: arrays[name].astype(np.float64) for name in file.arrays}
+
+
 def load(file: ir.DataFile) -> np.ndarray:
     """The array of a checked file, refusing one whose content changed since the check."""
     path = Path(file.location)
@@ -193,4 +263,5 @@ def load(file: ir.DataFile) -> np.ndarray:
     return array
 
 
-__all__ = ["FileProblem", "MAX_FILE_BYTES", "input_file", "load", "resolve", "spec_folder", "teacher_file"]
+__all__ = ["FileProblem", "FileShapeProblem", "MAX_FILE_BYTES", "init_file", "input_file", "load", "load_init", "resolve",
+           "spec_folder", "teacher_file"]

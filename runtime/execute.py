@@ -130,6 +130,11 @@ def group_threads(group: Group, device: torch.device) -> int | None:
     independent of it (the fast path splits rows the same way whatever the threads; GPUs)."""
     if device.type != "cpu" or group.engine == "fast":
         return None
+    if group.engine == "closed_form" and _small_closed_form(group.runs):
+        # A closed form is a few decompositions of an n x m matrix and the kernel prediction's n x n ones: at
+        # the sizes of a sweep (n = 100, m = 400) LAPACK's thread barriers cost more than they gain, 4-25x on a
+        # loaded two-core machine (measured: pinv of 100 x 400 took 46 ms on 2 threads, 13 ms on 1).
+        return 1
     if group.engine == "autograd" and _small_ensemble(group.runs):
         # Small ensembles gain nothing from intra-op threads, and on a shared machine their per-op thread
         # barriers made training up to 14x slower (measured: specs/resnet_depth.ml, 15 s quiet vs 216 s at
@@ -149,19 +154,35 @@ def _train_group(group: Group, device: torch.device, dtype: torch.dtype, data_ca
         return [solve_closed_form(m, device, dtype) for m in members]
     if group.engine == "fast":
         return train_fast(members, device, dtype, checkpoint, parallel_rows=options.parallel_rows)
-    threads = group_threads(group, device)
-    previous = torch.get_num_threads()
-    if threads is not None and threads != previous:
-        torch.set_num_threads(threads)
-    try:
-        return train_autograd(members, device, dtype, checkpoint)
-    finally:
-        if torch.get_num_threads() != previous:
-            torch.set_num_threads(previous)
+    return train_autograd(members, device, dtype, checkpoint)
+
+
+class _Threads:
+    """Run a block with the group's torch thread count (``group_threads``), restoring the previous one."""
+
+    def __init__(self, threads: int | None) -> None:
+        self.threads = threads
+        self.previous = torch.get_num_threads()
+
+    def __enter__(self) -> None:
+        if self.threads is not None and self.threads != self.previous:
+            torch.set_num_threads(self.threads)
+
+    def __exit__(self, *exc: object) -> None:
+        if torch.get_num_threads() != self.previous:
+            torch.set_num_threads(self.previous)
 
 
 SMALL_ENSEMBLE_ELEMENTS = 1 << 21
 """Largest activation size (members x samples per step x widest layer) trained on one CPU thread."""
+
+
+SMALL_CLOSED_FORM_ELEMENTS = 1 << 22
+"""Largest n x max(m, n, n_test) of a closed-form solve (and its kernel prediction) solved on one CPU thread."""
+
+
+def _small_closed_form(runs: list[Run]) -> bool:
+    return all(r.data.n * max(r.model.width, r.data.n, r.data.n_test) <= SMALL_CLOSED_FORM_ELEMENTS for r in runs)
 
 
 def _small_ensemble(runs: list[Run]) -> bool:
@@ -178,6 +199,13 @@ def train_group(group: Group, plan: Plan, device: torch.device, dtype: torch.dty
     """Train and measure one group, with its bounds. A failure inside the group marks its runs as failed (with
     the message) instead of raising; ``checkpoint`` (see ``compiler.lower.checkpoint``) may raise to stop.
     ``norms`` is the caller's cache of target norms (one per plan execution)."""
+    with _Threads(group_threads(group, device)):  # the kernel prediction and the bounds run under it too
+        return _train_and_measure(group, plan, device, dtype, data_cache, checkpoint, options, norms)
+
+
+def _train_and_measure(group: Group, plan: Plan, device: torch.device, dtype: torch.dtype,
+                       data_cache: dict[str, object], checkpoint: Checkpoint | None, options: Options,
+                       norms: NormCache) -> list[RunResult]:
     start = time.perf_counter()
     group_results: list[RunResult] = []
     try:

@@ -79,3 +79,68 @@ def test_logistic_errors_are_misclassification_rates():
     for key, count in (("train_error", 64), ("test_error", 128)):
         assert 0.0 <= out.metrics[key] <= 1.0
         assert out.metrics[key] * count == pytest.approx(round(out.metrics[key] * count))  # a fraction of points
+
+
+def test_runs_that_share_their_features_decompose_them_once(monkeypatch):
+    """A min-norm model and GD models after two step counts on the same features (the runs of one width and
+    seed in specs/rf_double_descent.ml): one SVD of Phi serves all three solves, the divergence test and
+    lambda_min; no pseudo-inverse, matrix norm or second decomposition is computed, and nothing steps."""
+    from mlc.compiler.lower import closed_forms
+
+    closed_forms._svd_cache.clear()
+    calls: dict[str, int] = {}
+
+    def counting(name):
+        original = getattr(torch.linalg, name)
+
+        def wrapped(*args, **kwargs):
+            calls[name] = calls.get(name, 0) + 1
+            return original(*args, **kwargs)
+        monkeypatch.setattr(torch.linalg, name, wrapped)
+
+    for name in ("svd", "svdvals", "pinv", "matrix_norm", "lstsq"):
+        counting(name)
+    kw = dict(family="random_features", width=50, n=30, bias=False)
+    runs = [make_run(solve="min_norm", **kw), make_run(solve="gd_exact", steps=1000, lr=0.1, **kw),
+            make_run(solve="gd_exact", steps=1_000_000, lr=0.1, **kw)]
+    outs = [solve_closed_form(_member(r), CPU, F64) for r in runs]
+    assert calls == {"svd": 1}
+    assert [o.steps_done for o in outs] == [0, 1000, 1_000_000]
+    # the numbers are those of the separate references: lstsq for min-norm, lambda_min from the eigenvalues
+    mem = _member(runs[0])
+    params = {k: v.unsqueeze(0) for k, v in mem.init.items()}
+    phi = rf_features(runs[0], params, mem.data.x_train)
+    monkeypatch.undo()
+    a_ref = torch.linalg.lstsq(phi, mem.data.y_train.unsqueeze(1), driver="gelsd").solution[:, 0]
+    assert torch.allclose(outs[0].params["a"][0], a_ref, atol=1e-8)
+    for out in outs:
+        assert out.metrics["lambda_min"] == pytest.approx(rf_lambda_min(runs[0], params, mem.data.x_train), rel=1e-10)
+    # and the two GD runs are the uncached closed form's (a fresh decomposition of the same matrix)
+    closed_forms._svd_cache.clear()
+    fresh = solve_closed_form(_member(runs[2]), CPU, F64)
+    assert torch.equal(fresh.params["a"], outs[2].params["a"])
+
+
+def test_a_different_feature_matrix_is_decomposed_again():
+    """The cache is keyed by Phi's content: another seed's features are not served a stale SVD."""
+    from mlc.compiler.lower import closed_forms
+
+    kw = dict(family="random_features", width=40, n=30, solve="min_norm")
+    outs = [solve_closed_form(_member(make_run(seed=s, **kw)), CPU, F64) for s in (0, 1)]
+    for s, out in zip((0, 1), outs):
+        mem = _member(make_run(seed=s, **kw))
+        phi = rf_features(mem.run, {k: v.unsqueeze(0) for k, v in mem.init.items()}, mem.data.x_train)
+        ref = torch.linalg.lstsq(phi, mem.data.y_train.unsqueeze(1), driver="gelsd").solution[:, 0]
+        assert torch.allclose(out.params["a"][0], ref, atol=1e-8)
+    assert len(closed_forms._svd_cache) <= closed_forms.SVD_CACHE_ENTRIES
+
+
+def test_small_closed_forms_solve_on_one_thread():
+    """A small closed form (and its kernel prediction) runs on one CPU thread, whatever the machine's count."""
+    from mlc.compiler.lower.grouping import Group
+    from mlc.runtime.execute import group_threads
+
+    small = Group("closed_form", [make_run(family="random_features", width=400, n=100, n_test=500, solve="min_norm")])
+    assert group_threads(small, CPU) == 1
+    big = Group("closed_form", [make_run(family="random_features", width=20000, n=5000, solve="min_norm")])
+    assert group_threads(big, CPU) == torch.get_num_threads()

@@ -223,3 +223,29 @@ def test_gradient_flow_is_the_small_step_limit_and_ends_at_min_norm() -> None:
     assert torch.allclose(flow[1], fine, atol=1e-4 * float(fine.abs().max()))
     null = a0 - torch.linalg.pinv(phi) @ (phi @ a0)
     assert torch.allclose(flow[2], null + torch.linalg.pinv(phi) @ y, atol=1e-8)
+
+
+def test_runs_on_one_seeds_data_compute_their_kernel_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The predictions of several widths and solves on the same data (a double-descent sweep's runs of one seed)
+    share one Gram matrix per pair of point sets; the numbers are those of an uncached computation."""
+    d = 3
+    x, xt = _points(40, d, 20), _points(100, d, 21)
+    y, yt = torch.sin(x[:, 0]), torch.sin(xt[:, 0])
+    runs = [_rf_run(m, solve) for m in (20, 40, 80) for solve in ("min_norm", "gd_exact")]
+    K._kernel_cache.clear()
+    cold = [K.infinite_width_prediction(r, x, y, xt, yt)["predicted_test_error"] for r in runs]
+    calls = []
+    original = K.rf_kernel
+
+    def counting(*args: object, **kwargs: object) -> torch.Tensor:
+        calls.append(1)
+        return original(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(K, "rf_kernel", counting)
+    K._kernel_cache.clear()
+    warm = [K.infinite_width_prediction(r, x, y, xt, yt)["predicted_test_error"] for r in runs]
+    assert len(calls) == 3  # (X, X), (X_test, X) and the test diagonal (X_test, X_test), once for all six runs
+    assert warm == cold
+    other = _points(40, d, 22)  # other data: computed afresh
+    K.infinite_width_prediction(runs[0], other, y, xt, yt)
+    assert len(calls) == 5

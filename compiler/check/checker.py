@@ -88,7 +88,7 @@ class Checker:
         trains: dict[str, ir.Train] = {}
         shared = self.trains.get(None)
         for stmt in self.models.values():
-            model = attempt(lambda: model_ir(stmt, env, point, dist)) if dist else None  # noqa: B023
+            model = attempt(lambda: model_ir(stmt, env, point, dist, path)) if dist else None  # noqa: B023
             if model is None or data is None or dist is None:
                 continue
             models.append(model)

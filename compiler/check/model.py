@@ -55,8 +55,10 @@ def data_ir(stmt: ast.DataStmt | None, env: Mapping[str, Number], point: Point, 
                    noise_seed=values["noise_seed"])
 
 
-def model_ir(stmt: ast.ModelStmt, env: Mapping[str, Number], point: Point, dist: ir.InputDist) -> ir.Model:
-    """One model: its family's settings, typed and in range, with the values that follow from them."""
+def model_ir(stmt: ast.ModelStmt, env: Mapping[str, Number], point: Point, dist: ir.InputDist,
+             spec_path: str = "<string>") -> ir.Model:
+    """One model: its family's settings, typed and in range, with the values that follow from them
+    (`init = file("net0.npz")` is read relative to the spec at ``spec_path``)."""
     family = stmt.family.name
     if family not in families.names():  # the registry: built-in and registered families
         raise msg.fail(msg.unknown_family(family, stmt.family.span, families.names()))
@@ -66,7 +68,7 @@ def model_ir(stmt: ast.ModelStmt, env: Mapping[str, Number], point: Point, dist:
     seen: dict[str, ast.Setting] = {}
     problems = Collector()
     for setting in stmt.settings:
-        problems.run(functools.partial(_setting, setting, stmt, family, values, seen, env, point))
+        problems.run(functools.partial(_setting, setting, stmt, family, values, seen, env, point, spec_path))
     problems.raise_if_any()
     for slot, node in point.choices.items():  # a categorical sweep's value replaces the written one
         if slot.section == "model" and slot.owner == stmt.name.name:
@@ -113,6 +115,10 @@ def shaped_model(stmt: ast.ModelStmt, values: dict[str, Any], seen: Mapping[str,
     given = values.get("init_scales", ())
     if given and len(given) != len(layers):
         raise msg.fail(msg.init_scales_length(len(given), layers, family, seen["init_scales"].value.span))
+    file = values.get(INIT_FILE)
+    if file is not None:
+        _check_init_file(file, model, values, seen, stmt, dist)
+        model = model.model_copy(update={"init_file": file})
     return model
 
 
@@ -123,7 +129,7 @@ def _scales(given: tuple[float, ...]) -> tuple[float, ...]:
 
 
 def _setting(setting: ast.Setting, stmt: ast.ModelStmt, family: str, values: dict[str, Any],
-             seen: dict[str, ast.Setting], env: Mapping[str, Number], point: Point) -> None:
+             seen: dict[str, ast.Setting], env: Mapping[str, Number], point: Point, spec_path: str) -> None:
     key = setting.key.name
     if key in seen:
         raise msg.fail(msg.setting_twice(key, setting.key.span))
@@ -134,6 +140,49 @@ def _setting(setting: ast.Setting, stmt: ast.ModelStmt, family: str, values: dic
     if key not in allowed:
         raise msg.fail(msg.setting_not_for_family(key, family, setting.key.span, NOT_FOR_FAMILY_HELP.get(key),
                                                   allowed))
+    if key == "init" and isinstance(setting.value, ast.Call) and setting.value.func.name == "file":
+        values[INIT_FILE] = _init_file(setting.value, spec_path)
+        return
     values[key] = value_of(MODEL_KEYS[key], key, setting.value, env,
                            ir.Slot(section="model", owner=stmt.name.name, key=key), point,
                            f"{family} model `{stmt.name.name}`")
+
+
+INIT_FILE = "init_file"
+"""Where `init = file("net0.npz")` puts the file it read among a model's values (`init` keeps its law's default)."""
+INIT_DRAWN = ("init", "seed", "init_scales", "output_init", "bias_init", "features")
+"""Settings about drawing the initial weights, which a model initialised from a file does not do (`init` itself is
+among a file model's values only when a categorical sweep sets it)."""
+
+
+def _init_file(node: ast.Call, spec_path: str) -> ir.WeightsFile:
+    """`init = file("net0.npz")`: the file's arrays (their shapes are checked against the model's parameters in
+    :func:`shaped_model`, at every sweep point)."""
+    from mlc.compiler.datafiles import FileProblem, init_file
+
+    args = node.args
+    if len(args) != 1 or not isinstance(args[0], ast.StringLit):
+        raise msg.fail(msg.write_as('init = file("net0.npz")', node.span))
+    try:
+        return init_file(args[0].value, spec_path)
+    except FileProblem as problem:
+        raise msg.fail(msg.file_unusable(problem.message, args[0].span, problem.help)) from None
+
+
+def _check_init_file(file: ir.WeightsFile, model: ir.Model, values: Mapping[str, Any],
+                     seen: Mapping[str, ast.Setting], stmt: ast.ModelStmt, dist: ir.InputDist) -> None:
+    """A model initialised from a file draws nothing (E301 on a drawing setting), and the file holds exactly the
+    family's parameters at the model's shapes (E302 naming the file and the mismatch)."""
+    from mlc.compiler.datafiles import init_mismatch
+
+    drawn = [key for key in INIT_DRAWN if key in values] + (["init_scale"] if model.init_scale != 1.0 else [])
+    if drawn:
+        key = drawn[0]
+        raise msg.fail(msg.init_file_draws_nothing(key, file.path, seen[key].key.span if key in seen else stmt.span))
+    shapes = families.get(model.family).param_shapes(model, dist.dim)
+    if not shapes:
+        raise msg.fail(msg.family_rule(f"a {model.family} model cannot be initialised from a file",
+                                       seen["init"].value.span, "remove `init = file(...)`"))
+    problem = init_mismatch(file, shapes)
+    if problem is not None:
+        raise msg.fail(msg.file_shape_mismatch(problem.path, problem.has, problem.needs, seen["init"].value.span))

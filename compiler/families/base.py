@@ -106,6 +106,11 @@ class Family(ABC):
         """The weight layers, input layer first: one entry of ``init_scales`` each (the parameters' names)."""
         return ()
 
+    def param_shapes(self, model: ir.Model, d: int) -> dict[str, tuple[int, ...]]:
+        """The shape of each initial parameter (no ensemble axis), by name: what ``init`` returns and what an
+        initialisation file (`init = file("net0.npz")`) must hold. Empty for a family that cannot read one."""
+        return {}
+
     @abstractmethod
     def init(self, run: ir.Run, gen: torch.Generator) -> Params:
         """One member's initial parameters (float64, CPU, no ensemble axis)."""

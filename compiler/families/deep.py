@@ -59,6 +59,17 @@ class Deep(Family):
                 names.append(f"b{i}")
         return (*names, "a")
 
+    def param_shapes(self, model: ir.Model, d: int) -> dict[str, tuple[int, ...]]:
+        shapes: dict[str, tuple[int, ...]] = {}
+        fan = d
+        for i, w in enumerate(self.hidden_widths(model)):
+            shapes[f"W{i}"] = (w, fan)
+            if model.bias:
+                shapes[f"b{i}"] = (w,)
+            fan = w
+        shapes["a"] = (fan,)
+        return shapes
+
     def init_layers(self, model: ir.Model) -> tuple[str, ...]:
         return (*(f"W{i}" for i in range(len(self.hidden_widths(model)))), "a")
 

@@ -54,6 +54,10 @@ class ResNet(Family):
     def trained(self, model: ir.Model) -> tuple[str, ...]:
         return ("V", "U", "Wr", "alpha")
 
+    def param_shapes(self, model: ir.Model, d: int) -> dict[str, tuple[int, ...]]:
+        D, m, L = self.state_width(model, d) or d + 1, model.width, max(1, model.depth)
+        return {"V": (D, d + 1 if model.bias else d), "U": (L, D, m), "Wr": (L, m, D), "alpha": (D,)}
+
     def init_layers(self, model: ir.Model) -> tuple[str, ...]:
         return ("V", "U", "Wr", "alpha")
 

@@ -38,6 +38,10 @@ class TwoLayer(Family):
     def trained(self, model: ir.Model) -> tuple[str, ...]:
         return ("W", "c", "a") if model.bias else ("W", "a")
 
+    def param_shapes(self, model: ir.Model, d: int) -> dict[str, tuple[int, ...]]:
+        m = model.width
+        return {"W": (m, d), **({"c": (m,)} if model.bias else {}), "a": (m,)}  # no bias: c is 0, not a parameter
+
     def init(self, run: ir.Run, gen: torch.Generator) -> Params:
         import torch
 

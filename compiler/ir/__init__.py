@@ -36,7 +36,7 @@ from mlc.compiler.ir.problem import (
 )
 from mlc.compiler.ir.training import (
     Scaling as Scaling, InitLaw as InitLaw, InitChoice as InitChoice, FeatureDraw as FeatureDraw,
-    Model as Model, Loss as Loss, PenaltyKind as PenaltyKind, Penalty as Penalty,
+    Model as Model, WeightsFile as WeightsFile, Loss as Loss, PenaltyKind as PenaltyKind, Penalty as Penalty,
     Optimizer as Optimizer, StopRule as StopRule, Record as Record, Solve as Solve,
     CLOSED_FORM_SOLVES as CLOSED_FORM_SOLVES, Train as Train,
 )

@@ -49,4 +49,7 @@ def run_hash(fields: Mapping[str, Any]) -> str:
     file = meaning.get("input", {}).get("file")
     if isinstance(file, dict):  # a file input is its path as written and its content, not where it was found
         meaning["input"] = {**meaning["input"], "file": {k: v for k, v in file.items() if k != "location"}}
+    init_file = meaning["model"].get("init_file")
+    if isinstance(init_file, dict):  # initial weights from a file: the same rule
+        meaning["model"] = {**meaning["model"], "init_file": {k: v for k, v in init_file.items() if k != "location"}}
     return content_hash(meaning)

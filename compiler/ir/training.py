@@ -11,7 +11,7 @@ import math
 from functools import cached_property
 from typing import Any, Literal
 
-from pydantic import field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from mlc.compiler.ir.base import IRModel, new_field, setting
 from mlc.compiler.ir.problem import Activation
@@ -23,6 +23,23 @@ InitLaw = Literal["normal", "xavier_uniform", "xavier_normal", "he"]
 (the output layer per scaling); ``xavier_uniform``, ``xavier_normal`` and ``he`` are torch.nn.init's laws."""
 InitChoice = Literal["random", "zero"]
 FeatureDraw = Literal["fresh", "nested"]
+
+
+class WeightsFile(IRModel):
+    """Initial weights named in a spec, `init = file("net0.npz")` (``mlc.compiler.datafiles.init_file``): the
+    path as written and the SHA-256 of the file's bytes are its meaning, with the shape of each array (the
+    family's parameters, checked against the model); ``location`` (where it was found) is not hashed."""
+
+    path: str
+    sha256: str
+    shapes: tuple[tuple[str, tuple[int, ...]], ...]  # (name, shape) of each array, in the file's order
+    location: str = Field("", description="where the file was found (absolute); in the plan's JSON, so that a "
+                                          "worker that reads the plan finds it, but not in any hash")
+
+    @property
+    def arrays(self) -> dict[str, tuple[int, ...]]:
+        """The shape of each array, by name."""
+        return dict(self.shapes)
 
 
 class Model(IRModel):
@@ -49,7 +66,8 @@ class Model(IRModel):
                                 sweepable=True)
     bias: bool = setting(True, doc="whether the hidden units have a bias")
     # Settings added by issue 10: absent from the IR's JSON at their default (hashes of older specs unchanged).
-    init: InitLaw = setting("normal", doc="the law of the initial weight matrices", omit_default=True)
+    init: InitLaw = setting("normal", doc="the law of the initial weight matrices (or `file(\"net0.npz\")`: read them)",
+                            omit_default=True)
     init_scales: tuple[float, ...] = setting((), doc="per-layer factors on the init std, input layer first",
                                              minimum=0, shown_default="all 1", omit_default=True)
     output_init: InitChoice = setting("random", doc="`zero`: the output weights start at a(0) = 0",
@@ -59,6 +77,8 @@ class Model(IRModel):
                                     omit_default=True)
     seed: int | None = setting(None, doc="seed of the initial weights and features", minimum=0,
                                shown_default="the run's seed", omit_default=True)
+    init_file: WeightsFile | None = new_field(None, doc="initial weights read from an .npz file "
+                                                        "(`init = file(\"net0.npz\")`); nothing is drawn")
 
     @field_validator("family")
     @classmethod

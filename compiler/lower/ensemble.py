@@ -59,9 +59,26 @@ def init_seed(run: Run) -> int:
 
 
 def init_params(run: Run) -> families.Params:
-    """A run's initial parameters, from ``Generator().manual_seed(init_seed + MODEL_SEED_OFFSET)``."""
+    """A run's initial parameters, from ``Generator().manual_seed(init_seed + MODEL_SEED_OFFSET)``, or the arrays
+    of its initialisation file (`init = file("net0.npz")`; a two-layer net without bias gets c = 0)."""
+    if run.model.init_file is not None:
+        return file_params(run)
     gen = torch.Generator().manual_seed(init_seed(run) + MODEL_SEED_OFFSET)
     return families.init_member(run, gen)
+
+
+def file_params(run: Run) -> families.Params:
+    """The initial parameters read from the run's checked initialisation file (float64, CPU), with the zero
+    biases a family without ``bias`` still carries (two_layer and random_features ``c``, deep ``b{i}``)."""
+    from mlc.compiler.datafiles import load_init
+
+    assert run.model.init_file is not None
+    params = {name: torch.from_numpy(array.copy()) for name, array in load_init(run.model.init_file).items()}
+    drawn = families.init_member(run, torch.Generator().manual_seed(0))  # the names and shapes of every tensor
+    for name, tensor in drawn.items():
+        if name not in params:  # a bias of a model without biases: zeros, never trained
+            params[name] = torch.zeros_like(tensor)
+    return {name: params[name] for name in drawn}
 
 
 def learning_rates(members: list[Member], name: str, device: torch.device, dtype: torch.dtype) -> torch.Tensor:

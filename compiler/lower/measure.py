@@ -95,12 +95,13 @@ def spectrum_peaks(f_grid: torch.Tensor, count: int = 3) -> list[int]:
 @torch.no_grad()
 def measure(runs: list[Run], params: families.Params, init: families.Params, datas: list[DataSet],
             names: tuple[str, ...] | list[str], final: bool = False,
-            is_grid: bool = False) -> list[dict[str, float]]:
+            is_grid: bool = False, lambda_min: list[float] | None = None) -> list[dict[str, float]]:
     """The requested metrics (plus the errors, always) for every member of an ensemble of ``runs`` (one run per
     member, all of the first one's shape).
 
     ``names`` are recordable metric names (``compiler.metrics``); norms that do not apply to the family are skipped.
-    With ``final``, every applicable metric is measured.
+    With ``final``, every applicable metric is measured. ``lambda_min``: the members' values when the caller
+    already has them (a closed form's SVD of the same features), instead of a second decomposition.
     """
     E = len(datas)
     run = runs[0]
@@ -141,7 +142,8 @@ def measure(runs: list[Run], params: families.Params, init: families.Params, dat
                 results[i][f"spectrum_k{k}"] = float(rel)
     if final and metrics.applies("lambda_min", fam):
         for i, ds in enumerate(datas):
-            results[i]["lambda_min"] = rf_lambda_min(run, families.member(params, i), ds.x_train)
+            results[i]["lambda_min"] = (lambda_min[i] if lambda_min is not None
+                                        else rf_lambda_min(run, families.member(params, i), ds.x_train))
     return results
 
 

@@ -39,6 +39,7 @@ __all__ = [
     "teacher_row_length",
     "file_unusable",
     "file_shape_mismatch",
+    "init_file_draws_nothing",
 ]
 
 
@@ -202,6 +203,13 @@ def teacher_row_length(length: int, d: int, span: Span) -> Parts:
 def file_unusable(message: str, span: Span, help: str | None) -> Parts:
     """A file named in a spec that cannot be used (missing, outside the spec's folder, too large, not numbers)."""
     return message, span, help
+
+
+@message_kind("E301")
+def init_file_draws_nothing(key: str, path: str, span: Span) -> Parts:
+    """A setting about drawing the initial weights on a model whose initial weights are read from a file."""
+    return (f"`{key}` does not apply to a model initialised from `{path}`: its initial weights are read, not drawn",
+            span, f"remove `{key}`" + (", or scale the arrays in the file" if key.startswith("init_scale") else ""))
 
 
 @message_kind("E302")

@@ -20,8 +20,10 @@ Conventions (REFERENCE §2.3, checked against Monte Carlo in tests/test_theory_k
 
 from __future__ import annotations
 
+import hashlib
 import math
-from typing import Any
+from collections import OrderedDict
+from typing import Any, Callable
 
 import torch
 
@@ -182,6 +184,32 @@ def gd_init_variance(g_train: Tensor, g_test_train: Tensor, s_train: Tensor, s_t
 # The run-level entry point
 # ----------------------------------------------------------------------------------------------
 
+KERNEL_CACHE_ENTRIES = 12
+"""Gram matrices kept by :func:`memo_kernel` (a run's prediction uses three or four)."""
+_kernel_cache: OrderedDict[tuple[Any, ...], Tensor] = OrderedDict()
+
+
+def _digest(x: Tensor) -> str:
+    x = x.to("cpu", torch.float64).contiguous()
+    return hashlib.sha256(repr(tuple(x.shape)).encode() + x.numpy().tobytes()).hexdigest()
+
+
+def memo_kernel(tag: tuple[Any, ...], a: Tensor, b: Tensor, compute: Callable[[Tensor, Tensor], Tensor]) -> Tensor:
+    """``compute(a, b)``, the Gram matrix of the kernel that ``tag`` names (its kind and parameters), computed
+    once per (tag, a, b) content: the runs of a width or step sweep on one seed's data share their kernel (it
+    does not depend on the width or the training), and a run's initial-function kernel is its Gram matrix again.
+    The result is not to be modified in place."""
+    key = (tag, _digest(a), _digest(b))
+    hit = _kernel_cache.get(key)
+    if hit is not None:
+        _kernel_cache.move_to_end(key)
+        return hit
+    found = _kernel_cache[key] = compute(a, b)
+    while len(_kernel_cache) > KERNEL_CACHE_ENTRIES:
+        _kernel_cache.popitem(last=False)
+    return found
+
+
 
 def has_kernel(model: ir.Model) -> bool:
     """Whether :func:`kernel_lambda_min` is defined for this model (random-feature and two-layer families)."""
@@ -220,12 +248,16 @@ def infinite_width_prediction(run: ir.Run, x_train: Tensor, y_train: Tensor, x_t
     k_loss = conv.loss_factor
     out: dict[str, Any] = {"available": False}
     tags = families.of(model).theory_tags
+    if model.init_file is not None:
+        out["reason"] = f"the initial weights are read from `{model.init_file.path}`, not drawn from a law"
+        return out
     if "random_features" in tags:
         kern = "random-feature kernel (arc-cosine, w ~ N(0, s²I/d) on x~ = (x, 1))" if model.bias else \
             "random-feature kernel (arc-cosine, w ~ N(0, s²I/d))"
 
         def base(a: Tensor, b: Tensor) -> Tensor:
-            return rf_kernel(a, b, bias=model.bias, w_var=s2 / d)
+            return memo_kernel(("rf", model.bias, s2 / d), a, b,
+                               lambda u, v: rf_kernel(u, v, bias=model.bias, w_var=s2 / d))
         scale = conv.output_scale
         gmul = scale ** 2 * model.width
         a_var = s2 / model.width if model.scaling == "standard" else s2
@@ -234,7 +266,8 @@ def infinite_width_prediction(run: ir.Run, x_train: Tensor, y_train: Tensor, x_t
         kern = "two-layer NTK (ReLU, bias)" if model.bias else "two-layer NTK (ReLU)"
 
         def base(a: Tensor, b: Tensor) -> Tensor:
-            return ntk_kernel(a, b, bias=model.bias, w_var=s2 / d, a_var=s2)
+            return memo_kernel(("ntk", model.bias, s2 / d, s2), a, b,
+                               lambda u, v: ntk_kernel(u, v, bias=model.bias, w_var=s2 / d, a_var=s2))
         gmul = 1.0
         init_mul = s2  # f_0 = m^{-1/2} Σ a σ(w·x~) has covariance a_var · k_rf(w_var = s²/d)
     else:
@@ -288,7 +321,8 @@ def infinite_width_prediction(run: ir.Run, x_train: Tensor, y_train: Tensor, x_t
             return init_mul * base(a, b)
     else:
         def k0(a: Tensor, b: Tensor) -> Tensor:
-            return init_mul * rf_kernel(a, b, bias=model.bias, w_var=s2 / d)
+            return init_mul * memo_kernel(("rf", model.bias, s2 / d), a, b,
+                                          lambda u, v: rf_kernel(u, v, bias=model.bias, w_var=s2 / d))
     diag = _diag_kernel(k0, x_test)
     var = gd_init_variance(g_tr, g_te, k0(x_train, x_train), k0(x_test, x_train), diag, rate, steps, flow)
     out["mean_test_error"] = mean_err

@@ -20,6 +20,8 @@ MAX_KERNEL_TEST = 4000
 def has_infinite_width_limit(model: ir.Model) -> bool:
     """Whether ``compiler.theory.kernels.infinite_width_prediction`` has a closed form for this model: a
     random-feature family, or a two-layer ReLU family under ntk scaling (by the family's theory tags)."""
+    if model.init_file is not None:  # weights read from a file follow no law, so there is no width -> inf limit
+        return False
     tags = families.of(model).theory_tags
     return "random_features" in tags or ("two_layer" in tags and model.scaling == "ntk"
                                          and model.activation == "relu")
