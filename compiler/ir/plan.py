@@ -36,6 +36,33 @@ class Mark(IRModel):
 
 Summary = Literal["mean", "median", "geomean"]
 
+ClaimKind = Literal["peak", "slope", "insensitive", "order", "compare"]
+
+
+class Claim(IRModel):
+    """One statement of the spec's ``claims { ... }``, checked against the results after training
+    (``mlc.runtime.claims``). Presentation only: no run depends on it (claims are in no run hash).
+
+    ``text`` is the claim's canonical text (as ``mlc fmt`` prints it). ``metric`` is measured, ``axis`` a swept
+    axis (empty for ``order`` and ``compare``). ``value`` is the number the claim states: the predicted peak
+    location (``peak``), the slope threshold (``slope``), the allowed relative spread (``insensitive``, a
+    fraction), the threshold of Δ(k) (``order``), or the bound (``compare``); ``op`` the comparison
+    (``slope``, ``compare``). A peak's ``tolerance`` is relative (``percent``, a fraction) or in grid steps
+    (``steps``); ``direction`` is the order claim's ``increasing`` or ``decreasing``; ``at`` the sweep values
+    of a ``compare`` claim.
+    """
+
+    kind: ClaimKind
+    text: str
+    metric: str
+    axis: str = ""
+    op: str = ""
+    value: float = 0.0
+    tolerance: float = 0.0
+    tolerance_kind: Literal["none", "percent", "steps"] = "none"
+    direction: Literal["", "increasing", "decreasing"] = ""
+    at: dict[str, float] = Field(default_factory=dict)
+
 
 class Report(IRModel):
     bounds: bool = True
@@ -46,6 +73,8 @@ class Report(IRModel):
                            maximum=1)
     summary: Summary = setting("mean", doc="the centre over seeds of tables, plots and rate fits",
                                omit_default=True)
+    claims: tuple[Claim, ...] = new_field(
+        (), doc="the spec's `claims { ... }`, checked after training (absent from the JSON when there are none)")
 
 
 Quantity = Literal[
