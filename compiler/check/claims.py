@@ -69,7 +69,7 @@ def _axis(name: ast.Ident, axes: Sequence[str]) -> str:
 
 def _percent(node: ast.Number, what: str) -> float:
     if not 0 < node.value < 1000:
-        raise msg.fail(msg.claim_bad_tolerance(what, node.value, node.span, "a percentage above 0 (e.g. `5%`)"))
+        raise msg.fail(msg.claim_bad_tolerance(what, f"{node.value:g}%", node.span, "a percentage above 0 (e.g. `5%`)"))
     return node.value / 100.0
 
 
@@ -93,7 +93,7 @@ def _claim(node: ast.Claim, env: Mapping[str, Number], axes: Sequence[str], mode
             if word.name not in ("step", "steps"):
                 raise msg.fail(msg.claim_tolerance_unit(word.name, word.span))
             if not float(steps.value).is_integer():
-                raise msg.fail(msg.claim_bad_tolerance("the tolerance in grid steps", steps.value, steps.span,
+                raise msg.fail(msg.claim_bad_tolerance("the tolerance in grid steps", f"{steps.value:g}", steps.span,
                                                        "a whole number of grid steps (e.g. `within 1 step`)"))
             tolerance, kind = float(steps.value), "steps"
         return ir.Claim(kind="peak", text=text, metric=metric, axis=axis, value=where, tolerance=tolerance,
@@ -117,7 +117,8 @@ def _claim(node: ast.Claim, env: Mapping[str, Number], axes: Sequence[str], mode
         below = _number(node.below, env, "the threshold") if node.below is not None else DEFAULT_ORDER_THRESHOLD
         if not below > 0:
             span = node.below.span if node.below is not None else node.span
-            raise msg.fail(msg.claim_bad_tolerance("the threshold", below, span, "a number above 0 (e.g. `below 0.1`)"))
+            raise msg.fail(msg.claim_bad_tolerance("the threshold", f"{below:g}", span,
+                                                   "a number above 0 (e.g. `below 0.1`)"))
         return ir.Claim(kind="order", text=text, metric=metric, value=below,
                         direction=node.direction.name)  # type: ignore[arg-type]  # checked above
     at: dict[str, float] = {}

@@ -75,8 +75,8 @@ def claim_not_number(what: str, span: Span) -> Parts:
 
 
 @message_kind("E202")
-def claim_bad_tolerance(what: str, value: float, span: Span, rule: str) -> Parts:
-    return f"{what} {value:g} is out of range", span, rule
+def claim_bad_tolerance(what: str, shown: str, span: Span, rule: str) -> Parts:
+    return f"{what} {shown} is out of range", span, rule
 
 
 @message_kind("E101")
