@@ -273,8 +273,8 @@ def run(args: argparse.Namespace) -> int:
         if plan.report.claims:
             from mlc.runtime.claims import check_claims
 
-            failed = [c for c in check_claims(plan, result.runs) if c.verdict == "fails"]
-            status = _claims_status(status, len(failed), args.claims, console)
+            contradicted = [c for c in check_claims(plan, result.runs) if c.verdict == "fails"]
+            status = _claims_status(status, len(contradicted), args.claims, console)
         return status
     from mlc.runtime.report import write_report
     from mlc.runtime.store_views import plots_key, remember_plots, reusable_plots

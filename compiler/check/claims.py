@@ -12,7 +12,7 @@ Role:   a claim may only speak about what the spec produces: a metric that some 
 
 from __future__ import annotations
 
-from typing import Any, Mapping, Sequence
+from typing import Any, Literal, Mapping, Sequence
 
 from mlc.compiler import ir, metrics
 from mlc.compiler import messages as msg
@@ -85,7 +85,8 @@ def _claim(node: ast.Claim, env: Mapping[str, Number], axes: Sequence[str], mode
         if node.at_axis.name != axis:
             raise msg.fail(msg.claim_peak_other_axis(axis, node.at_axis.name, node.at_axis.span))
         where = _number(node.value, env, "the peak's location")
-        tolerance, kind = 0.0, "none"
+        tolerance = 0.0
+        kind: Literal["none", "percent", "steps"] = "none"
         if isinstance(node.tolerance, ast.TolerancePercent):
             tolerance, kind = _percent(node.tolerance.percent, "the tolerance"), "percent"
         elif isinstance(node.tolerance, ast.ToleranceSteps):
@@ -97,7 +98,7 @@ def _claim(node: ast.Claim, env: Mapping[str, Number], axes: Sequence[str], mode
                                                        "a whole number of grid steps (e.g. `within 1 step`)"))
             tolerance, kind = float(steps.value), "steps"
         return ir.Claim(kind="peak", text=text, metric=metric, axis=axis, value=where, tolerance=tolerance,
-                        tolerance_kind=kind)  # type: ignore[arg-type]  # kind is one of the literals
+                        tolerance_kind=kind)
     if isinstance(node, ast.ClaimSlope):
         axis = _axis(node.axis, axes)
         return ir.Claim(kind="slope", text=text, metric=metric, axis=axis, op=node.op,
@@ -119,8 +120,9 @@ def _claim(node: ast.Claim, env: Mapping[str, Number], axes: Sequence[str], mode
             span = node.below.span if node.below is not None else node.span
             raise msg.fail(msg.claim_bad_tolerance("the threshold", f"{below:g}", span,
                                                    "a number above 0 (e.g. `below 0.1`)"))
-        return ir.Claim(kind="order", text=text, metric=metric, value=below,
-                        direction=node.direction.name)  # type: ignore[arg-type]  # checked above
+        direction: Literal["increasing", "decreasing"] = \
+            "increasing" if node.direction.name == "increasing" else "decreasing"
+        return ir.Claim(kind="order", text=text, metric=metric, value=below, direction=direction)
     at: dict[str, float] = {}
     for condition in node.conditions:
         if condition.axis.name in at:
