@@ -161,8 +161,13 @@ def build_plan(checker: Checker) -> ir.Plan:
         elif resolved.report != report and ("report", None) not in errors:
             # The plan has one report; a report that differs between sweep points has no single meaning.
             shown = ", ".join(f"`{k}`" for k in _differing_axes(report_point, values))
-            assert checker.report is not None  # without a report statement the report is one at every point
-            errors[("report", None)] = msg.report_depends_on_sweep(shown, checker.report.span)
+            if resolved.report.claims != report.claims and checker.claims is not None:
+                # A claim's number (`at m = n` with n swept) has one value for the plan, as a mark's has.
+                index = next(i for i, (a, b) in enumerate(zip(report.claims, resolved.report.claims)) if a != b)
+                errors[("report", None)] = msg.claim_depends_on_sweep(shown, checker.claims.items[index].span)
+            else:
+                assert checker.report is not None  # without a report statement the report is one at every point
+                errors[("report", None)] = msg.report_depends_on_sweep(shown, checker.report.span)
             repeats[("report", None)] = 1
         added, repeated, same = False, None, []
         for model in resolved.models:

@@ -23,6 +23,7 @@ __all__ = [
     "claim_bad_tolerance",
     "claim_tolerance_unit",
     "claim_axis_twice",
+    "claim_depends_on_sweep",
 ]
 
 
@@ -89,3 +90,10 @@ def claim_tolerance_unit(word: str, span: Span) -> Parts:
 @message_kind("E102")
 def claim_axis_twice(axis: str, span: Span) -> Parts:
     return f"`{axis}` is given twice in one claim's `at`", span, f"give `{axis}` one value: `at {axis} = ...`"
+
+
+@message_kind("E303")
+def claim_depends_on_sweep(axes: str, span: Span) -> Parts:
+    return (f"this claim's number depends on the swept {axes}", span,
+            "a claim states one number for the whole sweep: write it with constants, or claim it in a spec that "
+            "holds the swept value fixed")
