@@ -343,6 +343,15 @@ def _order(claim: Claim, group: Group) -> SliceResult | None:
 # ------------------------------------------------------------------------------ all claims
 
 
+def _here(claim: Claim, params: dict[str, float]) -> Claim | None:
+    """The claim with its number at a slice (``Claim.value_for``: the number follows the other swept values);
+    None for a slice the plan's sweep points do not cover."""
+    value = claim.value_for(params)
+    if value is None:
+        return None
+    return claim if value == claim.value else claim.model_copy(update={"value": value})
+
+
 def _verdict(slices: Sequence[SliceResult]) -> tuple[Verdict, str]:
     verdicts = [s.overall.verdict for s in slices]
     if "fails" in verdicts:
@@ -364,15 +373,17 @@ def check_claims(plan: Plan, runs: list[RunResult], groups: list[Group] | None =
         slices: list[SliceResult] = []
         reason = ""
         if claim.kind in ("peak", "slope", "insensitive"):
-            slices = [_over_axis(plan, claim, piece) for piece in _slices(plan, groups, claim)]
+            slices = [_over_axis(plan, here, piece) for piece in _slices(plan, groups, claim)
+                      if (here := _here(claim, piece.fixed)) is not None]
         elif claim.kind == "compare":
             matching = [g for g in groups if _matches(g, claim.at)]
-            slices = [_compare(claim, g) for g in matching if any(claim.metric in r.metrics for r in g.runs)
-                      or g.bad_runs]
+            slices = [_compare(here, g) for g in matching if any(claim.metric in r.metrics for r in g.runs)
+                      or g.bad_runs if (here := _here(claim, g.params)) is not None]
             if not matching:
                 reason = "no run at " + " and ".join(f"{k} = {_fmt(v)}" for k, v in claim.at.items())
         else:
-            slices = [s for g in groups if (s := _order(claim, g)) is not None]
+            slices = [s for g in groups if (here := _here(claim, g.params)) is not None
+                      if (s := _order(here, g)) is not None]
         verdict, why = _verdict(slices)
         results.append(ClaimResult(claim, slices, verdict, reason or why))
     return results

@@ -140,6 +140,25 @@ def test_peak_not_testable_outside_the_grid_or_with_a_failed_run() -> None:
     assert result.verdict == "not testable" and "no successful run at m = 40" in result.reason
 
 
+def test_a_peak_claim_follows_another_swept_value_per_slice() -> None:
+    outcome = compile_text(HEAD.replace("n = 40", "n = nn") + "sweep { m = [10, 20, 40, 80]   nn = [20, 40]   seed = 0..1 }\n"
+                           "claims { peak of test_error over m at m = n }\n")
+    assert outcome.ok and outcome.plan is not None, outcome.rendered
+    plan = outcome.plan
+    (claim,) = plan.report.claims
+    assert {(e.params["nn"], e.value) for e in claim.value_at} == {(20.0, 20.0), (40.0, 40.0)}
+    result = only(plan, results(plan, lambda seed, params: bump(params["nn"])(seed, params)))
+    assert [(s.fixed, s.overall.measured, s.overall.verdict) for s in result.slices] == \
+        [({"nn": 20.0}, 20.0, "holds"), ({"nn": 40.0}, 40.0, "holds")]
+    wrong = only(plan, results(plan, bump(20.0)))  # every slice peaks at 20: wrong where n = 40
+    assert [s.overall.verdict for s in wrong.slices] == ["holds", "fails"] and wrong.verdict == "fails"
+
+
+def test_a_claim_whose_number_follows_its_own_axis_is_an_error() -> None:
+    outcome = compile_text(HEAD + "sweep { m = [10, 20, 40]   seed = 0..1 }\nclaims { peak of test_error over m at m = 2 * m }\n")
+    assert [d.code for d in outcome.diagnostics if d.is_error] == ["E303"]
+
+
 def test_peak_needs_three_values() -> None:
     plan = plan_of("peak of test_error over m at m = 10", sweep="sweep { m = [10, 20]   seed = 0..1 }")
     assert only(plan, results(plan, bump(10.0))).verdict == "not testable"

@@ -94,6 +94,6 @@ def claim_axis_twice(axis: str, span: Span) -> Parts:
 
 @message_kind("E303")
 def claim_depends_on_sweep(axes: str, span: Span) -> Parts:
-    return (f"this claim's number depends on the swept {axes}", span,
-            "a claim states one number for the whole sweep: write it with constants, or claim it in a spec that "
-            "holds the swept value fixed")
+    return (f"this claim's number changes with the swept {axes}", span,
+            "a claim's number may follow the other swept values (`at m = n` with n swept), not the axis the claim "
+            "is about nor its other parts: write them with constants")
