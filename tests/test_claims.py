@@ -307,3 +307,15 @@ def test_claims_that_hold_exit_0_and_warn_only_reports(tmp_path: Path) -> None:
     status, out = _run(tmp_path, "test_error < 0", "--claims", "warn")
     assert status == 0
     assert json.loads((out / "summary.json").read_text())["claims"][1]["verdict"] == "fails"
+
+
+def test_the_editor_shows_a_claims_outline_and_the_metric_of_a_claim() -> None:
+    from mlc.runtime.lsp_analysis import analyse, document_symbols
+    from mlc.runtime.lsp_hover import hover
+
+    text = (Path(__file__).resolve().parents[1] / "specs" / "rf_claims.ml").read_text()
+    analysis = analyse(text, "rf_claims.ml")
+    assert analysis.syntax is not None and "claims" in [s.name for s in document_symbols(analysis.syntax)]
+    line = text.splitlines().index("  peak of test_error over m at m = n within 1 step")
+    found = hover(analysis, line, 14)
+    assert found is not None and "**`test_error`**: metric" in found.markdown
