@@ -50,6 +50,7 @@ Verdict = Literal["holds", "fails", "not testable"]
 CLAIMS_CSV = "claims.csv"
 N_BOOT = 1000
 PEAK_MIN_VALUES = 3
+MAX_ROWS_PER_CLAIM = 8  # the report lists at most this many slices of one claim (all are in claims.csv)
 _OPS = {"<": lambda a, b: a < b, "<=": lambda a, b: a <= b, ">": lambda a, b: a > b, ">=": lambda a, b: a >= b}
 
 
@@ -420,12 +421,23 @@ def claims_table(results: Sequence[ClaimResult]) -> Table:
         if not result.slices:
             add_row(table, result.claim.text, "", result.reason, "", Text(result.verdict, style=_STYLE[result.verdict]))
             continue
-        for i, piece in enumerate(result.slices):
+        shown = list(result.slices)
+        folded = 0
+        if len(shown) > MAX_ROWS_PER_CLAIM:  # a big sweep: the slices that hold are counted, not listed
+            kept = [p for p in shown if p.overall.verdict != "holds"][:MAX_ROWS_PER_CLAIM]
+            folded = len(shown) - len(kept)
+            shown = kept
+        for i, piece in enumerate(shown):
             detail = piece.overall.detail
             if piece.interval is not None:
                 detail += f", 95% interval [{piece.interval[0]:+.3g}, {piece.interval[1]:+.3g}]"
             add_row(table, result.claim.text if i == 0 else "", _where(piece), detail, _seeds(piece),
                     Text(piece.overall.verdict, style=_STYLE[piece.overall.verdict]))
+        if folded:
+            holding = sum(1 for p in result.slices if p.overall.verdict == "holds")
+            add_row(table, "" if shown else result.claim.text, f"{folded} more slice(s)",
+                    f"{holding} of {len(result.slices)} slices hold (every slice: claims.csv, summary.json)", "",
+                    Text(result.verdict if not shown else "", style=_STYLE[result.verdict]))
     return table
 
 

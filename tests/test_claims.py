@@ -319,3 +319,17 @@ def test_the_editor_shows_a_claims_outline_and_the_metric_of_a_claim() -> None:
     line = text.splitlines().index("  peak of test_error over m at m = n within 1 step")
     found = hover(analysis, line, 14)
     assert found is not None and "**`test_error`**: metric" in found.markdown
+
+
+def test_a_claim_over_many_slices_is_folded_in_the_table() -> None:
+    from rich.console import Console
+
+    from mlc.runtime.claims import claims_table
+
+    plan = plan_of("test_error < 0.2", sweep="sweep { m = [10, 12, 14, 16, 18, 20, 22, 24, 26, 28]   seed = 0..1 }")
+    result = check_claims(plan, results(plan, lambda s, p: 3.0 / p["m"]))  # > 0.2 at m < 15
+    console = Console(width=200, record=True)
+    console.print(claims_table(result))
+    text = console.export_text()
+    assert "m = 10" in text and "m = 14" in text and "m = 16" not in text
+    assert "7 more slice(s)" in text and "7 of 10 slices hold" in text
