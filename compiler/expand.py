@@ -98,6 +98,28 @@ def _same_run(checker: Checker, axes: dict[str, Axis], first: tuple[dict[str, fl
 _HASHED = ("model", "train", "input", "target", "space", "data")
 
 
+def _claim_numbers(checker: Checker, claims: tuple[ir.Claim, ...],
+                   points: list[tuple[dict[str, float], tuple[float, ...]]]) -> tuple[ir.Claim, ...]:
+    """The claims with ``value_at`` filled in for those whose number changes over the sweep: one entry per
+    setting of the swept values other than the seed and the claim's axis. A number that changes along the
+    claim's own axis (or at one setting of the others) has no meaning: E303."""
+    out: list[ir.Claim] = []
+    for i, claim in enumerate(claims):
+        if len({numbers[i] for _, numbers in points}) <= 1:
+            out.append(claim)
+            continue
+        by_key: dict[tuple[tuple[str, float], ...], float] = {}
+        for values, numbers in points:
+            key = tuple(sorted((k, v) for k, v in values.items() if k not in (ir.SEED_KEY, claim.axis)))
+            if by_key.setdefault(key, numbers[i]) != numbers[i]:
+                assert checker.claims is not None
+                axis = f"`{claim.axis}`" if claim.axis else "values"
+                raise msg.fail(msg.claim_depends_on_sweep(axis, checker.claims.items[i].span))
+        entries = tuple(ir.ClaimValue(params=dict(key), value=value) for key, value in by_key.items())
+        out.append(claim.model_copy(update={"value_at": entries}))
+    return tuple(out)
+
+
 class _Shared:
     """What runs built from the same IR objects share: each object's JSON dump and each conventions block,
     computed once (points that substitute the same values share the objects, :mod:`.parametric`). The
@@ -144,6 +166,7 @@ def build_plan(checker: Checker) -> ir.Plan:
     shared = _Shared()
     owner_of: dict[str, tuple[dict[str, float], str]] = {}  # run hash -> (sweep point, model) first giving it
     also: dict[str, list[dict[str, float]]] = {}  # run hash -> the later points that give it again
+    claim_points: list[tuple[dict[str, float], tuple[float, ...]]] = []  # each point's claim numbers
     for values in points:
         seed = checker_point(values, targets).seed
         try:
@@ -159,11 +182,21 @@ def build_plan(checker: Checker) -> ir.Plan:
         if report is None:
             report, report_point = resolved.report, values
         elif resolved.report != report and ("report", None) not in errors:
-            # The plan has one report; a report that differs between sweep points has no single meaning.
+            # The plan has one report; a report that differs between sweep points has no single meaning. A claim's
+            # number may follow the sweep (`peak ... at m = n` with n swept): it is kept per point (claim_numbers).
             shown = ", ".join(f"`{k}`" for k in _differing_axes(report_point, values))
-            assert checker.report is not None  # without a report statement the report is one at every point
-            errors[("report", None)] = msg.report_depends_on_sweep(shown, checker.report.span)
-            repeats[("report", None)] = 1
+            if resolved.report.model_copy(update={"claims": ()}) != report.model_copy(update={"claims": ()}):
+                assert checker.report is not None  # without a report statement the report is one at every point
+                errors[("report", None)] = msg.report_depends_on_sweep(shown, checker.report.span)
+                repeats[("report", None)] = 1
+            elif not all(a.model_copy(update={"value": 0.0}) == b.model_copy(update={"value": 0.0})
+                         for a, b in zip(report.claims, resolved.report.claims)):
+                assert checker.claims is not None
+                index = next(i for i, (a, b) in enumerate(zip(report.claims, resolved.report.claims)) if a != b)
+                errors[("report", None)] = msg.claim_depends_on_sweep(shown, checker.claims.items[index].span)
+                repeats[("report", None)] = 1
+        if resolved.report.claims:
+            claim_points.append((values, tuple(c.value for c in resolved.report.claims)))
         added, repeated, same = False, None, []
         for model in resolved.models:
             train = resolved.trains[model.name]
@@ -202,6 +235,8 @@ def build_plan(checker: Checker) -> ir.Plan:
         for mode, block_axes in blocks
     )
     report = report or ir.Report()
+    if report.claims:
+        report = report.model_copy(update={"claims": _claim_numbers(checker, report.claims, claim_points)})
     # A plot's x_kind follows from its x and the sweep, which the hash covers already.
     report_meaning = report.model_dump(mode="json", exclude={"plots": {"__all__": {"x_kind"}}})
     spec_hash = ir.content_hash({"runs": [r.hash for r in runs], "report": report_meaning})

@@ -337,9 +337,108 @@ class ReportStmt(_ListNode):
     span: Span
 
 
+# ---------------------------------------------------------------------------- claims
+
+
+@dataclass(frozen=True)
+class TolerancePercent(_Node):
+    """``within 10%``: a relative tolerance, in percent."""
+
+    percent: Number
+    span: Span
+
+
+@dataclass(frozen=True)
+class ToleranceSteps(_Node):
+    """``within 1 step``: a tolerance in steps of the swept grid."""
+
+    steps: Number
+    word: Ident  # `step` or `steps` as written (a name: the checker rejects any other word)
+    span: Span
+
+
+Tolerance = Union[TolerancePercent, ToleranceSteps]
+
+
+@dataclass(frozen=True)
+class ClaimPeak(_Node):
+    """``peak of METRIC over AXIS at AXIS = EXPR [within TOL]``: the metric is largest at that value."""
+
+    metric: Ident
+    axis: Ident
+    at_axis: Ident
+    value: Expr
+    tolerance: Tolerance | None
+    span: Span
+
+
+@dataclass(frozen=True)
+class ClaimSlope:
+    """``slope of METRIC over AXIS <= NUMBER``: the log-log slope of the metric over the axis."""
+
+    metric: Ident
+    axis: Ident
+    op: str  # < <= > >=
+    value: Expr
+    span: Span
+
+
+@dataclass(frozen=True)
+class ClaimInsensitive(_Node):
+    """``METRIC insensitive to AXIS within 5%``: the metric's relative spread over the axis is small."""
+
+    metric: Ident
+    axis: Ident
+    percent: Number
+    span: Span
+
+
+@dataclass(frozen=True)
+class ClaimOrder(_Node):
+    """``order of METRIC convergence is increasing [below EXPR]``: a per-frequency recorded metric falls below
+    the threshold first at the low frequencies (``increasing``: in order of increasing frequency)."""
+
+    metric: Ident
+    direction: Ident
+    below: Expr | None
+    span: Span
+
+
+@dataclass(frozen=True)
+class Condition(_Node):
+    """``AXIS = EXPR`` in a claim's ``at ...``."""
+
+    axis: Ident
+    value: Expr
+    span: Span
+
+
+@dataclass(frozen=True)
+class ClaimCompare:
+    """``METRIC < EXPR [at AXIS = EXPR and ...]``: the metric compared with a number, at the given sweep
+    values (at every sweep point without ``at``)."""
+
+    metric: Ident
+    op: str  # < <= > >=
+    value: Expr
+    conditions: tuple[Condition, ...]
+    span: Span
+
+
+Claim = Union[ClaimPeak, ClaimSlope, ClaimInsensitive, ClaimOrder, ClaimCompare]
+
+
+@dataclass(frozen=True)
+class ClaimsStmt(_ListNode):
+    """``claims { ... }``: what the results should show, checked after training."""
+
+    items: tuple[Claim, ...]
+    span: Span
+
+
 Statement = Union[
     ProblemStmt, LetStmt, InputStmt, TargetStmt, SpaceStmt, DataStmt, ModelCall, ModelBlock, ModelStmt,
-    TrainStmt, SweepStmt, ReportStmt,
+    TrainStmt, SweepStmt, ReportStmt, ClaimsStmt,
 ]
 """A statement of either tree: the faithful one has ModelCall/ModelBlock, the desugared one ModelStmt."""
 

@@ -117,6 +117,15 @@ class _HandWritten(Transformer[Token, Any]):
     def record_at(self, meta: Any, children: list[Any]) -> ast.Every:
         return ast.Every(children[0], tuple(children[1:]), span_of_meta(meta), at=True)
 
+    # ---- claims (the comparison's operator is a token, kept as its text)
+    def claim_slope(self, meta: Any, children: list[Any]) -> ast.ClaimSlope:
+        metric, axis, op, value = children
+        return ast.ClaimSlope(metric, axis, str(op), value, span_of_meta(meta))
+
+    def claim_compare(self, meta: Any, children: list[Any]) -> ast.ClaimCompare:
+        conditions = tuple(c for c in children[3:] if c is not None)
+        return ast.ClaimCompare(children[0], str(children[1]), children[2], conditions, span_of_meta(meta))
+
     # ---- statements
     def target_stmt(self, meta: Any, children: list[Any]) -> ast.TargetStmt:
         name, star, param, rhs = children

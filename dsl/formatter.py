@@ -7,10 +7,10 @@ Output: the spec as text in the canonical layout (:func:`format_spec`), or, from
 Role:   ``mlc fmt``. The layout rules, applied always and whatever the input looked like:
 
 * one statement per line; a blank line between statement groups (problem | let | input, target, space |
-  data | model | train | sweep | report), and a single blank line wherever the source had one or more;
-* a block (``{ ... }``) stays on one line when it has at most 3 items, no comment inside and the line
-  fits in :data:`MAX_LINE` characters; otherwise one item per line, indented two spaces, with the ``=``
-  of its settings aligned. One-line blocks separate items by three spaces (no ``,`` or ``;``);
+  data | model | train | sweep | report | claims), and a single blank line wherever the source had one or more;
+* a block (``{ ... }``) stays on one line when it has at most 3 items (``claims``: 1), no comment inside and
+  the line fits in :data:`MAX_LINE` characters; otherwise one item per line, indented two spaces, with the
+  ``=`` of its settings aligned. One-line blocks separate items by three spaces (no ``,`` or ``;``);
 * expressions as :mod:`mlc.dsl.printer` prints them;
 * every comment is kept (:mod:`mlc.dsl.layout` decides where); the comments of consecutive lines that
   all end in one are aligned.
@@ -45,7 +45,7 @@ ITEM_SEP = "   "
 GROUPS: dict[type, int] = {
     ast.ProblemStmt: 0, ast.LetStmt: 1, ast.InputStmt: 2, ast.TargetStmt: 2, ast.SpaceStmt: 2,
     ast.DataStmt: 3, ast.ModelCall: 4, ast.ModelBlock: 4, ast.TrainStmt: 5, ast.SweepStmt: 6,
-    ast.ReportStmt: 7,
+    ast.ReportStmt: 7, ast.ClaimsStmt: 8,
 }
 
 
@@ -99,6 +99,8 @@ class SpecPrinter(ExprPrinter):
             return "sweep" + (f" {node.mode.name}" if node.mode else "") + (f" {node.model.name}" if node.model else "")
         if isinstance(node, ast.ReportStmt):
             return "report"
+        if isinstance(node, ast.ClaimsStmt):
+            return "claims"
         if isinstance(node, ast.ModelBlock):
             if node.name is not None:
                 return f"model {node.name.name} = {node.family.name}"
@@ -114,7 +116,9 @@ class SpecPrinter(ExprPrinter):
         head = self._head(node)
         texts = [self.doprint(item) for item in items]
         one_line = f"{head} {{ {ITEM_SEP.join(texts)} }}" if texts else f"{head} {{}}"
-        if not notes.forced_multiline and len(texts) <= ONE_LINE_MAX_ITEMS and len(one_line) <= MAX_LINE:
+        # Claims are sentences: more than one is easier to read one per line.
+        most = 1 if isinstance(node, ast.ClaimsStmt) else ONE_LINE_MAX_ITEMS
+        if not notes.forced_multiline and len(texts) <= most and len(one_line) <= MAX_LINE:
             return [self._comments_after(one_line, [*notes.header, *notes.trailing])]
         lines = [self._comments_after(f"{head} {{", notes.header)]
         keys = [len(item.key.name) for item in items if isinstance(item, ast.Setting)]

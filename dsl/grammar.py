@@ -16,7 +16,7 @@ from importlib import resources
 from lark import Lark
 
 STATEMENT_KEYWORDS = (
-    "problem", "let", "input", "target", "space", "data", "model", "train", "sweep", "report",
+    "problem", "let", "input", "target", "space", "data", "model", "train", "sweep", "report", "claims",
 )
 
 # Human names for the grammar's terminals, used in "expected ..." messages.
@@ -26,6 +26,7 @@ TERMINAL_NAMES: dict[str, str] = {
     "SEMICOLON": "`;`", "COLON": "`:`", "PLUS": "`+`", "MINUS": "`-`", "STAR": "`*`",
     "SLASH": "`/`", "POW": "`^`", "TILDE": "`~`", "COMP_OP": "a comparison (`<`, `<=`)",
     "SWEEP_MODE": "`zip` or `product`", "__ANON_0": "`..`", "DOT": "`.`",
+    "PERCENT": "`%`",
 }
 
 

@@ -33,7 +33,7 @@ def block_items(stmt: Any) -> tuple[Any, ...] | None:
     """The items of a statement's block, or None for a statement without one."""
     if isinstance(stmt, (ast.DataStmt, ast.TrainStmt, ast.SweepStmt, ast.ModelBlock)):
         return stmt.block.items
-    if isinstance(stmt, ast.ReportStmt):
+    if isinstance(stmt, (ast.ReportStmt, ast.ClaimsStmt)):
         return stmt.items
     return None
 

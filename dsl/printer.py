@@ -123,6 +123,37 @@ class ExprPrinter:
     def _print_ReportMark(self, node: ast.ReportMark) -> str:
         return "mark " + ", ".join(f"{m.axis.name} = {self.doprint(m.value)}" for m in node.marks)
 
+    # ---- claims
+    def _print_TolerancePercent(self, node: ast.TolerancePercent) -> str:
+        return f"within {self.doprint(node.percent)}%"
+
+    def _print_ToleranceSteps(self, node: ast.ToleranceSteps) -> str:
+        return f"within {self.doprint(node.steps)} {node.word.name}"
+
+    def _print_ClaimPeak(self, node: ast.ClaimPeak) -> str:
+        text = (f"peak of {node.metric.name} over {node.axis.name} at {node.at_axis.name} = "
+                f"{self.doprint(node.value)}")
+        return text + (f" {self.doprint(node.tolerance)}" if node.tolerance is not None else "")
+
+    def _print_ClaimSlope(self, node: ast.ClaimSlope) -> str:
+        return f"slope of {node.metric.name} over {node.axis.name} {node.op} {self.doprint(node.value)}"
+
+    def _print_ClaimInsensitive(self, node: ast.ClaimInsensitive) -> str:
+        return f"{node.metric.name} insensitive to {node.axis.name} within {self.doprint(node.percent)}%"
+
+    def _print_ClaimOrder(self, node: ast.ClaimOrder) -> str:
+        text = f"order of {node.metric.name} convergence is {node.direction.name}"
+        return text + (f" below {self.doprint(node.below)}" if node.below is not None else "")
+
+    def _print_Condition(self, node: ast.Condition) -> str:
+        return f"{node.axis.name} = {self.doprint(node.value)}"
+
+    def _print_ClaimCompare(self, node: ast.ClaimCompare) -> str:
+        text = f"{node.metric.name} {node.op} {self.doprint(node.value)}"
+        if node.conditions:
+            text += " at " + " and ".join(self.doprint(c) for c in node.conditions)
+        return text
+
 
 _PRINTER = ExprPrinter()
 

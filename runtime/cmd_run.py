@@ -1,13 +1,14 @@
 """``mlc compile-and-run SPEC``: compile a spec, train every run not already stored, report errors next to bounds.
 
 Input:  a spec path and options (--device, --dtype, --out, --store, --rerun, --explain-cache,
-        --checkpoint-every, --executor, --address, --group-cpus, --group-gpus, --no-plots, --json, and the
-        resource limits --max-memory, --max-time, --yes).
+        --checkpoint-every, --executor, --address, --group-cpus, --group-gpus, --no-plots, --json, --claims, and
+        the resource limits --max-memory, --max-time, --yes).
 Output: the report on the console (or the ExperimentResult JSON on stdout with --json); ``results.json`` and
         ``runs.csv`` under --out, views of the results store rewritten after every group; plots unless --no-plots.
         Exit 0 when every run trained (diverged runs are results, not failures), 1 on spec errors, a failed run or
         a store that cannot be written, 2 on usage errors (missing file, cuda unavailable, unusable store),
-        130/143/129 after SIGINT/SIGTERM/SIGHUP (what finished is stored; the group in training is checkpointed).
+        130/143/129 after SIGINT/SIGTERM/SIGHUP (what finished is stored; the group in training is checkpointed),
+        3 when everything ran but the results contradict a claim of the spec (``--claims warn``: 0, only reported).
 Role:   glue between the front end (``compiler.pipeline``), the results store (``runtime.store``,
         ``runtime.store_exec``: cache hits, claims, checkpoints), the views (``runtime.report_store``) and the
         report (``runtime.report``). torch is imported inside :func:`run` only.
@@ -21,8 +22,12 @@ import platform
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from mlc.runtime.resource_limits import add_flags
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 DEFAULT_STORE = ".mlc"
 """The results store's folder, beside the spec (see docs/store.md)."""
@@ -57,6 +62,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
                         help="GPUs (a fraction, e.g. 0.25) per Ray task (default: estimated from the group's memory)")
     parser.add_argument("--no-fast-path", action="store_true",
                         help="train every run with the general autograd engine (a cross-check; slower)")
+    parser.add_argument("--claims", choices=("error", "warn"), default="error",
+                        help="a claim of the spec that the results contradict: exit 3 (error, the default), or only "
+                             "report it (warn)")
     add_flags(parser)
 
 
@@ -262,6 +270,11 @@ def run(args: argparse.Namespace) -> int:
         console.print(f"{len(failed)} run(s) failed; first error: {failed[0].error}", markup=False, highlight=False, soft_wrap=True)
     if args.json:
         print(result.model_dump_json(indent=1))  # NaN/inf (diverged runs) become null: strict JSON
+        if plan.report.claims:
+            from mlc.runtime.claims import check_claims
+
+            contradicted = [c for c in check_claims(plan, result.runs) if c.verdict == "fails"]
+            status = _claims_status(status, len(contradicted), args.claims, console)
         return status
     from mlc.runtime.report import write_report
     from mlc.runtime.store_views import plots_key, remember_plots, reusable_plots
@@ -273,7 +286,29 @@ def run(args: argparse.Namespace) -> int:
         summary = write_report(plan, result, out, console, plots=not args.no_plots, reuse_plots=reuse)
         if not args.no_plots and reuse is None:
             remember_plots(out, key, summary.files, summary.skipped_plots)
+        if plan.report.claims and not summary.claims:
+            console.print("mlc: the claims could not be checked (see above)", markup=False, highlight=False)
+            status = max(status, 1)
+        status = _claims_status(status, len(summary.failed_claims), args.claims, console)
     except Exception as exc:  # noqa: BLE001 - the results are already on disk
         console.print(f"mlc: the report failed ({type(exc).__name__}: {exc}); results are in {out}", markup=False, highlight=False, soft_wrap=True)
         status = max(status, 1)
     return status
+
+
+CLAIM_FAILED = 3
+"""The exit status of a run whose results contradict a claim of the spec (and nothing else went wrong)."""
+
+
+def _claims_status(status: int, failed: int, mode: str, console: Console) -> int:
+    """The exit status once the claims are checked: 3 when one fails (unless ``--claims warn``); a worse status
+    (1: a run failed) is kept. The results are on disk either way."""
+    if not failed:
+        return status
+    if mode == "warn":
+        console.print(f"mlc: {failed} claim(s) fail (--claims warn: exit status unchanged)", markup=False,
+                      highlight=False)
+        return status
+    console.print(f"mlc: {failed} claim(s) fail: exit {CLAIM_FAILED} (results are kept; --claims warn only reports)",
+                  markup=False, highlight=False)
+    return status or CLAIM_FAILED

@@ -75,7 +75,7 @@ class MlcLexer(RegexLexer):
             (r"[0-9]+\.[0-9]+([eE][+-]?[0-9]+)?|[0-9]+[eE][+-]?[0-9]+", Number.Float),
             (r"[0-9]+", Number.Integer),
             (terminal_pattern("STRING"), String.Double),  # a file path, `file("train.npz")`
-            (r"\.\.|\*\*|<=|>=|[<>^~*/+\-=]", Operator),
+            (r"\.\.|\*\*|<=|>=|[<>^~*/+\-=%]", Operator),  # `%`: a claim's tolerance (`within 5%`)
             (r"[{}()\[\],;:]", Punctuation),
             (r".", Error),  # not the language's (the checker reports it)
         ],

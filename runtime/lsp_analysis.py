@@ -234,6 +234,8 @@ def _symbol(stmt: ast.Statement) -> Symbol | None:
         return Symbol(label, "Array", "", whole, whole, _settings(stmt.block))
     if isinstance(stmt, ast.ReportStmt):
         return Symbol("report", "Object", "", whole, whole)
+    if isinstance(stmt, ast.ClaimsStmt):
+        return Symbol("claims", "Object", f"{len(stmt.items)} claim(s)", whole, whole)
     return None
 
 

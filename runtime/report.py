@@ -3,8 +3,9 @@
 Input:  the :class:`~mlc.compiler.ir.Plan`, the :class:`ExperimentResult` (filled in by the executor,
         through a :class:`ResultStore`), an output folder and a rich console.
 Output: the report printed to the console (header, measured errors next to bounds, rates next to the
-        theory's exponents, excluded runs, files written), ``summary.json`` and the plots under
-        ``out_dir/plots/``; a :class:`ReportSummary` for the caller.
+        theory's exponents, excluded runs, the spec's claims with their verdicts, files written),
+        ``summary.json``, ``claims.csv`` (with claims) and the plots under ``out_dir/plots/``; a
+        :class:`ReportSummary` for the caller.
 Role:   the last stage of ``mlc compile-and-run``. The public API the executor calls:
 
         * :func:`open_result_store` (from :mod:`mlc.runtime.report_store`): ``results.json`` and
@@ -29,6 +30,7 @@ from rich.console import Console
 from rich.text import Text
 
 from mlc.compiler.ir import Plan
+from mlc.runtime.claims import CLAIMS_CSV, ClaimResult, check_claims, claims_csv_text, claims_table, summary_line
 from mlc.runtime.report_fit import RateFit, fit_rates
 from mlc.runtime.report_groups import Group, group_runs
 from mlc.runtime.report_store import (
@@ -63,6 +65,12 @@ class ReportSummary:
     rate_fits: list[RateFit]
     files: list[Path] = field(default_factory=list)
     skipped_plots: list[str] = field(default_factory=list)
+    claims: list[ClaimResult] = field(default_factory=list)
+
+    @property
+    def failed_claims(self) -> list[ClaimResult]:
+        """The spec's claims that the results contradict (``mlc compile-and-run`` exits 3 for them)."""
+        return [c for c in self.claims if c.verdict == "fails"]
 
     @property
     def disagreements(self) -> list[RateFit]:
@@ -109,7 +117,7 @@ def _group_dict(group: Group) -> dict[str, Any]:
 
 
 def _summary_dict(plan: Plan, result: ExperimentResult, groups: list[Group], fits: list[RateFit],
-                  files: list[Path], skipped: list[str]) -> dict[str, Any]:
+                  files: list[Path], skipped: list[str], claims: list[ClaimResult] | None = None) -> dict[str, Any]:
     return {
         "problem": result.problem,
         "spec_hash": result.spec_hash,
@@ -123,6 +131,7 @@ def _summary_dict(plan: Plan, result: ExperimentResult, groups: list[Group], fit
         "disagreements": sum(1 for f in fits if f.agrees is False),
         "files": [str(p) for p in files],
         "skipped_plots": skipped,
+        **({"claims": [c.as_dict() for c in claims]} if claims else {}),
     }
 
 
@@ -143,9 +152,21 @@ def write_report(
     no_fits: list[RateFit] = []
     groups = _guard(console, "grouping the runs", lambda: group_runs(plan, experiment_result.runs), no_groups)
     fits = _guard(console, "fitting the rates", lambda: fit_rates(plan, groups), no_fits)
-    summary = ReportSummary(groups=groups, rate_fits=fits)
+    no_claims: list[ClaimResult] = []
+    claims = _guard(console, "checking the claims", lambda: check_claims(plan, experiment_result.runs, groups),
+                    no_claims)
+    summary = ReportSummary(groups=groups, rate_fits=fits, claims=claims)
     _guard(console, "printing the tables",
            lambda: print_report(console, plan, experiment_result, groups, fits), None)
+    if claims:
+        _guard(console, "printing the claims", lambda: console.print(claims_table(claims)), None)
+        claims_path = out / CLAIMS_CSV
+
+        def write_claims() -> None:
+            atomic_write_text(claims_path, claims_csv_text(claims))
+            summary.files.append(claims_path)
+
+        _guard(console, f"writing {claims_path}", write_claims, None)
     for name in (RESULTS_JSON, RUNS_CSV):
         if (out / name).exists():
             summary.files.append(out / name)
@@ -164,7 +185,7 @@ def write_report(
 
     def write_summary() -> None:
         data = _summary_dict(plan, experiment_result, groups, fits,
-                             summary.files + [summary_path], summary.skipped_plots)
+                             summary.files + [summary_path], summary.skipped_plots, claims)
         atomic_write_text(summary_path, json.dumps(data, indent=1, allow_nan=True, default=str))
         summary.files.append(summary_path)
 
@@ -173,6 +194,8 @@ def write_report(
     if summary.disagreements:
         console.print(Text(f"{len(summary.disagreements)} measured rate(s) disagree with the theory "
                            "(see the rates table)", style="bold red"))
+    if (line := summary_line(claims)) is not None:
+        console.print(line)
     return summary
 
 

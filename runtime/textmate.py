@@ -54,7 +54,7 @@ def grammar() -> dict[str, Any]:
         {"name": "support.function.builtin.mlc", "match": _words(list(BUILTINS))},
         {"name": "entity.name.function.call.mlc", "match": rf"\b{IDENT}(?=\s*\()"},
         {"name": "constant.numeric.mlc", "match": r"\b[0-9]+(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?\b"},
-        {"name": "keyword.operator.mlc", "match": r"\.\.|\*\*|<=|>=|[<>^~*/+\-=]"},
+        {"name": "keyword.operator.mlc", "match": r"\.\.|\*\*|<=|>=|[<>^~*/+\-=%]"},
         {"name": "punctuation.separator.mlc", "match": r"[,;:]"},
         {"name": "punctuation.bracket.mlc", "match": r"[{}()\[\]]"},
     ]

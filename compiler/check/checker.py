@@ -5,7 +5,7 @@ Output: a :class:`Checker` holding the collected statements (and the collect pas
         :meth:`Checker.resolve` turns one sweep :class:`~mlc.compiler.check.values.Point` into the IR
         sections (:class:`Resolved`), or raises every problem found.
 Role:   the order of the passes: collect, then per point the environment of constants, the problem
-        (input, target, space), the data, each model and its training, and the report.
+        (input, target, space), the data, each model and its training, the report and its claims.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any, Callable, Mapping, TypeVar
 
 from mlc.compiler import ir
+from mlc.compiler.check.claims import claims_ir
 from mlc.compiler.check.collect import collect
 from mlc.compiler.check.model import data_ir, model_ir
 from mlc.compiler.check.problem import input_dist, space_ir, target_ir
@@ -56,6 +57,7 @@ class Checker:
         self.trains = found.trains
         self.sweeps = found.sweeps
         self.report = found.report
+        self.claims = found.claims
 
     @property
     def problem_name(self) -> str:
@@ -97,6 +99,9 @@ class Checker:
             if train is not None:
                 trains[model.name] = train
         report = attempt(lambda: report_ir(self.report, env, swept, data, dist)) if (data and dist) else None
+        if self.claims is not None and report is not None and data is not None and dist is not None:
+            claims = attempt(lambda: claims_ir(self.claims, env, swept, data, dist, models, trains))
+            report = report.model_copy(update={"claims": claims or ()})
         if errors:
             raise SpecErrors(errors)
         assert dist is not None and target is not None and space is not None and data is not None

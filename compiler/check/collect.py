@@ -32,6 +32,7 @@ class Statements:
     trains: dict[str | None, ast.TrainStmt] = field(default_factory=dict)  # None: the shared block
     sweeps: list[ast.SweepStmt] = field(default_factory=list)
     report: ast.ReportStmt | None = None
+    claims: ast.ClaimsStmt | None = None
 
     @property
     def problem_name(self) -> str:
@@ -51,7 +52,8 @@ class Statements:
 
 _SINGLE = {ast.ProblemStmt: ("problem", "problem"), ast.InputStmt: ("input", "input"),
            ast.TargetStmt: ("target", "target"), ast.SpaceStmt: ("space", "space"),
-           ast.DataStmt: ("data", "data"), ast.ReportStmt: ("report", "report")}
+           ast.DataStmt: ("data", "data"), ast.ReportStmt: ("report", "report"),
+           ast.ClaimsStmt: ("claims", "claims")}
 """Statements a spec has at most once: class -> (attribute of Statements, keyword)."""
 
 _REQUIRED = (("input", "input x ~ uniform(cube(d))"), ("target", "target f*(x) = relu(x[1])"))

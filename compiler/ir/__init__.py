@@ -42,6 +42,7 @@ from mlc.compiler.ir.training import (
 )
 from mlc.compiler.ir.plan import (
     PlotX as PlotX, Plot as Plot, Mark as Mark, Summary as Summary, Report as Report, Quantity as Quantity,
+    Claim as Claim, ClaimKind as ClaimKind, ClaimValue as ClaimValue,
     QUANTITY_OF_FIELD as QUANTITY_OF_FIELD, quantity_of_field as quantity_of_field, SEED_KEY as SEED_KEY,
     SlotSection as SlotSection, Slot as Slot, SweepAxis as SweepAxis, SweepBlock as SweepBlock,
     Conventions as Conventions, Run as Run, RateRelation as RateRelation, RatePrediction as RatePrediction,

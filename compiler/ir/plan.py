@@ -36,6 +36,52 @@ class Mark(IRModel):
 
 Summary = Literal["mean", "median", "geomean"]
 
+ClaimKind = Literal["peak", "slope", "insensitive", "order", "compare"]
+
+
+class ClaimValue(IRModel):
+    """A claim's number where it depends on the sweep: ``value`` at the sweep points with these ``params`` (the
+    swept values other than the seed and the claim's own axis)."""
+
+    params: dict[str, float]
+    value: float
+
+
+class Claim(IRModel):
+    """One statement of the spec's ``claims { ... }``, checked against the results after training
+    (``mlc.runtime.claims``). Presentation only: no run depends on it (claims are in no run hash).
+
+    ``text`` is the claim's canonical text (as ``mlc fmt`` prints it). ``metric`` is measured, ``axis`` a swept
+    axis (empty for ``order`` and ``compare``). ``value`` is the number the claim states: the predicted peak
+    location (``peak``), the slope threshold (``slope``), the allowed relative spread (``insensitive``, a
+    fraction), the threshold of Δ(k) (``order``), or the bound (``compare``); ``op`` the comparison
+    (``slope``, ``compare``). A peak's ``tolerance`` is relative (``percent``, a fraction) or in grid steps
+    (``steps``); ``direction`` is the order claim's ``increasing`` or ``decreasing``; ``at`` the sweep values
+    of a ``compare`` claim; ``value_at`` the number per sweep point when it depends on a swept value (``value``
+    then holds the first point's).
+    """
+
+    kind: ClaimKind
+    text: str
+    metric: str
+    axis: str = ""
+    op: str = ""
+    value: float = 0.0
+    tolerance: float = 0.0
+    tolerance_kind: Literal["none", "percent", "steps"] = "none"
+    direction: Literal["", "increasing", "decreasing"] = ""
+    at: dict[str, float] = Field(default_factory=dict)
+    value_at: tuple[ClaimValue, ...] = new_field(
+        (), doc="the number per sweep point when it depends on a swept value (`at m = n` with n swept)")
+
+    def value_for(self, params: dict[str, float]) -> float | None:
+        """The claim's number at a slice with these swept ``params`` (None when the points it covers disagree)."""
+        if not self.value_at:
+            return self.value
+        found = {e.value for e in self.value_at
+                 if all(k not in params or abs(params[k] - v) <= 1e-12 * max(1.0, abs(v)) for k, v in e.params.items())}
+        return found.pop() if len(found) == 1 else None
+
 
 class Report(IRModel):
     bounds: bool = True
@@ -46,6 +92,8 @@ class Report(IRModel):
                            maximum=1)
     summary: Summary = setting("mean", doc="the centre over seeds of tables, plots and rate fits",
                                omit_default=True)
+    claims: tuple[Claim, ...] = new_field(
+        (), doc="the spec's `claims { ... }`, checked after training (absent from the JSON when there are none)")
 
 
 Quantity = Literal[

@@ -1,0 +1,99 @@
+"""Message kinds of the `claims { ... }` section: claims about metrics the spec does not measure, axes it does
+not sweep, and claims that state no number.
+
+See :mod:`mlc.compiler.messages` for the catalogue's conventions.
+"""
+
+from __future__ import annotations
+
+from typing import Iterable
+
+from mlc.dsl.diagnostics import Span, suggestion_help
+from mlc.compiler.messages.registry import Parts, message_kind, choices_text
+
+__all__ = [
+    "claim_unknown_metric",
+    "claim_metric_not_measured",
+    "claim_metric_not_recorded",
+    "claim_axis_not_swept",
+    "claim_peak_other_axis",
+    "claim_order_direction",
+    "claim_order_not_per_frequency",
+    "claim_not_number",
+    "claim_bad_tolerance",
+    "claim_tolerance_unit",
+    "claim_axis_twice",
+    "claim_depends_on_sweep",
+]
+
+
+@message_kind("E101")
+def claim_unknown_metric(name: str, span: Span, measured: Iterable[str]) -> Parts:
+    return (f"a claim about `{name}`, which is not a metric", span,
+            suggestion_help(name, measured, "the metrics this spec measures"))
+
+
+@message_kind("E301")
+def claim_metric_not_measured(name: str, span: Span, why: str, measured: Iterable[str]) -> Parts:
+    return (f"a claim about `{name}`, which this spec does not measure ({why})", span,
+            "claim something about a metric it measures: " + choices_text(f"`{m}`" for m in measured))
+
+
+@message_kind("E301")
+def claim_metric_not_recorded(name: str, span: Span) -> Parts:
+    return (f"the order of `{name}` convergence needs `{name}` recorded during training", span,
+            f"add it to the training's record rule: `record = every 50: {name}`")
+
+
+@message_kind("E303")
+def claim_axis_not_swept(axis: str, span: Span, axes: Iterable[str]) -> Parts:
+    return (f"a claim over `{axis}`, which is not swept", span,
+            suggestion_help(axis, axes, "swept axes") or "sweep it: `sweep { " + axis + " = [...] }`")
+
+
+@message_kind("E201")
+def claim_peak_other_axis(axis: str, other: str, span: Span) -> Parts:
+    return (f"the peak over `{axis}` is placed on `{other}`", span,
+            f"say where on `{axis}` the peak is: `at {axis} = ...`")
+
+
+@message_kind("E101")
+def claim_order_direction(word: str, span: Span) -> Parts:
+    return (f"unknown order `{word}`", span,
+            suggestion_help(word, ("increasing", "decreasing"), "orders") or
+            "`increasing` (the low frequencies first) or `decreasing`")
+
+
+@message_kind("E301")
+def claim_order_not_per_frequency(name: str, span: Span, per_frequency: Iterable[str]) -> Parts:
+    return (f"`{name}` is not measured per frequency: its convergence has no order", span,
+            "metrics measured per frequency: " + choices_text(f"`{m}`" for m in per_frequency))
+
+
+@message_kind("E201")
+def claim_not_number(what: str, span: Span) -> Parts:
+    return f"{what} must be a number", span, "write a number or an expression of the spec's constants, n and d"
+
+
+@message_kind("E202")
+def claim_bad_tolerance(what: str, shown: str, span: Span, rule: str) -> Parts:
+    return f"{what} {shown} is out of range", span, rule
+
+
+@message_kind("E101")
+def claim_tolerance_unit(word: str, span: Span) -> Parts:
+    return (f"unknown unit `{word}` of a tolerance", span,
+            (suggestion_help(word, ("step", "steps"), "units") or "") +
+            " (grid steps, `within 1 step`, or a percentage, `within 10%`)")
+
+
+@message_kind("E102")
+def claim_axis_twice(axis: str, span: Span) -> Parts:
+    return f"`{axis}` is given twice in one claim's `at`", span, f"give `{axis}` one value: `at {axis} = ...`"
+
+
+@message_kind("E303")
+def claim_depends_on_sweep(axes: str, span: Span) -> Parts:
+    return (f"this claim's number changes with the swept {axes}", span,
+            "a claim's number may follow the other swept values (`at m = n` with n swept), not the axis the claim "
+            "is about nor its other parts: write them with constants")

@@ -1,0 +1,10 @@
+problem golden
+
+let d = 5
+
+input  x ~ uniform(cube(d))
+target f*(x) = relu(x[1])
+data { n = 100 }
+model net = two_layer(width = 64)
+sweep { width = [8, 32, 128]   seed = 0..1 }
+claims { peak of test_eror over width at width = n }
