@@ -21,7 +21,7 @@ from mlc.dsl.diagnostics import Diagnostic, Span
 
 __all__ = ["MAX_NAME_LENGTH", "MAX_TOKENS", "check_limits", "count_tokens"]
 
-MAX_TOKENS = 20_000
+MAX_TOKENS = 5_000
 """The most tokens a spec may have, each comment counting as one (the lexer reads comments too); the largest
 shipped spec has about 300."""
 MAX_NAME_LENGTH = 100
