@@ -31,6 +31,7 @@ from rich.text import Text
 from mlc.compiler.ir import Plan
 from mlc.runtime.report_fit import RateFit, fit_rates
 from mlc.runtime.report_groups import Group, group_runs
+from mlc.runtime.report_readouts import Readouts, compute_readouts, readout_tables, readouts_dict
 from mlc.runtime.report_store import (
     RESULTS_JSON,
     RUNS_CSV,
@@ -63,6 +64,7 @@ class ReportSummary:
     rate_fits: list[RateFit]
     files: list[Path] = field(default_factory=list)
     skipped_plots: list[str] = field(default_factory=list)
+    readouts: Readouts = field(default_factory=Readouts)
 
     @property
     def disagreements(self) -> list[RateFit]:
@@ -109,7 +111,7 @@ def _group_dict(group: Group) -> dict[str, Any]:
 
 
 def _summary_dict(plan: Plan, result: ExperimentResult, groups: list[Group], fits: list[RateFit],
-                  files: list[Path], skipped: list[str]) -> dict[str, Any]:
+                  files: list[Path], skipped: list[str], readouts: Readouts | None = None) -> dict[str, Any]:
     return {
         "problem": result.problem,
         "spec_hash": result.spec_hash,
@@ -123,6 +125,7 @@ def _summary_dict(plan: Plan, result: ExperimentResult, groups: list[Group], fit
         "disagreements": sum(1 for f in fits if f.agrees is False),
         "files": [str(p) for p in files],
         "skipped_plots": skipped,
+        "readouts": readouts_dict(readouts or Readouts()),
     }
 
 
@@ -143,9 +146,12 @@ def write_report(
     no_fits: list[RateFit] = []
     groups = _guard(console, "grouping the runs", lambda: group_runs(plan, experiment_result.runs), no_groups)
     fits = _guard(console, "fitting the rates", lambda: fit_rates(plan, groups), no_fits)
-    summary = ReportSummary(groups=groups, rate_fits=fits)
+    readouts = _guard(console, "reading out T18, T19 and the spectrum",
+                      lambda: compute_readouts(plan, groups), Readouts())
+    summary = ReportSummary(groups=groups, rate_fits=fits, readouts=readouts)
     _guard(console, "printing the tables",
            lambda: print_report(console, plan, experiment_result, groups, fits), None)
+    _guard(console, "printing the read-outs", lambda: _print_readouts(console, readouts), None)
     for name in (RESULTS_JSON, RUNS_CSV):
         if (out / name).exists():
             summary.files.append(out / name)
@@ -164,7 +170,7 @@ def write_report(
 
     def write_summary() -> None:
         data = _summary_dict(plan, experiment_result, groups, fits,
-                             summary.files + [summary_path], summary.skipped_plots)
+                             summary.files + [summary_path], summary.skipped_plots, readouts)
         atomic_write_text(summary_path, json.dumps(data, indent=1, allow_nan=True, default=str))
         summary.files.append(summary_path)
 
@@ -174,6 +180,14 @@ def write_report(
         console.print(Text(f"{len(summary.disagreements)} measured rate(s) disagree with the theory "
                            "(see the rates table)", style="bold red"))
     return summary
+
+
+def _print_readouts(console: Console, readouts: Readouts) -> None:
+    parts = readout_tables(readouts)
+    if parts:
+        console.print()
+    for part in parts:
+        console.print(part)
 
 
 T = TypeVar("T")
