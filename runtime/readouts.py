@@ -40,10 +40,12 @@ __all__ = [
     "FrequencyTimes",
     "PeakReadout",
     "SeedPeak",
+    "Trend",
     "curve_phases",
     "frequency_order",
     "peak_over_axis",
     "spectrum_frequencies",
+    "trend",
 ]
 
 
@@ -285,3 +287,39 @@ def frequency_order(times: Sequence[float], curves: Mapping[int, Sequence[float]
                 reason = f"k = {b.k} settled at {b.settled:g}, before k = {a.k} at {a.settled:g}"
                 break
     return FrequencyReadout(threshold=threshold, frequencies=tuple(out), low_to_high=order, reason=reason)
+
+
+# -------------------------------------------------------------------------- monotone before a power-law fit
+
+NON_MONOTONE_FACTOR = 1.5
+"""A curve is non-monotone when it both rises and falls by more than this factor (between any two points)."""
+
+
+@dataclass(frozen=True)
+class Trend:
+    """Whether a curve over an axis is monotone enough for one power law (log-log slope) to describe it."""
+
+    monotone: bool
+    rise: float  # the largest factor c_k / c_j over j < k (≥ 1)
+    fall: float  # the largest factor c_j / c_k over j < k (≥ 1)
+    peak_at: float | None  # the axis value of the largest centre when the curve is not monotone
+
+    def describe(self, axis: str) -> str:
+        """The reason no single power law is fitted, in words."""
+        where = f" (largest at {axis} = {self.peak_at:g})" if self.peak_at is not None else ""
+        return (f"non-monotone: rises ×{self.rise:.3g} and falls ×{self.fall:.3g} over {axis}{where}; "
+                "no single power law is fitted")
+
+
+def trend(xs: Sequence[float], centres: Sequence[float], factor: float = NON_MONOTONE_FACTOR) -> Trend:
+    """The monotonicity of ``centres`` (one per ``xs``, increasing) over the positive finite points: monotone
+    unless the curve both rises and falls by more than ``factor`` between two points."""
+    pts = [(float(x), float(c)) for x, c in zip(xs, centres) if math.isfinite(c) and c > 0]
+    rise = fall = 1.0
+    for j in range(len(pts)):
+        for k in range(j + 1, len(pts)):
+            ratio = pts[k][1] / pts[j][1]
+            rise, fall = max(rise, ratio), max(fall, 1 / ratio)
+    monotone = not (rise > factor and fall > factor)
+    peak = None if monotone or not pts else max(pts, key=lambda p: p[1])[0]
+    return Trend(monotone=monotone, rise=rise, fall=fall, peak_at=peak)

@@ -23,6 +23,7 @@ import numpy as np
 from mlc.compiler.ir import Plan, RatePrediction, Summary
 from mlc.compiler.theory.rates import compare, find_rate, fit_loglog_slope
 from mlc.compiler import metrics
+from mlc.runtime.readouts import trend
 from mlc.runtime.report_groups import Group, GroupKey, centre, swept_axes
 
 N_BOOT = 1000
@@ -166,6 +167,10 @@ def _fit_one(model: str, axis: str, metric: str, fixed: dict[str, float], member
     fit = RateFit(model=model, axis=axis, metric=metric, fixed=fixed, xs=xs, means=means, n_seeds=len(seeds),
                   excluded_runs=sum(len(g.bad_runs) for g in members), summary=summary,
                   centres=means if summary == "mean" else [centre(table[:, j], summary) for j in range(len(xs))])
+    shape = trend(xs, fit.centres)
+    if not shape.monotone:  # a power law through a peak or a dip describes neither side (issue 11, item 3)
+        fit.note = shape.describe(axis)
+        return fit
     try:
         if summary == "mean":
             fit.slope, fit.lo, fit.hi = fit_loglog_slope(xs, table.tolist(), n_boot=n_boot, seed=seed)

@@ -115,6 +115,12 @@ def _peaks(plan: Plan, groups: Sequence[Group], out: Readouts, metric: str = "te
         family = mine[0].family
         if family not in PEAK_FAMILIES:
             continue
+        penalised = sorted({r.train.penalty.kind for r in plan.runs
+                            if r.model.name == model and r.train.penalty.kind != "none"})
+        if penalised:  # T19 is about interpolation; a penalty removes the resonance
+            out.notes.append(f"{model}: no T19 peak read-out: the model is trained with a {penalised[0]} penalty, "
+                             "and T19 is about the unregularised (interpolating) model")
+            continue
         seen_runs: set[frozenset[int]] = set()
         for axis in _width_axes(plan, model):
             slices: dict[tuple[tuple[str, float], ...], list[Group]] = {}
@@ -173,6 +179,8 @@ def _phases(plan: Plan, groups: Sequence[Group], out: Readouts, metric: str = "t
             if curve is None or len(curve.values) < 3:
                 continue
             if not gd.get(run.index, True):  # min_norm / ridge: no GD trajectory, no T18 (issue 11, item 3)
+                continue
+            if not any(b.theorem == "T18" for b in run.bounds):  # the catalog found T18 irrelevant (not RF)
                 continue
             phases = curve_phases(curve.steps, curve.values, PLATEAU_FACTOR, RISE_FRACTION)
             if phases is None:

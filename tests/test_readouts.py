@@ -142,3 +142,19 @@ def test_frequency_order_detects_a_relapse_and_inversions() -> None:
 def test_spectrum_frequencies() -> None:
     assert spectrum_frequencies(["train_error", "spectrum_k5", "spectrum_k1", "spectrum"]) == \
         [(1, "spectrum_k1"), (5, "spectrum_k5")]
+
+
+# ------------------------------------------------------------------------------------------ monotone trend
+
+def test_trend_flags_a_peak_and_passes_noisy_decay() -> None:
+    from mlc.runtime.readouts import trend
+
+    xs = [25, 50, 90, 100, 110, 200, 400]
+    peaked = trend(xs, [0.3, 0.5, 1.5, 4.0, 1.6, 0.4, 0.2])
+    assert not peaked.monotone and peaked.peak_at == 100
+    assert peaked.rise == pytest.approx(4.0 / 0.3) and peaked.fall == pytest.approx(4.0 / 0.2)
+    assert "non-monotone" in peaked.describe("m")
+    rng = np.random.default_rng(1)
+    noisy = 1 / np.asarray(xs, dtype=float) * np.exp(0.1 * rng.standard_normal(len(xs)))
+    assert trend(xs, list(noisy)).monotone
+    assert trend([1, 2, 3], [1.0, 1.2, 1.0]).monotone  # wiggles under the factor

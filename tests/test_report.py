@@ -329,7 +329,7 @@ def test_the_report_prints_the_plans_predicted_rates(tmp_path: Path) -> None:
         assert fit.agrees is verdict.agree and fit.message == verdict.message
         assert shown(fit.prediction) in text
         checked += 1
-    assert checked >= 2  # T1 for the two-layer net, T7 for the random features
+    assert checked >= 1  # T1 for the two-layer net (T7 is a worst case, no exponent for one target)
 
 
 def test_report_with_no_runs_does_not_fail(tmp_path: Path) -> None:
