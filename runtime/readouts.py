@@ -22,7 +22,9 @@ Definitions (docs/readouts.md has them with examples):
   earlier point is t = 0). No rise (E_∞ ≤ E_min, or no crossing before the end) gives ``None`` with the reason.
 * frequency principle (REFERENCE §3.9, §5.2): for each peak frequency k with curve Δ_k(t), the first recorded
   time with Δ_k < threshold and the settled time (the first time from which Δ_k stays below the threshold to
-  the end of the record). The order is low → high when the settled times are non-decreasing in k.
+  the end of the record). The order is low → high when the first times are non-decreasing in k ("the lowest
+  peak converges first"); the same test on the settled times is reported beside it (an optimiser that
+  oscillates, as Adam does, can push a converged frequency back above the threshold for a while).
 """
 
 from __future__ import annotations
@@ -238,18 +240,37 @@ class FrequencyTimes:
 
 @dataclass(frozen=True)
 class FrequencyReadout:
-    """The frequency principle's read-out of one run: per frequency, when it converged, and the order."""
+    """The frequency principle's read-out of one run: per frequency, when it converged, and the order.
+
+    ``low_to_high``: the first times below the threshold are non-decreasing in k (None when some frequency never
+    got below it); ``settled_low_to_high``: the same for the settled times (None when some never settled).
+    """
 
     threshold: float
     frequencies: tuple[FrequencyTimes, ...]
-    low_to_high: bool | None  # None when some frequency never settled
+    low_to_high: bool | None
     reason: str | None  # why low_to_high is None, or which pair is out of order
+    settled_low_to_high: bool | None = None
+    settled_reason: str | None = None
 
     @property
     def settled_order(self) -> tuple[int, ...]:
         """The frequencies in the order they settled (unsettled ones left out)."""
         done = [f for f in self.frequencies if f.settled is not None]
         return tuple(f.k for f in sorted(done, key=lambda f: (f.settled, f.k)))
+
+
+def _order(freqs: Sequence[FrequencyTimes], which: str, threshold: float) -> tuple[bool | None, str | None]:
+    times = [(f.k, getattr(f, which)) for f in freqs]
+    missing = [k for k, t in times if t is None]
+    if missing:
+        verb = "never got" if which == "first" else "never settled"
+        return None, "k = " + ", ".join(str(k) for k in missing) + f" {verb} below {threshold:g}"
+    for (ka, ta), (kb, tb) in zip(times, times[1:]):
+        if tb < ta:
+            verb = "first got below" if which == "first" else "settled"
+            return False, f"k = {kb} {verb} at {tb:g}, before k = {ka} at {ta:g}"
+    return True, None
 
 
 def frequency_order(times: Sequence[float], curves: Mapping[int, Sequence[float]],
@@ -272,21 +293,10 @@ def frequency_order(times: Sequence[float], curves: Mapping[int, Sequence[float]
                 i -= 1
             settled = ts[i]
         out.append(FrequencyTimes(k=k, first=first, settled=settled, final=vals[-1] if vals else math.nan))
-    order: bool | None
-    reason: str | None = None
-    unsettled = [f.k for f in out if f.settled is None]
-    if unsettled:
-        order = None
-        reason = "k = " + ", ".join(str(k) for k in unsettled) + f" never settled below {threshold:g}"
-    else:
-        order = True
-        for a, b in zip(out, out[1:]):
-            assert a.settled is not None and b.settled is not None
-            if b.settled < a.settled:
-                order = False
-                reason = f"k = {b.k} settled at {b.settled:g}, before k = {a.k} at {a.settled:g}"
-                break
-    return FrequencyReadout(threshold=threshold, frequencies=tuple(out), low_to_high=order, reason=reason)
+    order, reason = _order(out, "first", threshold)
+    settled_order, settled_reason = _order(out, "settled", threshold)
+    return FrequencyReadout(threshold=threshold, frequencies=tuple(out), low_to_high=order, reason=reason,
+                            settled_low_to_high=settled_order, settled_reason=settled_reason)
 
 
 # -------------------------------------------------------------------------- monotone before a power-law fit

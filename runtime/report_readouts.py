@@ -51,6 +51,7 @@ class PeakEntry:
     readout: PeakReadout
     predicted: float | None  # the runs' T19 value (m = n, or n/(d+1))
     in_range: bool  # the prediction lies strictly inside the swept widths
+    solve: str = "gd"  # how the model is trained (T19 is a statement about min_norm, the interpolant)
 
 
 @dataclass(frozen=True)
@@ -158,9 +159,10 @@ def _peaks(plan: Plan, groups: Sequence[Group], out: Readouts, metric: str = "te
                                      f"shown: the sweep over {axis} ({fmt_param(xs[0])} to {fmt_param(xs[-1])}) "
                                      "does not cross it")
                     continue
+                solve = next((r.train.solve for r in plan.runs if r.model.name == model), "gd")
                 out.peaks.append(PeakEntry(model=model, family=family, axis=axis, metric=metric,
                                            fixed=dict(key), readout=readout, predicted=predicted,
-                                           in_range=in_range))
+                                           in_range=in_range, solve=solve))
 
 
 def _gd_trained(plan: Plan) -> dict[int, bool]:
@@ -283,7 +285,8 @@ def frequency_table(entries: Sequence[FrequencyEntry]) -> Table:
     table.add_column("run", justify="right")
     table.add_column("seed", justify="right")
     table.add_column("k: first / settled", overflow="fold")
-    table.add_column("low → high")
+    table.add_column("low → high (first)")
+    table.add_column("(settled)")
     for e in entries[:MAX_ROWS]:
         r = e.readout
         cells = "  ".join(f"k{f.k}: {fmt(f.first)} / {fmt(f.settled)}" for f in r.frequencies)
@@ -293,7 +296,9 @@ def frequency_table(entries: Sequence[FrequencyEntry]) -> Table:
             order = Text("no: " + (r.reason or ""), style="red")
         else:
             order = Text("not testable: " + (r.reason or ""), style="yellow")
-        add_row(table, e.model, str(e.run), str(e.seed), cells, order)
+        settled = {True: Text("yes", style="green"), False: Text("no", style="yellow"),
+                   None: Text("—", style="dim")}[r.settled_low_to_high]
+        add_row(table, e.model, str(e.run), str(e.seed), cells, order, settled)
     return table
 
 
@@ -337,7 +342,8 @@ def readouts_dict(readouts: Readouts) -> dict[str, Any]:
     data = {
         "peaks": [asdict(e) for e in readouts.peaks],
         "phases": [asdict(e) for e in readouts.phases],
-        "frequencies": [{**asdict(e), "low_to_high": e.readout.low_to_high} for e in readouts.frequencies],
+        "frequencies": [{**asdict(e), "low_to_high": e.readout.low_to_high,
+                         "settled_low_to_high": e.readout.settled_low_to_high} for e in readouts.frequencies],
         "notes": list(readouts.notes),
     }
     cleaned: dict[str, Any] = _clean(data)

@@ -129,14 +129,18 @@ def test_frequency_order_low_to_high() -> None:
 
 def test_frequency_order_detects_a_relapse_and_inversions() -> None:
     ts = [0.0, 1.0, 2.0, 3.0, 4.0]
-    curves = {1: [1, 0.05, 0.5, 0.05, 0.05], 3: [1, 0.05, 0.05, 0.05, 0.05]}
+    curves = {1: [1, 0.05, 0.5, 0.05, 0.05], 3: [1, 0.5, 0.05, 0.05, 0.05]}
     out = frequency_order(ts, curves, threshold=0.1)
     f1, f3 = out.frequencies
     assert f1.first == 1.0 and f1.settled == 3.0
-    assert f3.settled == 1.0
-    assert out.low_to_high is False and "k = 3" in (out.reason or "")
+    assert f3.first == 2.0 and f3.settled == 2.0
+    assert out.low_to_high is True  # k = 1 got below first
+    assert out.settled_low_to_high is False and "k = 3 settled at 2" in (out.settled_reason or "")
+    inverted = frequency_order(ts, {1: [1, 1, 0.05, 0.05, 0.05], 3: [1, 0.05, 0.05, 0.05, 0.05]})
+    assert inverted.low_to_high is False and "k = 3 first got below at 1" in (inverted.reason or "")
     never = frequency_order(ts, {1: [1] * 5, 2: [0.0] * 5})
-    assert never.low_to_high is None and "k = 1 never settled" in (never.reason or "")
+    assert never.low_to_high is None and "k = 1 never got below" in (never.reason or "")
+    assert never.settled_low_to_high is None
 
 
 def test_spectrum_frequencies() -> None:
