@@ -123,6 +123,7 @@ def _summary_dict(plan: Plan, result: ExperimentResult, groups: list[Group], fit
         "groups": [_group_dict(g) for g in groups],
         "rates": [f.as_dict() for f in fits],
         "disagreements": sum(1 for f in fits if f.agrees is False),
+        "learned_nothing": learned_nothing(groups),
         "files": [str(p) for p in files],
         "skipped_plots": skipped,
         "readouts": readouts_dict(readouts or Readouts()),
@@ -176,6 +177,12 @@ def write_report(
 
     _guard(console, f"writing {summary_path}", write_summary, None)
     footer(console, summary.files, summary.skipped_plots, out)
+    nothing = learned_nothing(groups)
+    if nothing:
+        console.print(Text(f"warning: {len(nothing)} group(s) learned nothing (test error no better than the zero "
+                           f"predictor's): {', '.join(nothing[:4])}{', ...' if len(nothing) > 4 else ''}; a bound "
+                           "that holds there says nothing about learning (see the notes under the tables)",
+                           style="bold yellow"))
     if summary.disagreements:
         console.print(Text(f"{len(summary.disagreements)} measured rate(s) disagree with the theory "
                            "(see the rates table)", style="bold red"))
@@ -188,6 +195,22 @@ def _print_readouts(console: Console, readouts: Readouts) -> None:
         console.print()
     for part in parts:
         console.print(part)
+
+
+def learned_nothing(groups: list[Group]) -> list[str]:
+    """The groups (as ``model (param = value, ...)``) where some successful run learned nothing: its test error is
+    no better than the zero predictor's (:func:`mlc.compiler.lower.health.run_notes`)."""
+    from mlc.compiler.lower.health import NO_BETTER
+
+    found = []
+    for g in groups:
+        for run in g.ok_runs:
+            zero, test = run.metrics.get("zero_predictor_mse"), run.metrics.get("test_error")
+            if zero is not None and zero > 0 and test is not None and test >= NO_BETTER * zero:
+                where = ", ".join(f"{k} = {v:g}" for k, v in g.params.items())
+                found.append(f"{g.model} ({where})" if where else g.model)
+                break
+    return found
 
 
 T = TypeVar("T")
