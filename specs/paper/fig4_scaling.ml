@@ -18,8 +18,18 @@ data { n = 200   n_test = 1000 }
 model conventional = two_layer(width = 64, activation = relu, scaling = standard)
 model mean_field = two_layer(width = 64, activation = relu, scaling = mean_field)
 
-train conventional { loss = mse   optimizer = gd(lr = 0.05)   max_steps = 1500   until train_error < 1e-7 }
-train mean_field { loss = mse   optimizer = gd(lr = 0.5)   max_steps = 1500   until train_error < 1e-7 }
+train conventional {
+  loss      = mse
+  optimizer = gd(lr = 0.05)
+  max_steps = 1500
+  until train_error < 1e-7
+}
+train mean_field {
+  loss      = mse
+  optimizer = gd(lr = 0.5)
+  max_steps = 1500
+  until train_error < 1e-7
+}
 
 sweep { width = [10, 40, 160, 640]   n = [50, 200] }
 

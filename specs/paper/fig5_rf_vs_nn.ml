@@ -26,4 +26,9 @@ train net {
 
 sweep { m = [3, 6, 9, 15, 40, 80, 100, 125, 300]   seed = 0..2 }
 
-report { bounds   summary = median   plot test_error vs m   mark m = n / (d + 1), m = n }
+report {
+  bounds
+  summary = median
+  plot test_error vs m
+  mark m = n / (d + 1), m = n
+}

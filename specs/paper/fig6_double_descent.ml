@@ -22,4 +22,9 @@ train gd { solve = gd_exact   optimizer = gd(lr = 0.1)   steps = 100 }
 sweep { m = [25, 50, 90, 100, 110, 200, 400]   seed = 0..4 }
 sweep gd { steps = [100, 1000000] }
 
-report { bounds   summary = median   plot test_error vs m   mark m = n }
+report {
+  bounds
+  summary = median
+  plot test_error vs m
+  mark m = n
+}
