@@ -247,7 +247,7 @@ def render_folder(folder: Path, outcomes: list[SpecOutcome], seconds: float) -> 
 def compare_metrics(recorded: dict[str, float], now: dict[str, float], rtol: float,
                     atol: float) -> list[tuple[str, float, float | None, float]]:
     """The metrics of one run that differ: (metric, recorded, now or None if missing, relative difference)."""
-    diffs = []
+    diffs: list[tuple[str, float, float | None, float]] = []
     for name, old in sorted(recorded.items()):
         new = now.get(name)
         if new is None:
@@ -300,12 +300,12 @@ def _reproduce_result(results_path: Path, args: argparse.Namespace) -> int:
     rows: list[tuple[int, str, str, float, float | None, float]] = []
     compared = 0
     for run in ok:
-        new = by_hash.get(run.hash)
-        if new is None or new.status != "ok":
+        rerun = by_hash.get(run.hash)
+        if rerun is None or rerun.status != "ok":
             rows.append((run.index, run.hash, "(run)", math.nan, None, math.inf))
             continue
         compared += len(run.metrics)
-        rows += [(run.index, run.hash, *d) for d in compare_metrics(run.metrics, new.metrics, args.rtol, args.atol)]
+        rows += [(run.index, run.hash, *d) for d in compare_metrics(run.metrics, rerun.metrics, args.rtol, args.atol)]
     env, env2 = recorded.environment, again.environment
     lines = [f"# Reproduction of `{results_path}`", "",
              f"Spec `{found}` (hash {recorded.spec_hash}, unchanged). Recorded: mlc {env.mlc_version}, torch "

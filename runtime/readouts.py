@@ -109,11 +109,11 @@ def peak_over_axis(
             raise ValueError(f"seed {seed}: {len(vals)} errors for {len(xs)} axis values")
     per_seed = []
     for seed in sorted(errors):
-        vals = np.asarray(errors[seed], dtype=float)
-        ok = np.isfinite(vals)
+        row = np.asarray(errors[seed], dtype=float)
+        ok = np.isfinite(row)
         if ok.any():
-            i = int(np.nanargmax(np.where(ok, vals, np.nan)))
-            per_seed.append(SeedPeak(seed=float(seed), at=xs[i], value=float(vals[i])))
+            i = int(np.nanargmax(np.where(ok, row, np.nan)))
+            per_seed.append(SeedPeak(seed=float(seed), at=xs[i], value=float(row[i])))
     median = tuple(_finite_median([float(errors[s][j]) for s in errors]) for j in range(len(xs)))
     med = np.asarray(median)
     median_at = median_value = None

@@ -270,9 +270,11 @@ def phase_table(entries: Sequence[PhaseEntry]) -> Table:
         if p.plateau_decades is not None:
             plateau += f"\n{p.plateau_decades:.2g} decades"
         e_inf = fmt(p.e_inf) + (" (t=∞)" if p.e_inf_at_infinity else " (last)")
-        rise = fmt(p.t_rise) if p.t_rise is not None else Text("no rise", style="dim")
+        rise: str | Text = fmt(p.t_rise) if p.t_rise is not None else Text("no rise", style="dim")
         ratio = fmt(p.t_rise / e.predicted) if p.t_rise is not None and e.predicted else DASH
-        cells: list[str | Text] = [e.model, str(e.run), str(e.seed)] + ([_fixed(e.params)] if with_params else [])
+        cells: list[str | Text] = [e.model, str(e.run), str(e.seed)]
+        if with_params:
+            cells.append(_fixed(e.params))
         add_row(table, *cells, fmt(p.t_opt), fmt(p.e_min), plateau, e_inf, rise, fmt(e.predicted), ratio)
     return table
 

@@ -24,4 +24,4 @@ train mf {
 
 sweep { d = [5, 10, 20]   seed = 0..1 }
 
-report { bounds   plot test_error vs step   plot test_error vs d }
+report { plot test_error vs step   plot test_error vs d }
