@@ -72,6 +72,7 @@ class RateFit:
     # no exponent, no fit, or fewer than two seeds
     agrees: bool | None = None
     message: str = ""  # the comparison in words
+    below_bound: bool = False  # slower than an upper bound's rate, but below the bound's own values everywhere
 
     def as_dict(self) -> dict[str, object]:
         """A JSON-able view (for ``summary.json``)."""
@@ -89,6 +90,7 @@ class RateFit:
             "theory": self.prediction.model_dump(mode="json") if self.prediction else None,
             "agrees": self.agrees,
             "comparison": self.message,
+            "below_bound": self.below_bound,
             "excluded_runs": self.excluded_runs,
             "note": self.note,
         }
@@ -143,8 +145,26 @@ def fit_rates(
                 if prediction is not None and fit.slope is not None and fit.n_seeds >= 2:
                     verdict = compare(prediction, (fit.slope, fit.lo, fit.hi))  # type: ignore[arg-type]
                     fit.agrees, fit.message = verdict.agree, verdict.message
+                    if verdict.agree is False and prediction.relation == "upper":
+                        _below_the_bound(fit, prediction.theorem, members, metric)
                 fits.append(fit)
     return fits
+
+
+def _below_the_bound(fit: RateFit, theorem: str, members: list[Group], metric: str) -> None:
+    """A slower decay than an upper bound's rate is no violation when every point lies below the bound itself:
+    say so (``below_bound``) instead of disagreeing (issue 11). Needs the bound's value on the same metric."""
+    ratios = []
+    for group in members:
+        cell = next((c for c in group.bounds(fit.summary) if c.theorem == theorem and c.quantity == metric), None)
+        if cell is None or cell.ratio is None:
+            return
+        ratios.append(cell.ratio)
+    if ratios and max(ratios) <= 1:
+        fit.below_bound = True
+        fit.agrees = None
+        fit.message = (f"decays slower than {theorem}'s rate, but lies below {theorem}'s bound at every point "
+                       f"(measured / bound ≤ {max(ratios):.3g}): not a violation")
 
 
 def _fit_one(model: str, axis: str, metric: str, fixed: dict[str, float], members: list[Group],

@@ -107,3 +107,24 @@ def test_non_monotone_curve_gets_no_power_law(tmp_path: Path) -> None:
     assert fit.slope is None and fit.agrees is None and "non-monotone" in fit.note
     assert "width = 40" in fit.note
     assert "no single power law" in console.export_text()
+
+
+def test_slower_than_the_rate_but_below_the_bound_is_not_a_violation(tmp_path: Path) -> None:
+    from mlc.compiler.ir import RatePrediction
+
+    plan = make_plan()
+    runs = make_run_results(plan)
+    for r in runs:  # the net's error decays as width^-0.2, slower than T1's width^-1, far below a bound of 10
+        if r.model == "net" and "test_error" in r.metrics:
+            r.metrics["test_error"] = r.params["width"] ** -0.2 * (1 + 0.01 * r.seed)
+            r.bounds.append(BoundValue(theorem="T1", title="t1", citation="E", kind="upper", holds=True,
+                                       quantity="test_error", value=10.0))
+    pred = RatePrediction(model="net", axis="width", quantity="width", metric="test_error", exponent=-1.0,
+                          relation="upper", theorem="T1", regime="approximation-limited")
+    plan = plan.model_copy(update={"rates": (pred,)})
+    console = _console()
+    summary = write_report(plan, make_result(plan, runs), tmp_path, console, plots=False)
+    fit = next(f for f in summary.rate_fits if f.model == "net" and f.metric == "test_error")
+    assert fit.below_bound and fit.agrees is None and "not a violation" in fit.message
+    assert not summary.disagreements
+    assert "slower, below the bound" in console.export_text()
