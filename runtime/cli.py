@@ -31,6 +31,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "compile-and-run": ("cmd_run", "train every run of the sweep and report errors next to bounds"),
     "runs": ("cmd_runs", "the results store: ls, show, diff, gc, export"),
     "export": ("cmd_export", "a spec for a paper: highlighted LaTeX, Markdown or HTML, and its maths (--math)"),
+    "reproduce": ("cmd_reproduce", "rerun a folder of paper specs (or a stored result) and check what reproduces"),
     "weave": ("cmd_weave", "run the specs a paper embeds and write their numbers, tables and figures into it"),
     "lsp": ("cmd_lsp", "the language server for editors, over stdio (needs the extra: pip install 'mlc[lsp]')"),
 }

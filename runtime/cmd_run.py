@@ -293,6 +293,12 @@ def run(args: argparse.Namespace) -> int:
     except Exception as exc:  # noqa: BLE001 - the results are already on disk
         console.print(f"mlc: the report failed ({type(exc).__name__}: {exc}); results are in {out}", markup=False, highlight=False, soft_wrap=True)
         status = max(status, 1)
+    trained_runs = [r for r in result.runs if r.status != "refused"]
+    if trained_runs and all(r.status == "diverged" for r in trained_runs):  # nothing to report on: an error
+        console.print(f"mlc: error: every run diverged ({len(trained_runs)} of {len(plan.runs)}): no result to "
+                      "compare with the theory; lower the learning rate", markup=False, highlight=False,
+                      soft_wrap=True)
+        status = max(status, 1)
     return status
 
 

@@ -33,6 +33,7 @@ from mlc.compiler.ir import Plan
 from mlc.runtime.claims import CLAIMS_CSV, ClaimResult, check_claims, claims_csv_text, claims_table, summary_line
 from mlc.runtime.report_fit import RateFit, fit_rates
 from mlc.runtime.report_groups import Group, group_runs
+from mlc.runtime.report_readouts import Readouts, compute_readouts, readout_tables, readouts_dict
 from mlc.runtime.report_store import (
     RESULTS_JSON,
     RUNS_CSV,
@@ -71,6 +72,7 @@ class ReportSummary:
     def failed_claims(self) -> list[ClaimResult]:
         """The spec's claims that the results contradict (``mlc compile-and-run`` exits 3 for them)."""
         return [c for c in self.claims if c.verdict == "fails"]
+    readouts: Readouts = field(default_factory=Readouts)
 
     @property
     def disagreements(self) -> list[RateFit]:
@@ -117,7 +119,8 @@ def _group_dict(group: Group) -> dict[str, Any]:
 
 
 def _summary_dict(plan: Plan, result: ExperimentResult, groups: list[Group], fits: list[RateFit],
-                  files: list[Path], skipped: list[str], claims: list[ClaimResult] | None = None) -> dict[str, Any]:
+                  files: list[Path], skipped: list[str], claims: list[ClaimResult] | None = None,
+                  readouts: Readouts | None = None) -> dict[str, Any]:
     return {
         "problem": result.problem,
         "spec_hash": result.spec_hash,
@@ -129,9 +132,11 @@ def _summary_dict(plan: Plan, result: ExperimentResult, groups: list[Group], fit
         "groups": [_group_dict(g) for g in groups],
         "rates": [f.as_dict() for f in fits],
         "disagreements": sum(1 for f in fits if f.agrees is False),
+        "learned_nothing": learned_nothing(groups),
         "files": [str(p) for p in files],
         "skipped_plots": skipped,
         **({"claims": [c.as_dict() for c in claims]} if claims else {}),
+        "readouts": readouts_dict(readouts or Readouts()),
     }
 
 
@@ -155,9 +160,12 @@ def write_report(
     no_claims: list[ClaimResult] = []
     claims = _guard(console, "checking the claims", lambda: check_claims(plan, experiment_result.runs, groups),
                     no_claims)
-    summary = ReportSummary(groups=groups, rate_fits=fits, claims=claims)
+    readouts = _guard(console, "reading out T18, T19 and the spectrum",
+                      lambda: compute_readouts(plan, groups), Readouts())
+    summary = ReportSummary(groups=groups, rate_fits=fits, claims=claims, readouts=readouts)
     _guard(console, "printing the tables",
            lambda: print_report(console, plan, experiment_result, groups, fits), None)
+    _guard(console, "printing the read-outs", lambda: _print_readouts(console, readouts), None)
     if claims:
         _guard(console, "printing the claims", lambda: console.print(claims_table(claims)), None)
         claims_path = out / CLAIMS_CSV
@@ -185,18 +193,48 @@ def write_report(
 
     def write_summary() -> None:
         data = _summary_dict(plan, experiment_result, groups, fits,
-                             summary.files + [summary_path], summary.skipped_plots, claims)
+                             summary.files + [summary_path], summary.skipped_plots, claims, readouts)
         atomic_write_text(summary_path, json.dumps(data, indent=1, allow_nan=True, default=str))
         summary.files.append(summary_path)
 
     _guard(console, f"writing {summary_path}", write_summary, None)
     footer(console, summary.files, summary.skipped_plots, out)
+    nothing = learned_nothing(groups)
+    if nothing:
+        console.print(Text(f"warning: {len(nothing)} group(s) learned nothing (test error no better than the zero "
+                           f"predictor's): {', '.join(nothing[:4])}{', ...' if len(nothing) > 4 else ''}; a bound "
+                           "that holds there says nothing about learning (see the notes under the tables)",
+                           style="bold yellow"))
     if summary.disagreements:
         console.print(Text(f"{len(summary.disagreements)} measured rate(s) disagree with the theory "
                            "(see the rates table)", style="bold red"))
     if (line := summary_line(claims)) is not None:
         console.print(line)
     return summary
+
+
+def _print_readouts(console: Console, readouts: Readouts) -> None:
+    parts = readout_tables(readouts)
+    if parts:
+        console.print()
+    for part in parts:
+        console.print(part)
+
+
+def learned_nothing(groups: list[Group]) -> list[str]:
+    """The groups (as ``model (param = value, ...)``) where some successful run learned nothing: its test error is
+    no better than the zero predictor's (:func:`mlc.compiler.lower.health.run_notes`)."""
+    from mlc.compiler.lower.health import NO_BETTER
+
+    found = []
+    for g in groups:
+        for run in g.ok_runs:
+            zero, test = run.metrics.get("zero_predictor_mse"), run.metrics.get("test_error")
+            if zero is not None and zero > 0 and test is not None and test >= NO_BETTER * zero:
+                where = ", ".join(f"{k} = {v:g}" for k, v in g.params.items())
+                found.append(f"{g.model} ({where})" if where else g.model)
+                break
+    return found
 
 
 T = TypeVar("T")

@@ -23,6 +23,7 @@ import numpy as np
 from mlc.compiler.ir import Plan, RatePrediction, Summary
 from mlc.compiler.theory.rates import compare, find_rate, fit_loglog_slope
 from mlc.compiler import metrics
+from mlc.runtime.readouts import trend
 from mlc.runtime.report_groups import Group, GroupKey, centre, swept_axes
 
 N_BOOT = 1000
@@ -71,6 +72,7 @@ class RateFit:
     # no exponent, no fit, or fewer than two seeds
     agrees: bool | None = None
     message: str = ""  # the comparison in words
+    below_bound: bool = False  # slower than an upper bound's rate, but below the bound's own values everywhere
 
     def as_dict(self) -> dict[str, object]:
         """A JSON-able view (for ``summary.json``)."""
@@ -88,6 +90,7 @@ class RateFit:
             "theory": self.prediction.model_dump(mode="json") if self.prediction else None,
             "agrees": self.agrees,
             "comparison": self.message,
+            "below_bound": self.below_bound,
             "excluded_runs": self.excluded_runs,
             "note": self.note,
         }
@@ -142,8 +145,26 @@ def fit_rates(
                 if prediction is not None and fit.slope is not None and fit.n_seeds >= 2:
                     verdict = compare(prediction, (fit.slope, fit.lo, fit.hi))  # type: ignore[arg-type]
                     fit.agrees, fit.message = verdict.agree, verdict.message
+                    if verdict.agree is False and prediction.relation == "upper":
+                        _below_the_bound(fit, prediction.theorem, members, metric)
                 fits.append(fit)
     return fits
+
+
+def _below_the_bound(fit: RateFit, theorem: str, members: list[Group], metric: str) -> None:
+    """A slower decay than an upper bound's rate is no violation when every point lies below the bound itself:
+    say so (``below_bound``) instead of disagreeing (issue 11). Needs the bound's value on the same metric."""
+    ratios = []
+    for group in members:
+        cell = next((c for c in group.bounds(fit.summary) if c.theorem == theorem and c.quantity == metric), None)
+        if cell is None or cell.ratio is None:
+            return
+        ratios.append(cell.ratio)
+    if ratios and max(ratios) <= 1:
+        fit.below_bound = True
+        fit.agrees = None
+        fit.message = (f"decays slower than {theorem}'s rate, but lies below {theorem}'s bound at every point "
+                       f"(measured / bound ≤ {max(ratios):.3g}): not a violation")
 
 
 def _fit_one(model: str, axis: str, metric: str, fixed: dict[str, float], members: list[Group],
@@ -166,6 +187,10 @@ def _fit_one(model: str, axis: str, metric: str, fixed: dict[str, float], member
     fit = RateFit(model=model, axis=axis, metric=metric, fixed=fixed, xs=xs, means=means, n_seeds=len(seeds),
                   excluded_runs=sum(len(g.bad_runs) for g in members), summary=summary,
                   centres=means if summary == "mean" else [centre(table[:, j], summary) for j in range(len(xs))])
+    shape = trend(xs, fit.centres)
+    if not shape.monotone:  # a power law through a peak or a dip describes neither side (issue 11, item 3)
+        fit.note = shape.describe(axis)
+        return fit
     try:
         if summary == "mean":
             fit.slope, fit.lo, fit.hi = fit_loglog_slope(xs, table.tolist(), n_boot=n_boot, seed=seed)

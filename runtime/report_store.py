@@ -26,7 +26,7 @@ import pydantic_core
 
 from mlc.compiler import metrics
 from mlc.compiler.ir import SEED_KEY, Plan
-from mlc.runtime.results import ExperimentResult, RunResult
+from mlc.runtime.results import BoundValue, ExperimentResult, RunResult
 
 RESULTS_JSON = "results.json"
 RUNS_CSV = "runs.csv"
@@ -119,13 +119,27 @@ def metric_keys(runs: Iterable[RunResult]) -> list[str]:
     return metrics.display_order(name for result in runs for name in result.metrics)
 
 
+RATE_ONLY_KINDS = ("upper_rate", "lower_rate")
+"""Bound kinds that state only a rate: their "value" sets unknown constants to 1, so no column gets it."""
+
+
+def bound_column(bound: BoundValue) -> str | None:
+    """The runs.csv column of a bound that holds and has a number: ``bound:<theorem>:<quantity>`` (the quantity it
+    bounds or predicts: approximation_error, rademacher_complexity, generalisation_gap, test_error, peak_width...);
+    ``None`` for a bound that does not hold, has no value, or states only a rate (issue 11)."""
+    if not bound.holds or bound.value is None or bound.kind in RATE_ONLY_KINDS:
+        return None
+    return f"bound:{bound.theorem}:{bound.quantity}"
+
+
 def bound_keys(runs: Iterable[RunResult]) -> list[str]:
-    """Theorem ids of every bound that holds and has a value in some run, in order of appearance."""
+    """The bound columns (:func:`bound_column`) of every run, in order of appearance."""
     keys: list[str] = []
     for result in runs:
         for bound in result.bounds:
-            if bound.holds and bound.value is not None and bound.theorem not in keys:
-                keys.append(bound.theorem)
+            column = bound_column(bound)
+            if column is not None and column not in keys:
+                keys.append(column)
     return keys
 
 
@@ -144,7 +158,8 @@ def runs_csv_text(plan: Plan, runs: list[RunResult]) -> str:
     """The text of ``runs.csv``: a header and one row per run, sorted by run index.
 
     Columns: index, hash, model, family, seed, every swept param, status, diverged_at_step, steps_done,
-    wall_time_s, every metric, ``bound:<theorem>`` for every bound that holds, and error (last, since it
+    wall_time_s, every metric, ``bound:<theorem>:<quantity>`` for every bound that holds with a number
+    (:func:`bound_column`), and error (last, since it
     is free text).
     """
     params = param_keys(plan, runs)
@@ -155,7 +170,7 @@ def runs_csv_text(plan: Plan, runs: list[RunResult]) -> str:
         + params
         + ["status", "diverged_at_step", "steps_done", "wall_time_s"]
         + metrics
-        + [f"bound:{name}" for name in bounds]
+        + bounds
         + ["error"]
     )
     buffer = io.StringIO()
@@ -164,8 +179,9 @@ def runs_csv_text(plan: Plan, runs: list[RunResult]) -> str:
     for result in sorted(runs, key=lambda r: r.index):
         bound_values: dict[str, float] = {}
         for bound in result.bounds:
-            if bound.holds and bound.value is not None and bound.theorem not in bound_values:
-                bound_values[bound.theorem] = bound.value
+            column = bound_column(bound)
+            if column is not None and bound.value is not None and column not in bound_values:
+                bound_values[column] = bound.value
         row = (
             [_cell(result.index), result.hash, result.model, result.family, _cell(result.seed)]
             + [_cell(result.params.get(key)) for key in params]

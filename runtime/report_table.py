@@ -173,7 +173,9 @@ def rates_table(fits: Sequence[RateFit]) -> Table:
             theory = Text("n/a", style="dim")
         else:
             theory = Text(shown(fit.prediction))
-            if fit.agrees is False:
+            if fit.below_bound:
+                theory.append("\nslower, below the bound", style="yellow")
+            elif fit.agrees is False:
                 theory.append("\nDISAGREES", style="bold red")
             elif fit.agrees is True:
                 theory.append("\nagrees", style="green")
@@ -273,7 +275,7 @@ def print_report(
         if fits:
             console.print(rates_table(fits))
             for fit in fits:
-                if fit.agrees is False and fit.message:
+                if (fit.agrees is False or fit.below_bound) and fit.message:
                     console.print(Text(f"{fit.model}, {fit.metric} ~ {fit.axis}: {fit.message}", style="red"))
             if any(f.prediction is not None for f in fits):
                 console.print(Text("theory: ≤ p means the theory bounds the error by C·axis^p (any faster "

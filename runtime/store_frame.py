@@ -4,7 +4,7 @@ Input:  a path: a results folder (``runs/<problem>/`` with ``results.json``), a 
         ``store.sqlite``), a folder holding a ``.mlc/`` store, or a spec file (its runs, read from the store beside it).
 Output: one row per run (a dict), and from the rows a pandas DataFrame (:func:`load`) or a csv, parquet or json file
         (:func:`export`): a column per swept param and per final metric, with the run's identity (key, run hash,
-        problem, model, family, seed), status, steps, wall time, key parts, and ``bound:<theorem>`` per holding bound.
+        problem, model, family, seed), status, steps, wall time, key parts, and ``bound:<theorem>:<quantity>`` per holding bound with a number.
 Role:   the researcher's entry point to results: ``mlc.load("runs/quickstart")`` in one line. pandas (and pyarrow
         for parquet) are optional: ``pip install 'mlc[frames]'``; without them a clear error says so. No torch.
 """
@@ -17,6 +17,7 @@ import os
 from pathlib import Path
 from typing import Any
 
+from mlc.runtime.report_store import bound_column
 from mlc.runtime.results import ExperimentResult, RunResult
 from mlc.runtime.store import DB_NAME, Store, StoredRun
 
@@ -40,8 +41,9 @@ def _row(result: RunResult, extra: dict[str, Any]) -> dict[str, Any]:
     for name, value in result.metrics.items():
         row[name if name not in row else f"metric:{name}"] = value
     for bound in result.bounds:
-        if bound.holds and bound.value is not None and f"bound:{bound.theorem}" not in row:
-            row[f"bound:{bound.theorem}"] = bound.value
+        column = bound_column(bound)
+        if column is not None and column not in row:
+            row[column] = bound.value
     row["error"] = result.error or ""
     return row
 

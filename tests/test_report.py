@@ -64,9 +64,11 @@ def test_json_and_csv_round_trip(tmp_path: Path) -> None:
     header = list(rows[0])
     assert header[:6] == ["index", "hash", "model", "family", "seed", "width"]
     assert header.count("seed") == 1  # the seed axis is the seed column, not a param column
-    for key in ("status", "test_error", "train_error", "path_norm", "bound:T5", "error"):
+    for key in ("status", "test_error", "train_error", "path_norm", "bound:T5:test_error",
+                "bound:T4:generalisation_gap", "error"):
         assert key in header
-    assert "bound:T9e" not in header  # its hypotheses fail: no value to write
+    assert not any(h.startswith("bound:T9e") for h in header)  # its hypotheses fail: no value to write
+    assert not any(h.startswith("bound:T7") for h in header)  # rate only: no number (issue 11)
     by_index = {int(r["index"]): r for r in rows}
     for run in runs:
         row = by_index[run.index]
@@ -329,7 +331,7 @@ def test_the_report_prints_the_plans_predicted_rates(tmp_path: Path) -> None:
         assert fit.agrees is verdict.agree and fit.message == verdict.message
         assert shown(fit.prediction) in text
         checked += 1
-    assert checked >= 2  # T1 for the two-layer net, T7 for the random features
+    assert checked >= 1  # T1 for the two-layer net (T7 is a worst case, no exponent for one target)
 
 
 def test_report_with_no_runs_does_not_fail(tmp_path: Path) -> None:

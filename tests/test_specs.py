@@ -20,7 +20,8 @@ from mlc.dsl import ast
 from mlc.dsl.formatter import format_text
 
 ROOT = Path(__file__).resolve().parents[1]
-SPEC_FILES = sorted((ROOT / "specs").glob("*.ml")) + [ROOT / "benchmarks" / "sweep.ml"]
+PAPER_SPECS = sorted((ROOT / "specs" / "paper").glob("*.ml"))  # mlc reproduce specs/paper (docs/reproduce.md)
+SPEC_FILES = sorted((ROOT / "specs").glob("*.ml")) + PAPER_SPECS + [ROOT / "benchmarks" / "sweep.ml"]
 
 
 @pytest.fixture(scope="module")
@@ -30,6 +31,14 @@ def outcomes() -> dict[str, CompileOutcome]:
 
 def test_there_are_examples() -> None:
     assert len(SPEC_FILES) >= 8
+
+
+@pytest.mark.parametrize("path", PAPER_SPECS, ids=lambda p: p.name)
+def test_each_paper_spec_names_its_source_and_what_was_reduced(path: Path) -> None:
+    from mlc.runtime.cmd_reproduce import header_comment
+
+    header = " ".join(header_comment(path.read_text(encoding="utf-8")))
+    assert header.startswith("Reproduces:") and "REFERENCE §" in header and "Reduced" in header, header
 
 
 @pytest.mark.parametrize("path", SPEC_FILES, ids=lambda p: p.name)

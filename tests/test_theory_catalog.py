@@ -213,3 +213,15 @@ def test_time_based_theorems_need_gradient_descent() -> None:
     lip = call("abs", b("-", ir.Norm(arg=X), num(1)))
     adam = by_id(evaluate_run_bounds(make_run(lip, scaling="mean_field", d=10, optimizer="adam")), "T17")
     assert not adam["holds"] and any("adam" in f for f in adam["failing"])
+
+
+def test_relu_theorems_are_not_offered_for_other_activations() -> None:
+    """Issue 11: a theorem proved for ReLU nets (Barron space T1-T5, ResNets T12/T13, W^L T14m) checks the
+    activation; a tanh net gets the reason, not the bound."""
+    relu = make_run(d=5, kind="cube")
+    tanh = relu.model_copy(update={"model": relu.model.model_copy(update={"activation": "tanh"})})
+    for tid in ("T1", "T3"):
+        assert by_id(evaluate_run_bounds(relu), tid)["holds"], tid
+        entry = by_id(evaluate_run_bounds(tanh), tid)
+        assert not entry["holds"] and any("stated for ReLU; the model uses tanh" in (h["message"] or "")
+                                          for h in entry["hypotheses"]), tid

@@ -52,10 +52,9 @@ def predicted_rates(run: ir.Run, quantity: ir.Quantity, axis: str | None = None,
             if run.train.penalty.kind == "path_norm":
                 add("path_norm", 0.0, "upper", "T5", "path-norm regularised: ‖θ‖_P ≤ 2Q + 1/(2λε_n), independent of m")
         elif fam == "random_features":
-            if space == "barron":
-                add("test_error", -2.0 / d, "lower", "T7",
-                    "fixed features on a Barron target: worst case over the Barron ball (curse of dimensionality)")
-            else:
+            # T7 (m^(-2/d) on a Barron target) is a worst case over the unit Barron ball: one target in the ball
+            # may be approximated at any rate, so it is no lower envelope for this target (issue 11, item 3)
+            if space != "barron":
                 add("test_error", -1.0, "upper", "T9a", "RKHS target, approximation-limited (m ≪ n)")
         elif fam == "resnet":
             add("test_error", -1.0, "upper", "T12", "E–Ma–Wang: ‖f*‖²_B/(L m)", unverified=True)

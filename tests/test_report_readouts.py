@@ -1,0 +1,130 @@
+"""The report's read-outs section (runtime.report_readouts) and the report logic of issue 11 on built-in fixtures."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import numpy as np
+from rich.console import Console
+
+from mlc.runtime.report import learned_nothing, write_report
+from mlc.runtime.report_groups import group_runs
+from mlc.runtime.report_readouts import compute_readouts, readout_tables, readouts_dict
+from mlc.runtime.results import BoundValue, Curve
+from tests.report_fixtures import make_plan, make_result, make_run_results
+
+
+def _console() -> Console:
+    return Console(file=io.StringIO(), width=100, record=True)
+
+
+def test_peak_readout_of_a_width_sweep_matches_numpy() -> None:
+    plan = make_plan()
+    runs = make_run_results(plan)
+    for r in runs:  # T19's value on every run, as compiler.theory writes it
+        r.bounds.append(BoundValue(theorem="T19", title="peak", citation="R3", kind="prediction", holds=True,
+                                   quantity="peak_width", value=100.0 if r.family == "random_features" else 20.0))
+    readouts = compute_readouts(plan, group_runs(plan, runs))
+    rf = next(e for e in readouts.peaks if e.model == "rf")
+    # the fixture's errors fall as 1/width: the peak is at the smallest width, per seed and for the median
+    ok = [r for r in runs if r.model == "rf" and r.status == "ok"]
+    table = {s: [next((r.metrics["test_error"] for r in ok if r.seed == s and r.params["width"] == w), np.nan)
+                 for w in (10.0, 40.0, 160.0, 640.0)] for s in (0, 1, 2)}
+    med = [float(np.nanmedian([table[s][j] for s in table])) for j in range(4)]
+    assert rf.readout.median == tuple(med) or np.allclose(rf.readout.median, med)
+    assert rf.readout.median_at == 10.0 and not rf.readout.interior
+    assert rf.predicted == 100.0 and rf.in_range and rf.solve == "gd"
+    net = next(e for e in readouts.peaks if e.model == "net")
+    assert net.predicted == 20.0
+    data = json.loads(json.dumps(readouts_dict(readouts)))
+    assert data["peaks"][0]["readout"]["axis_values"] == [10.0, 40.0, 160.0, 640.0]
+
+
+def test_two_layer_peak_only_when_the_sweep_crosses_the_threshold() -> None:
+    plan = make_plan()
+    runs = make_run_results(plan)
+    for r in runs:
+        r.bounds.append(BoundValue(theorem="T19", title="peak", citation="R3", kind="prediction", holds=True,
+                                   value=5000.0))  # beyond the swept widths 10..640
+    readouts = compute_readouts(plan, group_runs(plan, runs))
+    assert [e.model for e in readouts.peaks] == ["rf"]
+    assert any("net: T19's peak of a two-layer net" in n and "does not cross" in n for n in readouts.notes)
+
+
+def test_phase_readout_only_for_runs_t18_is_about() -> None:
+    plan = make_plan()
+    runs = make_run_results(plan)
+    ts = [0.0, 1.0, 10.0, 100.0, 1e3, 1e4, float("inf")]
+    es = [1.0, 0.3, 0.1, 0.1, 0.2, 0.6, 0.8]
+    for r in runs:
+        r.curves["test_error"] = Curve(steps=ts, values=es)
+        if r.family == "random_features":
+            r.bounds.append(BoundValue(theorem="T18", title="t18", citation="D", kind="prediction", holds=True,
+                                       quantity="deterioration_step", value=2e3))
+    readouts = compute_readouts(plan, group_runs(plan, runs))
+    assert readouts.phases and {e.model for e in readouts.phases} == {"rf"}
+    e = readouts.phases[0]
+    assert e.phases.t_opt == 10.0 and e.phases.e_inf == 0.8 and e.predicted == 2e3
+    level = 0.1 + 0.5 * 0.7  # E_min + f (E_∞ − E_min)
+    expected = 10 ** (3 + (level - 0.2) / (0.6 - 0.2))
+    assert abs(e.phases.t_rise - expected) < 1e-9 * expected
+    console = _console()
+    for part in readout_tables(readouts):
+        console.print(part)
+    text = console.export_text()
+    assert "T18 read-out" in text and "t_rise /" in text
+
+
+def test_learned_nothing_is_said_at_the_end(tmp_path: Path) -> None:
+    plan = make_plan()
+    runs = make_run_results(plan)
+    for r in runs:
+        if r.model == "net" and r.params["width"] == 10.0:
+            r.metrics["zero_predictor_mse"] = r.metrics["test_error"]  # no better than predicting 0
+        elif "test_error" in r.metrics:
+            r.metrics["zero_predictor_mse"] = 100 * r.metrics["test_error"]
+    groups = group_runs(plan, runs)
+    assert learned_nothing(groups) == ["net (width = 10)"]
+    console = _console()
+    write_report(plan, make_result(plan, runs), tmp_path, console, plots=False)
+    text = console.export_text()
+    assert "1 group(s) learned nothing" in text
+    assert json.loads((tmp_path / "summary.json").read_text())["learned_nothing"] == ["net (width = 10)"]
+
+
+def test_non_monotone_curve_gets_no_power_law(tmp_path: Path) -> None:
+    plan = make_plan()
+    runs = make_run_results(plan)
+    peak = {10.0: 1.0, 40.0: 5.0, 160.0: 0.5, 640.0: 0.4}
+    for r in runs:
+        if r.model == "rf" and "test_error" in r.metrics:
+            r.metrics["test_error"] = peak[r.params["width"]] * (1 + 0.01 * r.seed)
+    console = _console()
+    summary = write_report(plan, make_result(plan, runs), tmp_path, console, plots=False)
+    fit = next(f for f in summary.rate_fits if f.model == "rf" and f.metric == "test_error")
+    assert fit.slope is None and fit.agrees is None and "non-monotone" in fit.note
+    assert "width = 40" in fit.note
+    assert "no single power law" in console.export_text()
+
+
+def test_slower_than_the_rate_but_below_the_bound_is_not_a_violation(tmp_path: Path) -> None:
+    from mlc.compiler.ir import RatePrediction
+
+    plan = make_plan()
+    runs = make_run_results(plan)
+    for r in runs:  # the net's error decays as width^-0.2, slower than T1's width^-1, far below a bound of 10
+        if r.model == "net" and "test_error" in r.metrics:
+            r.metrics["test_error"] = r.params["width"] ** -0.2 * (1 + 0.01 * r.seed)
+            r.bounds.append(BoundValue(theorem="T1", title="t1", citation="E", kind="upper", holds=True,
+                                       quantity="test_error", value=10.0))
+    pred = RatePrediction(model="net", axis="width", quantity="width", metric="test_error", exponent=-1.0,
+                          relation="upper", theorem="T1", regime="approximation-limited")
+    plan = plan.model_copy(update={"rates": (pred,)})
+    console = _console()
+    summary = write_report(plan, make_result(plan, runs), tmp_path, console, plots=False)
+    fit = next(f for f in summary.rate_fits if f.model == "net" and f.metric == "test_error")
+    assert fit.below_bound and fit.agrees is None and "not a violation" in fit.message
+    assert not summary.disagreements
+    assert "slower, below the bound" in console.export_text()
