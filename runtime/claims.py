@@ -40,6 +40,7 @@ from rich.text import Text
 
 from mlc.compiler.ir import SEED_KEY, Claim, Plan
 from mlc.compiler.theory.rates import fit_loglog_slope
+from mlc.runtime.readouts import frequency_order
 from mlc.runtime.report_fit import fit_centre_slope
 from mlc.runtime.report_format import add_row, fmt_param, new_table
 from mlc.runtime.report_groups import Group, group_runs
@@ -282,18 +283,16 @@ _FREQUENCY = re.compile(r"_k(\d+)$")
 
 def settled_steps(curves: dict[str, tuple[list[float], list[float]]], threshold: float) -> dict[int, float]:
     """For each frequency k (curve ``<metric>_k<k>``: steps, values), the first recorded step from which the value
-    stays below ``threshold`` to the end of the curve; inf when it never does."""
+    stays below ``threshold`` to the end of the curve; inf when it never does (the settled time of
+    :func:`mlc.runtime.readouts.frequency_order`, the one rule for it)."""
     out: dict[int, float] = {}
     for name, (steps, values) in curves.items():
         match = _FREQUENCY.search(name)
         if match is None:
             continue
-        settled = math.inf
-        for step, value in zip(reversed(steps), reversed(values)):
-            if not (math.isfinite(value) and value < threshold):
-                break
-            settled = float(step)
-        out[int(match.group(1))] = settled
+        k = int(match.group(1))
+        settled = frequency_order(steps, {k: values}, threshold).frequencies[0].settled
+        out[k] = math.inf if settled is None else settled
     return dict(sorted(out.items()))
 
 
