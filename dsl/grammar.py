@@ -9,11 +9,19 @@ Role:   one place that builds the parser, so that the parser proper (:mod:`mlc.d
 
 from __future__ import annotations
 
+import hashlib
+import os
 import re
+import sys
+import tempfile
 from functools import lru_cache
 from importlib import resources
+from pathlib import Path
 
+import lark
 from lark import Lark
+
+from mlc.dsl.cache import cache_dir
 
 STATEMENT_KEYWORDS = (
     "problem", "let", "input", "target", "space", "data", "model", "train", "sweep", "report", "claims",
@@ -30,13 +38,48 @@ TERMINAL_NAMES: dict[str, str] = {
 }
 
 
+_OPTIONS: dict[str, object] = {"parser": "lalr", "lexer": "contextual", "propagate_positions": True,
+                               "maybe_placeholders": True}
+
+
 @lru_cache(maxsize=1)
 def lark_parser() -> Lark:
     """The LALR(1) parser with the contextual lexer; positions propagated, absent ``[optional]`` parts
-    given as None."""
+    given as None.
+
+    Building the LALR tables takes a quarter of a second, most of the fixed cost of ``mlc check``; the built
+    parser is kept in the user's cache folder (:func:`mlc.dsl.cache.cache_dir`), under a name that hashes the
+    grammar, the options and the Lark and Python versions, so a changed grammar never loads stale tables. A
+    missing or unreadable cache file is rebuilt; it is written atomically, so concurrent commands never read
+    half a file."""
     grammar = resources.files("mlc.dsl").joinpath("grammar.lark").read_text()
-    return Lark(grammar, parser="lalr", lexer="contextual", propagate_positions=True,
-                maybe_placeholders=True)
+    key = hashlib.sha256(repr((grammar, sorted(_OPTIONS.items()), lark.__version__,
+                               sys.version_info[:2])).encode()).hexdigest()[:20]
+    path = cache_dir() / f"grammar-{key}.lark"
+    try:
+        with open(path, "rb") as cached:
+            return Lark.load(cached)
+    except Exception:  # noqa: BLE001 - no cache yet, or an unusable one: build the tables again
+        pass
+    parser = Lark(grammar, **_OPTIONS)
+    _save(parser, path)
+    return parser
+
+
+def _save(parser: Lark, path: Path) -> None:
+    """Write the built parser to ``path`` atomically; a cache that cannot be written is no error."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=".grammar-", suffix=".tmp")
+        try:
+            with os.fdopen(fd, "wb") as out:
+                parser.save(out)
+            os.replace(temporary, path)
+        finally:
+            if os.path.exists(temporary):
+                os.unlink(temporary)
+    except OSError:
+        pass
 
 
 @lru_cache(maxsize=1)

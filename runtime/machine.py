@@ -19,8 +19,8 @@ import json
 import os
 import time
 from dataclasses import asdict, dataclass
-from pathlib import Path
 
+from mlc.dsl.cache import cache_dir as cache_dir  # the one rule for the cache folder
 from mlc.compiler.resources import PlanEstimate
 
 CACHE_FILE = "machine.json"
@@ -36,15 +36,6 @@ class Speed:
     flops_per_s: float
     op_latency_s: float
     key: str  # "torch <version> on <device class>"
-
-
-def cache_dir() -> Path:
-    """Where mlc keeps per-user caches (the measured speed)."""
-    override = os.environ.get("MLC_CACHE_DIR")
-    if override:
-        return Path(override)
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "mlc"
 
 
 def available_memory(device: str = "cpu") -> int | None:
