@@ -134,7 +134,12 @@ def group_resources(group: Group, work: Work, gpu_bytes: float | None, cpus: flo
                     gpus: float | None = None) -> Resources:
     """The resources of one group's task: the CPUs its torch threads use (1 for the fast path and for small
     ensembles, which train on one thread) and, on a GPU, the smallest share of a GPU of ``gpu_bytes`` that
-    holds its working memory. ``cpus`` and ``gpus`` (from the command line) override the estimate."""
+    holds its working memory. The spec's ``group_cpus`` / ``group_gpus`` (train settings of the group's model;
+    the largest of its runs) override the estimate, and ``cpus`` and ``gpus`` (from the command line) both."""
+    spec_cpus = [r.train.group_cpus for r in group.runs if r.train.group_cpus is not None]
+    spec_gpus = [r.train.group_gpus for r in group.runs if r.train.group_gpus is not None]
+    cpus = cpus if cpus is not None else (max(spec_cpus) if spec_cpus else None)
+    gpus = gpus if gpus is not None else (max(spec_gpus) if spec_gpus else None)
     threads = work.threads(group)
     want_cpus = float(cpus) if cpus is not None else float(threads or 1)
     if gpus is not None:
