@@ -101,8 +101,19 @@ def run_flops(run: Run) -> float:
     return 6.0 * weights * per_step * run.train.steps
 
 
+STEP_FLOPS = 5e5
+"""The fixed cost of one training step of a group, whatever its size (Python, autograd bookkeeping, kernel
+launches), as the floating-point operations it takes the time of: 0.25 ms at 2 GFLOP/s on one core, a low
+estimate (an SGD step of a width-4 autograd net with recorded curves measured 3 ms on the shared 2-core
+machine: 4.6 to 5.6 s for 1500 steps). Without it, a small net trained for thousands of steps would count as
+almost no work and be bundled with every other group, so that a killed driver would keep none of them."""
+
+
 def group_flops(group: Group) -> float:
-    return sum(run_flops(r) for r in group.runs)
+    """The work of a group: its runs' operations, plus the fixed cost of each step (the members of a group
+    step together, one batched step for all)."""
+    steps = max((r.train.steps or 0 for r in group.runs), default=0)
+    return sum(run_flops(r) for r in group.runs) + STEP_FLOPS * steps
 
 
 def group_bytes(group: Group, dtype: str) -> float:

@@ -27,9 +27,10 @@ from typing import Any
 from mlc.compiler.ir import Plan
 from mlc.runtime.results import ExperimentResult
 
-CELL_SOURCE = "<mlc cell>"
-"""The file name a cell's diagnostics name (``<mlc cell>:3:5: error[E...]``)."""
 SPEC_FOLDER = "mlc-cells"
+CELL_SOURCE = f"{SPEC_FOLDER}/<mlc cell>"
+"""The file name a cell's diagnostics name (``mlc-cells/<mlc cell>:3:5: error[E...]``): in the folder its spec is
+written to, so that a ``file("...")`` input is found in the same folder when the cell is checked and when it runs."""
 INSTALL_HINT = "the %%mlc magic needs IPython: pip install 'mlc[notebook]'"
 
 
