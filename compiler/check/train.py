@@ -74,11 +74,12 @@ def train_ir(blocks: list[ast.TrainStmt], model: ir.Model, env: Mapping[str, Num
     record = _record_points(record, items.get("record"), solve, time if time is not None else float(steps))
     if solve in ir.CLOSED_FORM_SOLVES:  # a closed form has no optimizer and no steps (issue 7, bug 8)
         train = ir.Train(model=model.name, loss=loss, penalty=penalty, stop=stop, solve=solve,  # type: ignore[arg-type]
-                         record=record, time=time, **placement)
+                         record=record, time=time, group_cpus=placement.get("group_cpus"),
+                         group_gpus=placement.get("group_gpus"))
     else:
         train = ir.Train(model=model.name, loss=loss, penalty=penalty, optimizer=optimizer,  # type: ignore[arg-type]
                          steps=int(steps), stop=stop, solve=solve, record=record,  # type: ignore[arg-type]
-                         **placement)
+                         group_cpus=placement.get("group_cpus"), group_gpus=placement.get("group_gpus"))
     spans: dict[str, Span] = {key: item.span for key, item in items.items()}
     broken = rules.check_training(rules.Training(model, train, data, dist, spans))
     if broken:
