@@ -27,3 +27,10 @@ def load(path: str | PathLike[str], store: str | PathLike[str] | None = None) ->
     from mlc.runtime.store_frame import load as _load
 
     return _load(path, store)
+
+
+def load_ipython_extension(ipython: Any) -> None:
+    """``%load_ext mlc`` in Jupyter or IPython: the ``%%mlc`` cell magic (``mlc.runtime.notebook``; needs IPython)."""
+    from mlc.runtime.notebook import load_ipython_extension as _load_extension
+
+    _load_extension(ipython)

@@ -4,8 +4,9 @@ Input:  a LaTeX or Markdown document with embedded specs and references to their
 Output: the woven document (``PAPER-woven.tex`` or ``PAPER-woven.md`` beside the paper, or ``-o``; for LaTeX
         also ``mlc.sty`` beside it) and the results folder ``PAPER-mlc/``: each spec as ``NAME.ml``, its results
         (``NAME/results.json``, runs.csv, plots) and log (``NAME.log``), and the results store (``.mlc/``), so a
-        second weave retrains nothing that has not changed. ``--frozen`` runs nothing and imports no torch: it
-        weaves from the results folder alone and fails with the list of what is missing (arXiv, Overleaf).
+        second weave retrains nothing that has not changed. Numbers come from the store (``runtime.weave_store``).
+        ``--frozen`` runs nothing and imports no torch: it weaves from the store alone (the figures drawn again
+        from the stored runs) and fails with the list of what is missing (arXiv, Overleaf).
         Exit 0; 1 when a spec or a reference has errors (at the document's file and line) or a run failed;
         2 on usage errors.
 Role:   the paper's build step. Training goes through ``mlc compile-and-run`` (the results store, its cache and
@@ -32,7 +33,7 @@ if TYPE_CHECKING:
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("paper", metavar="PAPER", help="the document: .tex (LaTeX) or .md (Markdown)")
     parser.add_argument("--frozen", action="store_true",
-                        help="run nothing: weave from the stored results in PAPER-mlc/ only (no torch); "
+                        help="run nothing: weave from the results store PAPER-mlc/.mlc only (no torch); "
                              "fail with the list of what is missing")
     parser.add_argument("-o", "--output", metavar="FILE", help="the woven document (default: PAPER-woven.tex|md)")
     parser.add_argument("--device", choices=("cpu", "cuda", "auto"), default="auto", help="where to train")
@@ -72,7 +73,8 @@ def run(args: argparse.Namespace) -> int:
     start = time.perf_counter()
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        results = _frozen(doc, plans, folder) if args.frozen else _run_all(doc, plans, folder, args)
+        results = (_frozen(doc, plans, folder, args.dtype, draw=True) if args.frozen
+                   else _run_all(doc, plans, folder, args))
         if results is None:
             return 1
         from mlc.runtime.weave_render import weave_text
@@ -139,44 +141,44 @@ def _run_all(doc: Document, plans: dict[str, Plan], folder: Path, args: argparse
             print(f"mlc weave: error: {spec.name} ({spec.source}:{spec.first_line}) did not run cleanly "
                   f"(exit {status}); its output is in {log}", file=sys.stderr)
             return None
-    return _frozen(doc, plans, folder)
+    return _frozen(doc, plans, folder, args.dtype, draw=False)  # the run drew the plots
 
 
-def _frozen(doc: Document, plans: dict[str, Plan], folder: Path) -> dict[str, SpecResults] | None:
-    """The stored results of every spec, each checked against its plan: every run present and measured."""
-    from mlc.runtime.results import ExperimentResult
+def _frozen(doc: Document, plans: dict[str, Plan], folder: Path, dtype: str, draw: bool) -> dict[str, SpecResults] | None:
+    """Every spec's results read back from the paper's results store (``folder/.mlc``), each run of its plan
+    present (:mod:`mlc.runtime.weave_store`); ``draw``: the figures it refers to drawn again from those runs."""
+    from mlc.runtime.store import StoreError
     from mlc.runtime.weave_render import SpecResults
+    from mlc.runtime.weave_store import draw_plots, open_store, read_spec
 
     results: dict[str, SpecResults] = {}
     missing: list[str] = []
-    for spec in doc.specs:
-        plan = plans[spec.name]
-        where = folder / spec.name / "results.json"
-        try:
-            result = ExperimentResult.model_validate_json(where.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            missing.append(f"{spec.name}: no results ({where}); run `mlc weave {doc.path}` where torch is installed")
-            continue
-        except (OSError, ValueError) as exc:
-            missing.append(f"{spec.name}: unreadable results {where}: {str(exc).splitlines()[0]}")
-            continue
-        stored = {r.hash for r in result.runs if r.status != "failed"}
-        absent = [r for r in plan.runs if r.hash not in stored]
-        if absent:
-            shown = ", ".join(f"run {r.index} ({_params(r.params)})" for r in absent[:5])
-            more = f" and {len(absent) - 5} more" if len(absent) > 5 else ""
-            missing.append(f"{spec.name}: {len(absent)} of {len(plan.runs)} runs not stored: "
-                           f"{shown}{more} (the spec changed since the results were made?)")
-            continue
-        wanted = {r.hash for r in plan.runs}
-        result = result.model_copy(update={"runs": [r for r in result.runs if r.hash in wanted]})
-        results[spec.name] = SpecResults(plan, result, folder / spec.name)
+    try:
+        store = open_store(folder)
+    except StoreError as exc:
+        print(f"mlc weave: error: stored results are missing: {exc}; run `mlc weave {doc.path}` where torch is "
+              "installed, and keep its results folder with the paper", file=sys.stderr)
+        return None
+    with store:
+        for spec in doc.specs:
+            plan = plans[spec.name]
+            stored = read_spec(store, plan, str(folder / f"{spec.name}.ml"), dtype)
+            for note in stored.notes:
+                print(f"mlc weave: note: {spec.name}: {note}", file=sys.stderr)
+            if stored.result is None:
+                shown = ", ".join(stored.missing[:5])
+                more = f" and {len(stored.missing) - 5} more" if len(stored.missing) > 5 else ""
+                missing.append(f"{spec.name}: {len(stored.missing)} of {len(plan.runs)} runs not stored: "
+                               f"{shown}{more} (the spec changed since the results were made?)")
+                continue
+            out_dir = folder / spec.name
+            if draw and any(r.kind == "figure" and r.spec == spec.name for r in doc.refs):
+                for skipped in draw_plots(plan, stored.result, out_dir):
+                    print(f"mlc weave: note: {spec.name}: plot not drawn: {skipped}", file=sys.stderr)
+            results[spec.name] = SpecResults(plan, stored.result, out_dir)
     if missing:
-        print("mlc weave: error: stored results are missing:\n" + "\n".join(f"  {m}" for m in missing),
-              file=sys.stderr)
+        print(f"mlc weave: error: stored results are missing (in {folder / '.mlc'}):\n"
+              + "\n".join(f"  {m}" for m in missing)
+              + f"\n  run `mlc weave {doc.path}` (without --frozen) where torch is installed", file=sys.stderr)
         return None
     return results
-
-
-def _params(params: dict[str, float]) -> str:
-    return ", ".join(f"{k} = {v:g}" for k, v in params.items())

@@ -101,8 +101,19 @@ def run_flops(run: Run) -> float:
     return 6.0 * weights * per_step * run.train.steps
 
 
+STEP_FLOPS = 5e5
+"""The fixed cost of one training step of a group, whatever its size (Python, autograd bookkeeping, kernel
+launches), as the floating-point operations it takes the time of: 0.25 ms at 2 GFLOP/s on one core, a low
+estimate (an SGD step of a width-4 autograd net with recorded curves measured 3 ms on the shared 2-core
+machine: 4.6 to 5.6 s for 1500 steps). Without it, a small net trained for thousands of steps would count as
+almost no work and be bundled with every other group, so that a killed driver would keep none of them."""
+
+
 def group_flops(group: Group) -> float:
-    return sum(run_flops(r) for r in group.runs)
+    """The work of a group: its runs' operations, plus the fixed cost of each step (the members of a group
+    step together, one batched step for all)."""
+    steps = max((r.train.steps or 0 for r in group.runs), default=0)
+    return sum(run_flops(r) for r in group.runs) + STEP_FLOPS * steps
 
 
 def group_bytes(group: Group, dtype: str) -> float:
@@ -134,7 +145,12 @@ def group_resources(group: Group, work: Work, gpu_bytes: float | None, cpus: flo
                     gpus: float | None = None) -> Resources:
     """The resources of one group's task: the CPUs its torch threads use (1 for the fast path and for small
     ensembles, which train on one thread) and, on a GPU, the smallest share of a GPU of ``gpu_bytes`` that
-    holds its working memory. ``cpus`` and ``gpus`` (from the command line) override the estimate."""
+    holds its working memory. The spec's ``group_cpus`` / ``group_gpus`` (train settings of the group's model;
+    the largest of its runs) override the estimate, and ``cpus`` and ``gpus`` (from the command line) both."""
+    spec_cpus = [r.train.group_cpus for r in group.runs if r.train.group_cpus is not None]
+    spec_gpus = [r.train.group_gpus for r in group.runs if r.train.group_gpus is not None]
+    cpus = cpus if cpus is not None else (max(spec_cpus) if spec_cpus else None)
+    gpus = gpus if gpus is not None else (max(spec_gpus) if spec_gpus else None)
     threads = work.threads(group)
     want_cpus = float(cpus) if cpus is not None else float(threads or 1)
     if gpus is not None:

@@ -251,6 +251,16 @@ class Store:
             return list(self._rows("ORDER BY created"))
         return list(self._rows("WHERE problem = ? ORDER BY created", (problem,)))
 
+    def with_run_hashes(self, hashes: Iterable[str]) -> list[StoredRun]:
+        """Every stored run whose run hash is among ``hashes`` (whatever the rest of its key), oldest first: what
+        ``mlc weave --frozen`` chooses from when it cannot compute keys (no torch)."""
+        hashes = list(hashes)
+        found: list[StoredRun] = []
+        for start in range(0, len(hashes), 500):
+            chunk = hashes[start:start + 500]
+            found += self._rows(f"WHERE run_hash IN ({','.join('?' * len(chunk))}) ORDER BY created", chunk)
+        return sorted(found, key=lambda r: r.created)
+
     def find(self, prefix: str) -> list[StoredRun]:
         """Runs whose key or run hash starts with ``prefix``."""
         like = prefix.replace("%", "").replace("_", "") + "%"

@@ -87,6 +87,36 @@ def test_ray_autograd_groups_and_fractional_gpus(cluster, tmp_path, capsys):
     assert "no node of the cluster has them" in err and "--group-gpus" in err and "Traceback" not in err
 
 
+def test_progress_tells_queued_running_and_done_groups(cluster, tmp_path):
+    """The status line of the progress bar counts the cluster's groups: queued + running + done is every group
+    sent, and a task that has started counts as running."""
+    import re
+
+    from mlc.compiler.lower.grouping import group_runs
+    from mlc.compiler.pipeline import compile_path
+    from mlc.runtime.cmd_run import _environment
+    from mlc.runtime.executor_ray import RayExecutor
+    from mlc.runtime.store_checkpoint import StopFlag
+    from mlc.runtime.store_exec import CacheOptions, execute_cached
+
+    spec = _write(tmp_path, sgd_spec("progress", 300), "progress")
+    plan = compile_path(str(spec)).plan
+    assert plan is not None
+    lines: list[str] = []
+    with Store(tmp_path / "store") as store:
+        results, report = execute_cached(
+            plan, store, device="cpu", dtype="float32", allow_fast=True, options=CacheOptions(), stop=StopFlag(),
+            environment=_environment("cpu", "float32", "test"), spec_path=str(spec),
+            progress=lambda done, total, text: lines.append(text), executor=RayExecutor())
+    assert report.trained == 4 and all(r.status == "ok" for r in results)
+    counts = [tuple(int(v) for v in m.groups()) for line in lines
+              if (m := re.fullmatch(r"ray: (\d+) groups queued, (\d+) running, (\d+) done", line))]
+    assert counts, lines
+    groups = len(group_runs(plan))
+    assert all(sum(c) == groups for c in counts), counts
+    assert any(running >= 1 for _, running, _ in counts), counts
+
+
 def _ray_group_workers() -> list[int]:
     """Processes running an mlc task (Ray names a busy worker's process ``ray::<task name>``)."""
     found = []

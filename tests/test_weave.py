@@ -5,8 +5,9 @@ Input:  the example papers (``examples/paper.tex``, ``examples/paper.md``) copie
 Output: test failures.
 Role:   the issue's "done when": the woven LaTeX compiles with plain pdflatex and its PDF holds the numbers of
         the stored results (computed here from results.json, independently of the renderer); a second weave
-        trains nothing and writes the same document; ``--frozen`` imports no torch, rebuilds the same document,
-        and lists what is missing when the results do not cover the spec; errors point at the document's line.
+        trains nothing and writes the same document; ``--frozen`` imports no torch, rebuilds the same document
+        from the results store alone, and lists what is missing when the store does not cover the spec; errors
+        point at the document's line.
 """
 
 from __future__ import annotations
@@ -125,6 +126,28 @@ def test_frozen_needs_no_torch_and_rebuilds_the_same_document(woven_tex: dict[st
                             cwd=paper.parent)
     assert result.returncode == 0, result.stderr
     assert paper.with_name("frozen.tex").read_text() == woven_tex["text1"]
+
+
+def test_frozen_reads_the_store_alone(woven_tex: dict[str, object]) -> None:
+    """A results folder holding only the store (``.mlc/``) rebuilds the same document, the figure drawn again from
+    the stored runs; without a store, --frozen refuses and says what to do."""
+    paper = woven_tex["paper"]
+    assert isinstance(paper, Path)
+    only = paper.with_name("storeonly.tex")
+    only.write_text(paper.read_text())
+    shutil.copytree(paper.with_name("paper-mlc") / ".mlc", paper.with_name("storeonly-mlc") / ".mlc")
+    result = _weave(only, "--frozen")
+    assert result.returncode == 0, result.stderr
+    woven = paper.with_name("storeonly-woven.tex").read_text()
+    assert woven == str(woven_tex["text1"]).replace("paper-mlc/", "storeonly-mlc/")
+    assert (paper.with_name("storeonly-mlc") / "ridge" / "plots" / "test_error_vs_width.pdf").is_file()
+    assert not (paper.with_name("storeonly-mlc") / "ridge" / "results.json").exists()
+    empty = paper.with_name("nostore.tex")
+    empty.write_text(paper.read_text())
+    result = _weave(empty, "--frozen")
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert "no results store at" in result.stderr and "without --frozen" not in result.stderr
+    assert "where torch is installed" in result.stderr
 
 
 def test_frozen_lists_what_is_missing(woven_tex: dict[str, object], tmp_path: Path) -> None:

@@ -2,7 +2,8 @@
 
 Input:  the train blocks (the shared one and the model's own), the resolved model, data and input, the
         environment of constants and one sweep :class:`~mlc.compiler.check.values.Point`.
-Output: ir.Train (loss, penalty, optimizer, steps, stop rule, solve, record), or diagnostics.
+Output: ir.Train (loss, penalty, optimizer, steps, stop rule, solve, record, the resources of its groups), or
+        diagnostics.
 Role:   the training's settings, typed and in range: the loss, the penalty and its lambda (``auto`` resolved
         to the theorem's value), the optimizer and its settings, steps / max_steps / until, what to record;
         then the combination rules of :mod:`mlc.compiler.check.rules`.
@@ -67,13 +68,18 @@ def train_ir(blocks: list[ast.TrainStmt], model: ir.Model, env: Mapping[str, Num
     if steps is None:
         steps = TRAIN_KEYS["steps"].default
     time = _time(items, until, solve, env)
+    placement = {key: float(check_number(TRAIN_KEYS[key], key, scalar_of(items[key].value, env, key),
+                                         items[key].value.span, owner))
+                 for key in ("group_cpus", "group_gpus") if key in items}
     record = _record_points(record, items.get("record"), solve, time if time is not None else float(steps))
     if solve in ir.CLOSED_FORM_SOLVES:  # a closed form has no optimizer and no steps (issue 7, bug 8)
         train = ir.Train(model=model.name, loss=loss, penalty=penalty, stop=stop, solve=solve,  # type: ignore[arg-type]
-                         record=record, time=time)
+                         record=record, time=time, group_cpus=placement.get("group_cpus"),
+                         group_gpus=placement.get("group_gpus"))
     else:
         train = ir.Train(model=model.name, loss=loss, penalty=penalty, optimizer=optimizer,  # type: ignore[arg-type]
-                         steps=int(steps), stop=stop, solve=solve, record=record)  # type: ignore[arg-type]
+                         steps=int(steps), stop=stop, solve=solve, record=record,  # type: ignore[arg-type]
+                         group_cpus=placement.get("group_cpus"), group_gpus=placement.get("group_gpus"))
     spans: dict[str, Span] = {key: item.span for key, item in items.items()}
     broken = rules.check_training(rules.Training(model, train, data, dist, spans))
     if broken:

@@ -177,6 +177,13 @@ class Train(IRModel):
     time: float | None = setting(None, doc="gradient-flow time t = η·k; `inf` (the default) is the limit", minimum=0,
                                  exclusive_min=True, shown_default="`inf` with `solve = gradient_flow`",
                                  omit_default=True)
+    # Where the training runs, not what it computes: left out of the run hash (compiler.ir.hashing).
+    group_cpus: float | None = setting(None, doc="CPUs a training group of this model asks a Ray cluster for "
+                                       "(`--executor ray`; `--group-cpus` overrides)", minimum=0,
+                                       exclusive_min=True, shown_default="its torch threads", omit_default=True)
+    group_gpus: float | None = setting(None, doc="share of a GPU a training group of this model asks a Ray "
+                                       "cluster for (`0.25`: four groups per GPU; `--group-gpus` overrides)",
+                                       minimum=0, shown_default="estimated from its memory", omit_default=True)
 
     @model_validator(mode="before")
     @classmethod
