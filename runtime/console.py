@@ -15,6 +15,8 @@ Role:   two promises of the command line. (1) Text is text: a console built here
 
 from __future__ import annotations
 
+import io
+
 import errno
 import os
 import sys
@@ -28,10 +30,14 @@ REPORT_WIDTH = 100
 """Columns of the report off a terminal (a log file, CI): rich would otherwise wrap at 80."""
 
 
-def make_console(stderr: bool = False) -> Console:
-    """The console of a command: stdout (or stderr), text never read as markup, emoji codes or highlights."""
+def make_console(stderr: bool = False, *, recording: int | None = None) -> Console:
+    """The console of a command: stdout (or stderr), text never read as markup, emoji codes or highlights.
+    ``recording``: a console of that width that prints nowhere and records what is printed (for
+    ``export_text``/``export_html``: the Jupyter magic's tables)."""
     from rich.console import Console
 
+    if recording is not None:
+        return Console(record=True, width=recording, file=io.StringIO(), markup=False, emoji=False, highlight=False)
     console = Console(stderr=stderr, markup=False, emoji=False, highlight=False)
     if not console.is_terminal:
         console = Console(stderr=stderr, markup=False, emoji=False, highlight=False, width=REPORT_WIDTH)

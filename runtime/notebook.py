@@ -26,6 +26,7 @@ from typing import Any
 
 from mlc.compiler.ir import Plan
 from mlc.runtime.results import ExperimentResult
+from mlc.runtime.paths import default_out, safe_name
 
 SPEC_FOLDER = "mlc-cells"
 CELL_SOURCE = f"{SPEC_FOLDER}/<mlc cell>"
@@ -85,13 +86,12 @@ class _Report:
 
 def _report(plan: Plan, result: ExperimentResult) -> _Report:
     """The report's tables (``runtime.report_table``) of ``result``, recorded by a rich console."""
-    from rich.console import Console
-
+    from mlc.runtime.console import make_console
     from mlc.runtime.report_fit import fit_rates
     from mlc.runtime.report_groups import group_runs
     from mlc.runtime.report_table import print_report
 
-    console = Console(record=True, width=110, file=io.StringIO(), markup=False, emoji=False, highlight=False)
+    console = make_console(recording=110)
     groups = group_runs(plan, result.runs)
     print_report(console, plan, result, groups, fit_rates(plan, groups))
     html = console.export_html(inline_styles=True, clear=False)
@@ -116,11 +116,11 @@ def run_cell(line: str, cell: str, user_ns: dict[str, Any] | None = None) -> Cel
     if args.check:
         print(f"{plan.problem}: ok, {len(plan.runs)} run{'s' if len(plan.runs) != 1 else ''}")
         return None
-    spec = Path(SPEC_FOLDER) / f"{plan.problem}.ml"
+    spec = Path(SPEC_FOLDER) / f"{safe_name(plan.problem)}.ml"
     spec.parent.mkdir(parents=True, exist_ok=True)
     if not spec.exists() or spec.read_text(encoding="utf-8") != cell:
         spec.write_text(cell, encoding="utf-8")
-    out = Path(args.out) if args.out else Path("runs") / plan.problem
+    out = Path(args.out) if args.out else default_out(plan.problem)
     argv = ["compile-and-run", str(spec), "--out", str(out), "--store", args.store, "--device", args.device,
             "--dtype", args.dtype, *(["--rerun"] if args.rerun else []), *(["--no-plots"] if args.no_plots else [])]
     from mlc.runtime.cli import main as mlc_main
