@@ -173,6 +173,23 @@ class _Threads:
             torch.set_num_threads(self.previous)
 
 
+def infer_norms(groups: list[Group], device: torch.device, norms: NormCache) -> None:
+    """Infer every target norm that ``groups`` need into ``norms`` now, in group order and under the thread
+    count of the first group that needs each (as :func:`train_group` would, lazily): a worker that is given
+    them (:meth:`NormCache.preload`) then bounds its runs with the same numbers as this process, and a fitted
+    norm (seconds each) is not fitted again in every task."""
+    from mlc.compiler.theory.norm_cache import norm_key
+
+    seen: set[str] = set()
+    for group in groups:
+        for run in group.runs:
+            key = norm_key(run)
+            if key not in seen:
+                seen.add(key)
+                with _Threads(group_threads(group, device)):
+                    norms.get(run)
+
+
 SMALL_ENSEMBLE_ELEMENTS = 1 << 21
 """Largest activation size (members x samples per step x widest layer) trained on one CPU thread."""
 

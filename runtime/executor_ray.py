@@ -43,7 +43,7 @@ class _Started:
 
 def _train_bundle(plan_json: str, members: list[list[int]], engines: list[str], threads: list[int | None],
                   device: str, dtype: str, options: dict[str, Any], tracker: Any = None,
-                  task: int = 0) -> list[list[dict[str, Any]]]:
+                  task: int = 0, known_norms: dict[str, dict[str, Any]] | None = None) -> list[list[dict[str, Any]]]:
     """The task: train the bundle's groups, one after the other, as the local executor would."""
     import torch
 
@@ -58,6 +58,9 @@ def _train_bundle(plan_json: str, members: list[list[int]], engines: list[str], 
     by_index = {run.index: run for run in plan.runs}
     opts = Options(**options)
     norms = norm_cache(opts)
+    from mlc.compiler.theory.norms import NormEstimate
+
+    norms.preload({key: NormEstimate.model_validate(value) for key, value in (known_norms or {}).items()})
     data_cache: dict[str, object] = {}
     dev, dt = resolve_device(device), resolve_dtype(dtype)
     out: list[list[dict[str, Any]]] = []
@@ -152,6 +155,14 @@ class RayExecutor(Executor):
             raise
         total = ray.cluster_resources()
         slots = slots_of(total.get("CPU", 1.0), total.get("GPU", 0.0), resources)
+        # The target norms, inferred here once as the local executor would (a fitted norm takes seconds; fitted in
+        # every task it was most of the Ray overhead: 6.1 s of about 6.6 s a task on specs/mean_field_cod.ml).
+        import torch
+
+        from mlc.runtime.execute import infer_norms
+
+        infer_norms(mine, torch.device(work.device), work.norms)
+        known_norms = ray.put({key: value.model_dump(mode="json") for key, value in work.norms.known().items()})
         task = ray.remote(max_retries=TASK_RETRIES, retry_exceptions=False)(_train_bundle)
         options = {"estimate_norms": work.options.estimate_norms, "parallel_rows": work.options.parallel_rows}
         tracker = ray.remote(num_cpus=0)(_Started).remote()
@@ -165,7 +176,7 @@ class RayExecutor(Executor):
             own = work.plan.model_copy(update={"runs": tuple(r for g in members for r in g.runs)})
             ref = task.options(num_cpus=res.cpus, num_gpus=res.gpus, name="mlc-group").remote(
                 own.model_dump_json(), [[r.index for r in g.runs] for g in members], [g.engine for g in members],
-                [work.threads(g) for g in members], work.device, work.dtype, options, tracker, number)
+                [work.threads(g) for g in members], work.device, work.dtype, options, tracker, number, known_norms)
             pending[ref] = members
             task_of[ref] = number
         done_groups, beat = 0, time.monotonic()

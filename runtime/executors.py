@@ -23,6 +23,7 @@ from typing import Callable, Literal
 from mlc.compiler.ir import Plan, Run
 from mlc.compiler.lower.grouping import Group
 from mlc.compiler.options import Options
+from mlc.compiler.theory.norm_cache import NormCache
 from mlc.runtime.results import RunResult
 from mlc.runtime.store_checkpoint import StopFlag
 
@@ -52,6 +53,7 @@ class Work:
     release: Callable[[Group], None]  # give a claim up without results (stopped, cancelled)
     stop: StopFlag
     status: Callable[[str], None]  # a line for the progress bar
+    norms: NormCache  # this execution's target norms (a Ray worker is given them: ``runtime.execute.infer_norms``)
 
 
 class Executor(ABC):

@@ -205,7 +205,7 @@ class _Runner:
                     finished=self.finished, keep_alive=lambda g: self.store.heartbeat(self.group_id(g)),
                     release=lambda g: self.store.release(self.group_id(g)), stop=self.stop,
                     status=lambda text: self.progress(len(self.results), len(self.plan.runs), text)
-                    if self.progress else None)
+                    if self.progress else None, norms=self.norms)
 
     def run(self) -> list[RunResult]:
         hits: list[RunResult] = []

@@ -9,6 +9,10 @@ Role:   the resources per group of issue 13: estimated from the group (its torch
 
 from __future__ import annotations
 
+from pathlib import Path
+
+from mlc.compiler.theory.estimate import FittedNorm, NormEstimator
+from mlc.compiler.theory.norm_cache import NormCache
 from mlc.compiler.lower.grouping import group_runs
 from mlc.compiler.options import Options
 from mlc.compiler.pipeline import compile_text
@@ -25,13 +29,16 @@ def _plan(extra: str = ""):
     return outcome.plan
 
 
+ROOT = Path(__file__).resolve().parent.parent
+
+
 def _work(plan, device: str = "cpu", threads: int | None = 3) -> Work:
     def nothing(*_: object) -> None:
         return None
 
     return Work(plan=plan, device=device, dtype="float32", options=Options(), threads=lambda g: threads,
                 claim=lambda g: "mine", train_here=lambda g: [], finished=nothing, keep_alive=nothing, release=nothing,
-                stop=StopFlag(), status=nothing)
+                stop=StopFlag(), status=nothing, norms=NormCache(estimator=None))
 
 
 def test_estimates_overrides_from_the_spec_and_the_command_line() -> None:
@@ -66,3 +73,36 @@ def test_bundles_pack_small_groups_and_keep_big_ones_alone() -> None:
     packed = bundle(groups, mixed, slots=2)
     assert sorted(p for b in packed for p in b) == list(range(len(groups)))
     assert all(len({mixed[p] for p in b}) == 1 for b in packed)  # different resources never share a task
+
+
+class _CountingEstimator(NormEstimator):
+    """A norm 'fit' that counts its calls (the real one takes seconds)."""
+
+    def __init__(self) -> None:
+        self.calls = 0
+
+    def estimate(self, run) -> FittedNorm:
+        self.calls += 1
+        return FittedNorm(value=1.0 + self.calls, steps=("counted",))
+
+
+def test_a_worker_given_the_drivers_norms_fits_none_again() -> None:
+    """The Ray executor infers each target norm once in the driver (``execute.infer_norms``) and hands them to its
+    tasks; a task's cache preloaded with them fits nothing (fitting in every task was most of Ray's overhead)."""
+    import torch
+
+    from mlc.compiler.lower.grouping import group_runs
+    from mlc.compiler.pipeline import compile_path
+    from mlc.compiler.theory.norm_cache import norm_key
+    from mlc.runtime.execute import infer_norms
+
+    plan = compile_path(str(ROOT / "specs" / "mean_field_cod.ml")).plan  # a W² target: its norm is estimated
+    assert plan is not None
+    driver = NormCache(estimator=_CountingEstimator())
+    infer_norms(group_runs(plan), torch.device("cpu"), driver)
+    distinct = {norm_key(run) for run in plan.runs}
+    assert driver.estimator.calls == len(distinct) > 1
+    worker = NormCache(estimator=_CountingEstimator())
+    worker.preload(driver.known())
+    assert [worker.get(run) for run in plan.runs] == [driver.get(run) for run in plan.runs]
+    assert worker.estimator.calls == 0

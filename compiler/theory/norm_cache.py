@@ -9,7 +9,7 @@ Role:   the one rule for what a norm depends on (target, input law, space; for a
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Mapping
 
 from mlc.compiler import ir
 from mlc.compiler.theory.norms import NormEstimate, infer_norm
@@ -44,3 +44,11 @@ class NormCache:
         if key not in self._norms:
             self._norms[key] = infer_norm(run, estimator=self.estimator)
         return self._norms[key].model_copy(deep=True)
+
+    def known(self) -> dict[str, NormEstimate]:
+        """The norms inferred so far, by :func:`norm_key` (to hand to another process: a Ray worker)."""
+        return {key: value.model_copy(deep=True) for key, value in self._norms.items()}
+
+    def preload(self, known: Mapping[str, NormEstimate]) -> None:
+        """Take norms inferred elsewhere (:meth:`known` of the driver's cache), so they are not inferred again."""
+        self._norms.update({key: value.model_copy(deep=True) for key, value in known.items()})
