@@ -13,11 +13,13 @@ Role:   bound the work of every command on any input up to the 1 MB file limit (
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 
 from mlc.dsl import messages
 from mlc.dsl.diagnostics import Diagnostic, Span
+from mlc.dsl.grammar import terminal_pattern
 
 __all__ = ["MAX_NAME_LENGTH", "MAX_TOKENS", "check_limits", "count_tokens"]
 
@@ -29,7 +31,13 @@ MAX_NAME_LENGTH = 100
 
 _COMMENT = re.compile(r"#[^\n]*")
 # The tokens of the grammar (``grammar.lark``), coarsely: what matters is one match per token.
-_TOKEN = re.compile(r'"[^"#\\\n]*"|[A-Za-z_][A-Za-z0-9_]*|[0-9]+(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?|\.\.|\*\*|<=|>=|\S')
+_WORDS = r"[A-Za-z_][A-Za-z0-9_]*|[0-9]+(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?|\.\.|\*\*|<=|>=|\S"
+
+
+@functools.lru_cache(maxsize=1)
+def _token() -> re.Pattern[str]:
+    """One match per token: the grammar's own STRING (a file path with its spaces is one token), then the rest."""
+    return re.compile(f"{terminal_pattern('STRING')}|{_WORDS}")
 _LONG_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{%d,}" % MAX_NAME_LENGTH)
 # A number that may overflow: one with an exponent, or with more than 300 digits before the point.
 _BIG_NUMBER = re.compile(r"(?<![A-Za-z0-9_])(?:[0-9]+(?:\.[0-9]+)?[eE][+-]?[0-9]+|[0-9]{300,}(?:\.[0-9]+)?)")
@@ -48,14 +56,14 @@ def _without_comments(text: str) -> str:
 def count_tokens(text: str) -> int:
     """The number of tokens of ``text`` (as the grammar's lexer splits them, near enough), each comment
     counting as one."""
-    return len(_TOKEN.findall(_without_comments(text))) + len(_COMMENT.findall(text))
+    return len(_token().findall(_without_comments(text))) + len(_COMMENT.findall(text))
 
 
 def check_limits(text: str) -> Diagnostic | None:
     """The first size limit that ``text`` breaks (too many tokens, a too-long name, a number that overflows),
     or None."""
     code = _without_comments(text)
-    count = len(_TOKEN.findall(code)) + len(_COMMENT.findall(text))
+    count = len(_token().findall(code)) + len(_COMMENT.findall(text))
     if count > MAX_TOKENS:
         return messages.too_many_tokens(count, MAX_TOKENS)
     name = _LONG_NAME.search(code)
