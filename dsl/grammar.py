@@ -120,6 +120,25 @@ def terminal_words(name: str) -> tuple[str, ...]:
     return ()
 
 
+def terminal_matches(name: str, token: str) -> bool:
+    """Whether ``token`` is a whole match of terminal ``name`` (``"<="`` of ``COMP_OP``, ``"%"`` of ``PERCENT``)."""
+    for terminal in lark_parser().terminals:
+        if terminal.name == name:
+            pattern = terminal.pattern
+            if pattern.type == "str":
+                return bool(token == pattern.value)
+            return re.fullmatch(pattern.to_regexp(), token, re.IGNORECASE if "i" in pattern.flags else 0) is not None
+    return False
+
+
+@lru_cache(maxsize=None)
+def claim_expansions() -> tuple[tuple[tuple[str, bool], ...], ...]:
+    """The alternatives of the grammar's ``claim`` rule, each a sequence of (symbol name, is a terminal), for the
+    editor's completion in a ``claims`` block."""
+    return tuple(tuple((symbol.name, symbol.is_term) for symbol in rule.expansion)
+                 for rule in lark_parser().rules if rule.origin.name == "claim")
+
+
 @lru_cache(maxsize=None)
 def leading_keywords(rule: str) -> tuple[str, ...]:
     """The keywords that can begin rule ``rule`` of the grammar, in the grammar's order: ``statement`` gives the

@@ -18,16 +18,18 @@ Role:   context from the text before the cursor, read with a small tokenizer (th
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from functools import lru_cache
+from dataclasses import dataclass, field
 
 from mlc.compiler import families, metrics
 from mlc.compiler.check import tables
+from mlc.compiler.check.claims import ORDER_DIRECTIONS
 from mlc.compiler.check.reference import default_text, type_text
 from mlc.compiler.check.schema import KeySpec
 from mlc.compiler.formula import STRUCTURAL_FUNCTIONS
 from mlc.compiler.functions import FUNCTIONS
 from mlc.compiler.sweep import sweep_candidates
-from mlc.dsl.grammar import STATEMENT_KEYWORDS, leading_keywords, terminal_words
+from mlc.dsl.grammar import STATEMENT_KEYWORDS, claim_expansions, leading_keywords, terminal_matches, terminal_words
 from mlc.runtime.lsp_analysis import TextRange
 
 
@@ -59,6 +61,7 @@ class Context:
     item: list[str]  # tokens of the current block item (or of the statement, at top level)
     lets: list[str]
     models: list[str]
+    line: list[str] = field(default_factory=list)  # tokens of the current line (a claim is written on one)
 
 
 def context_at(prefix: str) -> Context:
@@ -104,8 +107,9 @@ def context_at(prefix: str) -> Context:
         item = []  # the cursor is after a finished item: a new one begins
     lets = [all_tokens[i + 1] for i, t in enumerate(all_tokens[:-1]) if t == "let"]
     models = [_model_name(all_tokens, i) for i, t in enumerate(all_tokens) if t == "model"]
+    line = _tokens(re.split(r"[\n;{,]", prefix)[-1])
     return Context(statement, blocks[-1] if blocks else None, [f for _, f in calls], item if blocks else statement,
-                   lets, [m for m in models if m])
+                   lets, [m for m in models if m], line)
 
 
 def _item_keywords() -> tuple[str, ...]:
@@ -221,6 +225,8 @@ def _items(ctx: Context) -> list[Item]:
     family = _family(ctx.statement) if ctx.statement and ctx.statement[0] == "model" else None
     if section is None:
         return _in_call(calls[-1], item, family, ctx) if calls else _top_level(ctx)
+    if section == "claims":
+        return _claim_items(ctx)
     if calls:
         return _in_call(calls[-1], item, family, ctx)
     if section == "report":
@@ -251,6 +257,53 @@ def _items(ctx: Context) -> list[Item]:
     if section == "report":
         return _settings(tables.REPORT_KEYS, "report setting") + _words(leading_keywords("report_item"), "Keyword")
     return []
+
+
+def _claim_items(ctx: Context) -> list[Item]:
+    """In a `claims` block: the words the claim grammar allows after the claim written so far on this line.
+    Each alternative of the grammar's `claim` rule is followed token by token (a keyword must match, NAME takes
+    any word); where one reaches the cursor, its next symbol gives the words: a keyword itself, a metric after
+    `of` or at a claim's start, a sweep axis after `over`, `to` or `at`, an order after `is`, a `let` name
+    where a number goes."""
+    words: dict[str, Item] = {}
+    axes = _words(sorted(sweep_candidates(ctx.lets)), "Variable", "sweep axis")
+    for expansion in claim_expansions():
+        position = _follow(expansion, ctx.line)
+        if position is None or position >= len(expansion):
+            continue
+        symbol, is_term = expansion[position]
+        previous = ctx.line[-1] if ctx.line else ""
+        if not is_term:
+            found = _words(ctx.lets, "Variable", "let") if symbol == "arith" else []
+        elif symbol == "NAME" and previous in terminal_words("IS"):
+            found = _words(ORDER_DIRECTIONS, "EnumMember", "order")
+        elif symbol == "NAME" and previous in terminal_words("OVER") + terminal_words("TO") + terminal_words("AT"):
+            found = axes
+        elif symbol == "NAME":
+            found = _metrics(tuple(metrics.METRICS))
+        else:
+            found = _words(terminal_words(symbol), "Keyword", "claim")
+        words.update((item.label, item) for item in found)
+    return sorted(words.values(), key=lambda item: item.kind != "Keyword")  # keywords first, stable otherwise
+
+
+@lru_cache(maxsize=None)
+def _claim_keywords() -> frozenset[str]:
+    """The keywords of the claim rule (`peak`, `of`, ...): a claim's NAME is never one of them."""
+    return frozenset(word for expansion in claim_expansions() for symbol, is_term in expansion if is_term
+                     for word in terminal_words(symbol))
+
+
+def _follow(expansion: tuple[tuple[str, bool], ...], tokens: list[str]) -> int | None:
+    """How many symbols of ``expansion`` the ``tokens`` match (None where one does not match, or where a token
+    falls past a rule this reader does not follow, such as an arithmetic expression)."""
+    for position, token in enumerate(tokens):
+        if position >= len(expansion):
+            return None
+        symbol, is_term = expansion[position]
+        if not is_term or not terminal_matches(symbol, token) or (symbol == "NAME" and token in _claim_keywords()):
+            return None
+    return len(tokens)
 
 
 def _in_call(func: str, item: list[str], family: str | None, ctx: Context) -> list[Item]:

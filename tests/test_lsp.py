@@ -23,6 +23,7 @@ from typing import Any
 import pytest
 
 from mlc.compiler.check import tables
+from mlc.compiler.check.claims import ORDER_DIRECTIONS
 from mlc.compiler.check.reference import default_text, type_text
 from mlc.compiler.pipeline import compile_text
 from mlc.dsl.formatter import format_text
@@ -197,6 +198,23 @@ def test_completion_follows_the_grammar_and_the_tables() -> None:
     assert labels("report { ") == list(tables.REPORT_KEYS) + list(leading_keywords("report_item"))
     assert labels("space ") == list(tables.SPACES)
     assert labels("space barron  # a comment ") == []
+
+
+def test_completion_in_a_claims_block_follows_the_claim_rule() -> None:
+    spec = "let q = 10\nsweep { width = [8, 16] }\nclaims {\n  peak of test_error over width at width = q\n  "
+    starts = labels(spec)
+    assert starts[:3] == ["peak", "slope", "order"]  # the claim rule's keywords, then the metrics
+    assert {"test_error", "spectrum"} <= set(starts) and "lr" not in starts
+    assert labels(spec + "peak ") == ["of"]  # a keyword is never taken for a metric's NAME
+    assert "test_error" in labels(spec + "peak of ")
+    assert labels(spec + "peak of test_error ") == ["over"]
+    assert {"width", "q", "seed"} <= set(labels(spec + "peak of test_error over "))
+    assert labels(spec + "peak of test_error over width ") == ["at"]
+    assert labels(spec + "test_error ") == ["insensitive"]
+    assert labels(spec + "order of spectrum convergence ") == ["is"]
+    assert labels(spec + "order of spectrum convergence is ") == list(ORDER_DIRECTIONS)
+    assert labels(spec + "slope of test_error over n <= ") == ["q"]  # a number: the let names
+    assert labels(spec + "peak of") == labels(spec + "peak ")  # the word being typed is replaced
 
 
 def test_completion_replaces_the_word_being_typed() -> None:

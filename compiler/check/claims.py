@@ -108,8 +108,8 @@ def _claim(node: ast.Claim, env: Mapping[str, Number], axes: Sequence[str], mode
         return ir.Claim(kind="insensitive", text=text, metric=metric, axis=axis,
                         value=_percent(node.percent, "the relative spread"))
     if isinstance(node, ast.ClaimOrder):
-        if node.direction.name not in ("increasing", "decreasing"):
-            raise msg.fail(msg.claim_order_direction(node.direction.name, node.direction.span))
+        if node.direction.name not in ORDER_DIRECTIONS:
+            raise msg.fail(msg.claim_order_direction(node.direction.name, node.direction.span, ORDER_DIRECTIONS))
         if not metrics.METRICS[metric].per_frequency:
             per_frequency = [m.name for m in metrics.METRICS.values() if m.per_frequency]
             raise msg.fail(msg.claim_order_not_per_frequency(metric, node.metric.span, per_frequency))
@@ -133,6 +133,8 @@ def _claim(node: ast.Claim, env: Mapping[str, Number], axes: Sequence[str], mode
 
 
 DEFAULT_ORDER_THRESHOLD = 0.1
+ORDER_DIRECTIONS = ("increasing", "decreasing")
+"""The words after `is` in `order of METRIC convergence is ...` (also offered by the editor's completion)."""
 """The Δ(k) below which a frequency counts as converged when ``order ... convergence`` names no threshold: a
 relative error of the Fourier coefficient of 10%."""
 

@@ -58,9 +58,9 @@ def claim_peak_other_axis(axis: str, other: str, span: Span) -> Parts:
 
 
 @message_kind("E101")
-def claim_order_direction(word: str, span: Span) -> Parts:
+def claim_order_direction(word: str, span: Span, directions: tuple[str, ...]) -> Parts:
     return (f"unknown order `{word}`", span,
-            suggestion_help(word, ("increasing", "decreasing"), "orders") or
+            suggestion_help(word, directions, "orders") or
             "`increasing` (the low frequencies first) or `decreasing`")
 
 
