@@ -108,9 +108,8 @@ class Penalty(IRModel):
 
 class Optimizer(IRModel):
     kind: Literal["gd", "sgd", "adam", "msa"] = "gd"
-    lr: float = setting(0.1, doc="learning rate (msa: the step of its inner gradient ascent)", minimum=0,
-                        exclusive_min=True, sweepable=True, kinds=("gd", "sgd", "adam", "msa"),
-                        defaults={"adam": 1e-3})
+    lr: float = setting(0.1, doc="learning rate", minimum=0, exclusive_min=True, sweepable=True,
+                        kinds=("gd", "sgd", "adam", "msa"), defaults={"adam": 1e-3})
     batch: int | None = setting(None, doc="minibatch size", minimum=1, sweepable=True, kinds=("sgd",),
                                 defaults={"sgd": 32})
     betas: tuple[float, float] = setting((0.9, 0.999), doc="Adam's moment decays", kinds=("adam",))
@@ -121,8 +120,8 @@ class Optimizer(IRModel):
     # The method of successive approximations (E-MSA, Li, Chen, Tai & E 2018; compiler/lower/msa.py, docs/msa.md).
     rho: float = setting(1.0, doc="E-MSA's ρ: the weight of the state and co-state penalties in each layer's "
                          "extended Hamiltonian", minimum=0, sweepable=True, kinds=("msa",), omit_default=True)
-    inner_steps: int = setting(5, doc="gradient-ascent steps (of size lr) maximising each layer's extended "
-                               "Hamiltonian per MSA iteration", minimum=1, sweepable=True, kinds=("msa",),
+    inner_steps: int = setting(5, doc="gradient-ascent steps of size `lr` (its learning rate) maximising each "
+                               "layer's extended Hamiltonian per MSA iteration", minimum=1, sweepable=True, kinds=("msa",),
                                omit_default=True)
 
 

@@ -7,8 +7,8 @@
 # comparable training losses; an MSA iteration costs several GD steps (`wall_time_s / steps_done` per run).
 # Reduced from the paper's classification experiments (MNIST-type data, deeper ResNets, minibatched MSA) to a
 # smooth regression target in d = 3, n = 100, a tanh ResNet of 4 blocks of width 12 (state width 5), full-batch
-# training for 200 iterations of each method, three seeds; ρ and the inner step are chosen at this size (ρ = 1,
-# lr = 0.1, 5 inner steps); GD at lr = 0.3, below the edge of stability (lr = 0.5 diverged for one seed of two).
+# training for 300 iterations of each method, three seeds; ρ and the inner step are chosen at this size (ρ = 1,
+# lr = 0.1, 5 inner steps); GD at lr = 0.2 (at 0.3 and 0.5 its loss jumped up and down; 0.5 diverged once).
 problem continuous_msa
 
 let d = 3
@@ -21,12 +21,13 @@ data { n = 100   n_test = 500 }
 
 model res = resnet(width = 12, depth = 4, state_width = 5, activation = tanh)
 
-train res { loss = mse   steps = 200   record = every 25: train_loss, test_error }
+train res { loss = mse   steps = 300   record = every 50: train_loss, test_error }
 
-sweep { optimizer = [msa(lr = 0.1, rho = 1, inner_steps = 5), gd(lr = 0.3)]   seed = 0..2 }
+sweep { optimizer = [msa(lr = 0.1, rho = 1, inner_steps = 5), gd(lr = 0.2)]   seed = 0..2 }
 
 report { plot train_loss vs step }
 
 claims {
-  train_loss < 0.02  # both methods fit: below 1/13 of the initial loss (0.27)
+  train_loss < 0.02  # both methods fit (the initial loss is 0.27 to 1.6 over the seeds); a claim over the
+  # optimizer axis ("insensitive to optimizer") is not possible: claims speak about numeric axes only
 }
