@@ -270,7 +270,7 @@ def _autograd(runs: list[Run], setup: Setup) -> tuple[Memory, float, int]:
     # vector-Jacobian product (a double backward): about 1 + 3 inner_steps gradient steps (measured: 15 at 5).
     work = 1 + 3 * opt.inner_steps if opt is not None and opt.kind == "msa" else 1
     flops = steps * 6.0 * work * E * b * _macs(run) + (_measurements(run) + 1) * 2.0 * E * (n + run.data.n_test) * _macs(run)
-    return Memory(params, E * T * state * s, activations, data), flops, 12 * len(_layers(run)) + 30
+    return Memory(params, E * T * state * s, activations, data), flops, (12 * len(_layers(run)) + 30) * work
 
 
 def _fast(runs: list[Run], setup: Setup) -> tuple[Memory, float, int]:

@@ -16,6 +16,16 @@ from mlc.compiler.pipeline import compile_text
 
 CPU, F64 = torch.device("cpu"), torch.float64
 
+
+@pytest.fixture(autouse=True)
+def _one_thread():  # noqa: ANN202
+    """Tiny ensembles train on one thread, as runtime/execute.py trains them (two threads on a shared machine
+    spend most of a tiny step at their barrier)."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
 SPEC = """problem msa_test
 let d = 3
 input x ~ uniform(cube(d))
