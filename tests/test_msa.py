@@ -188,10 +188,14 @@ def test_against_a_hand_written_emsa(lr: float, rho: float, inner: int, lam: flo
     assert not torch.allclose(out.params["U"][0], p0["U"])  # it moved
 
 
-def test_one_inner_step_is_a_gd_step() -> None:
-    msa = train_autograd([member(plan("msa(lr = 0.2, rho = 3, inner_steps = 1)", steps=20, act="relu").runs[0])],
-                         CPU, F64)[0]
-    gd = train_autograd([member(plan("gd(lr = 0.2)", steps=20, act="relu").runs[0])], CPU, F64)[0]
+@pytest.mark.parametrize("scaling", ["standard", "ntk", "mean_field"])
+def test_one_inner_step_is_a_gd_step(scaling: str) -> None:
+    """Under every scaling convention (output scale, mean-field lr x D) and with the ResNet's 1/L."""
+    model = f", scaling = {scaling}"
+    msa = train_autograd([member(plan("msa(lr = 0.2, rho = 3, inner_steps = 1)", steps=20, act="relu",
+                                      model=model).runs[0])], CPU, F64)[0]
+    gd = train_autograd([member(plan("gd(lr = 0.2)", steps=20, act="relu", model=model).runs[0])], CPU, F64)[0]
+    assert not torch.allclose(msa.params["U"], member(plan("gd(lr = 0.2)", model=model).runs[0]).init["U"])
     for name in ("V", "U", "Wr", "alpha"):
         assert torch.allclose(msa.params[name], gd.params[name], rtol=1e-9, atol=1e-12), name
 
@@ -249,3 +253,31 @@ def test_msa_runs_from_a_spec_with_records_and_a_stop_rule() -> None:
     assert steps == [0, 5, 10] and values[-1] < values[0]
     stopped = plan("msa(lr = 0.1)", steps=100, train="   until train_error < 10").runs[0]
     assert train_autograd([member(stopped)], CPU, F64)[0].steps_done == 0
+
+
+def test_a_resumed_msa_group_is_bitwise_identical(tmp_path) -> None:  # noqa: ANN001
+    """MSA keeps no state but the parameters: a group stopped at an iteration and resumed from its checkpoint
+    gives the numbers of an uninterrupted training (as tests/test_store_resume.py checks for the other trainers)."""
+    import signal
+
+    from mlc.runtime.store_checkpoint import GroupCheckpoint, Interrupted, StopFlag
+
+    class StopAt(GroupCheckpoint):
+        def due(self, step: int) -> bool:
+            if step == 4:
+                self.stop.signum = signal.SIGINT
+            return super().due(step)
+
+    runs = plan("msa(lr = 0.1, inner_steps = 2)", steps=8, train="   record = every 2: train_loss",
+                sweep="sweep { seed = 0..1 }").runs
+
+    def numbers(outs: list) -> list:  # noqa: ANN001
+        return [({k: v.numpy().tobytes() for k, v in o.params.items()}, o.curves, o.steps_done) for o in outs]
+
+    reference = numbers(train_autograd([member(r) for r in runs], CPU, F64))
+    path = tmp_path / "group.pt"
+    with pytest.raises(Interrupted):
+        train_autograd([member(r) for r in runs], CPU, F64, StopAt(path, 3600.0, StopFlag()))
+    resumed = GroupCheckpoint(path, 3600.0, StopFlag())
+    assert numbers(train_autograd([member(r) for r in runs], CPU, F64, resumed)) == reference
+    assert resumed.resumed_step == 4
