@@ -281,3 +281,26 @@ def test_a_resumed_msa_group_is_bitwise_identical(tmp_path) -> None:  # noqa: AN
     resumed = GroupCheckpoint(path, 3600.0, StopFlag())
     assert numbers(train_autograd([member(r) for r in runs], CPU, F64, resumed)) == reference
     assert resumed.resumed_step == 4
+
+
+def test_the_blocks_batched_are_the_blocks_one_by_one() -> None:
+    """extended_hamiltonian with the ResNet's blocks as one batch (runs_of_layers) equals stage by stage, value and
+    gradient, away from the current parameters (where the ρ terms are not zero)."""
+    from mlc.compiler import families as registry
+    from mlc.compiler.lower.msa import extended_hamiltonian, passes, runs_of_layers
+
+    runs = plan("msa(lr = 0.1)", L=4, sweep="sweep { seed = 0..1 }").runs
+    mems = [member(r) for r in runs]
+    stages = registry.of(runs[0].model).stages(runs[0])
+    assert runs_of_layers(stages) == [(0, 1), (1, 4), (5, 1)]
+    params = {k: torch.stack([m.init[k] for m in mems]).requires_grad_(True) for k in mems[0].init}
+    x, y = torch.stack([m.data.x_train for m in mems]), torch.stack([m.data.y_train for m in mems])
+    states, costates, _ = passes(runs[0], stages, params, x, y)
+    moved = {k: (v.detach() + 0.05 * torch.randn_like(v)).requires_grad_(True) for k, v in params.items()}
+    rho = torch.tensor([0.5, 2.0], dtype=F64)
+    alone = extended_hamiltonian(stages, moved, states, costates, rho)
+    batched = extended_hamiltonian(stages, moved, states, costates, rho, runs_of_layers(stages))
+    assert torch.allclose(alone, batched, rtol=1e-12)
+    for a, b in zip(torch.autograd.grad(alone.sum(), list(moved.values())),
+                    torch.autograd.grad(batched.sum(), list(moved.values()))):
+        assert torch.allclose(a, b, rtol=1e-10, atol=1e-13)

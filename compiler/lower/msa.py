@@ -28,7 +28,8 @@ Role:   trains by Pontryagin's maximum principle instead of by gradient descent:
 Each member's sums are its own: the states, co-states and maximisations carry the ensemble axis, ``lr`` and ρ
 are per member, and the ascent's objective is the sum of the members' (each receives its own gradient), so a
 member trained in an ensemble follows the same trajectory as trained alone. The stages' maximisations are
-independent given the passes, so one backward pass serves every stage's ascent step.
+independent given the passes, so one backward pass serves every stage's ascent step, and the stages that are
+layers of the same stacked tensors (the ResNet's blocks) are evaluated as one batch.
 """
 
 from __future__ import annotations
@@ -72,21 +73,54 @@ def passes(run: Run, stages: tuple[Stage, ...], params: families.Params, x: torc
     return [z.detach() for z in states], costates, losses.detach()
 
 
-def extended_hamiltonian(stages: tuple[Stage, ...], params: families.Params, states: list[torch.Tensor],
-                         costates: list[torch.Tensor], rho: torch.Tensor) -> torch.Tensor:
-    """Σ_k M_k of each member (E,) at ``params`` (see the module docstring), differentiable in ``params``."""
-    total = torch.zeros(states[0].shape[0], dtype=rho.dtype, device=rho.device)
+def runs_of_layers(stages: tuple[Stage, ...]) -> list[tuple[int, int]]:
+    """The stages as (first, count) runs: consecutive stages with the same map and the consecutive layers of the
+    same stacked parameters (the ResNet's blocks), whose maximisations are batched as one; others alone."""
+    out: list[tuple[int, int]] = []
     for k, stage in enumerate(stages):
-        z_in = states[k].detach().requires_grad_(k > 0)  # its co-state term needs ∇_z H (not for the data x)
-        out = stage.apply(_own(stage, params), z_in)
-        p_out = costates[k]
+        if out and k > 1 and out[-1][0] > 0:
+            first, count = out[-1]
+            head = stages[first]
+            if (stage.apply is head.apply and [n for n, _ in stage.params] == [n for n, _ in head.params]
+                    and all(l is not None and h is not None and l == h + count
+                            for (_, l), (_, h) in zip(stage.params, head.params))):
+                out[-1] = (first, count + 1)
+                continue
+        out.append((k, 1))
+    return out
+
+
+def _stacked(tensors: list[torch.Tensor]) -> torch.Tensor:
+    """G tensors (E, ...) -> (E·G, ...), member-major (member e's G entries are rows e·G .. e·G + G - 1)."""
+    return torch.stack(tensors, dim=1).flatten(0, 1)
+
+
+def extended_hamiltonian(stages: tuple[Stage, ...], params: families.Params, states: list[torch.Tensor],
+                         costates: list[torch.Tensor], rho: torch.Tensor,
+                         runs: list[tuple[int, int]] | None = None) -> torch.Tensor:
+    """Σ_k M_k of each member (E,) at ``params`` (see the module docstring), differentiable in ``params``. The
+    stages of one of ``runs`` (:func:`runs_of_layers`; default every stage alone) are evaluated as one batch:
+    their layers stacked along the ensemble axis, which the maps treat as members."""
+    E = states[0].shape[0]
+    total = torch.zeros(E, dtype=rho.dtype, device=rho.device)
+    for k, count in runs if runs is not None else [(k, 1) for k in range(len(stages))]:
+        stage = stages[k]
+        if count == 1:
+            own, z_in = _own(stage, params), states[k].detach()
+            z_out, p_out, p_in, r = states[k + 1], costates[k], costates[k - 1] if k > 0 else None, rho
+        else:  # layers k .. k + count - 1 of the same tensors: (E, count, ...) -> (E·count, ...)
+            own = {name: params[name][:, layer:layer + count].flatten(0, 1) for name, layer in stage.params}
+            z_in = _stacked(states[k:k + count]).detach()
+            z_out, p_out = _stacked(states[k + 1:k + count + 1]), _stacked(costates[k:k + count])
+            p_in, r = _stacked(costates[k - 1:k + count - 1]), rho.repeat_interleave(count)
+        z_in.requires_grad_(p_in is not None)  # its co-state term needs ∇_z H (not for the data x)
+        out = stage.apply(own, z_in)
         hamiltonian = _per_sample(p_out * out)
-        state_gap = _per_sample((states[k + 1] - out).pow(2))
-        terms = hamiltonian - 0.5 * rho.unsqueeze(1) * state_gap
-        if k > 0:
+        terms = hamiltonian - 0.5 * r.unsqueeze(1) * _per_sample((z_out - out).pow(2))
+        if p_in is not None:
             (grad_z,) = torch.autograd.grad(hamiltonian.sum(), z_in, create_graph=True)  # ∇_z H_k, a function of θ
-            terms = terms - 0.5 * rho.unsqueeze(1) * _per_sample((costates[k - 1] - grad_z).pow(2))
-        total = total + terms.mean(1)
+            terms = terms - 0.5 * r.unsqueeze(1) * _per_sample((p_in - grad_z).pow(2))
+        total = total + terms.mean(1).reshape(E, count).sum(1)
     return total
 
 
@@ -100,6 +134,7 @@ def train_msa(members: list[Member], device: torch.device, dtype: torch.dtype,
     assert spec is not None and spec.kind == "msa" and train.steps is not None
     family = registry.of(first.model)
     stages = family.stages(first)
+    batched = runs_of_layers(stages)  # the blocks' maximisations as one batch
     E = len(members)
     names = first.conventions.trained
     params = {k: v.to(device=device, dtype=dtype) for k, v in
@@ -136,7 +171,7 @@ def train_msa(members: list[Member], device: torch.device, dtype: torch.dtype,
         active = torch.tensor(tracker.active, dtype=torch.bool, device=device)
         theta = {k: v.detach().clone().requires_grad_(k in names) for k, v in params.items()}
         for _ in range(spec.inner_steps):
-            objective = extended_hamiltonian(stages, theta, states, costates, rho) \
+            objective = extended_hamiltonian(stages, theta, states, costates, rho, batched) \
                 - penalty_per_member(first, theta, lam)
             grads = torch.autograd.grad(objective.sum(), [theta[k] for k in names])
             with torch.no_grad():
