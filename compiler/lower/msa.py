@@ -90,6 +90,15 @@ def runs_of_layers(stages: tuple[Stage, ...]) -> list[tuple[int, int]]:
     return out
 
 
+def _own_layers(stage: Stage, params: families.Params, count: int) -> families.Params:
+    """The parameters of ``count`` consecutive stages from ``stage`` on, their layers along the ensemble axis."""
+    out: families.Params = {}
+    for name, layer in stage.params:
+        assert layer is not None, "runs_of_layers batches layers of stacked tensors only"
+        out[name] = params[name][:, layer:layer + count].flatten(0, 1)
+    return out
+
+
 def _stacked(tensors: list[torch.Tensor]) -> torch.Tensor:
     """G tensors (E, ...) -> (E·G, ...), member-major (member e's G entries are rows e·G .. e·G + G - 1)."""
     return torch.stack(tensors, dim=1).flatten(0, 1)
@@ -109,7 +118,7 @@ def extended_hamiltonian(stages: tuple[Stage, ...], params: families.Params, sta
             own, z_in = _own(stage, params), states[k].detach()
             z_out, p_out, p_in, r = states[k + 1], costates[k], costates[k - 1] if k > 0 else None, rho
         else:  # layers k .. k + count - 1 of the same tensors: (E, count, ...) -> (E·count, ...)
-            own = {name: params[name][:, layer:layer + count].flatten(0, 1) for name, layer in stage.params}
+            own = _own_layers(stage, params, count)
             z_in = _stacked(states[k:k + count]).detach()
             z_out, p_out = _stacked(states[k + 1:k + count + 1]), _stacked(costates[k:k + count])
             p_in, r = _stacked(costates[k - 1:k + count - 1]), rho.repeat_interleave(count)
