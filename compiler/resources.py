@@ -266,8 +266,12 @@ def _autograd(runs: list[Run], setup: Setup) -> tuple[Memory, float, int]:
     step = E * b * (_hidden_sum(run) + 4 * _widest(run)) * s
     activations = max(step, _measure_peak(runs, s))
     steps = run.train.steps or 0
-    flops = steps * 6.0 * E * b * _macs(run) + (_measurements(run) + 1) * 2.0 * E * (n + run.data.n_test) * _macs(run)
-    return Memory(params, E * T * state * s, activations, data), flops, 12 * len(_layers(run)) + 30
+    # An MSA iteration is a pass forward and back and `inner_steps` ascent steps whose gradient goes through a
+    # vector-Jacobian product (a double backward): about 1 + 2 inner_steps gradient steps (measured on small
+    # ResNets: 8 to 9 at 5, benchmarks/msa_cost.py and specs/paper/continuous_msa.ml).
+    work = 1 + 2 * opt.inner_steps if opt is not None and opt.kind == "msa" else 1
+    flops = steps * 6.0 * work * E * b * _macs(run) + (_measurements(run) + 1) * 2.0 * E * (n + run.data.n_test) * _macs(run)
+    return Memory(params, E * T * state * s, activations, data), flops, (12 * len(_layers(run)) + 30) * work
 
 
 def _fast(runs: list[Run], setup: Setup) -> tuple[Memory, float, int]:

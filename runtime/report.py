@@ -31,6 +31,7 @@ from rich.text import Text
 
 from mlc.compiler.ir import Plan
 from mlc.runtime.claims import CLAIMS_CSV, ClaimResult, check_claims, claims_csv_text, claims_table, summary_line
+from mlc.runtime.report_cost import cost_rows, cost_table
 from mlc.runtime.report_fit import RateFit, fit_rates
 from mlc.runtime.report_groups import Group, group_runs
 from mlc.runtime.report_readouts import Readouts, compute_readouts, readout_tables, readouts_dict
@@ -166,6 +167,10 @@ def write_report(
     _guard(console, "printing the tables",
            lambda: print_report(console, plan, experiment_result, groups, fits), None)
     _guard(console, "printing the read-outs", lambda: _print_readouts(console, readouts), None)
+    no_cost: list[dict[str, Any]] = []
+    cost = _guard(console, "timing the steps", lambda: cost_rows(plan, experiment_result.runs), no_cost)
+    if cost:  # an MSA iteration next to a GD step (runtime.report_cost)
+        _guard(console, "printing the cost of a step", lambda: console.print(cost_table(cost)), None)
     if claims:
         _guard(console, "printing the claims", lambda: console.print(claims_table(claims)), None)
         claims_path = out / CLAIMS_CSV
@@ -194,6 +199,8 @@ def write_report(
     def write_summary() -> None:
         data = _summary_dict(plan, experiment_result, groups, fits,
                              summary.files + [summary_path], summary.skipped_plots, claims, readouts)
+        if cost:
+            data["cost_per_step"] = cost
         atomic_write_text(summary_path, json.dumps(data, indent=1, allow_nan=True, default=str))
         summary.files.append(summary_path)
 

@@ -60,9 +60,14 @@ def test_defaults_of_every_table() -> None:
     assert run.space.kind == "barron"
 
 
+def _family_for(kind: str) -> str:
+    """A model family the optimizer trains: msa trains layered models (a ResNet), the others any."""
+    return "resnet" if kind == "msa" else "two_layer"
+
+
 @pytest.mark.parametrize("kind", sorted(check.OPTIMIZER_KEYS))
 def test_optimizer_defaults(kind: str) -> None:
-    run = ok(f"data {{ n = 100 }}\nmodel net = two_layer(width = 4)\ntrain {{ optimizer = {kind} }}\n").runs[0]
+    run = ok(f"data {{ n = 100 }}\nmodel net = {_family_for(kind)}(width = 4)\ntrain {{ optimizer = {kind} }}\n").runs[0]
     for key, spec in check.OPTIMIZER_KEYS[kind].items():
         assert getattr(run.train.optimizer, key) == spec.default, key
 
@@ -99,8 +104,8 @@ def _placements() -> list[tuple[str, str, check.KeySpec]]:
     for kind, keys in check.OPTIMIZER_KEYS.items():
         for key, spec in keys.items():
             if spec.kind in ("int", "float"):
-                places.append((f"model m = two_layer(width = 4)\ntrain {{{{ optimizer = {kind}({{k}} = {{v}}) }}}}\n",
-                               key, spec))
+                places.append((f"model m = {_family_for(kind)}(width = 4)\n"
+                               f"train {{{{ optimizer = {kind}({{k}} = {{v}}) }}}}\n", key, spec))
     for key, spec in check.DATA_KEYS.items():
         places.append(("model m = two_layer(width = 4)\ndata {{{{ {k} = {v} }}}}\n", key, spec))
     for key, spec in check.REPORT_KEYS.items():

@@ -67,10 +67,29 @@ def _batch_within_n(t: Training) -> Diagnostic | None:
     return None
 
 
+MSA_PENALTIES = ("none", "weight_decay")
+"""The penalties that are a sum over layers, which the method of successive approximations maximises apart."""
+
+
+def _msa(t: Training) -> Diagnostic | None:
+    optimizer = t.train.optimizer
+    if optimizer is None or optimizer.kind != "msa":
+        return None
+    if not families.of(t.model).layered:
+        owners = [f for f in families.names() if families.get(f).layered]
+        return msg.msa_needs_layered_model(t.model.name, t.model.family, t.spans.get("optimizer"), owners)
+    if t.train.penalty.kind not in MSA_PENALTIES:
+        return msg.msa_penalty_couples_layers(t.train.penalty.kind, t.spans.get("penalty"))
+    if optimizer.rho == 0:
+        return msg.msa_rho_zero(t.spans.get("optimizer"))
+    return None
+
+
 TRAINING_RULES: tuple[tuple[str, Callable[[Training], Diagnostic | None]], ...] = (
     ("a closed-form solve needs a random feature model", _solve_family),
     ("solve = ridge needs a ridge penalty", _ridge_penalty),
     ("an sgd batch is at most n", _batch_within_n),
+    ("msa trains a layered model, with a penalty that is a sum over layers and rho > 0", _msa),
 )
 """Rules on a resolved training: (what it says, the check). Each returns a diagnostic when broken."""
 

@@ -160,6 +160,8 @@ def _optimizer(item: ast.Setting | None, env: Mapping[str, Number], point: Point
         key = kw.key.name
         if key not in specs:
             owners = [k for k, s in OPTIMIZER_KEYS.items() if key in s]
+            if kind == "msa" and owners:  # batch, momentum, betas: a gradient method's, not the maximum principle's
+                raise msg.fail(msg.msa_gradient_setting(key, kw.key.span, owners))
             raise msg.fail(msg.setting_of_other_optimizer(kind, key, kw.key.span, owners) if owners
                            else msg.unknown_optimizer_setting(kind, key, kw.key.span, specs))
         if specs[key].kind == "betas":
@@ -176,7 +178,8 @@ def _optimizer(item: ast.Setting | None, env: Mapping[str, Number], point: Point
                 values[key] = spec.default
     return ir.Optimizer(kind=kind, lr=float(values["lr"]), batch=values.get("batch"),  # type: ignore[arg-type]
                         betas=values.get("betas", (0.9, 0.999)), momentum=float(values.get("momentum", 0.0)),
-                        eps=float(values.get("eps", 1e-8)))
+                        eps=float(values.get("eps", 1e-8)),
+                        **{key: values[key] for key in ("rho", "inner_steps") if key in values})  # msa's
 
 
 def _betas(node: ast.Value, env: Mapping[str, Number]) -> tuple[float, float]:

@@ -5,7 +5,7 @@ Output: :class:`Family`, the descriptor of one model family, and :class:`FastPat
 Role:   one place per family for its settings, its default depth, its widths and fan-in rule (read by
         ``compiler.conventions``), its trained parameters, the norms it defines, its closed-form solves, its
         fast-path capability and its theory tags (read by ``compiler.theory``), and its lowering: the
-        initialisation, the forward pass and the norms as torch functions.
+        initialisation, the forward pass (and, for a layered family, its stages) and the norms as torch functions.
 
 The descriptor part is torch-free, so that the front end (check, fmt, compile, bounds) never loads torch. The
 lowering methods (:meth:`Family.init`, :meth:`Family.forward`, :meth:`Family.norm`) import torch inside their
@@ -42,6 +42,17 @@ class FastPath:
     inner_trained: bool
 
 
+@dataclass(frozen=True)
+class Stage:
+    """One layer map of a forward pass split into stages x -> z_1 -> ... -> f (``Family.stages``): ``params``
+    the (name, layer index or None for the whole tensor) of the parameters it owns, ``apply`` the map
+    (its parameters by name, with the ensemble axis, and its input state) -> its output state. What the method
+    of successive approximations (``optimizer = msa``, ``mlc.compiler.lower.msa``) maximises layer by layer."""
+
+    params: tuple[tuple[str, int | None], ...]
+    apply: Callable[[Params, "torch.Tensor"], "torch.Tensor"]
+
+
 class Family(ABC):
     """One model family (subclass it and :func:`mlc.compiler.families.register` an instance).
 
@@ -63,6 +74,8 @@ class Family(ABC):
     closed_forms: ClassVar[tuple[str, ...]] = ()
     fast_path: ClassVar[FastPath | None] = None
     theory_tags: ClassVar[tuple[str, ...]] = ()
+    layered: ClassVar[bool] = False
+    """Whether :meth:`stages` splits the forward pass into layer maps (what ``optimizer = msa`` needs)."""
 
     # --- torch-free rules ------------------------------------------------------------------------
 
@@ -118,6 +131,11 @@ class Family(ABC):
     @abstractmethod
     def forward(self, run: ir.Run, params: Params, x: torch.Tensor) -> torch.Tensor:
         """Outputs (E, n) on inputs x (E, n, d)."""
+
+    def stages(self, run: ir.Run) -> tuple[Stage, ...]:
+        """The forward pass as a chain of :class:`Stage` (first input x (E, n, d), last output f (E, n)), whose
+        composition is :meth:`forward`; only for a :attr:`layered` family."""
+        raise ValueError(f"a {self.name} model is not split into layers")
 
     def norm(self, name: str, run: ir.Run, params: Params) -> torch.Tensor:
         """The norm metric ``name`` (one of :attr:`norms`) of each member, shape (E,)."""

@@ -17,7 +17,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from mlc.compiler.families import init as laws
-from mlc.compiler.families.base import INIT_SETTINGS, Family, Params, activation
+from mlc.compiler.families.base import INIT_SETTINGS, Family, Params, Stage, activation
 
 if TYPE_CHECKING:
     import torch
@@ -34,6 +34,7 @@ class ResNet(Family):
     norms: ClassVar[tuple[str, ...]] = ("weighted_path_norm",)
     penalties: ClassVar[tuple[str, ...]] = ("weighted_path_norm",)
     theory_tags: ClassVar[tuple[str, ...]] = ("resnet",)
+    layered: ClassVar[bool] = True
 
     def resolve(self, values: dict[str, Any], d: int) -> dict[str, Any]:
         return {"width": values["width"], "depth": values.get("depth", self.default_depth), "widths": (),
@@ -83,6 +84,28 @@ class ResNet(Family):
             h = s(torch.bmm(z, params["Wr"][:, l].transpose(1, 2)))  # (E, n, m)
             z = z + torch.bmm(h, params["U"][:, l].transpose(1, 2)) / L
         return run.conventions.output_scale * torch.bmm(z, params["alpha"].unsqueeze(2)).squeeze(2)
+
+    def stages(self, run: ir.Run) -> tuple[Stage, ...]:
+        """z_0 = V x~ (owns V), block l: z -> z + (1/L) U_l s(W_l z) (owns U[:, l], Wr[:, l]), the read-out
+        f = scale alpha.z_L (owns alpha): the composition is :meth:`forward`, operation for operation."""
+        import torch
+
+        s, bias, scale, L = activation(run.model.activation), run.model.bias, run.conventions.output_scale, \
+            len(run.conventions.widths)
+
+        def embed(p: Params, x: torch.Tensor) -> torch.Tensor:
+            xt = torch.cat([x, torch.ones_like(x[..., :1])], dim=-1) if bias else x
+            return torch.bmm(xt, p["V"].transpose(1, 2))
+
+        def block(p: Params, z: torch.Tensor) -> torch.Tensor:
+            h = s(torch.bmm(z, p["Wr"].transpose(1, 2)))
+            return z + torch.bmm(h, p["U"].transpose(1, 2)) / L
+
+        def readout(p: Params, z: torch.Tensor) -> torch.Tensor:
+            return scale * torch.bmm(z, p["alpha"].unsqueeze(2)).squeeze(2)
+
+        blocks = tuple(Stage((("U", l), ("Wr", l)), block) for l in range(L))
+        return (Stage((("V", None),), embed), *blocks, Stage((("alpha", None),), readout))
 
     def norm(self, name: str, run: ir.Run, params: Params) -> torch.Tensor:
         import torch

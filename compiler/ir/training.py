@@ -107,9 +107,9 @@ class Penalty(IRModel):
 
 
 class Optimizer(IRModel):
-    kind: Literal["gd", "sgd", "adam"] = "gd"
+    kind: Literal["gd", "sgd", "adam", "msa"] = "gd"
     lr: float = setting(0.1, doc="learning rate", minimum=0, exclusive_min=True, sweepable=True,
-                        kinds=("gd", "sgd", "adam"), defaults={"adam": 1e-3})
+                        kinds=("gd", "sgd", "adam", "msa"), defaults={"adam": 1e-3})
     batch: int | None = setting(None, doc="minibatch size", minimum=1, sweepable=True, kinds=("sgd",),
                                 defaults={"sgd": 32})
     betas: tuple[float, float] = setting((0.9, 0.999), doc="Adam's moment decays", kinds=("adam",))
@@ -117,6 +117,12 @@ class Optimizer(IRModel):
                               kinds=("gd", "sgd"))
     eps: float = setting(1e-8, doc="Adam's ε in the step lr·m̂/(√v̂ + ε)", minimum=0, exclusive_min=True,
                          kinds=("adam",), omit_default=True)
+    # The method of successive approximations (E-MSA, Li, Chen, Tai & E 2018; compiler/lower/msa.py, docs/msa.md).
+    rho: float = setting(1.0, doc="E-MSA's ρ: the weight of the state and co-state penalties in each layer's "
+                         "extended Hamiltonian", minimum=0, sweepable=True, kinds=("msa",), omit_default=True)
+    inner_steps: int = setting(5, doc="gradient-ascent steps of size `lr` (its learning rate) maximising each "
+                               "layer's extended Hamiltonian per MSA iteration", minimum=1, sweepable=True, kinds=("msa",),
+                               omit_default=True)
 
 
 class StopRule(IRModel):

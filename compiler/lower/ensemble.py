@@ -94,6 +94,10 @@ def train_autograd(members: list[Member], device: torch.device, dtype: torch.dty
     runs = [m.run for m in members]
     train: Train = first.train
     assert train.optimizer is not None and train.steps is not None, "the autograd trainer needs an iterative solve"
+    if train.optimizer.kind == "msa":  # the maximum principle's own iteration, not a gradient step
+        from mlc.compiler.lower.msa import train_msa
+
+        return train_msa(members, device, dtype, checkpoint)
     E = len(members)
     names = first.conventions.trained
     params = {k: v.to(device=device, dtype=dtype) for k, v in

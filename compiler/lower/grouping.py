@@ -63,6 +63,7 @@ def group_key(run: Run, engine: Engine) -> str:
     for key in ("noise", "seed", "noise_seed"):
         data["data"].pop(key, None)
     data["train"]["optimizer"].pop("lr", None)
+    data["train"]["optimizer"].pop("rho", None)  # msa's rho is per member (compiler.lower.msa)
     data["train"]["penalty"].pop("lam", None)
     if engine == "fast":
         data["model"].pop("width", None)

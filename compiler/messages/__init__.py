@@ -25,4 +25,5 @@ from mlc.compiler.messages.folding import *  # noqa: F403
 from mlc.compiler.messages.resources import *  # noqa: F403
 from mlc.compiler.messages.formula import *  # noqa: F403
 from mlc.compiler.messages.claims import *  # noqa: F403
+from mlc.compiler.messages.msa import *  # noqa: F403
 import mlc.dsl.messages as _front_end  # noqa: E402, F401 - registers the front end's kinds in KINDS
