@@ -18,6 +18,7 @@ from typing import Iterable, TypeGuard
 import numpy as np
 
 from mlc.compiler.ir import SEED_KEY, Plan, Summary
+from mlc.compiler.lower.health import learned_nothing
 from mlc.compiler.theory.catalog import BY_ID
 from mlc.runtime.report_store import param_keys
 from mlc.runtime.results import BoundValue, RunResult
@@ -208,6 +209,12 @@ class Group:
                         if reason not in reasons:
                             reasons.append(reason)
         return failing
+
+
+def group_learned_nothing(group: Group) -> bool:
+    """Whether some successful run of ``group`` learned nothing (:func:`mlc.compiler.lower.health.learned_nothing`:
+    its test error is within 5 % of the best constant predictor's, or above it)."""
+    return any(learned_nothing(run.metrics) is not None for run in group.ok_runs)
 
 
 def _number(value: float) -> float | None:

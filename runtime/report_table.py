@@ -26,7 +26,7 @@ from mlc.runtime.report_format import (
     DASH, fmt, add_row, fmt_param, fmt_seconds, fmt_stat, new_table, titled,
 )
 from mlc.runtime.report_bounds import bounds_notes, bounds_table
-from mlc.runtime.report_groups import SUMMARY_NAMES, Group, swept_axes
+from mlc.runtime.report_groups import SUMMARY_NAMES, Group, group_learned_nothing, swept_axes
 from mlc.runtime.report_params import split_params
 from mlc.runtime.report_store import param_keys
 from mlc.runtime.results import ExperimentResult
@@ -139,7 +139,12 @@ def measured_tables(model: str, groups: Sequence[Group], params: Sequence[str],
         for group in groups:
             cells: list[str | Text] = [fmt_param(group.params.get(k)) for k in varying]
             cells.append(_status_cell(group))
-            cells += [fmt_stat(group.stat(metric), summary) for metric in columns]
+            nothing = group_learned_nothing(group)
+            for metric in columns:
+                cell: str | Text = fmt_stat(group.stat(metric), summary)
+                if nothing and metric == "test_error":  # the warning sits on the number it is about
+                    cell = Text(f"{cell}\n", style="").append("learned nothing", style="bold yellow")
+                cells.append(cell)
             add_row(table, *cells)
         tables.append(table)
     return tables
