@@ -31,7 +31,7 @@ from rich.text import Text
 
 from mlc.compiler.ir import Plan
 from mlc.runtime.claims import CLAIMS_CSV, ClaimResult, check_claims, claims_csv_text, claims_table, summary_line
-from mlc.runtime.report_fit import RateFit, fit_rates
+from mlc.runtime.report_fit import RateFit, fit_rates, not_compared
 from mlc.runtime.report_groups import Group, group_learned_nothing, group_runs
 from mlc.runtime.report_readouts import Readouts, compute_readouts, readout_tables, readouts_dict
 from mlc.runtime.report_store import (
@@ -132,6 +132,7 @@ def _summary_dict(plan: Plan, result: ExperimentResult, groups: list[Group], fit
         "groups": [_group_dict(g) for g in groups],
         "rates": [f.as_dict() for f in fits],
         "disagreements": sum(1 for f in fits if f.agrees is False),
+        "rates_not_compared": [e.as_dict() for e in not_compared(plan, groups, fits)],
         "learned_nothing": learned_nothing(groups),
         "files": [str(p) for p in files],
         "skipped_plots": skipped,
@@ -208,9 +209,27 @@ def write_report(
     if summary.disagreements:
         console.print(Text(f"{len(summary.disagreements)} measured rate(s) disagree with the theory "
                            "(see the rates table)", style="bold red"))
+    elif (line := rates_line(fits)) is not None:
+        console.print(line)
     if (line := summary_line(claims)) is not None:
         console.print(line)
     return summary
+
+
+def rates_line(fits: list[RateFit]) -> Text | None:
+    """The closing line on the rates when none disagrees: how many measured rates were compared with an exponent
+    of the theory and agree (``None`` when none was compared)."""
+    agree = [f for f in fits if f.agrees is True]
+    below = [f for f in fits if f.below_bound]
+    if not agree and not below:
+        return None
+    names = list(dict.fromkeys(f"{f.model}: {f.metric} ~ {f.axis}" for f in agree))
+    what = ", ".join(names) if len(agree) <= 3 else f"{len(agree)} measured rates"
+    parts = [f"{what} agree{'s' if len(agree) == 1 else ''} with the theory's exponent"] if agree else []
+    if below:
+        parts.append(f"{len(below)} decay{'s' if len(below) == 1 else ''} slower than an upper bound's rate but "
+                     "below the bound")
+    return Text("rates: " + "; ".join(parts) + " (see the rates table)", style="green")
 
 
 def _print_readouts(console: Console, readouts: Readouts) -> None:

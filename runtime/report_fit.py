@@ -151,6 +151,46 @@ def fit_rates(
     return fits
 
 
+@dataclass(frozen=True)
+class NotCompared:
+    """A rate the plan predicts for a quantity no run measures (T1's approximation error over the width): it is
+    listed, never set against the slope of another quantity (issue 11: compare like with like)."""
+
+    prediction: RatePrediction
+    measured: tuple[str, ...]  # the error metrics fitted over the same axis instead
+
+    def text(self) -> str:
+        """The line under the rates table."""
+        p = self.prediction
+        fixed = "".join(f", {k} = {v:g}" for k, v in p.fixed.items())
+        instead = (f"; the {', '.join(self.measured)} slope{'s' if len(self.measured) > 1 else ''} above "
+                   f"{'are' if len(self.measured) > 1 else 'is'} not compared with it" if self.measured else "")
+        return (f"{p.model}{fixed}: {p.theorem} predicts {p.metric} {RELATION_SIGNS[p.relation]} C·{p.axis}^"
+                f"{p.exponent:.3g} ({p.note or p.regime}); no run measures {p.metric}, so there is nothing to "
+                f"compare it with{instead}")
+
+    def as_dict(self) -> dict[str, object]:
+        """A JSON-able view (``summary.json``'s ``rates_not_compared``)."""
+        return {"theory": self.prediction.model_dump(mode="json"), "measured_instead": list(self.measured),
+                "text": self.text()}
+
+
+def not_compared(plan: Plan, groups: list[Group], fits: list[RateFit]) -> list[NotCompared]:
+    """The plan's predicted rates on a metric that no group of their model measures, with the metrics fitted over
+    the same axis (shown, but not compared with them)."""
+    measured = {g.model: set(g.metrics()) for g in groups}
+    out: list[NotCompared] = []
+    for rate in plan.rates:
+        if rate.model not in measured or rate.metric in measured[rate.model]:
+            continue
+        instead = tuple(dict.fromkeys(f.metric for f in fits if f.model == rate.model and f.axis == rate.axis
+                                      and metrics.is_error(f.metric)))
+        entry = NotCompared(prediction=rate, measured=instead)
+        if entry not in out:
+            out.append(entry)
+    return out
+
+
 def _below_the_bound(fit: RateFit, theorem: str, members: list[Group], metric: str) -> None:
     """A slower decay than an upper bound's rate is no violation when every point lies below the bound itself:
     say so (``below_bound``) instead of disagreeing (issue 11). Needs the bound's value on the same metric."""

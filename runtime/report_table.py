@@ -21,7 +21,7 @@ from rich.text import Text
 from mlc.compiler import metrics
 from mlc.compiler.ir import Plan, Summary
 from mlc.compiler.lower.health import run_notes
-from mlc.runtime.report_fit import RateFit, shown
+from mlc.runtime.report_fit import RateFit, not_compared, shown
 from mlc.runtime.report_format import (
     DASH, fmt, add_row, fmt_param, fmt_seconds, fmt_stat, new_table, titled,
 )
@@ -291,6 +291,8 @@ def print_report(
         else:
             console.print(Text("rates: no axis to fit (no `rates over` axis and no numeric swept axis with "
                                "3 or more values)", style="dim"))
+        for entry in not_compared(plan, list(groups), list(fits)):
+            console.print(Text(f"not compared: {entry.text()}", style="dim"))
     bad = failed_runs_table(result, params)
     if bad is not None:
         console.print()
