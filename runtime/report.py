@@ -32,7 +32,7 @@ from rich.text import Text
 from mlc.compiler.ir import Plan
 from mlc.runtime.claims import CLAIMS_CSV, ClaimResult, check_claims, claims_csv_text, claims_table, summary_line
 from mlc.runtime.report_fit import RateFit, fit_rates, not_compared
-from mlc.runtime.report_groups import Group, group_learned_nothing, group_runs
+from mlc.runtime.report_groups import Group, group_learned_nothing, group_optimisation_limit, group_runs
 from mlc.runtime.report_readouts import Readouts, compute_readouts, readout_tables, readouts_dict
 from mlc.runtime.report_store import (
     RESULTS_JSON,
@@ -115,7 +115,17 @@ def _group_dict(group: Group) -> dict[str, Any]:
             for c in group.bounds()
         ],
         "failing_bounds": group.failing_bounds(),
+        "learned_nothing": group_learned_nothing(group),
+        "optimisation_limited": _limit_dict(group),
     }
+
+
+def _limit_dict(group: Group) -> dict[str, Any] | None:
+    found = group_optimisation_limit(group)
+    if found is None:
+        return None
+    k, of, limit = found
+    return {"runs": k, "of": of, "first": limit.describe()}
 
 
 def _summary_dict(plan: Plan, result: ExperimentResult, groups: list[Group], fits: list[RateFit],

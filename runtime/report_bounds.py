@@ -15,7 +15,7 @@ from rich.text import Text
 
 from mlc.compiler.ir import Summary
 from mlc.runtime.report_format import DAGGER, DASH, add_row, fmt, fmt_param, new_table, titled
-from mlc.runtime.report_groups import SUMMARY_NAMES, BoundCell, Group
+from mlc.runtime.report_groups import SUMMARY_NAMES, BoundCell, Group, group_optimisation_limit
 from mlc.runtime.report_params import split_params
 
 
@@ -61,6 +61,8 @@ def bounds_table(model: str, groups: Sequence[Group], params: Sequence[str],
     if not theorems:
         return None
     shown, constant = split_params(groups, params)
+    # a group whose training had not finished gets a label beside its bounds (report_groups: the one rule)
+    limited = {id(g): "optimisation-limited" for g in groups if group_optimisation_limit(g) is not None}
     if len(theorems) <= MAX_WIDE_THEOREMS:
         table = new_table(titled(f"{model}: bounds (value, and ×ratio = measured / bound)", constant))
         for key in shown:
@@ -68,10 +70,13 @@ def bounds_table(model: str, groups: Sequence[Group], params: Sequence[str],
         for theorem, cell in theorems.items():
             mark = DAGGER if cell.unverified else ""
             table.add_column(Text(f"{theorem}{mark}\n{cell.kind} on {cell.quantity}"), justify="right")
+        if limited:
+            table.add_column("training")
         for group in groups:
             by_theorem = {c.theorem: c for c in group.bounds(summary)}
             add_row(table, *[fmt_param(group.params.get(k)) for k in shown],
-                     *[_bound_cell(by_theorem.get(theorem)) for theorem in theorems])
+                     *[_bound_cell(by_theorem.get(theorem)) for theorem in theorems],
+                     *([limited.get(id(group), "")] if limited else []))
         return table
     table = new_table(titled(f"{model}: bounds, and ratio = measured / bound", constant))
     for key in shown:
@@ -79,6 +84,8 @@ def bounds_table(model: str, groups: Sequence[Group], params: Sequence[str],
     for name, justify in (("theorem", "left"), ("kind", "left"), ("quantity", "left"),
                           ("bound", "right"), ("measured", "right"), ("ratio", "right")):
         table.add_column(name, justify=justify, overflow="fold")  # type: ignore[arg-type]
+    if limited:
+        table.add_column("training")
     for group in groups:
         cells = group.bounds(summary)
         for i, cell in enumerate(cells):
@@ -86,7 +93,8 @@ def bounds_table(model: str, groups: Sequence[Group], params: Sequence[str],
             bound = "rate" if cell.rate_only else fmt(cell.value)
             add_row(table, *params_cells, cell.theorem + (DAGGER if cell.unverified else ""), cell.kind,
                      cell.quantity, bound, fmt(cell.measured) if cell.measured is not None else DASH,
-                     fmt(cell.ratio, 2) if cell.ratio is not None else DASH)
+                     fmt(cell.ratio, 2) if cell.ratio is not None else DASH,
+                     *([limited.get(id(group), "") if i == 0 else ""] if limited else []))
         if cells:
             table.rows[-1].end_section = True
     return table

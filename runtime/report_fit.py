@@ -24,7 +24,7 @@ from mlc.compiler.ir import Plan, RatePrediction, Summary
 from mlc.compiler.theory.rates import compare, find_rate, fit_loglog_slope
 from mlc.compiler import metrics
 from mlc.runtime.readouts import trend
-from mlc.runtime.report_groups import Group, GroupKey, centre, swept_axes
+from mlc.runtime.report_groups import Group, GroupKey, centre, group_optimisation_limit, swept_axes
 
 N_BOOT = 1000
 BOOT_SEED = 0
@@ -73,6 +73,7 @@ class RateFit:
     agrees: bool | None = None
     message: str = ""  # the comparison in words
     below_bound: bool = False  # slower than an upper bound's rate, but below the bound's own values everywhere
+    optimisation_limited: list[float] = field(default_factory=list)  # axis values whose runs were still training
 
     def as_dict(self) -> dict[str, object]:
         """A JSON-able view (for ``summary.json``)."""
@@ -91,6 +92,7 @@ class RateFit:
             "agrees": self.agrees,
             "comparison": self.message,
             "below_bound": self.below_bound,
+            "optimisation_limited": self.optimisation_limited,
             "excluded_runs": self.excluded_runs,
             "note": self.note,
         }
@@ -226,7 +228,8 @@ def _fit_one(model: str, axis: str, metric: str, fixed: dict[str, float], member
     means = [float(m) for m in nanmean_columns(table)]
     fit = RateFit(model=model, axis=axis, metric=metric, fixed=fixed, xs=xs, means=means, n_seeds=len(seeds),
                   excluded_runs=sum(len(g.bad_runs) for g in members), summary=summary,
-                  centres=means if summary == "mean" else [centre(table[:, j], summary) for j in range(len(xs))])
+                  centres=means if summary == "mean" else [centre(table[:, j], summary) for j in range(len(xs))],
+                  optimisation_limited=[x for x, g in zip(xs, members) if group_optimisation_limit(g) is not None])
     shape = trend(xs, fit.centres)
     if not shape.monotone:  # a power law through a peak or a dip describes neither side (issue 11, item 3)
         fit.note = shape.describe(axis)

@@ -20,6 +20,7 @@ import numpy as np
 from mlc.compiler.ir import SEED_KEY, Plan, Summary
 from mlc.compiler.lower.health import learned_nothing
 from mlc.compiler.theory.catalog import BY_ID
+from mlc.runtime.readouts import OptimisationLimit, optimisation_limited
 from mlc.runtime.report_store import param_keys
 from mlc.runtime.results import BoundValue, RunResult
 
@@ -215,6 +216,26 @@ def group_learned_nothing(group: Group) -> bool:
     """Whether some successful run of ``group`` learned nothing (:func:`mlc.compiler.lower.health.learned_nothing`:
     its test error is within 5 % of the best constant predictor's, or above it)."""
     return any(learned_nothing(run.metrics) is not None for run in group.ok_runs)
+
+
+def run_optimisation_limit(run: RunResult) -> OptimisationLimit | None:
+    """The optimisation-limited read-out of one run (:func:`mlc.runtime.readouts.optimisation_limited`), from its
+    recorded ``train_error`` and ``test_error`` curves (``None`` without both)."""
+    train, test = run.curves.get("train_error"), run.curves.get("test_error")
+    if train is None or test is None:
+        return None
+    return optimisation_limited(train.steps, train.values, test.steps, test.values)
+
+
+def group_optimisation_limit(group: Group) -> tuple[int, int, OptimisationLimit] | None:
+    """``(k, of, first)`` when at least half of the group's successful runs with both curves recorded are
+    optimisation-limited: k of them, out of ``of``, and the first one's read-out; else ``None``."""
+    limits = [(run, run_optimisation_limit(run)) for run in group.ok_runs
+              if "train_error" in run.curves and "test_error" in run.curves]
+    found = [limit for _, limit in limits if limit is not None]
+    if not found or 2 * len(found) < len(limits):
+        return None
+    return len(found), len(limits), found[0]
 
 
 def _number(value: float) -> float | None:

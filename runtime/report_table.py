@@ -26,7 +26,9 @@ from mlc.runtime.report_format import (
     DASH, fmt, add_row, fmt_param, fmt_seconds, fmt_stat, new_table, titled,
 )
 from mlc.runtime.report_bounds import bounds_notes, bounds_table
-from mlc.runtime.report_groups import SUMMARY_NAMES, Group, group_learned_nothing, swept_axes
+from mlc.runtime.report_groups import (
+    SUMMARY_NAMES, Group, group_learned_nothing, group_optimisation_limit, swept_axes,
+)
 from mlc.runtime.report_params import split_params
 from mlc.runtime.report_store import param_keys
 from mlc.runtime.results import ExperimentResult
@@ -140,10 +142,15 @@ def measured_tables(model: str, groups: Sequence[Group], params: Sequence[str],
             cells: list[str | Text] = [fmt_param(group.params.get(k)) for k in varying]
             cells.append(_status_cell(group))
             nothing = group_learned_nothing(group)
+            limited = group_optimisation_limit(group) is not None
             for metric in columns:
                 cell: str | Text = fmt_stat(group.stat(metric), summary)
-                if nothing and metric == "test_error":  # the warning sits on the number it is about
-                    cell = Text(f"{cell}\n", style="").append("learned nothing", style="bold yellow")
+                if metric == "test_error" and (nothing or limited):  # the warning sits on the number it is about
+                    cell = Text(f"{cell}")
+                    if nothing:
+                        cell.append("\nlearned nothing", style="bold yellow")
+                    if limited:
+                        cell.append("\noptimisation-limited", style="yellow")
                 cells.append(cell)
             add_row(table, *cells)
         tables.append(table)
@@ -187,6 +194,9 @@ def rates_table(fits: Sequence[RateFit]) -> Table:
         slope = _interval(fit)
         if fit.note:
             slope = f"{slope}\n{fit.note}" if fit.slope is not None else fit.note
+        if fit.optimisation_limited:
+            at = ", ".join(fmt_param(x) for x in fit.optimisation_limited)
+            slope = f"{slope}\noptimisation-limited at {fit.axis} = {at}"
         cells: list[str | Text] = [fit.model, f"{fit.metric} ~ {fit.axis}"]
         if show_fixed:
             cells.append(fixed)
@@ -212,6 +222,27 @@ def failed_runs_table(result: ExperimentResult, params: Sequence[str]) -> Table 
         add_row(table, str(run.index), run.model, str(run.seed), params_text or DASH,
                       Text(run.status, style="red"), step, message)
     return table
+
+
+def optimisation_notes(groups: Sequence[Group], params: Sequence[str]) -> list[str]:
+    """One line per optimisation-limited group (:func:`mlc.runtime.readouts.optimisation_limited`: train ≈ test
+    and the training error still falling at the end of the record), with the first such run's numbers."""
+    from mlc.runtime.readouts import OPT_FALL, OPT_GAP, OPT_TAIL
+
+    varying, _ = split_params(groups, params)
+    lines = []
+    for group in groups:
+        found = group_optimisation_limit(group)
+        if found is not None:
+            k, of, limit = found
+            where = "".join(f"{key} = {fmt_param(group.params.get(key))}, " for key in varying)
+            lines.append(f"{group.model} ({where}{k}/{of} runs): optimisation-limited: {limit.describe()}; more "
+                         "steps would lower the error, so its bounds and rates describe unfinished training")
+    if lines:
+        lines.append(f"(optimisation-limited: final |test − train| ≤ {OPT_GAP:g}·max, and the training error fell "
+                     f"≥ {100 * OPT_FALL:g} % over the last {100 * OPT_TAIL:g} % of the recorded steps, in at "
+                     "least half of the runs)")
+    return lines
 
 
 def objective_notes(groups: Sequence[Group], params: Sequence[str]) -> list[str]:
@@ -264,6 +295,8 @@ def print_report(
             console.print(Text("med: median over seeds (shown with 3 or more seeds)", style="dim"))
         for note in objective_notes(model_groups, params):
             console.print(Text(note, style="yellow"))
+        for note in optimisation_notes(model_groups, params):
+            console.print(Text(note, style="yellow" if not note.startswith("(") else "dim"))
         if plan.report.bounds:
             bounds = bounds_table(model, model_groups, params, summary)
             if bounds is not None:

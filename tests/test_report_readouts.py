@@ -128,3 +128,36 @@ def test_slower_than_the_rate_but_below_the_bound_is_not_a_violation(tmp_path: P
     assert fit.below_bound and fit.agrees is None and "not a violation" in fit.message
     assert not summary.disagreements
     assert "slower, below the bound" in console.export_text()
+
+
+def test_optimisation_limited_runs_are_labelled_next_to_their_rates_and_bounds(tmp_path: Path) -> None:
+    plan = make_plan()
+    runs = make_run_results(plan)
+    for r in runs:  # the net at width 10: train ≈ test, both still falling by a third over the last quarter
+        if r.model == "net" and r.params["width"] == 10.0:
+            test = r.metrics["test_error"]
+            r.curves = {"train_error": Curve(steps=[0, 50, 75, 100], values=[1.0, 3 * test, 1.5 * test, test]),
+                        "test_error": Curve(steps=[0, 50, 75, 100], values=[1.0, 3 * test, 1.5 * test, test])}
+    console = _console()
+    summary = write_report(plan, make_result(plan, runs), tmp_path, console, plots=False)
+    text = console.export_text()
+    assert "optimisation-limited" in text.split("bounds")[0]  # under the test error in the measured table
+    assert "net (width = 10, 3/3 runs): optimisation-limited: train" in " ".join(text.split())
+    bounds = text[text.index("net: bounds"):]
+    assert "training" in bounds and "optimisation-limited" in bounds
+    fit = next(f for f in summary.rate_fits if f.model == "net" and f.metric == "test_error")
+    assert fit.optimisation_limited == [10.0]
+    assert "optimisation-limited at width = 10" in " ".join(text.split("rates:")[1].split())
+    saved = json.loads((tmp_path / "summary.json").read_text())
+    limited = {(g["model"], g["params"]["width"]): g["optimisation_limited"] for g in saved["groups"]}
+    assert limited[("net", 10.0)] == {"runs": 3, "of": 3, "first": fit_first(runs)}
+    assert limited[("net", 40.0)] is None and limited[("rf", 10.0)] is None
+
+
+def fit_first(runs: list) -> str:
+    from mlc.runtime.report_groups import run_optimisation_limit
+
+    first = next(r for r in runs if r.model == "net" and r.params["width"] == 10.0)
+    limit = run_optimisation_limit(first)
+    assert limit is not None
+    return limit.describe()
