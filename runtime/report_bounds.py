@@ -19,6 +19,9 @@ from mlc.runtime.report_groups import SUMMARY_NAMES, BoundCell, Group, group_opt
 from mlc.runtime.report_params import split_params
 
 
+MAX_BOUND_ROWS = 48
+"""A per-group bounds table of more rows than this is folded: one row per theorem, over every group
+(:func:`folded_bounds_table`), so a report of 168 grid points does not print 2,400 lines (issue 11)."""
 MAX_WIDE_THEOREMS = 3
 """Up to this many theorems, one column per theorem; beyond, one row per (group, theorem)."""
 RATE_TEXT_IN_CELL = 22
@@ -61,6 +64,9 @@ def bounds_table(model: str, groups: Sequence[Group], params: Sequence[str],
     if not theorems:
         return None
     shown, constant = split_params(groups, params)
+    rows = len(groups) if len(theorems) <= MAX_WIDE_THEOREMS else sum(len(g.bounds(summary)) for g in groups)
+    if rows > MAX_BOUND_ROWS:
+        return folded_bounds_table(model, groups, shown, constant, theorems, summary)
     # a group whose training had not finished gets a label beside its bounds (report_groups: the one rule)
     limited = {id(g): "optimisation-limited" for g in groups if group_optimisation_limit(g) is not None}
     if len(theorems) <= MAX_WIDE_THEOREMS:
@@ -97,6 +103,59 @@ def bounds_table(model: str, groups: Sequence[Group], params: Sequence[str],
                      *([limited.get(id(group), "") if i == 0 else ""] if limited else []))
         if cells:
             table.rows[-1].end_section = True
+    return table
+
+
+def _range(values: Sequence[float], digits: int = 3) -> str:
+    if not values:
+        return DASH
+    lo, hi = min(values), max(values)
+    return fmt(lo, digits) if lo == hi else f"{fmt(lo, digits)} – {fmt(hi, digits)}"
+
+
+def varies_with(groups: Sequence[Group], keys: Sequence[str], value_of: dict[int, float]) -> list[str]:
+    """The params among ``keys`` that a per-group value (``value_of[id(group)]``) changes with: some two groups that
+    differ only in that param have different values."""
+    out = []
+    for key in keys:
+        buckets: dict[tuple[tuple[str, float | None], ...], set[float]] = {}
+        for group in groups:
+            if id(group) not in value_of:
+                continue
+            others = tuple((k, group.params.get(k)) for k in keys if k != key)
+            buckets.setdefault(others, set()).add(value_of[id(group)])
+        if any(len(values) > 1 for values in buckets.values()):
+            out.append(key)
+    return out
+
+
+def folded_bounds_table(model: str, groups: Sequence[Group], shown: Sequence[str], constant: dict[str, float],
+                        theorems: dict[str, BoundCell], summary: Summary = "mean") -> Table:
+    """The bounds of many groups folded into one row per theorem: in how many groups it holds, the range of its
+    value and of measured / bound over them, the group where that ratio is largest, and the swept params its value
+    changes with (every per-group value: ``runs.csv``'s ``bound:*`` columns and ``summary.json``)."""
+    n = len(groups)
+    table = new_table(titled(f"{model}: bounds over {n} groups, folded (one row per theorem; per group: runs.csv "
+                             "bound:* columns, summary.json)", constant))
+    for name, justify in (("theorem", "left"), ("kind on quantity", "left"), ("holds in", "right"),
+                          ("bound", "right"), ("ratio", "right"), ("largest ratio at", "left"),
+                          ("varies with", "left")):
+        table.add_column(name, justify=justify, overflow="fold")  # type: ignore[arg-type]
+    limited = sum(1 for g in groups if group_optimisation_limit(g) is not None)
+    for theorem, first in theorems.items():
+        cells = {id(g): c for g in groups for c in g.bounds(summary) if c.theorem == theorem}
+        values = {k: c.value for k, c in cells.items() if c.value is not None}
+        ratios = {k: c.ratio for k, c in cells.items() if c.ratio is not None}
+        worst = max(ratios, key=lambda k: ratios[k]) if ratios else None
+        at = next((g for g in groups if id(g) == worst), None)
+        where = ", ".join(f"{k} = {fmt_param(at.params.get(k))}" for k in shown) if at is not None else DASH
+        bound = "rate" if first.rate_only else _range(list(values.values()))
+        add_row(table, theorem + (DAGGER if first.unverified else ""), f"{first.kind} on {first.quantity}",
+                f"{len(cells)}/{n}", bound, _range(list(ratios.values()), 2), where or DASH,
+                ", ".join(varies_with(groups, shown, values)) or ("none" if values else DASH))
+    if limited:
+        table.caption = Text(f"{limited}/{n} groups optimisation-limited (see the notes under the measured table)",
+                             style="yellow")
     return table
 
 

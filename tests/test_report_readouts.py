@@ -161,3 +161,32 @@ def fit_first(runs: list) -> str:
     limit = run_optimisation_limit(first)
     assert limit is not None
     return limit.describe()
+
+
+def test_bounds_of_many_groups_are_folded_to_one_row_per_theorem(tmp_path: Path, monkeypatch) -> None:
+    """Issue 11: a report of many grid points must not print a row per (group, theorem); past MAX_BOUND_ROWS the
+    bounds table has one row per theorem, with the range over the groups and the params its value varies with."""
+    from mlc.runtime import report_bounds
+
+    plan = make_plan()
+    runs = make_run_results(plan)
+    console = _console()
+    write_report(plan, make_result(plan, runs), tmp_path, console, plots=False)
+    unfolded = console.export_text()
+    assert "folded" not in unfolded
+    monkeypatch.setattr(report_bounds, "MAX_BOUND_ROWS", 3)  # 4 groups of the net: more rows than that
+    console = _console()
+    write_report(plan, make_result(plan, runs), tmp_path, console, plots=False)
+    text = console.export_text()
+    table = text[text.index("net: bounds over 4 groups, folded"):]
+    table = table[:table.index("T5: ")]
+    rows = {line.split()[0]: line for line in table.splitlines() if line.strip().startswith(("T5", "T4"))}
+    # T5 = 3/width + 0.5 over widths 10..640: its range, where measured / bound is largest, and what it varies with
+    t5 = " ".join(rows["T5"].split())
+    assert "4/4" in t5 and f"{0.5 + 3 / 640:.3g} – {0.5 + 3 / 10:.3g}" in t5 and t5.endswith("width")
+    groups = group_runs(plan, runs)
+    ratios = {g.params["width"]: c.ratio for g in groups if g.model == "net" for c in g.bounds() if c.theorem == "T5"}
+    assert f"width = {max(ratios, key=lambda w: ratios[w] or 0):g}" in t5
+    # T4's value (from the path norm, the same mean at every width) varies with none of the swept params
+    assert " ".join(rows["T4†"].split()).endswith("none")
+    assert len(table.splitlines()) < len(unfolded[unfolded.index("net: bounds"):].splitlines())
