@@ -190,3 +190,26 @@ def test_bounds_of_many_groups_are_folded_to_one_row_per_theorem(tmp_path: Path,
     # T4's value (from the path norm, the same mean at every width) varies with none of the swept params
     assert " ".join(rows["T4†"].split()).endswith("none")
     assert len(table.splitlines()) < len(unfolded[unfolded.index("net: bounds"):].splitlines())
+
+
+def test_plot_theory_lines_are_the_bounds_values_or_a_slope_guide_above_the_points() -> None:
+    """Issue 11: a theory line anchored at the first point makes every later point of a faster-falling curve look
+    like a violation. A bound with values is drawn at its values; a rate-only one as a slope guide that, for an
+    upper bound, lies above every point and touches one."""
+    from mlc.runtime.report_plots import _bound_values, slope_guide
+
+    xs = np.array([10.0, 40.0, 160.0, 640.0])
+    ys = np.array([0.05, 0.02, 0.004, 0.003])  # x·y = 0.5, 0.8, 0.64, 1.92: slower than x^-1 at the end
+    grid, line = slope_guide(xs, ys, -1.0, "upper")  # type: ignore[misc]
+    at = np.interp(np.log(xs), np.log(grid), np.log(line))
+    assert np.all(np.log(ys) <= at + 1e-9) and np.isclose(np.max(np.log(ys) - at), 0.0)
+    assert not np.isclose(at[0], np.log(ys[0]))  # not the first point: the last one sets C here
+    grid, low = slope_guide(xs, ys, -1.0, "lower")  # type: ignore[misc]
+    assert np.all(np.log(ys) >= np.interp(np.log(xs), np.log(grid), np.log(low)) - 1e-9)
+    assert slope_guide(xs[:1], ys[:1], -1.0, "upper") is None
+    plan = make_plan()
+    groups = [g for g in group_runs(plan, make_run_results(plan)) if g.model == "net"]
+    values = _bound_values(groups, "test_error", "width", "mean")
+    assert list(values) == ["T5"]  # T4 bounds the gap, T7 is rate-only
+    assert values["T5"][0] == [10.0, 40.0, 160.0, 640.0]
+    assert np.allclose(values["T5"][1], [3.0 / w + 0.5 for w in (10.0, 40.0, 160.0, 640.0)])
