@@ -110,6 +110,7 @@ def _group_dict(group: Group) -> dict[str, Any]:
                 "measured": c.measured,
                 "unverified": c.unverified,
                 "rate_only": c.rate_only,
+                "clipped": c.clipped,
                 "text": c.text,
             }
             for c in group.bounds()

@@ -36,7 +36,7 @@ def _bound_cell(cell: BoundCell | None) -> str:
         if cell.text and len(cell.text) <= RATE_TEXT_IN_CELL:
             return f"rate {cell.text}"
         return "rate (see notes)" if cell.text else "rate"
-    text = fmt(cell.value)
+    text = fmt(cell.value) + (" clipped" if cell.clipped else "")
     if cell.ratio is not None:
         text += f"\n×{fmt(cell.ratio, 2)}"
     return text
@@ -96,7 +96,7 @@ def bounds_table(model: str, groups: Sequence[Group], params: Sequence[str],
         cells = group.bounds(summary)
         for i, cell in enumerate(cells):
             params_cells = [fmt_param(group.params.get(k)) if i == 0 else "" for k in shown]
-            bound = "rate" if cell.rate_only else fmt(cell.value)
+            bound = "rate" if cell.rate_only else fmt(cell.value) + (" clipped" if cell.clipped else "")
             add_row(table, *params_cells, cell.theorem + (DAGGER if cell.unverified else ""), cell.kind,
                      cell.quantity, bound, fmt(cell.measured) if cell.measured is not None else DASH,
                      fmt(cell.ratio, 2) if cell.ratio is not None else DASH,
@@ -183,6 +183,9 @@ def bounds_notes(groups: Sequence[Group], summary: Summary = "mean") -> list[str
         notes.append(line)
     if any(cell.unverified for cell in theorems.values()):
         notes.append(f"{DAGGER} unverified constant")
+    if any(c.clipped for g in groups for c in g.bounds(summary)):
+        notes.append("clipped: the formula exceeds the trivial bound (vacuous); the trivial bound is shown, and "
+                     "stored so in runs.csv (the formula's value: results.json)")
     failing: dict[str, list[str]] = {}
     where: dict[str, int] = {}
     for group in groups:

@@ -113,6 +113,7 @@ class BoundCell:
     text: str  # the rate or formula as text (for rate-only bounds)
     note: str = ""
     summary: Summary = "mean"  # how value, ratio and measured are summarised over the group's runs
+    clipped: bool = False  # some run's formula exceeded the trivial bound: its value is the trivial bound (vacuous)
 
 
 @dataclass
@@ -166,14 +167,15 @@ class Group:
         for theorem, pairs in by_theorem.items():
             first = pairs[0][1]
             how: Summary = "median" if _heavy_tailed(theorem) else summary
-            valued = [(run, b) for run, b in pairs if _finite(b.value)]
+            # the values as shown: clipped at the trivial bound where the formula exceeds it (BoundValue.shown)
+            valued = [(run, b) for run, b in pairs if _finite(b.shown)]
             rate_only = first.kind in RATE_KINDS or not valued
             ok_valued = [(run, b) for run, b in valued if run.status == "ok"]
             source = ok_valued or valued
-            value = _number(centre([b.value for _, b in source if b.value is not None], how)) \
+            value = _number(centre([b.shown for _, b in source if b.shown is not None], how)) \
                 if source and not rate_only else None
             pairs_measured = [(measured_quantity(run.metrics, b.quantity), b) for run, b in ok_valued]
-            ratios = [m / b.value for m, b in pairs_measured if m is not None and b.value]
+            ratios = [m / b.shown for m, b in pairs_measured if m is not None and b.shown]
             ratio = _number(centre(ratios, how)) if ratios and not rate_only else None
             measured_all = [m for m in (measured_quantity(r.metrics, first.quantity) for r in self.ok_runs)
                             if m is not None]
@@ -193,6 +195,7 @@ class Group:
                     text=first.text or first.latex,
                     note=first.note,
                     summary=how,
+                    clipped=not rate_only and any(b.trivial is not None for _, b in source),
                 )
             )
         return cells

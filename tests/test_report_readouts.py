@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 import numpy as np
+import pytest
 from rich.console import Console
 
 from mlc.runtime.report import learned_nothing, write_report
@@ -213,3 +214,32 @@ def test_plot_theory_lines_are_the_bounds_values_or_a_slope_guide_above_the_poin
     assert list(values) == ["T5"]  # T4 bounds the gap, T7 is rate-only
     assert values["T5"][0] == [10.0, 40.0, 160.0, 640.0]
     assert np.allclose(values["T5"][1], [3.0 / w + 0.5 for w in (10.0, 40.0, 160.0, 640.0)])
+
+
+def test_a_clipped_bound_is_shown_and_stored_as_its_trivial_value(tmp_path: Path) -> None:
+    """Issue 11: runs.csv's bound:* columns name their quantity, rate-only theorems get no number, and a value
+    clipped at the trivial bound is stored as the table shows it."""
+    import csv
+
+    from mlc.runtime.report_store import runs_csv_text
+
+    plan = make_plan()
+    runs = make_run_results(plan)
+    for r in runs:
+        for b in r.bounds:
+            if b.theorem == "T4" and r.params["width"] == 10.0:  # a vacuous value, clipped at 1
+                b.value, b.trivial = 7.5, 1.0
+    console = _console()
+    summary = write_report(plan, make_result(plan, runs), tmp_path, console, plots=False)
+    text = console.export_text()
+    assert "1 clipped" in text and "clipped: the formula exceeds the trivial bound" in text
+    cell = next(c for g in summary.groups if g.model == "net" and g.params["width"] == 10.0
+                for c in g.bounds() if c.theorem == "T4")
+    assert cell.value == 1.0 and cell.clipped
+    rows = list(csv.DictReader(runs_csv_text(plan, runs).splitlines()))
+    assert "bound:T4:generalisation_gap" in rows[0] and "bound:T5:test_error" in rows[0]
+    assert not any(k.startswith("bound:T7") for k in rows[0])  # rate-only: no number
+    for row in rows:
+        if row["model"] == "net" and row["status"] == "ok":
+            expected = 1.0 if float(row["width"]) == 10.0 else 4 * (1 + 0.1 * float(row["seed"]) + 1) * 0.1
+            assert float(row["bound:T4:generalisation_gap"]) == pytest.approx(expected)
