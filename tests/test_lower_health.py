@@ -81,3 +81,22 @@ def test_report_says_when_the_penalty_crushes_the_net(tmp_path: Path, capsys, la
     out = " ".join(capsys.readouterr().out.split())
     assert ("dominates the objective" in out) == said
     assert ("learned nothing" in out) == said
+
+
+DIVERGES = """problem blows_up
+input x ~ uniform(cube(2))
+target f*(x) = x[1]
+data { n = 50   n_test = 50 }
+model net = two_layer(width = 8, activation = relu, scaling = standard)
+train net { loss = mse   optimizer = gd(lr = 1e6)   steps = 50 }
+sweep { seed = 0..1 }
+"""
+
+
+def test_a_sweep_whose_runs_all_diverged_exits_1_and_says_so_last(tmp_path: Path, capsys) -> None:
+    spec = tmp_path / "blows_up.ml"
+    spec.write_text(DIVERGES)
+    assert main(["compile-and-run", str(spec), "--out", str(tmp_path / "out")]) == 1
+    captured = capsys.readouterr()
+    lines = [line for line in (captured.out + captured.err).splitlines() if line.strip()]
+    assert lines[-1].startswith("mlc: error: every run diverged (2 of 2)")
