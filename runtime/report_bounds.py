@@ -197,6 +197,9 @@ def bounds_notes(groups: Sequence[Group], summary: Summary = "mean") -> list[str
         first = reasons[0] if reasons else "its hypotheses fail"
         more = f"; {len(reasons)} reasons" if len(reasons) > 1 else ""
         notes.append(_clip(f"{theorem} not applied ({where[theorem]}/{len(groups)} groups{more}): {first}"))
+    hidden = {t: why for g in groups for t, why in g.hidden.items()}
+    for theorem, why in hidden.items():
+        notes.append(_clip(f"{theorem} not shown: {why}"))
     if failing:
         notes.append("(all failing hypotheses: `mlc bounds <spec>`, or summary.json)")
     return notes

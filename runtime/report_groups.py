@@ -124,6 +124,7 @@ class Group:
     family: str
     params: dict[str, float]
     runs: list[RunResult] = field(default_factory=list)
+    hidden: dict[str, str] = field(default_factory=dict)  # theorems that hold but say nothing here, with why
 
     @property
     def ok_runs(self) -> list[RunResult]:
@@ -161,7 +162,7 @@ class Group:
         by_theorem: dict[str, list[tuple[RunResult, BoundValue]]] = {}
         for run in self.runs:
             for bound in run.bounds:
-                if bound.holds:
+                if bound.holds and bound.theorem not in self.hidden:
                     by_theorem.setdefault(bound.theorem, []).append((run, bound))
         cells: list[BoundCell] = []
         for theorem, pairs in by_theorem.items():
@@ -278,10 +279,39 @@ def group_runs(plan: Plan, runs: list[RunResult]) -> list[Group]:
             if key not in groups:
                 groups[key] = Group(model=run.model, family=run.family, params=params)
             groups[key].runs.append(run)  # the points of one run are distinct: it joins a group once
+    _hide_t19_off_the_threshold(plan, runs, list(groups.values()))
     return sorted(
         groups.values(),
         key=lambda g: (model_order[g.model], tuple(_sort_value(g.params.get(k)) for k in keys)),
     )
+
+
+def _hide_t19_off_the_threshold(plan: Plan, runs: list[RunResult], groups: list[Group]) -> None:
+    """T19 for a two-layer net is a statement about a sweep across its interpolation threshold m = n/(d+1) (issue 11):
+    when every width of the model's runs lies on one side of its runs' thresholds, T19 is hidden from its groups
+    (with the reason, shown under the bounds table)."""
+    width = {r.index: r.model.width for r in plan.runs}
+    sides: dict[str, list[float]] = {}
+    for run in runs:
+        if run.family != "two_layer" or run.index not in width:
+            continue
+        value = next((b.value for b in run.bounds if b.theorem == "T19" and b.holds and b.value), None)
+        if value is not None:
+            sides.setdefault(run.model, []).append(width[run.index] - value)
+    for model, gaps in sides.items():
+        if min(gaps) < 0 < max(gaps):
+            continue
+        widths = sorted({width[r.index] for r in runs if r.model == model and r.index in width})
+        thresholds = [b.value for r in runs if r.model == model for b in r.bounds
+                      if b.theorem == "T19" and b.value is not None]
+        side = "below" if max(gaps) <= 0 else "above"
+        low, high = min(thresholds), max(thresholds)
+        at = f"{low:.3g}" if low == high else f"{low:.3g} to {high:.3g}"
+        shown = ", ".join(f"{w:g}" for w in widths[:4]) + (", ..." if len(widths) > 4 else "")
+        why = f"{model}'s widths {shown} all lie {side} m = n/(d+1) = {at}: no sweep across it"
+        for group in groups:
+            if group.model == model:
+                group.hidden["T19"] = why
 
 
 def swept_axes(plan: Plan) -> dict[str, list[float]]:

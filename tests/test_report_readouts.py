@@ -243,3 +243,20 @@ def test_a_clipped_bound_is_shown_and_stored_as_its_trivial_value(tmp_path: Path
         if row["model"] == "net" and row["status"] == "ok":
             expected = 1.0 if float(row["width"]) == 10.0 else 4 * (1 + 0.1 * float(row["seed"]) + 1) * 0.1
             assert float(row["bound:T4:generalisation_gap"]) == pytest.approx(expected)
+
+
+@pytest.mark.parametrize("threshold,shown", [(100.0, True), (1000.0, False)])
+def test_two_layer_t19_is_shown_only_when_the_widths_cross_the_threshold(tmp_path: Path, threshold: float,
+                                                                         shown: bool) -> None:
+    plan = make_plan()  # the net's widths 10, 40, 160, 640
+    runs = make_run_results(plan)
+    for r in runs:
+        if r.model == "net":
+            r.bounds.append(BoundValue(theorem="T19", title="peak", citation="R", kind="prediction", holds=True,
+                                       quantity="peak_width", value=threshold, unverified=True))
+    groups = [g for g in group_runs(plan, runs) if g.model == "net"]
+    assert all(("T19" in {c.theorem for c in g.bounds()}) == shown for g in groups)
+    console = _console()
+    write_report(plan, make_result(plan, runs), tmp_path, console, plots=False)
+    said = "T19 not shown: net's widths 10, 40, 160, 640 all lie below m = n/(d+1) = 1e+03" in console.export_text()
+    assert said == (not shown)
