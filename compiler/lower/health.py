@@ -40,7 +40,7 @@ def learned_nothing(metrics: dict[str, float]) -> str | None:
         return None
     zero = metrics.get("zero_predictor_mse")
     also = (f" (the zero predictor's: {zero:.3g})" if zero is not None and base[1] != "the zero predictor's"
-            else "")
+            and zero > 1.01 * base[0] else "")  # a centred target: the two are the same number
     return f"test error {test:.3g} is no better than {base[1]} {base[0]:.3g}{also}: the net learned nothing"
 
 
