@@ -137,10 +137,11 @@ def folded_bounds_table(model: str, groups: Sequence[Group], shown: Sequence[str
     n = len(groups)
     table = new_table(titled(f"{model}: bounds over {n} groups, folded (one row per theorem; per group: runs.csv "
                              "bound:* columns, summary.json)", constant))
-    for name, justify in (("theorem", "left"), ("kind on quantity", "left"), ("holds in", "right"),
-                          ("bound", "right"), ("ratio", "right"), ("largest ratio at", "left"),
-                          ("varies with", "left")):
-        table.add_column(name, justify=justify, overflow="fold")  # type: ignore[arg-type]
+    for name, justify in (("theorem", "left"), ("kind on quantity", "left"), ("holds", "right"),
+                          ("bound", "right"), ("ratio", "right"), ("max ratio\nat", "left"),
+                          ("varies\nwith", "left")):
+        table.add_column(name, justify=justify, overflow="fold",  # type: ignore[arg-type]
+                         min_width=19 if name == "kind on quantity" else None)
     limited = sum(1 for g in groups if group_optimisation_limit(g) is not None)
     for theorem, first in theorems.items():
         cells = {id(g): c for g in groups for c in g.bounds(summary) if c.theorem == theorem}
@@ -150,7 +151,7 @@ def folded_bounds_table(model: str, groups: Sequence[Group], shown: Sequence[str
         at = next((g for g in groups if id(g) == worst), None)
         where = ", ".join(f"{k} = {fmt_param(at.params.get(k))}" for k in shown) if at is not None else DASH
         bound = "rate" if first.rate_only else _range(list(values.values()))
-        add_row(table, theorem + (DAGGER if first.unverified else ""), f"{first.kind} on {first.quantity}",
+        add_row(table, theorem + (DAGGER if first.unverified else ""), f"{first.kind} on\n{first.quantity}",
                 f"{len(cells)}/{n}", bound, _range(list(ratios.values()), 2), where or DASH,
                 ", ".join(varies_with(groups, shown, values)) or ("none" if values else DASH))
     if limited:

@@ -245,6 +245,20 @@ def optimisation_notes(groups: Sequence[Group], params: Sequence[str]) -> list[s
     return lines
 
 
+MAX_GROUP_NOTES = 4
+"""Per-group notes printed under a table; beyond, the count of the others (every group: summary.json)."""
+
+
+def _folded(lines: list[str]) -> list[str]:
+    """The first MAX_GROUP_NOTES per-group notes, then one line for the rest (a closing "(...)" line is kept)."""
+    tail = [lines[-1]] if lines and lines[-1].startswith("(") else []
+    body = lines[:-1] if tail else lines
+    if len(body) <= MAX_GROUP_NOTES + 1:
+        return lines
+    rest = len(body) - MAX_GROUP_NOTES
+    return body[:MAX_GROUP_NOTES] + [f"... and {rest} more groups the same way (each: summary.json)"] + tail
+
+
 def objective_notes(groups: Sequence[Group], params: Sequence[str]) -> list[str]:
     """One line per group whose runs say the penalty dominated the objective or the net learned nothing
     (``compiler.lower.health``), naming the group by its varying params and quoting its first such run."""
@@ -293,9 +307,9 @@ def print_report(
         elif any((stat := g.stat(m)) is not None and stat.median is not None
                   for g in model_groups for m in g.metrics()):
             console.print(Text("med: median over seeds (shown with 3 or more seeds)", style="dim"))
-        for note in objective_notes(model_groups, params):
+        for note in _folded(objective_notes(model_groups, params)):
             console.print(Text(note, style="yellow"))
-        for note in optimisation_notes(model_groups, params):
+        for note in _folded(optimisation_notes(model_groups, params)):
             console.print(Text(note, style="yellow" if not note.startswith("(") else "dim"))
         if plan.report.bounds:
             bounds = bounds_table(model, model_groups, params, summary)
