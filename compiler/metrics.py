@@ -92,6 +92,8 @@ METRICS: dict[str, Metric] = {m.name: m for m in (
            recordable=False),
     Metric("zero_predictor_mse", "diagnostic", _ERROR_UNIT, "test error of the zero predictor, mean f*² on the "
            "test inputs", recordable=False),
+    Metric("constant_predictor_mse", "diagnostic", _ERROR_UNIT, "test error of the best constant predictor (the mean "
+           "of f* on the test inputs), mean (f* − mean f*)² there", recordable=False),
     Metric("clip_bound", "diagnostic", "the target's units", "B of the clipped errors: max(1, sup |f*|) over the "
            "input law's support (inf when f* is unbounded there)", recordable=False),
 )}

@@ -101,7 +101,22 @@ def _plan_table(plan) -> str:
                      f"{f' (lambda {t.penalty.lam:g})' if t.penalty.kind != 'none' else ''}, "
                      f"{t.describe()}"
                      f"{f', until {t.stop.metric} < {t.stop.threshold:g}' if t.stop else ''}")
-    return "\n".join(lines + [""] + _resource_lines(plan))
+    return "\n".join(lines + _claim_lines(plan) + [""] + _resource_lines(plan))
+
+
+def _claim_lines(plan) -> list[str]:
+    """The spec's claims, as ``mlc fmt`` writes them, with the number each states per sweep point where it depends on
+    one (checked after training by ``mlc compile-and-run``; none: nothing)."""
+    claims = plan.report.claims
+    if not claims:
+        return []
+    lines = ["", f"claims ({len(claims)}, checked after training on the median over seeds and per seed):"]
+    for claim in claims:
+        lines.append(f"  {claim.text}")
+        for point in claim.value_at:
+            where = ", ".join(f"{k} = {plan.param_text(k, v)}" for k, v in point.params.items())
+            lines.append(f"    at {where}: {point.value:g}")
+    return lines
 
 
 def _resource_lines(plan) -> list[str]:

@@ -109,7 +109,15 @@ def _attach_infinite_width(result: RunResult, run: Run, dataset) -> None:
         citation="Neural-tangent / random-feature kernel limit; REFERENCE §2.3, T10, T18",
         kind="prediction", holds=True, quantity="test_error", value=float(pred["predicted_test_error"]),
         text=f"{pred.get('kernel', 'kernel')}: {pred.get('regime', '')}",
-        note=f"the width → ∞ limit on this run's data (first {n_test} test points)"))
+        note=f"the width → ∞ limit on this run's data ({_test_points(n_test, cpu.x_test.shape[0])})"))
+
+
+def _test_points(used: int, total: int) -> str:
+    """Which test points the infinite-width prediction's error is over, and why not all of them when it is not."""
+    if used >= total:
+        return f"all {total} test points"
+    return (f"the first {used} of {total} test points: its test × train kernel block is capped at "
+            f"MAX_KERNEL_TEST = {used} rows, which the resource plan counts")
 
 
 def _members(runs: list[Run], device: torch.device, dtype: torch.dtype, data_cache: dict[str, object]) -> list:

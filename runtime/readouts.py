@@ -25,6 +25,10 @@ Definitions (docs/readouts.md has them with examples):
   the end of the record). The order is low → high when the first times are non-decreasing in k ("the lowest
   peak converges first"); the same test on the settled times is reported beside it (an optimiser that
   oscillates, as Adam does, can push a converged frequency back above the threshold for a while).
+* optimisation-limited (issue 11, item 3): a run whose recorded train and test errors end close together,
+  |test − train| ≤ ``OPT_GAP``·max(test, train), while the training error still fell by at least ``OPT_FALL``
+  (relative) over the last ``OPT_TAIL`` of the recorded steps: more training, not more data or width, would
+  lower its error, so its rates and bounds describe an unfinished optimisation.
 """
 
 from __future__ import annotations
@@ -43,7 +47,9 @@ __all__ = [
     "PeakReadout",
     "SeedPeak",
     "Trend",
+    "OptimisationLimit",
     "curve_phases",
+    "optimisation_limited",
     "frequency_order",
     "peak_over_axis",
     "spectrum_frequencies",
@@ -333,3 +339,59 @@ def trend(xs: Sequence[float], centres: Sequence[float], factor: float = NON_MON
     monotone = not (rise > factor and fall > factor)
     peak = None if monotone or not pts else max(pts, key=lambda p: p[1])[0]
     return Trend(monotone=monotone, rise=rise, fall=fall, peak_at=peak)
+
+
+# ------------------------------------------------------------------------------- optimisation-limited runs
+
+OPT_GAP = 0.1
+"""Train ≈ test: the final recorded errors differ by at most this fraction of the larger one."""
+OPT_FALL = 0.05
+"""Still falling: the training error fell by at least this fraction of its value over the tail of the record."""
+OPT_TAIL = 0.25
+"""The tail: the recorded points from this fraction of the last recorded step before it, to it."""
+
+
+@dataclass(frozen=True)
+class OptimisationLimit:
+    """Why one run reads as optimisation-limited: its final errors and the training error's fall over the tail."""
+
+    train: float
+    test: float
+    tail_from: float  # the recorded step the tail starts at
+    tail_to: float  # the last recorded step
+    fall: float  # relative decrease of the training error over the tail, (E(from) − E(to)) / E(from)
+
+    def describe(self) -> str:
+        """In words, with the numbers."""
+        return (f"train {self.train:.3g} ≈ test {self.test:.3g} and the training error still fell "
+                f"{100 * self.fall:.0f} % from step {self.tail_from:g} to {self.tail_to:g}")
+
+
+def _finite_points(steps: Sequence[float], values: Sequence[float]) -> list[tuple[float, float]]:
+    return [(float(t), float(v)) for t, v in zip(steps, values) if math.isfinite(float(t)) and math.isfinite(v)]
+
+
+def optimisation_limited(train_steps: Sequence[float], train: Sequence[float], test_steps: Sequence[float],
+                         test: Sequence[float]) -> OptimisationLimit | None:
+    """Whether the recorded curves say the run was still being optimised when it stopped (the rule in the module
+    docstring; ``None`` when it was not, or when the record is too short: fewer than 3 finite training points)."""
+    tr = _finite_points(train_steps, train)
+    te = dict(_finite_points(test_steps, test))
+    if len(tr) < 3:
+        return None
+    last_step, last_train = tr[-1]
+    last_test = te.get(last_step)
+    if last_test is None or not last_step > 0:
+        return None
+    if abs(last_test - last_train) > OPT_GAP * max(last_test, last_train):
+        return None
+    start = (1 - OPT_TAIL) * last_step
+    tail_from, first = next((t, v) for t, v in tr if t >= start)
+    if tail_from >= last_step:  # the tail holds one point: take the point before it
+        tail_from, first = tr[-2]
+    if not first > 0:
+        return None
+    fall = (first - last_train) / first
+    if fall < OPT_FALL:
+        return None
+    return OptimisationLimit(train=last_train, test=last_test, tail_from=tail_from, tail_to=last_step, fall=fall)

@@ -32,8 +32,8 @@ from rich.text import Text
 from mlc.compiler.ir import Plan
 from mlc.runtime.claims import CLAIMS_CSV, ClaimResult, check_claims, claims_csv_text, claims_table, summary_line
 from mlc.runtime.report_cost import cost_rows, cost_table
-from mlc.runtime.report_fit import RateFit, fit_rates
-from mlc.runtime.report_groups import Group, group_runs
+from mlc.runtime.report_fit import RateFit, fit_rates, not_compared
+from mlc.runtime.report_groups import Group, group_learned_nothing, group_optimisation_limit, group_runs
 from mlc.runtime.report_readouts import Readouts, compute_readouts, readout_tables, readouts_dict
 from mlc.runtime.report_store import (
     RESULTS_JSON,
@@ -111,12 +111,23 @@ def _group_dict(group: Group) -> dict[str, Any]:
                 "measured": c.measured,
                 "unverified": c.unverified,
                 "rate_only": c.rate_only,
+                "clipped": c.clipped,
                 "text": c.text,
             }
             for c in group.bounds()
         ],
         "failing_bounds": group.failing_bounds(),
+        "learned_nothing": group_learned_nothing(group),
+        "optimisation_limited": _limit_dict(group),
     }
+
+
+def _limit_dict(group: Group) -> dict[str, Any] | None:
+    found = group_optimisation_limit(group)
+    if found is None:
+        return None
+    k, of, limit = found
+    return {"runs": k, "of": of, "first": limit.describe()}
 
 
 def _summary_dict(plan: Plan, result: ExperimentResult, groups: list[Group], fits: list[RateFit],
@@ -133,6 +144,7 @@ def _summary_dict(plan: Plan, result: ExperimentResult, groups: list[Group], fit
         "groups": [_group_dict(g) for g in groups],
         "rates": [f.as_dict() for f in fits],
         "disagreements": sum(1 for f in fits if f.agrees is False),
+        "rates_not_compared": [e.as_dict() for e in not_compared(plan, groups, fits)],
         "learned_nothing": learned_nothing(groups),
         "files": [str(p) for p in files],
         "skipped_plots": skipped,
@@ -208,16 +220,34 @@ def write_report(
     footer(console, summary.files, summary.skipped_plots, out)
     nothing = learned_nothing(groups)
     if nothing:
-        console.print(Text(f"warning: {len(nothing)} group(s) learned nothing (test error no better than the zero "
-                           f"predictor's): {', '.join(nothing[:4])}{', ...' if len(nothing) > 4 else ''}; a bound "
+        console.print(Text(f"warning: {len(nothing)} group(s) learned nothing (test error within 5 % of the best "
+                           f"constant predictor's, or above it): {', '.join(nothing[:4])}{', ...' if len(nothing) > 4 else ''}; a bound "
                            "that holds there says nothing about learning (see the notes under the tables)",
                            style="bold yellow"))
     if summary.disagreements:
         console.print(Text(f"{len(summary.disagreements)} measured rate(s) disagree with the theory "
                            "(see the rates table)", style="bold red"))
+    elif (line := rates_line(fits)) is not None:
+        console.print(line)
     if (line := summary_line(claims)) is not None:
         console.print(line)
     return summary
+
+
+def rates_line(fits: list[RateFit]) -> Text | None:
+    """The closing line on the rates when none disagrees: how many measured rates were compared with an exponent
+    of the theory and agree (``None`` when none was compared)."""
+    agree = [f for f in fits if f.agrees is True]
+    below = [f for f in fits if f.below_bound]
+    if not agree and not below:
+        return None
+    names = list(dict.fromkeys(f"{f.model}: {f.metric} ~ {f.axis}" for f in agree))
+    what = ", ".join(names) if len(agree) <= 3 else f"{len(agree)} measured rates"
+    parts = [f"{what} agree{'s' if len(agree) == 1 else ''} with the theory's exponent"] if agree else []
+    if below:
+        parts.append(f"{len(below)} decay{'s' if len(below) == 1 else ''} slower than an upper bound's rate but "
+                     "below the bound")
+    return Text("rates: " + "; ".join(parts) + " (see the rates table)", style="green")
 
 
 def _print_readouts(console: Console, readouts: Readouts) -> None:
@@ -230,17 +260,12 @@ def _print_readouts(console: Console, readouts: Readouts) -> None:
 
 def learned_nothing(groups: list[Group]) -> list[str]:
     """The groups (as ``model (param = value, ...)``) where some successful run learned nothing: its test error is
-    no better than the zero predictor's (:func:`mlc.compiler.lower.health.run_notes`)."""
-    from mlc.compiler.lower.health import NO_BETTER
-
+    within 5 % of the best constant predictor's, or above it (:func:`mlc.compiler.lower.health.learned_nothing`)."""
     found = []
     for g in groups:
-        for run in g.ok_runs:
-            zero, test = run.metrics.get("zero_predictor_mse"), run.metrics.get("test_error")
-            if zero is not None and zero > 0 and test is not None and test >= NO_BETTER * zero:
-                where = ", ".join(f"{k} = {v:g}" for k, v in g.params.items())
-                found.append(f"{g.model} ({where})" if where else g.model)
-                break
+        if group_learned_nothing(g):
+            where = ", ".join(f"{k} = {v:g}" for k, v in g.params.items())
+            found.append(f"{g.model} ({where})" if where else g.model)
     return found
 
 

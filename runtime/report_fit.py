@@ -24,7 +24,7 @@ from mlc.compiler.ir import Plan, RatePrediction, Summary
 from mlc.compiler.theory.rates import compare, find_rate, fit_loglog_slope
 from mlc.compiler import metrics
 from mlc.runtime.readouts import trend
-from mlc.runtime.report_groups import Group, GroupKey, centre, swept_axes
+from mlc.runtime.report_groups import Group, GroupKey, centre, group_optimisation_limit, swept_axes
 
 N_BOOT = 1000
 BOOT_SEED = 0
@@ -73,6 +73,7 @@ class RateFit:
     agrees: bool | None = None
     message: str = ""  # the comparison in words
     below_bound: bool = False  # slower than an upper bound's rate, but below the bound's own values everywhere
+    optimisation_limited: list[float] = field(default_factory=list)  # axis values whose runs were still training
 
     def as_dict(self) -> dict[str, object]:
         """A JSON-able view (for ``summary.json``)."""
@@ -91,6 +92,7 @@ class RateFit:
             "agrees": self.agrees,
             "comparison": self.message,
             "below_bound": self.below_bound,
+            "optimisation_limited": self.optimisation_limited,
             "excluded_runs": self.excluded_runs,
             "note": self.note,
         }
@@ -151,6 +153,46 @@ def fit_rates(
     return fits
 
 
+@dataclass(frozen=True)
+class NotCompared:
+    """A rate the plan predicts for a quantity no run measures (T1's approximation error over the width): it is
+    listed, never set against the slope of another quantity (issue 11: compare like with like)."""
+
+    prediction: RatePrediction
+    measured: tuple[str, ...]  # the error metrics fitted over the same axis instead
+
+    def text(self) -> str:
+        """The line under the rates table."""
+        p = self.prediction
+        fixed = "".join(f", {k} = {v:g}" for k, v in p.fixed.items())
+        instead = (f"; the {', '.join(self.measured)} slope{'s' if len(self.measured) > 1 else ''} above "
+                   f"{'are' if len(self.measured) > 1 else 'is'} not compared with it" if self.measured else "")
+        return (f"{p.model}{fixed}: {p.theorem} predicts {p.metric} {RELATION_SIGNS[p.relation]} C·{p.axis}^"
+                f"{p.exponent:.3g} ({p.note or p.regime}); no run measures {p.metric}, so there is nothing to "
+                f"compare it with{instead}")
+
+    def as_dict(self) -> dict[str, object]:
+        """A JSON-able view (``summary.json``'s ``rates_not_compared``)."""
+        return {"theory": self.prediction.model_dump(mode="json"), "measured_instead": list(self.measured),
+                "text": self.text()}
+
+
+def not_compared(plan: Plan, groups: list[Group], fits: list[RateFit]) -> list[NotCompared]:
+    """The plan's predicted rates on a metric that no group of their model measures, with the metrics fitted over
+    the same axis (shown, but not compared with them)."""
+    measured = {g.model: set(g.metrics()) for g in groups}
+    out: list[NotCompared] = []
+    for rate in plan.rates:
+        if rate.model not in measured or rate.metric in measured[rate.model]:
+            continue
+        instead = tuple(dict.fromkeys(f.metric for f in fits if f.model == rate.model and f.axis == rate.axis
+                                      and metrics.is_error(f.metric)))
+        entry = NotCompared(prediction=rate, measured=instead)
+        if entry not in out:
+            out.append(entry)
+    return out
+
+
 def _below_the_bound(fit: RateFit, theorem: str, members: list[Group], metric: str) -> None:
     """A slower decay than an upper bound's rate is no violation when every point lies below the bound itself:
     say so (``below_bound``) instead of disagreeing (issue 11). Needs the bound's value on the same metric."""
@@ -186,7 +228,8 @@ def _fit_one(model: str, axis: str, metric: str, fixed: dict[str, float], member
     means = [float(m) for m in nanmean_columns(table)]
     fit = RateFit(model=model, axis=axis, metric=metric, fixed=fixed, xs=xs, means=means, n_seeds=len(seeds),
                   excluded_runs=sum(len(g.bad_runs) for g in members), summary=summary,
-                  centres=means if summary == "mean" else [centre(table[:, j], summary) for j in range(len(xs))])
+                  centres=means if summary == "mean" else [centre(table[:, j], summary) for j in range(len(xs))],
+                  optimisation_limited=[x for x, g in zip(xs, members) if group_optimisation_limit(g) is not None])
     shape = trend(xs, fit.centres)
     if not shape.monotone:  # a power law through a peak or a dip describes neither side (issue 11, item 3)
         fit.note = shape.describe(axis)

@@ -18,7 +18,9 @@ from typing import Iterable, TypeGuard
 import numpy as np
 
 from mlc.compiler.ir import SEED_KEY, Plan, Summary
+from mlc.compiler.lower.health import learned_nothing
 from mlc.compiler.theory.catalog import BY_ID
+from mlc.runtime.readouts import OptimisationLimit, optimisation_limited
 from mlc.runtime.report_store import param_keys
 from mlc.runtime.results import BoundValue, RunResult
 
@@ -111,6 +113,7 @@ class BoundCell:
     text: str  # the rate or formula as text (for rate-only bounds)
     note: str = ""
     summary: Summary = "mean"  # how value, ratio and measured are summarised over the group's runs
+    clipped: bool = False  # some run's formula exceeded the trivial bound: its value is the trivial bound (vacuous)
 
 
 @dataclass
@@ -121,6 +124,7 @@ class Group:
     family: str
     params: dict[str, float]
     runs: list[RunResult] = field(default_factory=list)
+    hidden: dict[str, str] = field(default_factory=dict)  # theorems that hold but say nothing here, with why
 
     @property
     def ok_runs(self) -> list[RunResult]:
@@ -158,20 +162,21 @@ class Group:
         by_theorem: dict[str, list[tuple[RunResult, BoundValue]]] = {}
         for run in self.runs:
             for bound in run.bounds:
-                if bound.holds:
+                if bound.holds and bound.theorem not in self.hidden:
                     by_theorem.setdefault(bound.theorem, []).append((run, bound))
         cells: list[BoundCell] = []
         for theorem, pairs in by_theorem.items():
             first = pairs[0][1]
             how: Summary = "median" if _heavy_tailed(theorem) else summary
-            valued = [(run, b) for run, b in pairs if _finite(b.value)]
+            # the values as shown: clipped at the trivial bound where the formula exceeds it (BoundValue.shown)
+            valued = [(run, b) for run, b in pairs if _finite(b.shown)]
             rate_only = first.kind in RATE_KINDS or not valued
             ok_valued = [(run, b) for run, b in valued if run.status == "ok"]
             source = ok_valued or valued
-            value = _number(centre([b.value for _, b in source if b.value is not None], how)) \
+            value = _number(centre([b.shown for _, b in source if b.shown is not None], how)) \
                 if source and not rate_only else None
             pairs_measured = [(measured_quantity(run.metrics, b.quantity), b) for run, b in ok_valued]
-            ratios = [m / b.value for m, b in pairs_measured if m is not None and b.value]
+            ratios = [m / b.shown for m, b in pairs_measured if m is not None and b.shown]
             ratio = _number(centre(ratios, how)) if ratios and not rate_only else None
             measured_all = [m for m in (measured_quantity(r.metrics, first.quantity) for r in self.ok_runs)
                             if m is not None]
@@ -191,6 +196,7 @@ class Group:
                     text=first.text or first.latex,
                     note=first.note,
                     summary=how,
+                    clipped=not rate_only and any(b.trivial is not None for _, b in source),
                 )
             )
         return cells
@@ -208,6 +214,32 @@ class Group:
                         if reason not in reasons:
                             reasons.append(reason)
         return failing
+
+
+def group_learned_nothing(group: Group) -> bool:
+    """Whether some successful run of ``group`` learned nothing (:func:`mlc.compiler.lower.health.learned_nothing`:
+    its test error is within 5 % of the best constant predictor's, or above it)."""
+    return any(learned_nothing(run.metrics) is not None for run in group.ok_runs)
+
+
+def run_optimisation_limit(run: RunResult) -> OptimisationLimit | None:
+    """The optimisation-limited read-out of one run (:func:`mlc.runtime.readouts.optimisation_limited`), from its
+    recorded ``train_error`` and ``test_error`` curves (``None`` without both)."""
+    train, test = run.curves.get("train_error"), run.curves.get("test_error")
+    if train is None or test is None:
+        return None
+    return optimisation_limited(train.steps, train.values, test.steps, test.values)
+
+
+def group_optimisation_limit(group: Group) -> tuple[int, int, OptimisationLimit] | None:
+    """``(k, of, first)`` when at least half of the group's successful runs with both curves recorded are
+    optimisation-limited: k of them, out of ``of``, and the first one's read-out; else ``None``."""
+    limits = [(run, run_optimisation_limit(run)) for run in group.ok_runs
+              if "train_error" in run.curves and "test_error" in run.curves]
+    found = [limit for _, limit in limits if limit is not None]
+    if not found or 2 * len(found) < len(limits):
+        return None
+    return len(found), len(limits), found[0]
 
 
 def _number(value: float) -> float | None:
@@ -247,10 +279,39 @@ def group_runs(plan: Plan, runs: list[RunResult]) -> list[Group]:
             if key not in groups:
                 groups[key] = Group(model=run.model, family=run.family, params=params)
             groups[key].runs.append(run)  # the points of one run are distinct: it joins a group once
+    _hide_t19_off_the_threshold(plan, runs, list(groups.values()))
     return sorted(
         groups.values(),
         key=lambda g: (model_order[g.model], tuple(_sort_value(g.params.get(k)) for k in keys)),
     )
+
+
+def _hide_t19_off_the_threshold(plan: Plan, runs: list[RunResult], groups: list[Group]) -> None:
+    """T19 for a two-layer net is a statement about a sweep across its interpolation threshold m = n/(d+1) (issue 11):
+    when every width of the model's runs lies on one side of its runs' thresholds, T19 is hidden from its groups
+    (with the reason, shown under the bounds table)."""
+    width = {r.index: r.model.width for r in plan.runs}
+    sides: dict[str, list[float]] = {}
+    for run in runs:
+        if run.family != "two_layer" or run.index not in width:
+            continue
+        value = next((b.value for b in run.bounds if b.theorem == "T19" and b.holds and b.value), None)
+        if value is not None:
+            sides.setdefault(run.model, []).append(width[run.index] - value)
+    for model, gaps in sides.items():
+        if min(gaps) < 0 < max(gaps):
+            continue
+        widths = sorted({width[r.index] for r in runs if r.model == model and r.index in width})
+        thresholds = [b.value for r in runs if r.model == model for b in r.bounds
+                      if b.theorem == "T19" and b.value is not None]
+        side = "below" if max(gaps) <= 0 else "above"
+        low, high = min(thresholds), max(thresholds)
+        at = f"{low:.3g}" if low == high else f"{low:.3g} to {high:.3g}"
+        shown = ", ".join(f"{w:g}" for w in widths[:4]) + (", ..." if len(widths) > 4 else "")
+        why = f"{model}'s widths {shown} all lie {side} m = n/(d+1) = {at}: no sweep across it"
+        for group in groups:
+            if group.model == model:
+                group.hidden["T19"] = why
 
 
 def swept_axes(plan: Plan) -> dict[str, list[float]]:

@@ -6,8 +6,10 @@ Output: PNG and PDF files under ``out_dir/plots/``, and notes on requested plots
 Role:   the figures of the report. For ``y vs <axis>``: log-log axes (when the values are positive and
         span a factor 3 or more), the report's summary over successful seeds (mean ± sd, median with
         quartiles, or geometric mean ×/÷ geometric sd) and a thin line per seed, one line per model
-        and setting of the other swept params, the theory's rate as a dashed line anchored at the first
-        point (only when the plan predicts one), and a vertical line per mark on that axis.
+        and setting of the other swept params, the bounds on y with a value drawn at their own values (dashed),
+        the theory's rate where it gives no value as a dotted slope-only guide labelled so (the lowest C·x^p
+        above every point for an upper bound, never anchored at the first point), and a vertical line per mark
+        on that axis.
         For ``y vs step``: the recorded curves, each seed thin and the summary over the seeds of each group
         thick; long step or time grids on a log axis; the t = ∞ end of a gradient flow as a dashed level.
         Which of the two a plot is comes from the plan (``Plot.x_kind``), never from the name of x, so a
@@ -137,17 +139,24 @@ def _axis_plot(plan: Plan, groups: list[Group], y: str, x: str, out_dir: Path, o
         _per_seed_lines(ax, members, x, y, color)
         all_x += list(xs)
         all_y += list(means)
-        prediction = find_rate(plan, model, y, x, dict(fixed))
-        if prediction is not None and xs.size and xs[0] > 0 and means[0] > 0:
-            grid = np.geomspace(xs.min(), xs.max(), 50) if xs.min() > 0 else xs
-            theory_line = means[0] * (grid / xs[0]) ** prediction.exponent
-            all_y += list(theory_line)  # a power law reads as a line only on log-log axes
-            ax.plot(grid, theory_line, "--", color=color, lw=1,
-                    label=f"{label + ': ' if label else ''}theory "
-                    f"{RELATION_SIGNS.get(prediction.relation, '∝')} C·{x}^{prediction.exponent:.3g} "
-                    f"({prediction.theorem})"
-                    if len(lines) <= MAX_LEGEND else None)
+        prefix = f"{label}: " if label else ""
+        legend = len(lines) <= MAX_LEGEND
+        valued = _bound_values(members, y, x, summary)
+        for theorem, (bxs, bvalues) in valued.items():  # the bound itself, where the theory gives its value
+            all_y += bvalues
+            ax.plot(bxs, bvalues, "--", color=color, lw=1, marker="_",
+                    label=f"{prefix}{theorem} bound (its values)" if legend else None)
             drew_theory = True
+        prediction = find_rate(plan, model, y, x, dict(fixed))
+        if prediction is not None and prediction.theorem not in valued:
+            guide = slope_guide(xs, means, prediction.exponent, prediction.relation)
+            if guide is not None:
+                all_y += list(guide[1])  # a power law reads as a line only on log-log axes
+                ax.plot(guide[0], guide[1], ":", color=color, lw=1.2,
+                        label=f"{prefix}slope guide {RELATION_SIGNS.get(prediction.relation, '∝')} C·{x}^"
+                        f"{prediction.exponent:.3g} ({prediction.theorem}; slope only, C unknown)"
+                        if legend else None)
+                drew_theory = True
     if _wants_log(all_x):
         ax.set_xscale("log")
     if _wants_log(all_y):
@@ -169,6 +178,35 @@ def _axis_plot(plan: Plan, groups: list[Group], y: str, x: str, out_dir: Path, o
         ax.text(0.01, 0.01, f"{len(lines)} lines (legend omitted)", transform=ax.transAxes, fontsize=8)
     # `_vs_step` names the curves against the training step; an axis called `step` must not overwrite them
     _save(fig, out_dir, _safe(f"{y}_vs_{x}" + ("_axis" if x == "step" else "")), outcome)
+
+
+def _bound_values(members: list[Group], y: str, x: str, summary: Any) -> dict[str, tuple[list[float], list[float]]]:
+    """The bounds on ``y`` with a value in the groups of one line: theorem -> (x values, bound values), in x order
+    (the report's summary over seeds, as in the bounds table). Rate-only theorems have no value: none here."""
+    out: dict[str, tuple[list[float], list[float]]] = {}
+    for group in members:
+        for cell in group.bounds(summary):
+            if cell.quantity == y and not cell.rate_only and cell.value is not None and math.isfinite(cell.value):
+                xs_, vs = out.setdefault(cell.theorem, ([], []))
+                xs_.append(float(group.params[x]))
+                vs.append(cell.value)
+    return out
+
+
+def slope_guide(xs: np.ndarray, ys: np.ndarray, exponent: float,
+                relation: str) -> tuple[np.ndarray, np.ndarray] | None:
+    """A line C·x^p with the theory's slope p where the theory gives no constant: for an upper bound the lowest
+    such line above every point (it touches the highest point relative to the slope), for a lower envelope the
+    highest line below every point, for a predicted slope the least-squares C. Never anchored at the first point,
+    which would make every later point of a faster-falling curve look like a violation. ``None`` without two
+    positive points."""
+    ok = np.isfinite(xs) & np.isfinite(ys) & (xs > 0) & (ys > 0)
+    if ok.sum() < 2:
+        return None
+    logc = np.log(ys[ok]) - exponent * np.log(xs[ok])
+    c = math.exp(float(logc.max() if relation == "upper" else logc.min() if relation == "lower" else logc.mean()))
+    grid = np.geomspace(float(xs[ok].min()), float(xs[ok].max()), 50)
+    return grid, c * grid ** exponent
 
 
 SPREAD_TEXT: dict[str, str] = {"mean": "mean ± sd", "median": "median, quartiles",

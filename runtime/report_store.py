@@ -126,7 +126,8 @@ RATE_ONLY_KINDS = ("upper_rate", "lower_rate")
 def bound_column(bound: BoundValue) -> str | None:
     """The runs.csv column of a bound that holds and has a number: ``bound:<theorem>:<quantity>`` (the quantity it
     bounds or predicts: approximation_error, rademacher_complexity, generalisation_gap, test_error, peak_width...);
-    ``None`` for a bound that does not hold, has no value, or states only a rate (issue 11)."""
+    ``None`` for a bound that does not hold, has no value, or states only a rate (issue 11). Its cell holds the value
+    as the report shows it, clipped at the trivial bound (``BoundValue.shown``)."""
     if not bound.holds or bound.value is None or bound.kind in RATE_ONLY_KINDS:
         return None
     return f"bound:{bound.theorem}:{bound.quantity}"
@@ -180,8 +181,8 @@ def runs_csv_text(plan: Plan, runs: list[RunResult]) -> str:
         bound_values: dict[str, float] = {}
         for bound in result.bounds:
             column = bound_column(bound)
-            if column is not None and bound.value is not None and column not in bound_values:
-                bound_values[column] = bound.value
+            if column is not None and bound.shown is not None and column not in bound_values:
+                bound_values[column] = bound.shown
         row = (
             [_cell(result.index), result.hash, result.model, result.family, _cell(result.seed)]
             + [_cell(result.params.get(key)) for key in params]

@@ -21,12 +21,14 @@ from rich.text import Text
 from mlc.compiler import metrics
 from mlc.compiler.ir import Plan, Summary
 from mlc.compiler.lower.health import run_notes
-from mlc.runtime.report_fit import RateFit, shown
+from mlc.runtime.report_fit import RateFit, not_compared, shown
 from mlc.runtime.report_format import (
     DASH, fmt, add_row, fmt_param, fmt_seconds, fmt_stat, new_table, titled,
 )
 from mlc.runtime.report_bounds import bounds_notes, bounds_table
-from mlc.runtime.report_groups import SUMMARY_NAMES, Group, swept_axes
+from mlc.runtime.report_groups import (
+    SUMMARY_NAMES, Group, group_learned_nothing, group_optimisation_limit, swept_axes,
+)
 from mlc.runtime.report_params import split_params
 from mlc.runtime.report_store import param_keys
 from mlc.runtime.results import ExperimentResult
@@ -139,7 +141,17 @@ def measured_tables(model: str, groups: Sequence[Group], params: Sequence[str],
         for group in groups:
             cells: list[str | Text] = [fmt_param(group.params.get(k)) for k in varying]
             cells.append(_status_cell(group))
-            cells += [fmt_stat(group.stat(metric), summary) for metric in columns]
+            nothing = group_learned_nothing(group)
+            limited = group_optimisation_limit(group) is not None
+            for metric in columns:
+                cell: str | Text = fmt_stat(group.stat(metric), summary)
+                if metric == "test_error" and (nothing or limited):  # the warning sits on the number it is about
+                    cell = Text(f"{cell}")
+                    if nothing:
+                        cell.append("\nlearned nothing", style="bold yellow")
+                    if limited:
+                        cell.append("\noptimisation-limited", style="yellow")
+                cells.append(cell)
             add_row(table, *cells)
         tables.append(table)
     return tables
@@ -182,6 +194,9 @@ def rates_table(fits: Sequence[RateFit]) -> Table:
         slope = _interval(fit)
         if fit.note:
             slope = f"{slope}\n{fit.note}" if fit.slope is not None else fit.note
+        if fit.optimisation_limited:
+            at = ", ".join(fmt_param(x) for x in fit.optimisation_limited)
+            slope = f"{slope}\noptimisation-limited at {fit.axis} = {at}"
         cells: list[str | Text] = [fit.model, f"{fit.metric} ~ {fit.axis}"]
         if show_fixed:
             cells.append(fixed)
@@ -207,6 +222,41 @@ def failed_runs_table(result: ExperimentResult, params: Sequence[str]) -> Table 
         add_row(table, str(run.index), run.model, str(run.seed), params_text or DASH,
                       Text(run.status, style="red"), step, message)
     return table
+
+
+def optimisation_notes(groups: Sequence[Group], params: Sequence[str]) -> list[str]:
+    """One line per optimisation-limited group (:func:`mlc.runtime.readouts.optimisation_limited`: train ≈ test
+    and the training error still falling at the end of the record), with the first such run's numbers."""
+    from mlc.runtime.readouts import OPT_FALL, OPT_GAP, OPT_TAIL
+
+    varying, _ = split_params(groups, params)
+    lines = []
+    for group in groups:
+        found = group_optimisation_limit(group)
+        if found is not None:
+            k, of, limit = found
+            where = "".join(f"{key} = {fmt_param(group.params.get(key))}, " for key in varying)
+            lines.append(f"{group.model} ({where}{k}/{of} runs): optimisation-limited: {limit.describe()}; more "
+                         "steps would lower the error, so its bounds and rates describe unfinished training")
+    if lines:
+        lines.append(f"(optimisation-limited: final |test − train| ≤ {OPT_GAP:g}·max, and the training error fell "
+                     f"≥ {100 * OPT_FALL:g} % over the last {100 * OPT_TAIL:g} % of the recorded steps, in at "
+                     "least half of the runs)")
+    return lines
+
+
+MAX_GROUP_NOTES = 4
+"""Per-group notes printed under a table; beyond, the count of the others (every group: summary.json)."""
+
+
+def _folded(lines: list[str]) -> list[str]:
+    """The first MAX_GROUP_NOTES per-group notes, then one line for the rest (a closing "(...)" line is kept)."""
+    tail = [lines[-1]] if lines and lines[-1].startswith("(") else []
+    body = lines[:-1] if tail else lines
+    if len(body) <= MAX_GROUP_NOTES + 1:
+        return lines
+    rest = len(body) - MAX_GROUP_NOTES
+    return body[:MAX_GROUP_NOTES] + [f"... and {rest} more groups the same way (each: summary.json)"] + tail
 
 
 def objective_notes(groups: Sequence[Group], params: Sequence[str]) -> list[str]:
@@ -257,8 +307,10 @@ def print_report(
         elif any((stat := g.stat(m)) is not None and stat.median is not None
                   for g in model_groups for m in g.metrics()):
             console.print(Text("med: median over seeds (shown with 3 or more seeds)", style="dim"))
-        for note in objective_notes(model_groups, params):
+        for note in _folded(objective_notes(model_groups, params)):
             console.print(Text(note, style="yellow"))
+        for note in _folded(optimisation_notes(model_groups, params)):
+            console.print(Text(note, style="yellow" if not note.startswith("(") else "dim"))
         if plan.report.bounds:
             bounds = bounds_table(model, model_groups, params, summary)
             if bounds is not None:
@@ -286,6 +338,8 @@ def print_report(
         else:
             console.print(Text("rates: no axis to fit (no `rates over` axis and no numeric swept axis with "
                                "3 or more values)", style="dim"))
+        for entry in not_compared(plan, list(groups), list(fits)):
+            console.print(Text(f"not compared: {entry.text()}", style="dim"))
     bad = failed_runs_table(result, params)
     if bad is not None:
         console.print()

@@ -1,6 +1,8 @@
 # Quickstart: a two-layer ReLU net learns a Gaussian bump on the cube [-1, 1]^5.
-# Compares the test error with Barron-space theory: the approximation rate 1/m (T1), the a posteriori
-# bound from the trained path norm (T4), and what the a priori estimate (T5) would need.
+# Compares the measurements with Barron-space theory: the a posteriori bound on the generalisation gap
+# from the trained path norm (T4), the path norm's bound independent of m (T5's, checked as a rate over the
+# width), what the a priori estimate (T5) would need, and the approximation rate 1/m (T1), which bounds
+# the best width-m net and so is listed, not compared with the test error.
 problem quickstart
 
 let d = 5

@@ -333,3 +333,15 @@ def test_a_claim_over_many_slices_is_folded_in_the_table() -> None:
     text = console.export_text()
     assert "m = 10" in text and "m = 14" in text and "m = 16" not in text
     assert "7 more slice(s)" in text and "7 of 10 slices hold" in text
+
+
+def test_compile_emit_plan_lists_the_claims(capsys) -> None:
+    from mlc.runtime.cli import main
+
+    root = Path(__file__).resolve().parent.parent
+    assert main(["compile", str(root / "specs" / "rf_claims.ml"), "--emit", "plan"]) == 0
+    out = capsys.readouterr().out
+    assert "claims (4, checked after training" in out
+    assert "  peak of test_error over m at m = n within 1 step\n" in out
+    assert main(["compile", str(root / "specs" / "quickstart.ml"), "--emit", "plan"]) == 0
+    assert "claims" not in capsys.readouterr().out  # no claims: nothing listed

@@ -162,3 +162,23 @@ def test_trend_flags_a_peak_and_passes_noisy_decay() -> None:
     noisy = 1 / np.asarray(xs, dtype=float) * np.exp(0.1 * rng.standard_normal(len(xs)))
     assert trend(xs, list(noisy)).monotone
     assert trend([1, 2, 3], [1.0, 1.2, 1.0]).monotone  # wiggles under the factor
+
+
+# --------------------------------------------------------------------------------- optimisation-limited
+
+def test_optimisation_limited_needs_train_close_to_test_and_still_falling() -> None:
+    from mlc.runtime.readouts import OPT_FALL, OPT_GAP, optimisation_limited
+
+    steps = [0, 100, 200, 300, 400]
+    falling = [1.0, 0.5, 0.3, 0.2, 0.15]  # the last quarter (300 -> 400): 25 % down
+    out = optimisation_limited(steps, falling, steps, [1.0, 0.52, 0.31, 0.21, 0.16])
+    assert out is not None and (out.train, out.test, out.tail_from, out.tail_to) == (0.15, 0.16, 300.0, 400.0)
+    assert out.fall == pytest.approx(0.25) and "fell 25 % from step 300 to 400" in out.describe()
+    # train and test apart (the gap is more than OPT_GAP of the larger): estimation, not optimisation
+    assert optimisation_limited(steps, falling, steps, [1.0, 0.6, 0.4, 0.3, 0.15 / (1 - OPT_GAP) * 1.01]) is None
+    # converged: the tail falls less than OPT_FALL
+    flat = [1.0, 0.5, 0.2, 0.1, 0.1 * (1 - OPT_FALL / 2)]
+    assert optimisation_limited(steps, flat, steps, flat) is None
+    # too short a record, or no test value at the last step
+    assert optimisation_limited([0, 100], [1.0, 0.5], [0, 100], [1.0, 0.5]) is None
+    assert optimisation_limited(steps, falling, steps[:-1], [1.0, 0.5, 0.3, 0.2]) is None

@@ -331,7 +331,14 @@ def test_the_report_prints_the_plans_predicted_rates(tmp_path: Path) -> None:
         assert fit.agrees is verdict.agree and fit.message == verdict.message
         assert shown(fit.prediction) in text
         checked += 1
-    assert checked >= 1  # T1 for the two-layer net (T7 is a worst case, no exponent for one target)
+    # T1 predicts the approximation error (the best width-m net), which no run measures: listed, never set
+    # against the test error's slope (issue 11); T7 is a worst case, no exponent for one target
+    assert checked == 0 and [p.metric for p in plan.rates] == ["approximation_error"]
+    flat = " ".join(text.split())
+    assert "not compared: net: T1 predicts approximation_error ≤ C·width^-1" in flat
+    assert "slope above is not compared with it" in flat or "slopes above are not compared with it" in flat
+    saved = json.loads((tmp_path / "summary.json").read_text())
+    assert [e["theory"]["theorem"] for e in saved["rates_not_compared"]] == ["T1"]
 
 
 def test_report_with_no_runs_does_not_fail(tmp_path: Path) -> None:

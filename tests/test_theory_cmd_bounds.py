@@ -12,7 +12,7 @@ from mlc.runtime.cli import main
 ROOT = Path(__file__).resolve().parent.parent
 SPECS = sorted((ROOT / "specs").glob("*.ml"))
 FIELDS = {"theorem", "title", "citation", "kind", "holds", "failing", "quantity", "value", "latex", "text",
-          "unverified", "note"}
+          "unverified", "note", "trivial"}
 
 
 @pytest.mark.parametrize("spec", SPECS, ids=lambda p: p.name)

@@ -53,7 +53,9 @@ def test_compare_relations() -> None:
 
 def test_predicted_rates_by_family_and_axis() -> None:
     nn = make_run(d=10)
-    assert [(p.theorem, p.exponent) for p in predicted_rates(nn, "width")] == [("T1", -1.0)]
+    # T1's rate is about the approximation error (the best width-m net), never the trained net's test error
+    assert [(p.metric, p.theorem, p.exponent) for p in predicted_rates(nn, "width")] == [
+        ("approximation_error", "T1", -1.0)]
     assert predicted_rates(nn, "n")[0].exponent == -0.5
     assert predicted_rates(nn, "seed") == [] and predicted_rates(nn, "lr") == []
     rf = make_run(family="random_features", d=10, space="barron")
@@ -90,7 +92,8 @@ def test_find_rate_reads_the_plan() -> None:
     plan = with_rates(ir.Plan(problem="p", spec_hash="s", runs=runs,
                               sweep=(ir.SweepBlock(axes=(_axis("width", (16, 64), ("width",)),
                                                          _axis("seed", (0,), ("seed",)))),)))
-    out = find_rate(plan, "net", "test_error", "width", {"width": 16.0, "seed": 0.0})
+    out = find_rate(plan, "net", "approximation_error", "width", {"width": 16.0, "seed": 0.0})
     assert out is not None and out == plan.rates[0] and (out.exponent, out.theorem, out.relation) == (-1.0, "T1", "upper")
     assert find_rate(plan, "net", "train_loss", "width", {}) is None
-    assert find_rate(plan, "other", "test_error", "width", {}) is None
+    assert find_rate(plan, "other", "approximation_error", "width", {}) is None
+    assert find_rate(plan, "net", "test_error", "width", {}) is None  # T1 is not about the test error

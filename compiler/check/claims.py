@@ -31,7 +31,7 @@ def _why_not_measured(metric: metrics.Metric, model: ir.Model, train: ir.Train |
         return "it needs a 1-D grid input"
     if metric.name in ("penalty_term", "penalty_term_init") and (train is None or train.penalty.kind == "none"):
         return "no model is trained with a penalty"
-    if metric.name == "zero_predictor_mse" and train is not None and train.loss == "logistic":
+    if metric.name in ("zero_predictor_mse", "constant_predictor_mse") and train is not None and train.loss == "logistic":
         return "it is measured for regression losses only"
     return None
 

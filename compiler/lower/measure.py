@@ -16,8 +16,10 @@ Role:   the single definition of every measured quantity, shared by the autograd
     Phi_ij = scale * s(w_j.x_i + c_j) (so f = Phi a, the form of REFERENCE T18);
   * ``penalty_term`` / ``penalty_term_init`` (final only, with a penalty): lambda * c * norm of the final and
     the initial parameters, the penalty part of the objective; ``zero_predictor_mse`` (final only, regression
-    losses): mean f*^2 on the test inputs, the test error of the zero predictor (``compiler.lower.health`` reads
-    these to tell when a penalty dominates the objective and the net learned nothing);
+    losses): mean f*^2 on the test inputs, the test error of the zero predictor; ``constant_predictor_mse`` (final
+    only, regression losses): mean (f* - mean f*)^2 on the test inputs, the test error of the best constant
+    predictor (``compiler.lower.health`` reads these to tell when a penalty dominates the objective and the net
+    learned nothing);
   * ``spectrum`` (1-D grid inputs): for each of the target's peak frequencies k (the largest local maxima of
     |DFT f*| on the training grid, at most 3, DC excluded), |F(f)[k] - F(f*)[k]| / |F(f*)[k]|, reported
     as ``spectrum_k{k}``.
@@ -130,7 +132,10 @@ def measure(runs: list[Run], params: families.Params, init: families.Params, dat
         out["penalty_term"] = penalty_per_member(run, params, lam)
         out["penalty_term_init"] = penalty_per_member(run, init, lam)
     if final and loss != "logistic":
-        out["zero_predictor_mse"] = _stack(datas, "f_test").pow(2).mean(-1)
+        f_test = _stack(datas, "f_test")
+        out["zero_predictor_mse"] = f_test.pow(2).mean(-1)
+        # the best constant predictor on the test inputs is their mean of f*: its error is the variance of f*
+        out["constant_predictor_mse"] = (f_test - f_test.mean(-1, keepdim=True)).pow(2).mean(-1)
         out["clip_bound"] = bound
     results = [{k: float(v[i]) for k, v in out.items()} for i in range(E)]
     if (final or "spectrum" in want) and is_grid and d == 1:

@@ -87,6 +87,7 @@ class Theorem:
         """The BoundValue-shaped dict for this run."""
         failing = [msg for h in self.hypotheses if (msg := h.check(c)) is not None]
         value: float | None = None
+        trivial: float | None = None
         note = self.note
         if not failing:
             if self.value_fn is not None:
@@ -96,6 +97,7 @@ class Theorem:
             if value is not None and self.trivial is not None:
                 triv = self.trivial(c)
                 if triv is not None and value > triv:
+                    trivial = triv
                     note = _join(note, f"vacuous: exceeds the trivial bound {_g(triv)}; clipped value {_g(triv)}")
         if c.norm.method == "declared" and self.formula is not None and Q in self.formula.free_symbols:
             note = _join(note, "Q is the declared norm (not verified by mlc)")
@@ -116,6 +118,7 @@ class Theorem:
             "text": to_text(self.formula) if self.formula is not None else "",
             "unverified": unverified,
             "note": _join(note, self.normalisation) if self.normalisation else note,
+            "trivial": trivial,
         }
 
     def _values(self, c: Context) -> dict[sp.Symbol, float]:

@@ -40,6 +40,15 @@ class BoundValue(BaseModel):
     text: str = ""
     unverified: bool = False
     note: str = ""
+    trivial: float | None = None  # the trivial bound when ``value`` exceeds it (the bound is vacuous), else None
+
+    @property
+    def shown(self) -> float | None:
+        """The value the report shows and ``runs.csv`` stores: ``value`` clipped at the trivial bound (REFERENCE
+        §7: "clip absolute bounds at the trivial value"); ``value`` itself stays the theorem's formula."""
+        if self.value is None or self.trivial is None:
+            return self.value
+        return min(self.value, self.trivial)
 
     @computed_field  # type: ignore[prop-decorator]
     @property
