@@ -385,11 +385,13 @@ class ClaimSlope:
 
 @dataclass(frozen=True)
 class ClaimInsensitive(_Node):
-    """``METRIC insensitive to AXIS within 5%``: the metric's relative spread over the axis is small."""
+    """``METRIC insensitive to AXIS within 5% [for MODEL]``: the metric's relative spread over the axis is small
+    (for one model of the spec only, with ``for``)."""
 
     metric: Ident
     axis: Ident
     percent: Number
+    model: Ident | None
     span: Span
 
 

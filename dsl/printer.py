@@ -139,7 +139,8 @@ class ExprPrinter:
         return f"slope of {node.metric.name} over {node.axis.name} {node.op} {self.doprint(node.value)}"
 
     def _print_ClaimInsensitive(self, node: ast.ClaimInsensitive) -> str:
-        return f"{node.metric.name} insensitive to {node.axis.name} within {self.doprint(node.percent)}%"
+        text = f"{node.metric.name} insensitive to {node.axis.name} within {self.doprint(node.percent)}%"
+        return text + (f" for {node.model.name}" if node.model is not None else "")
 
     def _print_ClaimOrder(self, node: ast.ClaimOrder) -> str:
         text = f"order of {node.metric.name} convergence is {node.direction.name}"

@@ -141,6 +141,8 @@ def _slices(plan: Plan, groups: list[Group], claim: Claim) -> list[_Slice]:
     moving = {claim.axis} | plan.zip_partners(claim.axis)
     by_key: dict[tuple[str, tuple[tuple[str, float], ...]], list[Group]] = {}
     for group in groups:
+        if claim.model and group.model != claim.model:
+            continue  # `... for MODEL`: the claim is about that model only
         if claim.axis in group.params:
             fixed = tuple(sorted((k, v) for k, v in group.params.items() if k not in moving))
             by_key.setdefault((group.model, fixed), []).append(group)

@@ -137,6 +137,12 @@ def run(args: argparse.Namespace) -> int:
     except ExecutionError as exc:
         print(f"mlc: error: {exc}", file=sys.stderr)
         return 2
+    from mlc.compiler.datasets import available
+
+    for name in sorted({r.input.dataset.name for r in plan.runs if r.input.dataset is not None}):
+        if (missing := available(name)) is not None:  # before the store or any training: say what to install
+            print(f"mlc: error: {args.spec}: {missing.message}; install it with {missing.help}", file=sys.stderr)
+            return 2
     out = Path(args.out) if args.out else default_out(plan.problem)  # the problem name made safe as a path
     where = store_dir(args.spec, args.store)
     try:

@@ -105,8 +105,14 @@ def _claim(node: ast.Claim, env: Mapping[str, Number], axes: Sequence[str], mode
                         value=_number(node.value, env, "the slope"))
     if isinstance(node, ast.ClaimInsensitive):
         axis = _axis(node.axis, axes)
+        model = ""
+        if node.model is not None:
+            names = [m.name for m in models]
+            if node.model.name not in names:
+                raise msg.fail(msg.claim_unknown_model(node.model.name, node.model.span, names))
+            model = node.model.name
         return ir.Claim(kind="insensitive", text=text, metric=metric, axis=axis,
-                        value=_percent(node.percent, "the relative spread"))
+                        value=_percent(node.percent, "the relative spread"), model=model)
     if isinstance(node, ast.ClaimOrder):
         if node.direction.name not in ("increasing", "decreasing"):
             raise msg.fail(msg.claim_order_direction(node.direction.name, node.direction.span))

@@ -71,6 +71,7 @@ class Claim(IRModel):
     tolerance_kind: Literal["none", "percent", "steps"] = "none"
     direction: Literal["", "increasing", "decreasing"] = ""
     at: dict[str, float] = Field(default_factory=dict)
+    model: str = new_field("", doc="the one model the claim is about (`... for MODEL`); every model when empty")
     value_at: tuple[ClaimValue, ...] = new_field(
         (), doc="the number per sweep point when it depends on a swept value (`at m = n` with n swept)")
 

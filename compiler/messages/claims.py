@@ -24,6 +24,7 @@ __all__ = [
     "claim_tolerance_unit",
     "claim_axis_twice",
     "claim_depends_on_sweep",
+    "claim_unknown_model",
 ]
 
 
@@ -97,3 +98,10 @@ def claim_depends_on_sweep(axes: str, span: Span) -> Parts:
     return (f"this claim's number changes with the swept {axes}", span,
             "a claim's number may follow the other swept values (`at m = n` with n swept), not the axis the claim "
             "is about nor its other parts: write them with constants")
+
+
+@message_kind("E101")
+def claim_unknown_model(name: str, span: Span, models: Iterable[str]) -> Parts:
+    """A claim's ``for MODEL`` names no model of the spec."""
+    return (f"the claim is for `{name}`, but the spec has no model of that name", span,
+            suggestion_help(name, models, "models") or f"the models: {', '.join(models)}")
