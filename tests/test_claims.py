@@ -207,6 +207,28 @@ def test_insensitive_is_the_relative_spread_over_the_axis() -> None:
     assert five.verdict == "holds" and two.verdict == "fails"
 
 
+def test_insensitive_for_one_model_checks_that_models_slices_only() -> None:
+    """`... for MODEL`: the paper's "the regularised model is insensitive" is not failed by the other model."""
+    head = HEAD.replace("train { solve = min_norm }", "model rf2 = random_features(width = m, activation = relu, "
+                        "bias = false, features = nested, seed = 5)\ntrain { solve = min_norm }")
+    outcome = compile_text(head + "sweep { m = [10, 20, 40]   seed = 0..1 }\nclaims {\n"
+                           "test_error insensitive to m within 5% for rf\ntest_error insensitive to m within 5%\n}\n")
+    assert outcome.plan is not None, outcome.rendered
+    plan = outcome.plan
+    assert [c.model for c in plan.report.claims] == ["rf", ""]
+    assert plan.report.claims[0].text == "test_error insensitive to m within 5% for rf"
+    runs = []
+    for run in plan.runs:  # rf flat, rf2 varies by a factor 8
+        value = 0.1 if run.model.name == "rf" else 0.01 * run.params["m"]
+        runs.append(RunResult(index=run.index, hash=run.hash, model=run.model.name, family=run.model.family,
+                              seed=run.seed, params=dict(run.params), status="ok", metrics={"test_error": value}))
+    scoped, every = check_claims(plan, runs)
+    assert [s.model for s in scoped.slices] == ["rf"] and scoped.verdict == "holds"
+    assert sorted(s.model for s in every.slices) == ["rf", "rf2"] and every.verdict == "fails"
+    bad = compile_text(head + "sweep { m = [10, 20, 40] }\nclaims { test_error insensitive to m within 5% for rff }\n")
+    assert bad.plan is None and "E101" in bad.rendered and "rf" in bad.rendered
+
+
 # ------------------------------------------------------------------------------ compare
 
 

@@ -162,3 +162,27 @@ def test_trend_flags_a_peak_and_passes_noisy_decay() -> None:
     noisy = 1 / np.asarray(xs, dtype=float) * np.exp(0.1 * rng.standard_normal(len(xs)))
     assert trend(xs, list(noisy)).monotone
     assert trend([1, 2, 3], [1.0, 1.2, 1.0]).monotone  # wiggles under the factor
+
+
+# ------------------------------------------------------------------------------ Adam's regimes
+
+
+def test_adam_regime_reads_spikes_small_and_large_oscillation_from_the_curve() -> None:
+    from mlc.runtime.readouts import adam_regime, predicted_adam_regime
+
+    steps = list(range(0, 2000, 2))
+    smooth = [math.exp(-t / 100) + 1e-6 * (1 + 0.3 * math.sin(t)) for t in steps]
+    r = adam_regime(steps, smooth)
+    assert r.regime == "small oscillation" and r.spikes == 0 and r.progress < 1
+    spiky = list(smooth)
+    for t in (1200, 1500, 1800):  # jumps of 1000x above the recent level, one or two points long
+        spiky[t // 2] = spiky[t // 2 + 1] = 1e-3
+    r = adam_regime(steps, spiky)
+    assert r.regime == "spikes" and r.spikes == 3 and 500 < r.max_ratio < 1100  # 1e-3 over a level of about 1e-6
+    stuck = [0.2 + 0.15 * math.sin(t / 7) for t in steps]  # no progress: large oscillation
+    assert adam_regime(steps, stuck).regime == "large oscillation"
+    assert adam_regime(steps[:3], smooth[:3], diverged=True).regime == "large oscillation"
+    assert adam_regime(steps[:10], smooth[:10]).regime == ""  # too short to tell
+    assert predicted_adam_regime(1e-3, 0.9, 0.999)[0] == "spikes"
+    assert predicted_adam_regime(1e-3, 0.99, 0.99) == ("small oscillation", pytest.approx(10), pytest.approx(10))
+    assert predicted_adam_regime(1e-3, 0.999, 0.9)[0] == "large oscillation"
