@@ -149,6 +149,12 @@ class ExprPrinter:
     def _print_Condition(self, node: ast.Condition) -> str:
         return f"{node.axis.name} = {self.doprint(node.value)}"
 
+    def _print_ClaimRegime(self, node: ast.ClaimRegime) -> str:
+        text = f"regime of {node.metric.name} is {node.regime.name}"
+        if node.conditions:
+            text += " at " + " and ".join(self.doprint(c) for c in node.conditions)
+        return text
+
     def _print_ClaimCompare(self, node: ast.ClaimCompare) -> str:
         text = f"{node.metric.name} {node.op} {self.doprint(node.value)}"
         if node.conditions:

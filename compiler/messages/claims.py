@@ -25,6 +25,7 @@ __all__ = [
     "claim_axis_twice",
     "claim_depends_on_sweep",
     "claim_unknown_model",
+    "claim_unknown_regime",
 ]
 
 
@@ -105,3 +106,10 @@ def claim_unknown_model(name: str, span: Span, models: Iterable[str]) -> Parts:
     """A claim's ``for MODEL`` names no model of the spec."""
     return (f"the claim is for `{name}`, but the spec has no model of that name", span,
             suggestion_help(name, models, "models") or f"the models: {', '.join(models)}")
+
+
+@message_kind("E101")
+def claim_unknown_regime(word: str, span: Span, regimes: Iterable[str]) -> Parts:
+    """A ``regime of ... is R`` claim whose R is not one of the regimes the read-out tells apart."""
+    return (f"unknown regime `{word}`", span,
+            suggestion_help(word, regimes, "regimes") or f"the regimes: {', '.join(regimes)}")

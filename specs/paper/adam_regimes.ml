@@ -29,3 +29,9 @@ sweep zip { a = [1, 10, 100]   b = [100, 10, 1] }
 sweep { seed = 0..1 }
 
 report { plot train_loss vs step }
+
+claims {
+  regime of train_loss is spikes at a = 1
+  regime of train_loss is small_oscillation at a = 10
+  regime of train_loss is large_oscillation at a = 100
+}
