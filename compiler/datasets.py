@@ -20,10 +20,12 @@ from __future__ import annotations
 import functools
 import hashlib
 from dataclasses import dataclass
-
-import numpy as np
+from typing import TYPE_CHECKING
 
 from mlc.compiler import ir
+
+if TYPE_CHECKING:  # numpy only where the data are loaded: the checker reads this table without it
+    import numpy as np
 
 
 @dataclass(frozen=True)
@@ -98,6 +100,7 @@ def _load(name: str, classes: tuple[int, int], sha256: str) -> tuple[np.ndarray,
     missing = available(name)
     if missing is not None:
         raise missing
+    import numpy as np
     from sklearn.datasets import load_digits  # the only registered data set; here so the checker never loads it
 
     bunch = load_digits()
