@@ -28,9 +28,9 @@ space barron
 
 data { n = 40   n_test = 30   seed = 0 }
 
-model net = two_layer(width = 8, activation = relu, scaling = mean_field)
+model net = two_layer(width = 8, activation = relu, scaling = standard)
 
-train net { loss = mse   optimizer = gd(lr = 1)   steps = 5 }
+train net { loss = mse   optimizer = gd(lr = 0.1)   steps = 5 }
 
 sweep { seed = 0..1 }
 """
@@ -152,3 +152,29 @@ def test_front_end_commands_import_neither_torch_nor_sklearn(tmp_path: Path) -> 
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300,
                             cwd=ROOT)
     assert result.returncode == 0, result.stderr
+
+
+def test_a_digits_spec_trains_end_to_end_and_its_record_names_the_data_set(tmp_path: Path) -> None:
+    """A small real run (declared norm, so no fit): every run ok, its errors finite and below the zero
+    predictor's at a few GD steps, the data set's identity in the run's IR (results.json), a rerun from the store."""
+    pytest.importorskip("sklearn")
+    import json
+
+    from mlc.runtime.cli import main
+
+    spec = tmp_path / "d.ml"
+    spec.write_text(SPEC.replace("space barron", "space barron(norm <= 20)").replace("steps = 5", "steps = 50"),
+                    encoding="utf-8")
+    argv = ["compile-and-run", str(spec), "--out", str(tmp_path / "out"), "--store", str(tmp_path / "store"),
+            "--no-plots"]
+    assert main(argv) == 0
+    result = json.loads((tmp_path / "out" / "results.json").read_text(encoding="utf-8"))
+    runs = result["runs"]
+    assert [r["status"] for r in runs] == ["ok", "ok"]
+    for r in runs:
+        m = r["metrics"]
+        assert m["zero_predictor_mse"] == pytest.approx(1.0, abs=0.3)  # E y² = 1 for ±1 labels
+        assert 0 <= m["test_error"] < m["zero_predictor_mse"]
+    assert main(argv) == 0  # read back from the store, nothing retrained
+    plan = _plan(spec.read_text(encoding="utf-8"))
+    assert {r["hash"] for r in runs} == {r.hash for r in plan.runs}
