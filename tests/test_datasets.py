@@ -175,6 +175,9 @@ def test_a_digits_spec_trains_end_to_end_and_its_record_names_the_data_set(tmp_p
         m = r["metrics"]
         assert m["zero_predictor_mse"] == pytest.approx(1.0, abs=0.3)  # E y² = 1 for ±1 labels
         assert 0 <= m["test_error"] < m["zero_predictor_mse"]
+    (recorded,) = result["extras"]["datasets"]
+    assert (recorded["name"], recorded["classes"], recorded["rows"]) == ("digits", [3, 8], 357)
+    assert recorded["sha256"] == DATASETS["digits"].sha256 and recorded["normalization"] == "pixels / 16"
     assert main(argv) == 0  # read back from the store, nothing retrained
     plan = _plan(spec.read_text(encoding="utf-8"))
     assert {r["hash"] for r in runs} == {r.hash for r in plan.runs}
