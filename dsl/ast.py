@@ -385,11 +385,13 @@ class ClaimSlope:
 
 @dataclass(frozen=True)
 class ClaimInsensitive(_Node):
-    """``METRIC insensitive to AXIS within 5%``: the metric's relative spread over the axis is small."""
+    """``METRIC insensitive to AXIS within 5% [for MODEL]``: the metric's relative spread over the axis is small
+    (for one model of the spec only, with ``for``)."""
 
     metric: Ident
     axis: Ident
     percent: Number
+    model: Ident | None
     span: Span
 
 
@@ -425,7 +427,18 @@ class ClaimCompare:
     span: Span
 
 
-Claim = Union[ClaimPeak, ClaimSlope, ClaimInsensitive, ClaimOrder, ClaimCompare]
+@dataclass(frozen=True)
+class ClaimRegime:
+    """``regime of METRIC is spikes [at AXIS = EXPR and ...]``: the regime read off the recorded curve (Adam's
+    spikes, small_oscillation, large_oscillation), at the given sweep values (at every sweep point without)."""
+
+    metric: Ident
+    regime: Ident
+    conditions: tuple[Condition, ...]
+    span: Span
+
+
+Claim = Union[ClaimPeak, ClaimSlope, ClaimInsensitive, ClaimOrder, ClaimCompare, ClaimRegime]
 
 
 @dataclass(frozen=True)

@@ -126,6 +126,10 @@ class _HandWritten(Transformer[Token, Any]):
         conditions = tuple(c for c in children[3:] if c is not None)
         return ast.ClaimCompare(children[0], str(children[1]), children[2], conditions, span_of_meta(meta))
 
+    def claim_regime(self, meta: Any, children: list[Any]) -> ast.ClaimRegime:
+        conditions = tuple(c for c in children[2:] if c is not None)
+        return ast.ClaimRegime(children[0], children[1], conditions, span_of_meta(meta))
+
     # ---- statements
     def target_stmt(self, meta: Any, children: list[Any]) -> ast.TargetStmt:
         name, star, param, rhs = children

@@ -139,7 +139,8 @@ class ExprPrinter:
         return f"slope of {node.metric.name} over {node.axis.name} {node.op} {self.doprint(node.value)}"
 
     def _print_ClaimInsensitive(self, node: ast.ClaimInsensitive) -> str:
-        return f"{node.metric.name} insensitive to {node.axis.name} within {self.doprint(node.percent)}%"
+        text = f"{node.metric.name} insensitive to {node.axis.name} within {self.doprint(node.percent)}%"
+        return text + (f" for {node.model.name}" if node.model is not None else "")
 
     def _print_ClaimOrder(self, node: ast.ClaimOrder) -> str:
         text = f"order of {node.metric.name} convergence is {node.direction.name}"
@@ -147,6 +148,12 @@ class ExprPrinter:
 
     def _print_Condition(self, node: ast.Condition) -> str:
         return f"{node.axis.name} = {self.doprint(node.value)}"
+
+    def _print_ClaimRegime(self, node: ast.ClaimRegime) -> str:
+        text = f"regime of {node.metric.name} is {node.regime.name}"
+        if node.conditions:
+            text += " at " + " and ".join(self.doprint(c) for c in node.conditions)
+        return text
 
     def _print_ClaimCompare(self, node: ast.ClaimCompare) -> str:
         text = f"{node.metric.name} {node.op} {self.doprint(node.value)}"

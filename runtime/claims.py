@@ -22,6 +22,10 @@ Role:   the numbers are computed from the results, never assumed. A claim is *no
   (``spectrum_k<k>``), the recorded step from which Δ(k) stays below t (default 0.1); increasing: these steps do
   not decrease with k (the low frequencies settle first). A frequency that never settles counts as last.
 * ``y OP c [at a = v and ...]``: the final value at those sweep values (at every sweep point without ``at``).
+* ``regime of y is R [at a = v and ...]``: the regime read off the recorded curve y
+  (:func:`mlc.runtime.readouts.adam_regime`: spikes, small oscillation, large oscillation; a diverged run is a
+  large oscillation), of each seed and of the median curve over the successful seeds, is R.
+* ``y insensitive to a within p% for M``: only the slices of the model M.
 
 The overall verdict of a claim fails when one slice fails, holds when every testable slice holds, and is not
 testable when no slice is.
@@ -40,7 +44,7 @@ from rich.text import Text
 
 from mlc.compiler.ir import SEED_KEY, Claim, Plan
 from mlc.compiler.theory.rates import fit_loglog_slope
-from mlc.runtime.readouts import frequency_order
+from mlc.runtime.readouts import adam_regime, frequency_order
 from mlc.runtime.report_fit import fit_centre_slope
 from mlc.runtime.report_format import add_row, fmt_param, new_table
 from mlc.runtime.report_groups import Group, group_runs
@@ -141,6 +145,8 @@ def _slices(plan: Plan, groups: list[Group], claim: Claim) -> list[_Slice]:
     moving = {claim.axis} | plan.zip_partners(claim.axis)
     by_key: dict[tuple[str, tuple[tuple[str, float], ...]], list[Group]] = {}
     for group in groups:
+        if claim.model and group.model != claim.model:
+            continue  # `... for MODEL`: the claim is about that model only
         if claim.axis in group.params:
             fixed = tuple(sorted((k, v) for k, v in group.params.items() if k not in moving))
             by_key.setdefault((group.model, fixed), []).append(group)
@@ -340,6 +346,47 @@ def _order(claim: Claim, group: Group) -> SliceResult | None:
     return result
 
 
+def _regime_check(claim: Claim, steps: Sequence[float], values: Sequence[float], diverged: bool,
+                  seed: int | None) -> Check:
+    read = adam_regime(steps, values, diverged=diverged)
+    if not read.regime:
+        return _not_testable(read.reason, seed)
+    word = read.regime.replace(" ", "_")
+    detail = (f"{word}: {read.spikes} spike(s), largest loss / recent level {_fmt(read.max_ratio)}, "
+              f"2nd / 1st half median {_fmt(read.progress)}" + (f" ({read.reason})" if read.reason else ""))
+    return Check("holds" if word == claim.regime else "fails", None, detail, seed)
+
+
+def _regime(claim: Claim, group: Group) -> SliceResult | None:
+    """The regime of each run's recorded curve (a diverged run's is a large oscillation), and of the median curve
+    over the successful seeds at the steps they share."""
+    result = SliceResult(group.model, dict(group.params), Check("not testable"))
+    ok: list[tuple[list[float], list[float]]] = []
+    for run in sorted(group.runs, key=lambda r: r.seed):
+        curve = run.curves.get(claim.metric)
+        if run.status == "diverged":
+            result.seeds.append(_regime_check(claim, [], [], True, run.seed))
+        elif run.status != "ok":
+            result.seeds.append(_not_testable(f"the run {run.status}", run.seed))
+        elif curve is None:
+            result.seeds.append(_not_testable(f"no recorded {claim.metric}", run.seed))
+        else:
+            ok.append(([float(s) for s in curve.steps], list(curve.values)))
+            result.seeds.append(_regime_check(claim, *ok[-1], False, run.seed))
+    if not ok:
+        if all(r.status == "diverged" for r in group.runs):
+            result.overall = _regime_check(claim, [], [], True, None)
+        elif all(r.status == "ok" for r in group.runs):
+            return None  # a model that records no such curve (another model does)
+        else:
+            result.overall = _not_testable(f"no successful run records {claim.metric}")
+        return result
+    common = sorted(set.intersection(*(set(steps) for steps, _ in ok)))
+    median = [float(np.median([dict(zip(steps, values))[s] for steps, values in ok])) for s in common]
+    result.overall = _regime_check(claim, common, median, False, None)
+    return result
+
+
 # ------------------------------------------------------------------------------ all claims
 
 
@@ -379,6 +426,12 @@ def check_claims(plan: Plan, runs: list[RunResult], groups: list[Group] | None =
             matching = [g for g in groups if _matches(g, claim.at)]
             slices = [_compare(here, g) for g in matching if any(claim.metric in r.metrics for r in g.runs)
                       or g.bad_runs if (here := _here(claim, g.params)) is not None]
+            if not matching:
+                reason = "no run at " + " and ".join(f"{k} = {_fmt(v)}" for k, v in claim.at.items())
+        elif claim.kind == "regime":
+            matching = [g for g in groups if _matches(g, claim.at)]
+            slices = [s for g in matching if (here := _here(claim, g.params)) is not None
+                      if (s := _regime(here, g)) is not None]
             if not matching:
                 reason = "no run at " + " and ".join(f"{k} = {_fmt(v)}" for k, v in claim.at.items())
         else:

@@ -91,8 +91,13 @@ def _plan_table(plan) -> str:
     lines += [fmt.format(*row) for row in rows]
     first = plan.runs[0]
     lines.append("")
+    ref = first.input.dataset
     lines.append(f"input: {first.input.kind}(d = {first.input.dim})   n = {first.data.n}   "
                  f"n_test = {first.data.n_test}   space: {first.space.kind}")
+    if ref is not None:  # the data set's identity, as the run hash holds it
+        lines.append(f"data set: {ref.name}{ref.classes} from {ref.source}: {ref.rows} points, inputs "
+                     f"{ref.normalization}, labels ±1 (+1 = class {ref.classes[0]}), sha256 {ref.sha256[:16]}, "
+                     f"split by data seed {first.data.seed if first.data.seed is not None else 'the run seed'}")
     for name in dict.fromkeys(r.model.name for r in plan.runs):
         run = next(r for r in plan.runs if r.model.name == name)
         m, t = run.model, run.train

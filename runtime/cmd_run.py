@@ -137,6 +137,12 @@ def run(args: argparse.Namespace) -> int:
     except ExecutionError as exc:
         print(f"mlc: error: {exc}", file=sys.stderr)
         return 2
+    from mlc.compiler.datasets import available
+
+    for name in sorted({r.input.dataset.name for r in plan.runs if r.input.dataset is not None}):
+        if (missing := available(name)) is not None:  # before the store or any training: say what to install
+            print(f"mlc: error: {args.spec}: {missing.message}; install it with {missing.help}", file=sys.stderr)
+            return 2
     out = Path(args.out) if args.out else default_out(plan.problem)  # the problem name made safe as a path
     where = store_dir(args.spec, args.store)
     try:
@@ -170,6 +176,11 @@ def run(args: argparse.Namespace) -> int:
     result = ExperimentResult(problem=plan.problem, spec_path=str(args.spec), spec_hash=plan.spec_hash,
                               environment=env, started_at=_dt.datetime.now(_dt.timezone.utc).isoformat(),
                               planned_runs=len(plan.runs), status="running", store=str(where))
+    # The identity of every packaged data set the runs were trained on (it is in their hashes too): the record
+    # says which data, classes, size and content, without the plan.
+    refs = {r.input.dataset.model_dump_json(): r.input.dataset for r in plan.runs if r.input.dataset is not None}
+    if refs:
+        result.extras["datasets"] = [ref.model_dump(mode="json") for ref in refs.values()]
     result.runs.extend(RunResult(index=r.index, hash=r.hash, model=r.model.name, family=r.model.family, seed=r.seed,
                                  params=dict(r.params), status="refused", error=verdict.refused[r.index].message)
                        for r in plan.runs if r.index in verdict.refused)

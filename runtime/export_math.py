@@ -37,7 +37,8 @@ PENALTY_TEX: dict[str, str] = {"none": "", "path_norm": r"\|\theta\|_{P}", "weig
 INPUT_TEX: dict[str, str] = {"cube": r"\mathcal{U}\bigl([-1,1]^{%d}\bigr)", "sphere": r"\mathcal{U}\bigl(S^{%d-1}\bigr)",
                              "ball": r"\mathcal{U}\bigl(B^{%d}\bigr)", "gaussian": r"\mathcal{N}(0, \sigma^2 I_{%d})",
                              "grid": r"\mathrm{grid}\bigl([a,b]^{%d}\bigr)",
-                             "file": r"\mathcal{U}\bigl(\mathrm{the\ points\ of\ a\ file}\bigr),\ x \in \mathbf{R}^{%d}"}
+                             "file": r"\mathcal{U}\bigl(\mathrm{the\ points\ of\ a\ file}\bigr),\ x \in \mathbf{R}^{%d}",
+                             "dataset": r"\mathcal{U}\bigl(\mathrm{the\ points\ of\ a\ data\ set}\bigr),\ x \in [0,1]^{%d}"}
 
 
 class _Norm(sp.Function):
@@ -197,6 +198,8 @@ def statement(plan: ir.Plan, report: dict[str, Any]) -> MathStatement:
     input_tex = "x \\sim " + (INPUT_TEX[run.input.kind] % dim)
     if isinstance(run.target, ir.FormulaTarget):
         target = "f^*(x) = " + target_latex(run.target.expr)
+    elif isinstance(run.target, ir.LabelsTarget):
+        target = r"f^*(x) = \pm 1\quad\text{(the label of the point)}"
     else:
         t = run.target
         target = (rf"f^*(x) = \frac{{1}}{{{t.width}}}\sum_{{j=1}}^{{{t.width}}} a_j\,"

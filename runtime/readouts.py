@@ -29,6 +29,13 @@ Definitions (docs/readouts.md has them with examples):
   |test − train| ≤ ``OPT_GAP``·max(test, train), while the training error still fell by at least ``OPT_FALL``
   (relative) over the last ``OPT_TAIL`` of the recorded steps: more training, not more data or width, would
   lower its error, so its rates and bounds describe an unfinished optimisation.
+* Adam's regime (REFERENCE §3.10, Ma & Ying), from a recorded training-loss curve L of N points: in its second
+  half, r(t) = L(t) / median(L over the W points before t), W = max(5, 5% of N), the loss against its recent
+  level. A *spike* starts at a point where r ≥ :data:`SPIKE_FACTOR` (10) after one where r < 10. The regime is
+  **large oscillation** when the run diverged or the second half's median loss is not below the first half's
+  (no progress), else **spikes** when the second half has a spike, else **small oscillation** (a smooth descent
+  reads so too). The prediction for β₁ = 1 − bη, β₂ = 1 − aη: spikes when b ≥ 10a, large oscillation when
+  a ≥ 10b, small oscillation between.
 """
 
 from __future__ import annotations
@@ -54,6 +61,9 @@ __all__ = [
     "peak_over_axis",
     "spectrum_frequencies",
     "trend",
+    "RegimeReadout",
+    "adam_regime",
+    "predicted_adam_regime",
 ]
 
 
@@ -395,3 +405,58 @@ def optimisation_limited(train_steps: Sequence[float], train: Sequence[float], t
     if fall < OPT_FALL:
         return None
     return OptimisationLimit(train=last_train, test=last_test, tail_from=tail_from, tail_to=last_step, fall=fall)
+# ------------------------------------------------------------------------------- Adam's regimes (§3.10)
+
+SPIKE_FACTOR = 10.0
+"""A spike: a recorded loss at least this factor above the median of the points just before it."""
+WINDOW_SHARE = 0.05
+"""The points "just before": this share of the record (at least :data:`MIN_WINDOW` points)."""
+MIN_WINDOW = 5
+REGIME_RATIO = 10.0
+"""The prediction: spikes when b ≥ this × a, large oscillation when a ≥ this × b, small oscillation between."""
+
+
+@dataclass(frozen=True)
+class RegimeReadout:
+    """The regime of one training-loss curve (see the module docstring), with the numbers that decide it."""
+
+    regime: str  # "spikes", "small oscillation", "large oscillation", or "" when the curve cannot tell
+    spikes: int  # spikes in the second half
+    max_ratio: float  # the largest loss / (median of the window before it) in the second half
+    progress: float  # median loss of the second half / median loss of the first half
+    points: int  # recorded points
+    reason: str = ""  # why there is no regime, or what decided a large oscillation
+
+
+def adam_regime(steps: Sequence[float], losses: Sequence[float], diverged: bool = False) -> RegimeReadout:
+    """The regime of a training-loss curve recorded at ``steps`` (increasing), as the module docstring defines
+    it. A diverged run, or a non-finite loss, is a large oscillation."""
+    ts = np.asarray(steps, dtype=float)
+    ls = np.asarray(losses, dtype=float)
+    if ts.size != ls.size:
+        raise ValueError("steps and losses differ in length")
+    if diverged or (ls.size and not np.isfinite(ls).all()):
+        return RegimeReadout("large oscillation", 0, math.inf, math.inf, int(ls.size), "the loss diverged")
+    if ls.size < 4 * MIN_WINDOW:
+        return RegimeReadout("", 0, math.nan, math.nan, int(ls.size), f"fewer than {4 * MIN_WINDOW} recorded points")
+    if (ls <= 0).any():
+        return RegimeReadout("", 0, math.nan, math.nan, int(ls.size), "a loss of 0 has no ratio")
+    half = ls.size // 2
+    window = max(MIN_WINDOW, int(WINDOW_SHARE * ls.size))
+    ratio = np.asarray([ls[t] / np.median(ls[max(0, t - window):t]) for t in range(half, ls.size)])
+    above = ratio >= SPIKE_FACTOR
+    spikes = int(above[0]) + int(np.sum(above[1:] & ~above[:-1]))
+    progress = float(np.median(ls[half:]) / np.median(ls[:half]))
+    if progress >= 1.0:
+        return RegimeReadout("large oscillation", spikes, float(ratio.max()), progress, int(ls.size),
+                             "the second half's median loss is not below the first half's")
+    regime = "spikes" if spikes else "small oscillation"
+    return RegimeReadout(regime, spikes, float(ratio.max()), progress, int(ls.size))
+
+
+def predicted_adam_regime(lr: float, beta1: float, beta2: float) -> tuple[str, float, float]:
+    """The regime REFERENCE §3.10 predicts for β₁ = 1 − bη, β₂ = 1 − aη, with a and b."""
+    a, b = (1.0 - beta2) / lr, (1.0 - beta1) / lr
+    regime = "spikes" if b >= REGIME_RATIO * a else "large oscillation" if a >= REGIME_RATIO * b \
+        else "small oscillation"
+    return regime, a, b

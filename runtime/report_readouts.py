@@ -20,7 +20,8 @@ from rich.text import Text
 
 from mlc.compiler.ir import SEED_KEY, Plan
 from mlc.runtime.readouts import (
-    CurvePhases, FrequencyReadout, PeakReadout, curve_phases, frequency_order, peak_over_axis,
+    REGIME_RATIO, SPIKE_FACTOR, WINDOW_SHARE, CurvePhases, FrequencyReadout, PeakReadout,
+    RegimeReadout, adam_regime, curve_phases, frequency_order, peak_over_axis, predicted_adam_regime,
     spectrum_frequencies,
 )
 from mlc.runtime.report_format import DASH, add_row, fmt, fmt_param, new_table
@@ -78,6 +79,20 @@ class FrequencyEntry:
     readout: FrequencyReadout
 
 
+@dataclass(frozen=True)
+class RegimeEntry:
+    """Adam's regime read off one run's training-loss curve, next to the one (a, b) predicts (REFERENCE §3.10)."""
+
+    model: str
+    run: int
+    seed: int
+    params: dict[str, float]
+    a: float  # β₂ = 1 − aη
+    b: float  # β₁ = 1 − bη
+    predicted: str
+    readout: RegimeReadout
+
+
 @dataclass
 class Readouts:
     """Every read-out of an experiment."""
@@ -85,6 +100,7 @@ class Readouts:
     peaks: list[PeakEntry] = field(default_factory=list)
     phases: list[PhaseEntry] = field(default_factory=list)
     frequencies: list[FrequencyEntry] = field(default_factory=list)
+    regimes: list[RegimeEntry] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # why a read-out is not shown
 
 
@@ -214,12 +230,35 @@ def _frequencies(groups: Sequence[Group], out: Readouts) -> None:
                                                   readout=readout))
 
 
+def _regimes(plan: Plan, groups: Sequence[Group], out: Readouts) -> None:
+    """Adam's regime for every full-batch Adam run that recorded its training loss."""
+    by_index = {r.index: r for r in plan.runs}
+    seen: set[int] = set()
+    for g in groups:
+        for run in g.runs:
+            planned = by_index.get(run.index)
+            if run.index in seen or planned is None:
+                continue
+            seen.add(run.index)
+            opt = planned.train.optimizer
+            curve = run.curves.get("train_loss")
+            if opt is None or opt.kind != "adam" or curve is None or run.status not in ("ok", "diverged"):
+                continue
+            beta1, beta2 = opt.betas
+            predicted, a, b = predicted_adam_regime(opt.lr, beta1, beta2)
+            readout = adam_regime(curve.steps, curve.values, diverged=run.status == "diverged")
+            params = {k: v for k, v in run.params.items() if k != SEED_KEY}
+            out.regimes.append(RegimeEntry(model=run.model, run=run.index, seed=run.seed, params=params, a=a, b=b,
+                                           predicted=predicted, readout=readout))
+
+
 def compute_readouts(plan: Plan, groups: Sequence[Group]) -> Readouts:
     """Every read-out the runs support."""
     out = Readouts()
     _peaks(plan, groups, out)
     _phases(plan, groups, out)
     _frequencies(groups, out)
+    _regimes(plan, groups, out)
     return out
 
 
@@ -304,6 +343,22 @@ def frequency_table(entries: Sequence[FrequencyEntry]) -> Table:
     return table
 
 
+def regime_table(entries: Sequence[RegimeEntry]) -> Table:
+    """Adam's regimes: per run, the regime read off the training loss next to the one (a, b) predicts."""
+    table = new_table(f"Adam regime read-out (β₁ = 1 − bη, β₂ = 1 − aη), from the training loss: a spike = a loss "
+                      f"≥ {fmt(SPIKE_FACTOR)}× the median of the {WINDOW_SHARE:.0%} of points before it, in the second "
+                      "half; large oscillation = diverged or no progress (2nd half's median ≥ 1st half's); predicted: "
+                      f"b ≥ {fmt(REGIME_RATIO)}a spikes, a ≥ {fmt(REGIME_RATIO)}b large oscillation")
+    for name in ("model", "run", "seed", "a", "b", "spikes", "max ratio", "2nd/1st half", "regime", "predicted"):
+        table.add_column(name, justify="left" if name in ("model", "regime", "predicted") else "right")
+    for e in entries[:MAX_ROWS]:
+        r = e.readout
+        shown = Text(r.regime or f"— ({r.reason})", style="green" if r.regime == e.predicted else "red")
+        add_row(table, e.model, str(e.run), str(e.seed), fmt(e.a), fmt(e.b), str(r.spikes), fmt(r.max_ratio),
+                fmt(r.progress), shown, e.predicted)
+    return table
+
+
 def readout_tables(readouts: Readouts) -> list[Table | Text]:
     """The read-out tables and notes, in the order they are printed (nothing when there is nothing to read)."""
     parts: list[Table | Text] = []
@@ -322,6 +377,8 @@ def readout_tables(readouts: Readouts) -> list[Table | Text]:
         if len(readouts.frequencies) > MAX_ROWS:
             parts.append(Text(f"frequency read-out: {len(readouts.frequencies) - MAX_ROWS} more runs in "
                               "summary.json", style="dim"))
+    if readouts.regimes:
+        parts.append(regime_table(readouts.regimes))
     for note in readouts.notes:
         parts.append(Text(note, style="dim"))
     return parts
@@ -346,6 +403,7 @@ def readouts_dict(readouts: Readouts) -> dict[str, Any]:
         "phases": [asdict(e) for e in readouts.phases],
         "frequencies": [{**asdict(e), "low_to_high": e.readout.low_to_high,
                          "settled_low_to_high": e.readout.settled_low_to_high} for e in readouts.frequencies],
+        "regimes": [asdict(e) for e in readouts.regimes],
         "notes": list(readouts.notes),
     }
     cleaned: dict[str, Any] = _clean(data)

@@ -13,6 +13,9 @@ Role:   what ``mlc reproduce`` lists per spec (:mod:`mlc.runtime.cmd_reproduce`)
           1/(η k λ_min); the check holds when it holds for every run that rises.
         * frequency principle (REFERENCE §3.9): per run, the peak frequencies settle in the order low → high;
           the check holds when it does in every run (by the first time below the threshold).
+        * Adam's regimes (REFERENCE §3.10): per (a, b), the regime read off each run's training loss
+          (:func:`mlc.runtime.readouts.adam_regime`) is the one (a, b) predicts; the check holds when it is in
+          every run.
 """
 
 from __future__ import annotations
@@ -153,7 +156,37 @@ def frequency_checks(entries: Sequence[Mapping[str, Any]]) -> list[Check]:
     return out
 
 
+def regime_checks(entries: Sequence[Mapping[str, Any]]) -> list[Check]:
+    """Adam's regimes per model and (a, b): the regime read off every run is the predicted one."""
+    by_point: dict[tuple[str, float, float], list[Mapping[str, Any]]] = {}
+    for e in entries:
+        by_point.setdefault((e["model"], float(e["a"]), float(e["b"])), []).append(e)
+    out = []
+    for (model, a, b), runs in by_point.items():
+        predicted = runs[0]["predicted"]
+        statement = f"{model}: Adam with a = {_g(a)}, b = {_g(b)} (β₁ = 1 − bη, β₂ = 1 − aη) shows {predicted}"
+        seeds = []
+        read = []
+        for e in runs:
+            r = e["readout"]
+            read.append(r["regime"])
+            seeds.append(f"seed {e['seed']}: {r['regime'] or 'no regime'} ({r['spikes']} spike(s), max ratio "
+                         f"{_g(r['max_ratio'])}, 2nd/1st half {_g(r['progress'])})"
+                         + (f"; {r['reason']}" if r.get("reason") else ""))
+        if any(not r for r in read):
+            verdict: Verdict = "not testable"
+            reason = "a curve too short to read"
+        elif all(r == predicted for r in read):
+            verdict, reason = "holds", ""
+        else:
+            verdict = "fails"
+            reason = f"{sum(r != predicted for r in read)} of {len(read)} run(s) read otherwise"
+        numbers = ", ".join(f"{r or '—'}" for r in read)
+        out.append(Check("Adam", statement, verdict, numbers, reason, tuple(seeds)))
+    return out
+
+
 def all_checks(readouts: Mapping[str, Any]) -> list[Check]:
     """Every check the read-outs of one spec support."""
     return (peak_checks(readouts.get("peaks", [])) + phase_checks(readouts.get("phases", []))
-            + frequency_checks(readouts.get("frequencies", [])))
+            + frequency_checks(readouts.get("frequencies", [])) + regime_checks(readouts.get("regimes", [])))

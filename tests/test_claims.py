@@ -207,6 +207,61 @@ def test_insensitive_is_the_relative_spread_over_the_axis() -> None:
     assert five.verdict == "holds" and two.verdict == "fails"
 
 
+def test_insensitive_for_one_model_checks_that_models_slices_only() -> None:
+    """`... for MODEL`: the paper's "the regularised model is insensitive" is not failed by the other model."""
+    head = HEAD.replace("train { solve = min_norm }", "model rf2 = random_features(width = m, activation = relu, "
+                        "bias = false, features = nested, seed = 5)\ntrain { solve = min_norm }")
+    outcome = compile_text(head + "sweep { m = [10, 20, 40]   seed = 0..1 }\nclaims {\n"
+                           "test_error insensitive to m within 5% for rf\ntest_error insensitive to m within 5%\n}\n")
+    assert outcome.plan is not None, outcome.rendered
+    plan = outcome.plan
+    assert [c.model for c in plan.report.claims] == ["rf", ""]
+    assert plan.report.claims[0].text == "test_error insensitive to m within 5% for rf"
+    runs = []
+    for run in plan.runs:  # rf flat, rf2 varies by a factor 8
+        value = 0.1 if run.model.name == "rf" else 0.01 * run.params["m"]
+        runs.append(RunResult(index=run.index, hash=run.hash, model=run.model.name, family=run.model.family,
+                              seed=run.seed, params=dict(run.params), status="ok", metrics={"test_error": value}))
+    scoped, every = check_claims(plan, runs)
+    assert [s.model for s in scoped.slices] == ["rf"] and scoped.verdict == "holds"
+    assert sorted(s.model for s in every.slices) == ["rf", "rf2"] and every.verdict == "fails"
+    bad = compile_text(head + "sweep { m = [10, 20, 40] }\nclaims { test_error insensitive to m within 5% for rff }\n")
+    assert bad.plan is None and "E101" in bad.rendered and "rf" in bad.rendered
+
+
+def test_regime_claims_read_the_recorded_curve_per_seed_and_on_the_median() -> None:
+    head = HEAD.replace("train { solve = min_norm }", "")
+    head = head.replace("model rf = random_features(width = m, activation = relu, bias = false, features = nested)",
+                        "model net = two_layer(width = 8 * m)\ntrain { optimizer = adam(lr = 1e-3)   steps = 2000   "
+                        "record = every 2: train_loss }")
+    outcome = compile_text(head + "sweep { m = [1, 2]   seed = 0..1 }\nclaims {\n"
+                           "regime of train_loss is spikes at m = 1\nregime of train_loss is spikes at m = 2\n}\n")
+    assert outcome.plan is not None, outcome.rendered
+    plan = outcome.plan
+    assert [(c.kind, c.regime, c.at) for c in plan.report.claims] == [("regime", "spikes", {"m": 1.0})] * 1 + \
+        [("regime", "spikes", {"m": 2.0})]
+    steps = list(range(0, 2001, 2))
+    smooth = [math.exp(-t / 100) + 1e-6 for t in steps]
+    spiky = list(smooth)
+    for t in (1200, 1600):
+        spiky[t // 2] = 1e-3
+    runs = []
+    for run in plan.runs:  # m = 1 spikes, m = 2 descends smoothly
+        values = spiky if run.params["m"] == 1 else smooth
+        runs.append(RunResult(index=run.index, hash=run.hash, model=run.model.name, family=run.model.family,
+                              seed=run.seed, params=dict(run.params), status="ok", metrics={"train_loss": values[-1]},
+                              curves={"train_loss": Curve(steps=steps, values=values)}))
+    at1, at2 = check_claims(plan, runs)
+    assert at1.verdict == "holds" and at1.slices[0].count("holds") == 2 and "2 spike(s)" in at1.slices[0].overall.detail
+    assert at2.verdict == "fails" and "small_oscillation" in at2.slices[0].overall.detail
+    runs[-1].status, runs[-2].status = "diverged", "diverged"  # m = 2: both diverged, a large oscillation
+    assert "large_oscillation" in check_claims(plan, runs)[1].slices[0].overall.detail
+    for claim, needle in (("regime of train_loss is spiky", "unknown regime `spiky`"),
+                          ("regime of test_error is spikes", "E301")):
+        bad = compile_text(head + "sweep { m = [1, 2] }\nclaims { " + claim + " }\n")
+        assert bad.plan is None and needle in bad.rendered, bad.rendered
+
+
 # ------------------------------------------------------------------------------ compare
 
 

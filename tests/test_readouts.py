@@ -182,3 +182,25 @@ def test_optimisation_limited_needs_train_close_to_test_and_still_falling() -> N
     # too short a record, or no test value at the last step
     assert optimisation_limited([0, 100], [1.0, 0.5], [0, 100], [1.0, 0.5]) is None
     assert optimisation_limited(steps, falling, steps[:-1], [1.0, 0.5, 0.3, 0.2]) is None
+# ------------------------------------------------------------------------------ Adam's regimes
+
+
+def test_adam_regime_reads_spikes_small_and_large_oscillation_from_the_curve() -> None:
+    from mlc.runtime.readouts import adam_regime, predicted_adam_regime
+
+    steps = list(range(0, 2000, 2))
+    smooth = [math.exp(-t / 100) + 1e-6 * (1 + 0.3 * math.sin(t)) for t in steps]
+    r = adam_regime(steps, smooth)
+    assert r.regime == "small oscillation" and r.spikes == 0 and r.progress < 1
+    spiky = list(smooth)
+    for t in (1200, 1500, 1800):  # jumps of 1000x above the recent level, one or two points long
+        spiky[t // 2] = spiky[t // 2 + 1] = 1e-3
+    r = adam_regime(steps, spiky)
+    assert r.regime == "spikes" and r.spikes == 3 and 500 < r.max_ratio < 1100  # 1e-3 over a level of about 1e-6
+    stuck = [0.2 + 0.15 * math.sin(t / 7) for t in steps]  # no progress: large oscillation
+    assert adam_regime(steps, stuck).regime == "large oscillation"
+    assert adam_regime(steps[:3], smooth[:3], diverged=True).regime == "large oscillation"
+    assert adam_regime(steps[:10], smooth[:10]).regime == ""  # too short to tell
+    assert predicted_adam_regime(1e-3, 0.9, 0.999)[0] == "spikes"
+    assert predicted_adam_regime(1e-3, 0.99, 0.99) == ("small oscillation", pytest.approx(10), pytest.approx(10))
+    assert predicted_adam_regime(1e-3, 0.999, 0.9)[0] == "large oscillation"

@@ -125,7 +125,7 @@ def _markers(outcomes: dict[str, CompileOutcome]) -> dict[str, set[str]]:
             if t.optimizer is not None:  # closed-form solves have none
                 used["optimizer"].add(t.optimizer.kind)
             used["solve"].add(t.solve)
-            used["input"].add(run.input.kind)
+            used["input"].add(run.input.dataset.name if run.input.dataset is not None else run.input.kind)
             used["space"].add(run.space.kind)
             if run.space.norm_bound is not None:
                 used["misc"].add("declared norm")

@@ -228,3 +228,31 @@ def test_an_estimator_is_asked_only_when_no_rule_or_declaration_gives_the_norm()
     assert estimator.runs == [run]
     assert (est.method, est.value, est.steps[-1]) == ("estimated", 2.5, "estimated: a stand-in")
     assert est.warnings == ["estimated numerically, not a proven bound"]
+
+
+def test_the_fitted_estimate_runs_on_one_thread_whatever_the_callers() -> None:
+    """The fit is small: on a shared two-core machine 2 threads made it 5-10x slower (specs/paper's W² target).
+    It runs on one thread, restores the caller's count, and gives the same number under any caller count."""
+    import torch
+
+    run = make_run(call("abs", b("-", ir.Norm(arg=X), num(1))), d=3)
+    est = FittingNormEstimator(samples=64, width=8, steps=20)
+    seen: list[int] = []
+    original = est._estimate
+
+    def spy(r: ir.Run) -> FittedNorm:
+        seen.append(torch.get_num_threads())
+        return original(r)
+
+    est._estimate = spy  # type: ignore[method-assign]
+    previous = torch.get_num_threads()
+    try:
+        torch.set_num_threads(2)
+        two = est.estimate(run)
+        assert torch.get_num_threads() == 2
+        torch.set_num_threads(1)
+        one = est.estimate(run)
+    finally:
+        torch.set_num_threads(previous)
+    assert seen == [1, 1]
+    assert two == one

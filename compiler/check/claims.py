@@ -105,8 +105,14 @@ def _claim(node: ast.Claim, env: Mapping[str, Number], axes: Sequence[str], mode
                         value=_number(node.value, env, "the slope"))
     if isinstance(node, ast.ClaimInsensitive):
         axis = _axis(node.axis, axes)
+        model = ""
+        if node.model is not None:
+            names = [m.name for m in models]
+            if node.model.name not in names:
+                raise msg.fail(msg.claim_unknown_model(node.model.name, node.model.span, names))
+            model = node.model.name
         return ir.Claim(kind="insensitive", text=text, metric=metric, axis=axis,
-                        value=_percent(node.percent, "the relative spread"))
+                        value=_percent(node.percent, "the relative spread"), model=model)
     if isinstance(node, ast.ClaimOrder):
         if node.direction.name not in ORDER_DIRECTIONS:
             raise msg.fail(msg.claim_order_direction(node.direction.name, node.direction.span, ORDER_DIRECTIONS))
@@ -123,13 +129,28 @@ def _claim(node: ast.Claim, env: Mapping[str, Number], axes: Sequence[str], mode
         direction: Literal["increasing", "decreasing"] = \
             "increasing" if node.direction.name == "increasing" else "decreasing"
         return ir.Claim(kind="order", text=text, metric=metric, value=below, direction=direction)
+    if isinstance(node, ast.ClaimRegime):
+        if node.regime.name not in REGIMES:
+            raise msg.fail(msg.claim_unknown_regime(node.regime.name, node.regime.span, REGIMES))
+        if not any(metric in t.record.metrics and t.record.recording for t in trains.values()):
+            raise msg.fail(msg.claim_metric_not_recorded(metric, node.metric.span))
+        return ir.Claim(kind="regime", text=text, metric=metric, regime=node.regime.name,
+                        at=_conditions(node.conditions, env, axes))
+    return ir.Claim(kind="compare", text=text, metric=metric, op=node.op, value=_number(node.value, env, "the bound"),
+                    at=_conditions(node.conditions, env, axes))
+
+
+REGIMES = ("spikes", "small_oscillation", "large_oscillation")
+"""The regimes of a recorded loss curve (``mlc.runtime.readouts.adam_regime``, with ``_`` for the space)."""
+
+
+def _conditions(conditions: Sequence[ast.Condition], env: Mapping[str, Number], axes: Sequence[str]) -> dict[str, float]:
     at: dict[str, float] = {}
-    for condition in node.conditions:
+    for condition in conditions:
         if condition.axis.name in at:
             raise msg.fail(msg.claim_axis_twice(condition.axis.name, condition.axis.span))
         at[_axis(condition.axis, axes)] = _number(condition.value, env, f"the value of `{condition.axis.name}`")
-    return ir.Claim(kind="compare", text=text, metric=metric, op=node.op, value=_number(node.value, env, "the bound"),
-                    at=at)
+    return at
 
 
 DEFAULT_ORDER_THRESHOLD = 0.1

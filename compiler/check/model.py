@@ -51,6 +51,11 @@ def data_ir(stmt: ast.DataStmt | None, env: Mapping[str, Number], point: Point, 
         raise msg.fail(msg.file_shape_mismatch(
             dist.file.path, f"{dist.file.rows} rows", f"n + n_test = {values['n']} + {values['n_test']} "
             "disjoint train and test rows", where))
+    if dist.dataset is not None and values["n"] + values["n_test"] > dist.dataset.rows:
+        ref = dist.dataset
+        raise msg.fail(msg.file_shape_mismatch(
+            f"{ref.name}{ref.classes}", f"{ref.rows} points", f"n + n_test = {values['n']} + {values['n_test']} "
+            "disjoint train and test points", stmt.span if stmt else None))
     return ir.Data(n=values["n"], n_test=values["n_test"], noise=values["noise"], seed=values["seed"],
                    noise_seed=values["noise_seed"])
 

@@ -13,7 +13,7 @@ from typing import Any, Mapping
 
 from mlc.compiler import ir
 from mlc.compiler import messages as msg
-from mlc.compiler.check.tables import (COUNT, DISTRIBUTIONS, DOMAINS, GRID_POINTS, NORMALIZE_KEYS, SPACES,
+from mlc.compiler.check.tables import (COUNT, DATASETS, DISTRIBUTIONS, DOMAINS, GRID_POINTS, NORMALIZE_KEYS, SPACES,
                                        TEACHER_KEYS)
 from mlc.compiler.check.values import Point, call_parts, check_number, scalar_of, value_of
 from mlc.compiler.evaluate import Number, evaluate
@@ -45,7 +45,30 @@ def input_dist(stmt: ast.InputStmt, env: Mapping[str, Number], spec_path: str = 
         return _gaussian(node, env)
     if kind == "file":
         return _file(node, env, spec_path)
+    if kind in DATASETS:
+        return _dataset(node, env)
     return _grid(node, env)
+
+
+def _dataset(node: ast.Call, env: Mapping[str, Number]) -> ir.InputDist:
+    """`digits(3, 8)`: the points of two classes of a packaged data set (from the table: nothing is loaded)."""
+    from mlc.compiler.datasets import DataSetProblem, dataset_ref
+
+    name = node.func.name
+    form = f"{name}(3, 8)"
+    if len(node.positional) != 2 or node.keywords:
+        raise msg.fail(msg.write_as(form, node.span))
+    classes = []
+    for arg in node.positional:
+        value = evaluate(arg, env)
+        if not isinstance(value, float) or not value.is_integer():
+            raise msg.fail(msg.write_as(form, arg.span))
+        classes.append(int(value))
+    try:
+        ref = dataset_ref(name, (classes[0], classes[1]))
+    except DataSetProblem as problem:
+        raise msg.fail(msg.dataset_unusable(problem.message, node.span, problem.help)) from None
+    return ir.InputDist(kind="dataset", dim=ref.columns, dataset=ref)
 
 
 def _file(node: ast.Call, env: Mapping[str, Number], spec_path: str) -> ir.InputDist:
@@ -119,6 +142,10 @@ def target_ir(stmt: ast.TargetStmt, input_stmt: ast.InputStmt, env: Mapping[str,
     input_name = input_stmt.var.name
     if isinstance(stmt.rhs, ast.Teacher):
         return _teacher(stmt.rhs.call, env, dist, spec_path)
+    if isinstance(stmt.rhs, ast.Name) and stmt.rhs.id == "labels" and stmt.param is None:
+        if dist.kind != "dataset":
+            raise msg.fail(msg.labels_need_dataset(dist.kind, stmt.rhs.span))
+        return ir.LabelsTarget()
     if stmt.param is not None and stmt.param.name != input_name:
         raise msg.fail(msg.target_argument_not_input(stmt.param.name, input_name, stmt.param.span))
     return ir.FormulaTarget(expr=build_formula(stmt.rhs, input_name, dist.dim, env))

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import typing
 
-from mlc.compiler import families, ir, metrics
+from mlc.compiler import datasets, families, ir, metrics
 from mlc.compiler.check.schema import KeySpec, field_settings
 
 ACTIVATIONS: tuple[str, ...] = typing.get_args(ir.Activation)
@@ -23,7 +23,8 @@ PENALTIES: tuple[str, ...] = typing.get_args(ir.PenaltyKind)
 OPTIMIZERS: tuple[str, ...] = typing.get_args(ir.Optimizer.model_fields["kind"].annotation)
 SOLVES: tuple[str, ...] = typing.get_args(ir.Train.model_fields["solve"].annotation)
 SPACES: tuple[str, ...] = typing.get_args(ir.Space.model_fields["kind"].annotation)
-DISTRIBUTIONS = ("uniform", "gaussian", "grid", "file")  # spellings of the `input` statement
+DATASETS = tuple(datasets.DATASETS)  # packaged labelled data sets: `input x ~ digits(3, 8)`
+DISTRIBUTIONS = ("uniform", "gaussian", "grid", "file", *DATASETS)  # spellings of the `input` statement
 DOMAINS = ("cube", "sphere", "ball")
 METRICS = metrics.recordable()  # the metric registry decides; the checker only reads it
 STOP_METRICS = metrics.stoppable()

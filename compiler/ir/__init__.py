@@ -30,7 +30,7 @@ from mlc.compiler.ir.base import (
     IR_VERSION as IR_VERSION, IRModel as IRModel, setting as setting,
 )
 from mlc.compiler.ir.problem import (
-    InputKind as InputKind, DataFile as DataFile, InputDist as InputDist, Activation as Activation, FormulaTarget as FormulaTarget,
+    InputKind as InputKind, DataFile as DataFile, DataSetRef as DataSetRef, LabelsTarget as LabelsTarget, InputDist as InputDist, Activation as Activation, FormulaTarget as FormulaTarget,
     TeacherTarget as TeacherTarget, TeacherLaw as TeacherLaw, TeacherWeights as TeacherWeights,
     TeacherNormalize as TeacherNormalize, Target as Target, Space as Space, Data as Data,
 )

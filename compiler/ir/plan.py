@@ -36,7 +36,7 @@ class Mark(IRModel):
 
 Summary = Literal["mean", "median", "geomean"]
 
-ClaimKind = Literal["peak", "slope", "insensitive", "order", "compare"]
+ClaimKind = Literal["peak", "slope", "insensitive", "order", "compare", "regime"]
 
 
 class ClaimValue(IRModel):
@@ -71,6 +71,9 @@ class Claim(IRModel):
     tolerance_kind: Literal["none", "percent", "steps"] = "none"
     direction: Literal["", "increasing", "decreasing"] = ""
     at: dict[str, float] = Field(default_factory=dict)
+    model: str = new_field("", doc="the one model the claim is about (`... for MODEL`); every model when empty")
+    regime: str = new_field("", doc="the regime a `regime of ... is R` claim states (spikes, small_oscillation, "
+                                    "large_oscillation)")
     value_at: tuple[ClaimValue, ...] = new_field(
         (), doc="the number per sweep point when it depends on a swept value (`at m = n` with n swept)")
 

@@ -16,7 +16,7 @@ from mlc.compiler.functions import ActivationName
 from mlc.compiler.ir.base import IRModel, new_field, setting
 
 
-InputKind = Literal["cube", "sphere", "ball", "gaussian", "grid", "file"]
+InputKind = Literal["cube", "sphere", "ball", "gaussian", "grid", "file", "dataset"]
 
 
 class DataFile(IRModel):
@@ -33,6 +33,20 @@ class DataFile(IRModel):
                                           "worker that reads the plan finds it, but not in any hash")
 
 
+class DataSetRef(IRModel):
+    """A labelled data set that ships inside a package (``mlc.compiler.datasets``): its identity (name, the two
+    classes, the rows they hold, the columns, the SHA-256 of the bundled content, the normalisation of the
+    inputs and the loader it comes from) is its meaning, and all of it is in the run hash."""
+
+    name: str
+    classes: tuple[int, int]
+    rows: int
+    columns: int
+    sha256: str
+    normalization: str
+    source: str
+
+
 class InputDist(IRModel):
     """The input distribution.
 
@@ -44,6 +58,8 @@ class InputDist(IRModel):
       inputs are uniform on [low, high].
     * ``file``: the rows of a file (``file``): a run's train and test inputs are disjoint rows of it, drawn by
       the data seed; a draw from the law (a Monte Carlo normalisation) is a uniformly chosen row.
+    * ``dataset``: the points of two classes of a packaged data set (``dataset``), drawn as a file's rows; its
+      labels are the target ``labels``.
     """
 
     kind: InputKind
@@ -53,6 +69,7 @@ class InputDist(IRModel):
     high: float | None = None
     points: int | None = None
     file: DataFile | None = new_field(None, doc="the file of points of a `file` input")
+    dataset: DataSetRef | None = new_field(None, doc="the packaged data set of a `dataset` input")
 
     @property
     def sup_norm_bound(self) -> float:
@@ -63,6 +80,8 @@ class InputDist(IRModel):
             return max(abs(self.low or 0.0), abs(self.high or 0.0))
         if self.kind == "file" and self.file is not None:
             return self.file.sup_norm
+        if self.kind == "dataset":
+            return 1.0  # every registered data set is normalised into [0, 1] (mlc.compiler.datasets)
         return float("inf")
 
 
@@ -120,7 +139,14 @@ class TeacherTarget(IRModel):
                                                  shown_default="none", omit_default=True)
 
 
-Target = Annotated[Union[FormulaTarget, TeacherTarget], Field(discriminator="kind")]
+class LabelsTarget(IRModel):
+    """`target f* = labels`: the labels of a ``dataset`` input (+1 for its first class, −1 for its second), a
+    function on the data set's points only."""
+
+    kind: Literal["labels"] = "labels"
+
+
+Target = Annotated[Union[FormulaTarget, TeacherTarget, LabelsTarget], Field(discriminator="kind")]
 
 
 class Space(IRModel):

@@ -40,6 +40,21 @@ class FittingNormEstimator(NormEstimator):
         """The estimate for ``run``'s target (see the module docstring)."""
         import torch  # here, not at import time: see the module docstring
 
+        # One thread, whatever the caller's: the fit is 1000 x 256 (autograd ops of 2-5 ms each), where intra-op
+        # thread barriers cost far more than they gain on a shared machine (measured at load 8 on two cores: 196 ms
+        # a step on 2 threads, 20 ms on 1; specs/paper/fig2_mean_field_non_barron.ml spent 121 of 174 s in its
+        # three fits, which the fast path's groups ran on the default 2 threads). It also makes the estimate the
+        # same number in every process (the driver, a Ray worker, `mlc bounds`).
+        previous = torch.get_num_threads()
+        torch.set_num_threads(1)
+        try:
+            return self._estimate(run)
+        finally:
+            torch.set_num_threads(previous)
+
+    def _estimate(self, run: ir.Run) -> FittedNorm:
+        import torch
+
         from mlc.compiler.lower.samplers import sample_inputs
         from mlc.compiler.lower.targets import target_function
 

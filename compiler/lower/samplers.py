@@ -14,7 +14,8 @@ Conventions (docs/lowering.md):
   * ``grid``: the training inputs are the ``points`` equispaced points of [low, high] (n is ignored), the test
     inputs are uniform on [low, high];
   * ``file``: a permutation of the file's rows by the data generator; the first n rows train, the next n_test
-    test (disjoint); a draw from the law (``sample_inputs``) is a uniformly chosen row.
+    test (disjoint); a draw from the law (``sample_inputs``) is a uniformly chosen row;
+  * ``dataset``: as ``file``, over the points of the packaged data set (``mlc.compiler.datasets``).
 """
 
 from __future__ import annotations
@@ -64,14 +65,20 @@ def sample_inputs(dist: InputDist, count: int, gen: torch.Generator) -> torch.Te
     if kind == "grid":
         low, high = _grid_range(dist)
         return low + (high - low) * torch.rand(count, d, generator=gen, dtype=torch.float64)
-    if kind == "file":  # the empirical law of the file's rows
+    if kind in ("file", "dataset"):  # the empirical law of the rows
         rows = file_rows(dist)
         return rows[torch.randint(rows.shape[0], (count,), generator=gen)]
     raise ValueError(f"unknown input distribution {kind!r}")
 
 
 def file_rows(dist: InputDist) -> torch.Tensor:
-    """The rows of a ``file`` input (float64), as checked (``mlc.compiler.datafiles.load`` refuses a changed file)."""
+    """The rows of a ``file`` input (float64), as checked (``mlc.compiler.datafiles.load`` refuses a changed file),
+    or the points of a ``dataset`` input (``mlc.compiler.datasets.load`` refuses a changed data set)."""
+    if dist.kind == "dataset":
+        from mlc.compiler.datasets import load as load_dataset
+
+        assert dist.dataset is not None, "a dataset input carries its DataSetRef"
+        return torch.from_numpy(load_dataset(dist.dataset)[0].copy())
     from mlc.compiler.datafiles import load
 
     assert dist.file is not None, "a file input carries its DataFile"
@@ -106,7 +113,7 @@ def make_dataset(dist: InputDist, data: Data, target: Target, seed: int) -> Data
     if dist.kind == "grid":
         x_train = grid_points(dist)
         x_test = sample_inputs(dist, data.n_test, gen)
-    elif dist.kind == "file":  # disjoint rows: a permutation by the data generator, train first
+    elif dist.kind in ("file", "dataset"):  # disjoint rows: a permutation by the data generator, train first
         rows = file_rows(dist)
         order = torch.randperm(rows.shape[0], generator=gen)
         x_train, x_test = rows[order[:data.n]], rows[order[data.n:data.n + data.n_test]]

@@ -212,8 +212,33 @@ def teacher_function(teacher: ir.TeacherTarget, dist: ir.InputDist) -> TargetFn:
     return f
 
 
+def labels_function(dist: ir.InputDist) -> TargetFn:
+    """The labels of a ``dataset`` input as a function on its points: each row of x is looked up by its bytes
+    (the samplers hand out exact copies of the data set's rows; the data sets hold no repeated point, checked
+    here); a point that is not one of the data set's is an error, never a guess."""
+    from mlc.compiler.datasets import load
+
+    assert dist.dataset is not None, "a labels target has a dataset input (the checker says so)"
+    points, labels = load(dist.dataset)
+    table = {row.tobytes(): float(label) for row, label in zip(points, labels)}
+    if len(table) != points.shape[0]:
+        raise TargetError(f"the data set `{dist.dataset.name}` repeats a point, so its labels are not a function")
+
+    def f(x: torch.Tensor) -> torch.Tensor:
+        rows = x.detach().to(device="cpu", dtype=torch.float64).numpy()
+        try:
+            values = [table[row.tobytes()] for row in rows]
+        except KeyError:
+            raise TargetError("the labels are defined on the data set's points only") from None
+        return torch.tensor(values, dtype=torch.float64)
+
+    return f
+
+
 def target_function(target: ir.Target, dist: ir.InputDist) -> TargetFn:
-    """The torch function of a target (formula or teacher) on inputs from ``dist``."""
+    """The torch function of a target (formula, teacher or a data set's labels) on inputs from ``dist``."""
     if isinstance(target, ir.TeacherTarget):
         return teacher_function(target, dist)
+    if isinstance(target, ir.LabelsTarget):
+        return labels_function(dist)
     return formula_function(target.expr)

@@ -24,6 +24,8 @@ __all__ = [
     "claim_tolerance_unit",
     "claim_axis_twice",
     "claim_depends_on_sweep",
+    "claim_unknown_model",
+    "claim_unknown_regime",
 ]
 
 
@@ -97,3 +99,17 @@ def claim_depends_on_sweep(axes: str, span: Span) -> Parts:
     return (f"this claim's number changes with the swept {axes}", span,
             "a claim's number may follow the other swept values (`at m = n` with n swept), not the axis the claim "
             "is about nor its other parts: write them with constants")
+
+
+@message_kind("E101")
+def claim_unknown_model(name: str, span: Span, models: Iterable[str]) -> Parts:
+    """A claim's ``for MODEL`` names no model of the spec."""
+    return (f"the claim is for `{name}`, but the spec has no model of that name", span,
+            suggestion_help(name, models, "models") or f"the models: {', '.join(models)}")
+
+
+@message_kind("E101")
+def claim_unknown_regime(word: str, span: Span, regimes: Iterable[str]) -> Parts:
+    """A ``regime of ... is R`` claim whose R is not one of the regimes the read-out tells apart."""
+    return (f"unknown regime `{word}`", span,
+            suggestion_help(word, regimes, "regimes") or f"the regimes: {', '.join(regimes)}")

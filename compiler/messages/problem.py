@@ -38,6 +38,8 @@ __all__ = [
     "teacher_rows_form",
     "teacher_row_length",
     "file_unusable",
+    "dataset_unusable",
+    "labels_need_dataset",
     "file_shape_mismatch",
     "init_file_draws_nothing",
 ]
@@ -215,3 +217,16 @@ def init_file_draws_nothing(key: str, path: str, span: Span) -> Parts:
 @message_kind("E302")
 def file_shape_mismatch(path: str, has: str, needs: str, span: Span | None) -> Parts:
     return f"`{path}` has {has}, but the spec needs {needs}", span, "change the spec or the file so that they agree"
+
+
+@message_kind("E301")
+def dataset_unusable(message: str, span: Span, help: str | None) -> Parts:
+    """A packaged data set named with classes it does not have (mlc.compiler.datasets)."""
+    return message, span, help
+
+
+@message_kind("E201")
+def labels_need_dataset(kind: str, span: Span) -> Parts:
+    """`target f* = labels` on an input that has no labels."""
+    return (f"`labels` are the labels of a data set, and this input (`{kind}`) has none", span,
+            "draw the input from a labelled data set, e.g. `input x ~ digits(3, 8)`, or write a formula for f*")

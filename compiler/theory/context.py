@@ -137,6 +137,8 @@ def target_range(target: ir.Target, dist: ir.InputDist) -> Interval:
     radius = dist.sup_norm_bound
     if isinstance(target, ir.TeacherTarget):
         return _teacher_range(target, dist, radius)
+    if isinstance(target, ir.LabelsTarget):
+        return Interval(-1.0, 1.0)  # the labels are ±1 (mlc.compiler.datasets)
     return interval_range(target.expr, dist.dim, radius)
 
 

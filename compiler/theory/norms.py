@@ -79,6 +79,8 @@ def barron_norm_bound(target: ir.Target, dist: ir.InputDist) -> Derivation:
     d = dist.dim
     if isinstance(target, ir.TeacherTarget):
         return _teacher_bound(target, dist)
+    if isinstance(target, ir.LabelsTarget):
+        raise NoRule("the labels of a data set have no formula to derive a norm from")
     return BarronDeriver(d).bound(target.expr)
 
 
