@@ -92,6 +92,8 @@ class Report(IRModel):
                            maximum=1)
     summary: Summary = setting("mean", doc="the centre over seeds of tables, plots and rate fits",
                                omit_default=True)
+    robust_within: float = setting(2.0, doc="the robustness summary's x: a grid point converges when its test "
+                                   "error is at most x times the best of the grid", minimum=1, omit_default=True)
     claims: tuple[Claim, ...] = new_field(
         (), doc="the spec's `claims { ... }`, checked after training (absent from the JSON when there are none)")
 

@@ -23,6 +23,9 @@ InitLaw = Literal["normal", "xavier_uniform", "xavier_normal", "he"]
 (the output layer per scaling); ``xavier_uniform``, ``xavier_normal`` and ``he`` are torch.nn.init's laws."""
 InitChoice = Literal["random", "zero"]
 FeatureDraw = Literal["fresh", "nested"]
+DepthScaling = Literal["one_over_L", "none"]
+"""A ResNet block's factor: ``one_over_L``, the scaled z + (1/L) U s(W z) of REFERENCE §2.4 (a flow in depth), or
+``none``, the conventional z + U s(W z)."""
 
 
 class WeightsFile(IRModel):
@@ -75,6 +78,8 @@ class Model(IRModel):
     bias_init: InitChoice = setting("random", doc="`zero`: the trained biases start at 0", omit_default=True)
     features: FeatureDraw = setting("fresh", doc="`nested`: width m uses the first m units of one pool per seed",
                                     omit_default=True)
+    depth_scaling: DepthScaling = setting("one_over_L", doc="ResNet blocks: z + U s(Wz)/L (`one_over_L`, the scaled "
+                                          "form) or z + U s(Wz) (`none`, the conventional one)", omit_default=True)
     seed: int | None = setting(None, doc="seed of the initial weights and features", minimum=0,
                                shown_default="the run's seed", omit_default=True)
     init_file: WeightsFile | None = new_field(None, doc="initial weights read from an .npz file "
