@@ -365,7 +365,8 @@ def robustness_plot(summary: Robustness, out_dir: Path, outcome: PlotOutcome) ->
         ax.set_xlabel(axes_keys[0])
         if len(axes_keys) == 2:
             ax.set_yticks(range(len(ys)), [_fmt_param(v) for v in ys], fontsize=7)
-            ax.set_ylabel(axes_keys[1])
+            if ax is panels[0]:
+                ax.set_ylabel(axes_keys[1])
         else:
             ax.set_yticks([])
         ax.set_title(f"{form.label}\n{form.converged}/{len(form.grid)} within {form.within:g}× best", fontsize=8)
