@@ -31,6 +31,8 @@ def _why_not_measured(metric: metrics.Metric, model: ir.Model, train: ir.Train |
         return "it needs a 1-D grid input"
     if metric.name in ("penalty_term", "penalty_term_init") and (train is None or train.penalty.kind == "none"):
         return "no model is trained with a penalty"
+    if metric.name == "flow_nfe" and (train is None or not train.flow):
+        return "no model is trained by `optimizer = flow(...)`"
     if metric.name == "zero_predictor_mse" and train is not None and train.loss == "logistic":
         return "it is measured for regression losses only"
     return None
