@@ -20,6 +20,8 @@ Role:   solve dθ/dt = -r ∇J(θ) for the whole ensemble at once, where J = los
 
 from __future__ import annotations
 
+from typing import Callable
+
 import torch
 
 from mlc.compiler.ir import Train
@@ -39,14 +41,14 @@ class FlowFailed(RuntimeError):
     """The ODE solver could not integrate the flow to its time (its step size collapsed, or it ran out of steps)."""
 
 
-def member_norm(size: int):  # noqa: ANN201 - a closure over the ensemble size
+def member_norm(size: int) -> Callable[[tuple[torch.Tensor, ...]], torch.Tensor]:
     """The solver's error norm: the largest of the members' RMS norms over their trained tensors (each tensor's
     leading axis is the ensemble's)."""
 
     def norm(state: tuple[torch.Tensor, ...]) -> torch.Tensor:
-        squares = sum(s.reshape(size, -1).pow(2).sum(1) for s in state)
+        squares = torch.stack([s.reshape(size, -1).pow(2).sum(1) for s in state]).sum(0)
         count = sum(s[0].numel() for s in state)
-        return (squares / count).sqrt().max()  # type: ignore[union-attr]
+        return (squares / count).sqrt().max()
 
     return norm
 

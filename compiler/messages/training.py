@@ -171,7 +171,7 @@ def flow_needs_gd_solve(solve: str, span: Span) -> Parts:
 
 
 @message_kind("E301")
-def flow_non_smooth_penalty(penalty: str, span: Span) -> Parts:
+def flow_non_smooth_penalty(penalty: str, span: Span | None) -> Parts:
     return (f"`optimizer = flow(...)` needs a smooth objective; the `{penalty}` penalty is a sum of absolute "
             "values, whose gradient jumps where a path crosses 0, so the adaptive solver's step size collapses there",
             span, "use `weight_decay(lambda = ...)` or `rkhs_norm(lambda = ...)` with a flow, or train the path "
