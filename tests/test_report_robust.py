@@ -116,3 +116,20 @@ def test_a_tiny_spec_reports_its_robustness(tmp_path: Path) -> None:
     assert forms[0]["best_overall"] == pytest.approx(best)
     assert sum(f["converged"] for f in forms) == sum(1 for v in measured.values() if v <= 3 * best)
     assert "robustness over the grid" in console.export_text()
+
+
+def test_the_robust_claim_compares_the_fractions_of_the_two_forms() -> None:
+    from mlc.runtime.claims import check_claims
+
+    claims = ("claims {\n  test_error more robust with scaling = mean_field than standard\n"
+              "  test_error more robust with scaling = standard than mean_field\n}\n")
+    plan = compile_text(SPEC + claims, "rob.ml").plan
+    assert plan is not None
+    first, second = plan.report.claims
+    assert first.kind == "robust" and first.axis == "scaling" and first.forms == ("mean_field", "standard")
+    assert first.text == "test_error more robust with scaling = mean_field than standard"
+    _, groups = _results(ERRORS)
+    results = check_claims(plan, [r for g in groups for r in g.runs], groups)
+    assert [r.verdict for r in results] == ["holds", "fails"]  # 2/4 within 2x the best against 1/4
+    assert results[0].slices[0].overall.measured == pytest.approx(0.25)
+    assert "2/4 of the grid within 2× the best for mean_field, 1/4 for standard" in results[0].slices[0].overall.detail

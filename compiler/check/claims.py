@@ -109,6 +109,12 @@ def _claim(node: ast.Claim, env: Mapping[str, Number], axes: Sequence[str], mode
         axis = _axis(node.axis, axes)
         return ir.Claim(kind="insensitive", text=text, metric=metric, axis=axis,
                         value=_percent(node.percent, "the relative spread"))
+    if isinstance(node, ast.ClaimRobust):
+        if node.better.name == node.worse.name:
+            raise msg.fail(msg.claim_robust_same_form(node.better.name, node.worse.span))
+        # the axis is categorical: the plan checks it and its forms (compiler.expand), where the labels are known
+        return ir.Claim(kind="robust", text=text, metric=metric, axis=node.axis.name,
+                        forms=(node.better.name, node.worse.name))
     if isinstance(node, ast.ClaimOrder):
         if node.direction.name not in ("increasing", "decreasing"):
             raise msg.fail(msg.claim_order_direction(node.direction.name, node.direction.span))

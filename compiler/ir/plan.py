@@ -36,7 +36,7 @@ class Mark(IRModel):
 
 Summary = Literal["mean", "median", "geomean"]
 
-ClaimKind = Literal["peak", "slope", "insensitive", "order", "compare"]
+ClaimKind = Literal["peak", "slope", "insensitive", "order", "compare", "robust"]
 
 
 class ClaimValue(IRModel):
@@ -71,6 +71,7 @@ class Claim(IRModel):
     tolerance_kind: Literal["none", "percent", "steps"] = "none"
     direction: Literal["", "increasing", "decreasing"] = ""
     at: dict[str, float] = Field(default_factory=dict)
+    forms: tuple[str, ...] = new_field((), doc="a `robust` claim's two forms: the more robust one, then the other")
     value_at: tuple[ClaimValue, ...] = new_field(
         (), doc="the number per sweep point when it depends on a swept value (`at m = n` with n swept)")
 
