@@ -21,11 +21,7 @@ data { n = 100   n_test = 500 }
 
 model net = two_layer(width = 100, activation = relu)
 
-train net {
-  loss      = mse
-  optimizer = gd(lr = 0.1)
-  steps     = 1000
-}
+train net { loss = mse   optimizer = gd(lr = 0.1)   steps = 1000 }
 
 sweep {
   scaling    = [standard, mean_field]
