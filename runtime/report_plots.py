@@ -253,9 +253,10 @@ def _centre_curve(curves: list[Any], summary: str) -> tuple[list[float], np.ndar
 
 
 def _flow_runs(plan: Plan, groups: list[Group]) -> bool:
-    """Whether the curves are against the time of a gradient flow (``solve = gradient_flow``) rather than steps."""
+    """Whether the curves are against the time of a gradient flow (``solve = gradient_flow``, or
+    ``optimizer = flow(...)``) rather than steps."""
     indices = {r.index for g in groups for r in g.ok_runs}
-    return any(r.train.solve == "gradient_flow" for r in plan.runs if r.index in indices)
+    return any(r.train.solve == "gradient_flow" or r.train.flow for r in plan.runs if r.index in indices)
 
 
 def _curve_plot(plan: Plan, groups: list[Group], y: str, out_dir: Path, outcome: PlotOutcome) -> None:
