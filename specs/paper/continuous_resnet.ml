@@ -3,6 +3,7 @@
 # z + U s(Wz). Qualitative target only (the review's figure could not be verified). Our setup: a ResNet of depth
 # L = 8, block width 8, on ReLU(x_1) in d = 5, 300 full-batch GD steps, 4 learning rates × 3 init scales, one
 # seed; the report's robustness summary and heat maps compare the two forms. Results: docs/continuous.md.
+# Reduced to CPU size (the paper's sizes are unknown): n = 100, L = 8, block width 8, 300 GD steps, 24 runs.
 problem continuous_resnet
 
 let d = 5
