@@ -11,8 +11,8 @@ Role:   the single place that fixes the effective learning rate of each paramete
 Conventions (REFERENCE §1, §2, §3; docs/lowering.md):
   * output scale 1 (standard), 1/sqrt(fan_in) (ntk), 1/fan_in (mean_field); fan_in is the width feeding the
     output layer (the family's rule: m, the ResNet state width D, or the last deep width);
-  * under mean_field with gd/sgd/msa the learning rate of every group is lr x fan_in (the particle time scale of
-    REFERENCE T15); adam and the other scalings use lr itself;
+  * under mean_field with gd/sgd/msa (and the flow, whose rate is that of lr = 1) the learning rate of every group
+    is lr x fan_in (the particle time scale of REFERENCE T15); adam and the other scalings use lr itself;
   * d_eff = d + 1 with biases; eps_n = sqrt(2 ln(2 d_eff) / n);
   * loss factor k = 2 for mse, 1 for half_mse and logistic: the objective is k x (the L = MSE/2 objective);
   * penalties: lambda eps_n ||theta||_P (path norms, T5, T12), lambda sqrt(ln(2 d_eff)/n) ||theta||_H (RKHS,
@@ -48,7 +48,7 @@ def output_scale(scaling: str, fan: int) -> float:
 
 def effective_lr(model: ir.Model, optimizer: ir.Optimizer, fan: int) -> float:
     """The learning rate used: x fan_in under mean_field with gd/sgd (REFERENCE T15's particle time scale)."""
-    if model.scaling == "mean_field" and optimizer.kind in ("gd", "sgd", "msa"):  # msa: its inner ascent is GD's step
+    if model.scaling == "mean_field" and optimizer.kind in ("gd", "sgd", "msa", "flow"):  # msa: its inner ascent is GD's step
         return optimizer.lr * fan
     return optimizer.lr
 

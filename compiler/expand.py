@@ -144,6 +144,24 @@ class _Shared:
         return found[1]
 
 
+def _check_robust_forms(checker: Checker, claims: tuple[ir.Claim, ...], sweep: tuple[ir.SweepBlock, ...]) -> None:
+    """A `robust` claim names two values of a categorical swept axis (its labels are known only here)."""
+    labels = {a.key: a.labels for block in sweep for a in block.axes}
+    for i, claim in enumerate(claims):
+        if claim.kind != "robust":
+            continue
+        assert checker.claims is not None
+        span = checker.claims.items[i].span
+        if claim.axis not in labels:
+            raise msg.fail(msg.claim_axis_not_swept(claim.axis, span, [k for k, v in labels.items() if v]))
+        known = labels[claim.axis]
+        if not known:
+            raise msg.fail(msg.claim_robust_not_categorical(claim.axis, span))
+        for form in claim.forms:
+            if form not in known:
+                raise msg.fail(msg.claim_robust_unknown_form(claim.axis, form, span, known))
+
+
 def build_plan(checker: Checker) -> ir.Plan:
     """Expand the sweep and resolve every run. Raises SpecErrors (deduplicated over runs)."""
     blocks = resolve_axes(checker)
@@ -237,6 +255,7 @@ def build_plan(checker: Checker) -> ir.Plan:
     report = report or ir.Report()
     if report.claims:
         report = report.model_copy(update={"claims": _claim_numbers(checker, report.claims, claim_points)})
+        _check_robust_forms(checker, report.claims, sweep_ir)
     # A plot's x_kind follows from its x and the sweep, which the hash covers already.
     report_meaning = report.model_dump(mode="json", exclude={"plots": {"__all__": {"x_kind"}}})
     spec_hash = ir.content_hash({"runs": [r.hash for r in runs], "report": report_meaning})

@@ -19,7 +19,7 @@ from typing import Iterable, Literal
 
 from mlc.compiler import families
 
-MetricKind = Literal["error", "raw_error", "loss", "norm", "distance", "spectrum", "diagnostic"]
+MetricKind = Literal["error", "raw_error", "loss", "norm", "distance", "spectrum", "diagnostic", "solver"]
 
 
 @dataclass(frozen=True)
@@ -94,6 +94,8 @@ METRICS: dict[str, Metric] = {m.name: m for m in (
            "test inputs", recordable=False),
     Metric("constant_predictor_mse", "diagnostic", _ERROR_UNIT, "test error of the best constant predictor (the mean "
            "of f* on the test inputs), mean (f* − mean f*)² there", recordable=False),
+    Metric("flow_nfe", "solver", "gradient evaluations of the ensemble", "the ODE solver's function evaluations "
+           "of `optimizer = flow(...)` (one solve per training group; final only)", recordable=False),
     Metric("clip_bound", "diagnostic", "the target's units", "B of the clipped errors: max(1, sup |f*|) over the "
            "input law's support (inf when f* is unbounded there)", recordable=False),
 )}

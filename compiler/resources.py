@@ -155,12 +155,19 @@ def _step_rows(run: Run) -> int:
     return _train_rows(run)
 
 
+def _horizon(run: Run) -> int:
+    """The steps of a training, or a flow's time t (its `record = every N` counts units of t)."""
+    if run.train.flow and run.train.time is not None:
+        return int(run.train.time)
+    return run.train.steps or 0
+
+
 def _record_points(run: Run) -> int:
     """Recorded points of one run (an upper bound: a stopping rule may end training earlier)."""
     every = run.train.record.every
     if every <= 0 or not run.train.record.metrics:
         return 0
-    steps = run.train.steps or 0
+    steps = _horizon(run)
     return steps // every + 2  # step 0, every `every` steps, and the final point
 
 
@@ -172,7 +179,7 @@ def _recorded_values(run: Run) -> int:
 def _measurements(run: Run) -> int:
     """Measurements during training (record steps, or every step for a stopping rule on a test metric)."""
     every = run.train.record.every
-    steps = run.train.steps or 0
+    steps = _horizon(run)
     if every > 0:
         return steps // every + 1
     if run.train.stop is not None and run.train.stop.metric not in ("train_error", "train_error_raw", "train_loss"):
@@ -325,8 +332,25 @@ def _closed_form(runs: list[Run], setup: Setup) -> tuple[Memory, float, int]:
     return Memory(_param_count(run) * (8 + 3 * s), 0, max(solve, _measure_peak(runs, s)), 0), flops, 0
 
 
+FLOW_STAGES = 8
+"""What a flow holds per trained tensor beyond the autograd trainer: the adaptive solver's stages (7 for dopri5,
+13 for dopri8; 8 is dopri5's with its error estimate) of the ensemble's trained parameters."""
+
+
+def _flow(runs: list[Run], setup: Setup) -> tuple[Memory, float, int]:
+    """An ODE solve of the ensemble (``compiler.lower.flow``): the autograd trainer's memory with the solver's
+    stages and one state per record time. Its FLOPs count the measurements only: the solver's work (its
+    function evaluations) is known only once it has run, and is recorded then (``flow_nfe``)."""
+    memory, _, ops = _autograd(runs, setup)
+    E, T, s = len(runs), _trained_count(runs[0]), setup.size
+    states = FLOW_STAGES + len(runs[0].train.record.at) + _record_points(runs[0]) + 2  # with t = 0 and the end
+    run = runs[0]
+    flops = (_measurements(run) + 1) * 2.0 * E * (_train_rows(run) + run.data.n_test) * _macs(run)
+    return Memory(memory.params, E * T * states * s, memory.activations, memory.data), flops, ops
+
+
 ENGINES: dict[str, Callable[[list[Run], Setup], tuple[Memory, float, int]]] = {
-    "autograd": _autograd, "fast": _fast, "closed_form": _closed_form}
+    "autograd": _autograd, "fast": _fast, "closed_form": _closed_form, "flow": _flow}
 
 
 def group_cost(group: Group, setup: Setup = Setup()) -> GroupCost:

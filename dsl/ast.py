@@ -396,6 +396,18 @@ class ClaimInsensitive(_Node):
 
 
 @dataclass(frozen=True)
+class ClaimRobust(_Node):
+    """``METRIC more robust with AXIS = BETTER than WORSE``: over the grid of the other swept axes, more of the
+    grid is within x of the best for the form ``AXIS = BETTER`` than for ``AXIS = WORSE`` (a categorical axis)."""
+
+    metric: Ident
+    axis: Ident
+    better: Ident
+    worse: Ident
+    span: Span
+
+
+@dataclass(frozen=True)
 class ClaimOrder(_Node):
     """``order of METRIC convergence is increasing [below EXPR]``: a per-frequency recorded metric falls below
     the threshold first at the low frequencies (``increasing``: in order of increasing frequency)."""
@@ -438,7 +450,7 @@ class ClaimRegime:
     span: Span
 
 
-Claim = Union[ClaimPeak, ClaimSlope, ClaimInsensitive, ClaimOrder, ClaimCompare, ClaimRegime]
+Claim = Union[ClaimPeak, ClaimSlope, ClaimInsensitive, ClaimRobust, ClaimOrder, ClaimCompare, ClaimRegime]
 
 
 @dataclass(frozen=True)

@@ -138,6 +138,9 @@ class ExprPrinter:
     def _print_ClaimSlope(self, node: ast.ClaimSlope) -> str:
         return f"slope of {node.metric.name} over {node.axis.name} {node.op} {self.doprint(node.value)}"
 
+    def _print_ClaimRobust(self, node: ast.ClaimRobust) -> str:
+        return f"{node.metric.name} more robust with {node.axis.name} = {node.better.name} than {node.worse.name}"
+
     def _print_ClaimInsensitive(self, node: ast.ClaimInsensitive) -> str:
         text = f"{node.metric.name} insensitive to {node.axis.name} within {self.doprint(node.percent)}%"
         return text + (f" for {node.model.name}" if node.model is not None else "")

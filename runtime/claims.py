@@ -26,6 +26,10 @@ Role:   the numbers are computed from the results, never assumed. A claim is *no
   (:func:`mlc.runtime.readouts.adam_regime`: spikes, small oscillation, large oscillation; a diverged run is a
   large oscillation), of each seed and of the median curve over the successful seeds, is R.
 * ``y insensitive to a within p% for M``: only the slices of the model M.
+* ``y more robust with a = A than B``: over the grid of the numeric swept axes (the report's centre over seeds at
+  each point), the fraction of the grid within x of the best y of the whole grid
+  (``runtime.report_robust``, x = ``report { robust_within }``) is larger for the form a = A than for a = B; one
+  slice per model (and values of the other categorical axes). It has no per-seed verdicts.
 
 The overall verdict of a claim fails when one slice fails, holds when every testable slice holds, and is not
 testable when no slice is.
@@ -410,6 +414,34 @@ def _verdict(slices: Sequence[SliceResult]) -> tuple[Verdict, str]:
     return "not testable", slices[0].overall.detail
 
 
+def _robust(plan: Plan, groups: list[Group], claim: Claim) -> tuple[list[SliceResult], str]:
+    """``y more robust with a = A than B``: per model (and values of the other categorical axes), the fraction of
+    the grid within x of the best (``runtime.report_robust``, x = ``report.robust_within``) is larger for A."""
+    from mlc.runtime.report_robust import robustness
+
+    summary = robustness(plan, groups, metric=claim.metric)
+    if summary is None:
+        return [], f"no grid of numeric swept axes with {claim.metric} measured"
+    better, worse = claim.forms
+    pairs: dict[tuple[str, tuple[tuple[str, str], ...]], dict[str, Any]] = {}
+    for form in summary.forms:
+        others = tuple((k, v) for k, v in form.form.items() if k != claim.axis)
+        pairs.setdefault((form.model, others), {})[form.form.get(claim.axis, "")] = form
+    slices = []
+    for (model, others), found in pairs.items():
+        where = model + (f" ({', '.join(f'{k} = {v}' for k, v in others)})" if others else "")
+        a, b = found.get(better), found.get(worse)
+        if a is None or b is None:
+            check = _not_testable(f"no runs of {claim.axis} = {better if a is None else worse}")
+        else:
+            ok = a.fraction > b.fraction
+            check = Check("holds" if ok else "fails", a.fraction - b.fraction,
+                          f"{a.converged}/{len(a.grid)} of the grid within {a.within:g}× the best for {better}, "
+                          f"{b.converged}/{len(b.grid)} for {worse} (spread {a.spread:.2f} vs {b.spread:.2f} dec)")
+        slices.append(SliceResult(where, {}, check))
+    return slices, ""
+
+
 def check_claims(plan: Plan, runs: list[RunResult], groups: list[Group] | None = None) -> list[ClaimResult]:
     """Every claim of the plan, checked against ``runs`` (grouped as the report groups them)."""
     if not plan.report.claims:
@@ -434,6 +466,8 @@ def check_claims(plan: Plan, runs: list[RunResult], groups: list[Group] | None =
                       if (s := _regime(here, g)) is not None]
             if not matching:
                 reason = "no run at " + " and ".join(f"{k} = {_fmt(v)}" for k, v in claim.at.items())
+        elif claim.kind == "robust":
+            slices, reason = _robust(plan, groups, claim)
         else:
             slices = [s for g in groups if (here := _here(claim, g.params)) is not None
                       if (s := _order(here, g)) is not None]

@@ -5,7 +5,7 @@ Output: ``list[RunResult]`` in plan order (runs.index); each group's results are
         as soon as they exist.
 Role:   group the runs (``compiler.lower.grouping``), build each run's data (shared between runs with the same
         data seed) and initial parameters, dispatch each group to its engine (fast packed GD, autograd ensemble,
-        closed form), turn the outcomes into :class:`RunResult`, and attach the theory's bounds. A failure
+        gradient flow by an ODE solver, closed form), turn the outcomes into :class:`RunResult`, and attach the theory's bounds. A failure
         inside one group marks only that group's runs as failed (with the
         message) and execution continues; a failure in the bounds never loses measured results.
 """
@@ -143,7 +143,7 @@ def group_threads(group: Group, device: torch.device) -> int | None:
         # the sizes of a sweep (n = 100, m = 400) LAPACK's thread barriers cost more than they gain, 4-25x on a
         # loaded two-core machine (measured: pinv of 100 x 400 took 46 ms on 2 threads, 13 ms on 1).
         return 1
-    if group.engine == "autograd" and _small_ensemble(group.runs):
+    if group.engine in ("autograd", "flow") and _small_ensemble(group.runs):
         # Small ensembles gain nothing from intra-op threads, and on a shared machine their per-op thread
         # barriers made training up to 14x slower (measured: specs/resnet_depth.ml, 15 s quiet vs 216 s at
         # load 3.5). One thread also makes these runs' numbers independent of the machine's thread count.
@@ -162,6 +162,9 @@ def _train_group(group: Group, device: torch.device, dtype: torch.dtype, data_ca
         return [solve_closed_form(m, device, dtype) for m in members]
     if group.engine == "fast":
         return train_fast(members, device, dtype, checkpoint, parallel_rows=options.parallel_rows)
+    if group.engine == "flow":  # one ODE solve: no step boundaries to checkpoint at
+        from mlc.compiler.lower.flow import train_flow
+        return train_flow(members, device, dtype)
     return train_autograd(members, device, dtype, checkpoint)
 
 

@@ -248,8 +248,8 @@ def hover(analysis: Analysis, line: int, char: int) -> HoverText | None:
             text = setting_markdown(node.name, *found) if found is not None else None
     elif isinstance(node, ast.Ident) and isinstance(parent, (ast.Every, ast.ReportPlot)):
         text = metric_markdown(node.name)
-    elif isinstance(parent, (ast.ClaimPeak, ast.ClaimSlope, ast.ClaimInsensitive, ast.ClaimOrder, ast.ClaimCompare,
-                             ast.ClaimRegime)) \
+    elif isinstance(parent, (ast.ClaimPeak, ast.ClaimSlope, ast.ClaimInsensitive, ast.ClaimRobust, ast.ClaimOrder,
+                             ast.ClaimCompare, ast.ClaimRegime)) \
             and isinstance(node, ast.Ident) and parent.metric is node:
         text = metric_markdown(node.name)  # the metric a claim is about
     elif isinstance(node, ast.Name) and any(isinstance(a, ast.Until) for a in ancestors):

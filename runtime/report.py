@@ -35,6 +35,7 @@ from mlc.runtime.report_cost import cost_rows, cost_table
 from mlc.runtime.report_fit import RateFit, fit_rates, not_compared
 from mlc.runtime.report_groups import Group, group_learned_nothing, group_optimisation_limit, group_runs
 from mlc.runtime.report_readouts import Readouts, compute_readouts, readout_tables, readouts_dict
+from mlc.runtime.report_robust import ROBUST_NOTE, Robustness, robustness, robustness_table
 from mlc.runtime.report_store import (
     RESULTS_JSON,
     RUNS_CSV,
@@ -68,6 +69,7 @@ class ReportSummary:
     files: list[Path] = field(default_factory=list)
     skipped_plots: list[str] = field(default_factory=list)
     claims: list[ClaimResult] = field(default_factory=list)
+    robustness: Robustness | None = None
 
     @property
     def failed_claims(self) -> list[ClaimResult]:
@@ -132,7 +134,7 @@ def _limit_dict(group: Group) -> dict[str, Any] | None:
 
 def _summary_dict(plan: Plan, result: ExperimentResult, groups: list[Group], fits: list[RateFit],
                   files: list[Path], skipped: list[str], claims: list[ClaimResult] | None = None,
-                  readouts: Readouts | None = None) -> dict[str, Any]:
+                  readouts: Readouts | None = None, robust: Robustness | None = None) -> dict[str, Any]:
     return {
         "problem": result.problem,
         "spec_hash": result.spec_hash,
@@ -150,6 +152,7 @@ def _summary_dict(plan: Plan, result: ExperimentResult, groups: list[Group], fit
         "skipped_plots": skipped,
         **({"claims": [c.as_dict() for c in claims]} if claims else {}),
         "readouts": readouts_dict(readouts or Readouts()),
+        **({"robustness": robust.as_dict()} if robust is not None else {}),
     }
 
 
@@ -175,7 +178,8 @@ def write_report(
                     no_claims)
     readouts = _guard(console, "reading out T18, T19 and the spectrum",
                       lambda: compute_readouts(plan, groups), Readouts())
-    summary = ReportSummary(groups=groups, rate_fits=fits, claims=claims, readouts=readouts)
+    robust = _guard(console, "summarising the robustness over the grid", lambda: robustness(plan, groups), None)
+    summary = ReportSummary(groups=groups, rate_fits=fits, claims=claims, readouts=readouts, robustness=robust)
     _guard(console, "printing the tables",
            lambda: print_report(console, plan, experiment_result, groups, fits), None)
     _guard(console, "printing the read-outs", lambda: _print_readouts(console, readouts), None)
@@ -183,6 +187,8 @@ def write_report(
     cost = _guard(console, "timing the steps", lambda: cost_rows(plan, experiment_result.runs), no_cost)
     if cost:  # an MSA iteration next to a GD step (runtime.report_cost)
         _guard(console, "printing the cost of a step", lambda: console.print(cost_table(cost)), None)
+    if robust is not None:
+        _guard(console, "printing the robustness summary", lambda: _print_robustness(console, robust), None)
     if claims:
         _guard(console, "printing the claims", lambda: console.print(claims_table(claims)), None)
         claims_path = out / CLAIMS_CSV
@@ -200,7 +206,7 @@ def write_report(
         summary.skipped_plots += reuse_plots[1]
     elif plots:
         try:
-            outcome = _make_plots(plan, groups, out)
+            outcome = _make_plots(plan, groups, out, robust)
         except Exception as exc:  # noqa: BLE001 - a plotting problem must not lose the report
             summary.skipped_plots.append(f"plots failed: {type(exc).__name__}: {exc}")
         else:
@@ -210,7 +216,7 @@ def write_report(
 
     def write_summary() -> None:
         data = _summary_dict(plan, experiment_result, groups, fits,
-                             summary.files + [summary_path], summary.skipped_plots, claims, readouts)
+                             summary.files + [summary_path], summary.skipped_plots, claims, readouts, robust)
         if cost:
             data["cost_per_step"] = cost
         atomic_write_text(summary_path, json.dumps(data, indent=1, allow_nan=True, default=str))
@@ -258,6 +264,12 @@ def _print_readouts(console: Console, readouts: Readouts) -> None:
         console.print(part)
 
 
+def _print_robustness(console: Console, robust: Robustness) -> None:
+    console.print()
+    console.print(robustness_table(robust))
+    console.print(Text(ROBUST_NOTE, style="dim"))
+
+
 def learned_nothing(groups: list[Group]) -> list[str]:
     """The groups (as ``model (param = value, ...)``) where some successful run learned nothing: its test error is
     within 5 % of the best constant predictor's, or above it (:func:`mlc.compiler.lower.health.learned_nothing`)."""
@@ -285,8 +297,8 @@ def _guard(console: Console, stage: str, action: Callable[[], T], default: T) ->
         return default
 
 
-def _make_plots(plan: Plan, groups: list[Group], out: Path) -> Any:
+def _make_plots(plan: Plan, groups: list[Group], out: Path, robust: Robustness | None = None) -> Any:
     from mlc.runtime.report_plots import make_plots
 
-    return make_plots(plan, groups, out)
+    return make_plots(plan, groups, out, robust)
 

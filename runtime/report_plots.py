@@ -12,6 +12,8 @@ Role:   the figures of the report. For ``y vs <axis>``: log-log axes (when the v
         on that axis.
         For ``y vs step``: the recorded curves, each seed thin and the summary over the seeds of each group
         thick; long step or time grids on a log axis; the t = ∞ end of a gradient flow as a dashed level.
+        With a robustness summary (``runtime.report_robust``): a heat map of the error over lr × init scale
+        (the first two numeric axes) per form.
         Which of the two a plot is comes from the plan (``Plot.x_kind``), never from the name of x, so a
         swept axis called ``steps`` is an axis.
 
@@ -35,6 +37,7 @@ from mlc.runtime.report_fit import RELATION_SIGNS
 from mlc.compiler import metrics
 from mlc.runtime.paths import folder_in
 from mlc.runtime.report_groups import SUMMARY_NAMES, Group, GroupKey, centre, swept_axes
+from mlc.runtime.report_robust import Robustness
 from mlc.runtime.report_store import atomic_write
 
 MAX_LEGEND = 12
@@ -288,9 +291,10 @@ def _centre_curve(curves: list[Any], summary: str) -> tuple[list[float], np.ndar
 
 
 def _flow_runs(plan: Plan, groups: list[Group]) -> bool:
-    """Whether the curves are against the time of a gradient flow (``solve = gradient_flow``) rather than steps."""
+    """Whether the curves are against the time of a gradient flow (``solve = gradient_flow``, or
+    ``optimizer = flow(...)``) rather than steps."""
     indices = {r.index for g in groups for r in g.ok_runs}
-    return any(r.train.solve == "gradient_flow" for r in plan.runs if r.index in indices)
+    return any(r.train.solve == "gradient_flow" or r.train.flow for r in plan.runs if r.index in indices)
 
 
 def _curve_plot(plan: Plan, groups: list[Group], y: str, out_dir: Path, outcome: PlotOutcome) -> None:
@@ -359,8 +363,66 @@ def _drawable(steps: list[Any], values: list[float], log_x: bool) -> tuple[list[
     return [t for t, _ in kept], [v for _, v in kept]
 
 
-def make_plots(plan: Plan, groups: list[Group], out_dir: Path) -> PlotOutcome:
-    """Draw every requested and default plot into ``out_dir/plots/`` (PNG and PDF)."""
+def robustness_plot(summary: Robustness, out_dir: Path, outcome: PlotOutcome) -> None:
+    """The robustness heat maps: a panel per form, log10 of the error over the first two grid axes (a one-row map
+    for one axis; further axes are taken at their best value), on one colour scale for every panel, the points
+    within x of the best outlined and the failed ones crossed."""
+    from matplotlib.colors import Normalize
+    from matplotlib.figure import Figure
+
+    forms = summary.forms
+    axes_keys = summary.grid_axes[:2]
+    xs = sorted({p[0] for f in forms for p in f.grid})
+    ys = sorted({p[1] for f in forms for p in f.grid}) if len(axes_keys) == 2 else [math.nan]
+    finite = [v for f in forms for v in f.finite if v > 0]
+    if not finite:
+        outcome.skipped.append("robustness heat map: no positive error to draw")
+        return
+    norm = Normalize(vmin=math.log10(min(finite)), vmax=math.log10(max(finite)))
+    fig = Figure(figsize=(3.2 * len(forms) + 1.0, 3.0))
+    panels = fig.subplots(1, len(forms), squeeze=False)[0]
+    image = None
+    for ax, form in zip(panels, forms):
+        grid = np.full((len(ys), len(xs)), np.nan)
+        failed = np.zeros_like(grid, dtype=bool)
+        for point, value in form.grid.items():
+            i = ys.index(point[1]) if len(axes_keys) == 2 else 0
+            j = xs.index(point[0])
+            kept = grid[i, j]
+            if value is None or not math.isfinite(value) or value <= 0:
+                failed[i, j] = math.isnan(kept)
+            elif math.isnan(kept) or math.log10(value) < kept:  # further axes: the best value at this cell
+                grid[i, j], failed[i, j] = math.log10(value), False
+        image = ax.imshow(grid, origin="lower", cmap="viridis_r", norm=norm, aspect="auto")
+        for i in range(len(ys)):
+            for j in range(len(xs)):
+                if failed[i, j]:
+                    ax.text(j, i, "×", ha="center", va="center", color="red", fontsize=12)
+                elif not math.isnan(grid[i, j]) and 10 ** grid[i, j] <= form.within * form.best_overall:
+                    ax.add_patch(_cell_box(j, i))
+        ax.set_xticks(range(len(xs)), [_fmt_param(v) for v in xs], rotation=45, fontsize=7)
+        ax.set_xlabel(axes_keys[0])
+        if len(axes_keys) == 2:
+            ax.set_yticks(range(len(ys)), [_fmt_param(v) for v in ys], fontsize=7)
+            if ax is panels[0]:
+                ax.set_ylabel(axes_keys[1])
+        else:
+            ax.set_yticks([])
+        ax.set_title(f"{form.label}\n{form.converged}/{len(form.grid)} within {form.within:g}× best", fontsize=8)
+    if image is not None:
+        fig.colorbar(image, ax=list(panels), label=f"log10 {forms[0].metric}")
+    _save(fig, out_dir, f"robustness_{_safe(forms[0].metric)}", outcome)
+
+
+def _cell_box(j: int, i: int) -> Any:
+    from matplotlib.patches import Rectangle
+
+    return Rectangle((j - 0.5, i - 0.5), 1, 1, fill=False, edgecolor="white", linewidth=2)
+
+
+def make_plots(plan: Plan, groups: list[Group], out_dir: Path, robust: Robustness | None = None) -> PlotOutcome:
+    """Draw every requested and default plot into ``out_dir/plots/`` (PNG and PDF), and the robustness heat
+    maps when the report has a robustness summary."""
     outcome = PlotOutcome()
     plots_dir = folder_in(Path(out_dir), "plots")  # a symlinked plots/ that leads out of --out is refused
     axes = swept_axes(plan)
@@ -371,4 +433,6 @@ def make_plots(plan: Plan, groups: list[Group], out_dir: Path) -> PlotOutcome:
             _axis_plot(plan, groups, plot.y, plot.x, plots_dir, outcome)
         else:
             outcome.skipped.append(f"{plot.y} vs {plot.x}: {plot.x} is not a swept axis")
+    if robust is not None and robust.forms:
+        robustness_plot(robust, plots_dir, outcome)
     return outcome

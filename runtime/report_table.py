@@ -77,12 +77,17 @@ def _is_raw(name: str) -> bool:
     return entry is not None and entry.kind == "raw_error"
 
 
+def _is_solver(name: str) -> bool:
+    entry = metrics.lookup(name)
+    return entry is not None and entry.kind == "solver"
+
+
 def measured_metrics(groups: Sequence[Group], raw: bool = True) -> list[str]:
     """The metrics shown in the measured tables: the clipped errors, the plain (raw) errors beside them (unless
     ``raw`` is off: a classifier's raw error is the same misclassification rate), then the norms, in registry
-    order."""
+    order, and a flow's solver work (``flow_nfe``) with them."""
     seen = [m for g in groups for m in g.metrics()
-            if metrics.is_error(m) or metrics.is_norm(m) or (raw and _is_raw(m))]
+            if metrics.is_error(m) or metrics.is_norm(m) or (raw and _is_raw(m)) or _is_solver(m)]
     return sorted(metrics.display_order(seen), key=lambda m: not (metrics.is_error(m) or _is_raw(m)))
 
 

@@ -67,7 +67,8 @@ def _family_for(kind: str) -> str:
 
 @pytest.mark.parametrize("kind", sorted(check.OPTIMIZER_KEYS))
 def test_optimizer_defaults(kind: str) -> None:
-    run = ok(f"data {{ n = 100 }}\nmodel net = {_family_for(kind)}(width = 4)\ntrain {{ optimizer = {kind} }}\n").runs[0]
+    horizon = "   time = 10" if kind == "flow" else ""  # a flow runs for a time, not for steps
+    run = ok(f"data {{ n = 100 }}\nmodel net = {_family_for(kind)}(width = 4)\ntrain {{ optimizer = {kind}{horizon} }}\n").runs[0]
     for key, spec in check.OPTIMIZER_KEYS[kind].items():
         assert getattr(run.train.optimizer, key) == spec.default, key
 
@@ -104,8 +105,9 @@ def _placements() -> list[tuple[str, str, check.KeySpec]]:
     for kind, keys in check.OPTIMIZER_KEYS.items():
         for key, spec in keys.items():
             if spec.kind in ("int", "float"):
+                horizon = "   time = 10" if kind == "flow" else ""  # a flow runs for a time
                 places.append((f"model m = {_family_for(kind)}(width = 4)\n"
-                               f"train {{{{ optimizer = {kind}({{k}} = {{v}}) }}}}\n", key, spec))
+                               f"train {{{{ optimizer = {kind}({{k}} = {{v}}){horizon} }}}}\n", key, spec))
     for key, spec in check.DATA_KEYS.items():
         places.append(("model m = two_layer(width = 4)\ndata {{{{ {k} = {v} }}}}\n", key, spec))
     for key, spec in check.REPORT_KEYS.items():
@@ -147,9 +149,10 @@ def test_range_of_every_numeric_setting(template: str, key: str, spec: check.Key
 @pytest.mark.parametrize("key", [k for k, s in check.MODEL_KEYS.items() if s.kind == "enum"])
 def test_enum_settings(key: str) -> None:
     spec = check.MODEL_KEYS[key]
+    family = next(f for f in ("two_layer", *families.names()) if key in families.get(f).settings)
     for choice in spec.choices:
-        assert getattr(ok(f"model m = two_layer(width = 4, {key} = {choice})\n").runs[0].model, key) == choice
-    outcome = compile_spec(f"model m = two_layer(width = 4, {key} = {spec.choices[0][:-1]}x)\n")
+        assert getattr(ok(f"model m = {family}(width = 4, {key} = {choice})\n").runs[0].model, key) == choice
+    outcome = compile_spec(f"model m = {family}(width = 4, {key} = {spec.choices[0][:-1]}x)\n")
     assert [d.code for d in outcome.diagnostics] == ["E101"]
     assert outcome.diagnostics[0].help == f"did you mean `{spec.choices[0]}`?"
 

@@ -1,7 +1,7 @@
 """Golden plans: every shipped spec's plan (`mlc compile --emit plan --json`) is byte-identical to the one
 recorded before the parametric plan (issue 7, item 2) replaced resolving each sweep point through the checker.
 
-Input:  ``specs/*.ml``, ``benchmarks/*.ml`` and ``tests/golden/plans.json`` (for each spec: the spec hash, the
+Input:  ``specs/*.ml``, ``specs/paper/*.ml``, ``benchmarks/*.ml`` and ``tests/golden/plans.json`` (for each spec: the spec hash, the
         run hashes in order, and the SHA-256 of the plan's JSON as the command prints it).
 Output: pass/fail.
 Role:   the plan of a shipped spec changes only on purpose. If a change is meant (a bug fix that changes what
@@ -22,7 +22,8 @@ from mlc.compiler.pipeline import compile_path
 
 ROOT = Path(__file__).resolve().parent.parent
 GOLDEN = ROOT / "tests" / "golden" / "plans.json"
-SPECS = sorted(str(p.relative_to(ROOT)) for p in [*ROOT.glob("specs/*.ml"), *ROOT.glob("benchmarks/*.ml")])
+SPECS = sorted(str(p.relative_to(ROOT)) for p in [*ROOT.glob("specs/*.ml"), *ROOT.glob("specs/paper/*.ml"),
+                                                 *ROOT.glob("benchmarks/*.ml")])
 
 
 def plan_record(spec: str) -> dict[str, object]:

@@ -40,7 +40,8 @@ def test_enum_choices_come_from_the_ir_types() -> None:
 
 def test_per_kind_settings_and_defaults_of_the_optimizer() -> None:
     assert {k: list(v) for k, v in check.OPTIMIZER_KEYS.items()} == {
-        "gd": ["lr", "momentum"], "sgd": ["lr", "batch", "momentum"], "adam": ["lr", "betas", "eps"]}
+        "gd": ["lr", "momentum"], "sgd": ["lr", "batch", "momentum"], "adam": ["lr", "betas", "eps"],
+        "flow": ["rtol", "atol", "method"]}
     assert check.OPTIMIZER_KEYS["adam"]["lr"].default == 1e-3 and check.OPTIMIZER_KEYS["gd"]["lr"].default == 0.1
     assert field_settings(ir.Optimizer)["lr"].default == ir.Optimizer().lr
 

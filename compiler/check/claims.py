@@ -31,6 +31,8 @@ def _why_not_measured(metric: metrics.Metric, model: ir.Model, train: ir.Train |
         return "it needs a 1-D grid input"
     if metric.name in ("penalty_term", "penalty_term_init") and (train is None or train.penalty.kind == "none"):
         return "no model is trained with a penalty"
+    if metric.name == "flow_nfe" and (train is None or not train.flow):
+        return "no model is trained by `optimizer = flow(...)`"
     if metric.name in ("zero_predictor_mse", "constant_predictor_mse") and train is not None and train.loss == "logistic":
         return "it is measured for regression losses only"
     return None
@@ -113,6 +115,12 @@ def _claim(node: ast.Claim, env: Mapping[str, Number], axes: Sequence[str], mode
             model = node.model.name
         return ir.Claim(kind="insensitive", text=text, metric=metric, axis=axis,
                         value=_percent(node.percent, "the relative spread"), model=model)
+    if isinstance(node, ast.ClaimRobust):
+        if node.better.name == node.worse.name:
+            raise msg.fail(msg.claim_robust_same_form(node.better.name, node.worse.span))
+        # the axis is categorical: the plan checks it and its forms (compiler.expand), where the labels are known
+        return ir.Claim(kind="robust", text=text, metric=metric, axis=node.axis.name,
+                        forms=(node.better.name, node.worse.name))
     if isinstance(node, ast.ClaimOrder):
         if node.direction.name not in ORDER_DIRECTIONS:
             raise msg.fail(msg.claim_order_direction(node.direction.name, node.direction.span, ORDER_DIRECTIONS))

@@ -108,7 +108,8 @@ def shaped_model(stmt: ast.ModelStmt, values: dict[str, Any], seen: Mapping[str,
         raise msg.fail(msg.above_maximum("depth", values["depth"], MAX_LAYERS, written.value.span if written
                                          else stmt.span, from_sweep=written is None))
     shape = descriptor.resolve(values, dist.dim)
-    inits = {key: values[key] for key in ("init", "output_init", "bias_init", "features", "seed") if key in values}
+    inits = {key: values[key] for key in ("init", "output_init", "bias_init", "features", "seed", "depth_scaling")
+             if key in values}
     model = ir.Model(
         name=stmt.name.name, family=family, width=shape["width"], depth=shape["depth"],
         widths=tuple(shape["widths"]), state_width=shape["state_width"],

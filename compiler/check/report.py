@@ -61,4 +61,5 @@ def report_ir(stmt: ast.ReportStmt | None, env: Mapping[str, Number], swept: Map
             key = item.key.name
             values[key] = value_of(REPORT_KEYS[key], key, item.value, env, None, Point(), "report")
     return ir.Report(bounds=bounds, rates=tuple(rates), plots=tuple(plots), marks=tuple(marks),
-                     delta=float(values["delta"]), summary=values["summary"])
+                     delta=float(values["delta"]), summary=values["summary"],
+                     robust_within=float(values["robust_within"]))

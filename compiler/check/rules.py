@@ -85,11 +85,22 @@ def _msa(t: Training) -> Diagnostic | None:
     return None
 
 
+FLOW_NON_SMOOTH_PENALTIES = ("path_norm", "weighted_path_norm")
+"""Penalties whose gradient jumps (sums of |a_k| ‖b_k‖): an adaptive ODE solver cannot step across them."""
+
+
+def _flow_smooth(t: Training) -> Diagnostic | None:
+    if t.train.flow and t.train.penalty.kind in FLOW_NON_SMOOTH_PENALTIES:
+        return msg.flow_non_smooth_penalty(t.train.penalty.kind, t.spans.get("penalty"))
+    return None
+
+
 TRAINING_RULES: tuple[tuple[str, Callable[[Training], Diagnostic | None]], ...] = (
     ("a closed-form solve needs a random feature model", _solve_family),
     ("solve = ridge needs a ridge penalty", _ridge_penalty),
     ("an sgd batch is at most n", _batch_within_n),
     ("msa trains a layered model, with a penalty that is a sum over layers and rho > 0", _msa),
+    ("a flow needs a smooth penalty", _flow_smooth),
 )
 """Rules on a resolved training: (what it says, the check). Each returns a diagnostic when broken."""
 

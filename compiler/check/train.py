@@ -67,12 +67,17 @@ def train_ir(blocks: list[ast.TrainStmt], model: ir.Model, env: Mapping[str, Num
         steps = max_steps
     if steps is None:
         steps = TRAIN_KEYS["steps"].default
-    time = _time(items, until, solve, env)
+    time = _time(items, until, solve, env, optimizer)
     placement = {key: float(check_number(TRAIN_KEYS[key], key, scalar_of(items[key].value, env, key),
                                          items[key].value.span, owner))
                  for key in ("group_cpus", "group_gpus") if key in items}
-    record = _record_points(record, items.get("record"), solve, time if time is not None else float(steps))
-    if solve in ir.CLOSED_FORM_SOLVES:  # a closed form has no optimizer and no steps (issue 7, bug 8)
+    record = _record_points(record, items.get("record"), solve, time if time is not None else float(steps),
+                            flow=optimizer.kind == "flow")
+    if optimizer.kind == "flow":  # a time instead of steps
+        train = ir.Train(model=model.name, loss=loss, penalty=penalty, optimizer=optimizer,  # type: ignore[arg-type]
+                         steps=None, solve=solve, record=record, time=time,  # type: ignore[arg-type]
+                         group_cpus=placement.get("group_cpus"), group_gpus=placement.get("group_gpus"))
+    elif solve in ir.CLOSED_FORM_SOLVES:  # a closed form has no optimizer and no steps (issue 7, bug 8)
         train = ir.Train(model=model.name, loss=loss, penalty=penalty, stop=stop, solve=solve,  # type: ignore[arg-type]
                          record=record, time=time, group_cpus=placement.get("group_cpus"),
                          group_gpus=placement.get("group_gpus"))
@@ -176,10 +181,22 @@ def _optimizer(item: ast.Setting | None, env: Mapping[str, Number], point: Point
                 values[key] = swept_value(point, slot, spec, key, item.span if item else None, kind)
             else:
                 values[key] = spec.default
+    if kind == "flow":  # its own settings only; the rate is lr = 1's (ir.Optimizer)
+        return _flow(values, kwargs)
     return ir.Optimizer(kind=kind, lr=float(values["lr"]), batch=values.get("batch"),  # type: ignore[arg-type]
                         betas=values.get("betas", (0.9, 0.999)), momentum=float(values.get("momentum", 0.0)),
                         eps=float(values.get("eps", 1e-8)),
                         **{key: values[key] for key in ("rho", "inner_steps") if key in values})  # msa's
+
+
+def _flow(values: Mapping[str, Any], kwargs: list[ast.KwArg]) -> ir.Optimizer:
+    """``flow(rtol, atol, method)``: a relative tolerance tighter than :data:`ir.FLOW_MIN_RTOL` is refused (the
+    solver could not take a step that meets it)."""
+    rtol = float(values["rtol"])
+    if rtol < ir.FLOW_MIN_RTOL:
+        span = next(kw.value.span for kw in kwargs if kw.key.name == "rtol")
+        raise msg.fail(msg.flow_tolerance_unreachable(rtol, ir.FLOW_MIN_RTOL, span))
+    return ir.Optimizer(kind="flow", rtol=rtol, atol=float(values["atol"]), method=values["method"])
 
 
 def _betas(node: ast.Value, env: Mapping[str, Number]) -> tuple[float, float]:
@@ -208,10 +225,15 @@ MAX_RECORD_POINTS = 10_000
 
 
 def _time(items: Mapping[str, ast.Setting], until: ast.Until | None, solve: str,
-          env: Mapping[str, Number]) -> float | None:
-    """The time of a gradient-flow solve (``inf`` when not given: the limit); None for the other solves, which
-    may not give one. Gradient flow has no optimizer, no steps and no stopping rule."""
+          env: Mapping[str, Number], optimizer: ir.Optimizer) -> float | None:
+    """The time of a gradient-flow solve (``inf`` when not given: the limit) or of `optimizer = flow(...)`
+    (finite, required); None for the other trainings, which may not give one. Gradient flow has no optimizer, no
+    steps and no stopping rule; a flow has no steps and no stopping rule."""
     item = items.get("time")
+    if optimizer.kind == "flow" and solve == "gd":
+        return _flow_time(items, until, env)
+    if optimizer.kind == "flow" and solve != "gradient_flow":  # gradient_flow's own rule names the optimizer
+        raise msg.fail(msg.flow_needs_gd_solve(solve, items["solve"].value.span))
     if solve != "gradient_flow":
         if item is not None:
             raise msg.fail(msg.time_without_gradient_flow(solve, item.key.span))
@@ -229,7 +251,24 @@ def _time(items: Mapping[str, ast.Setting], until: ast.Until | None, solve: str,
     return float(check_number(TRAIN_KEYS["time"], "time", value, item.value.span, "gradient flow"))
 
 
-def _record_points(record: ir.Record, item: ast.Setting | None, solve: str, end: float) -> ir.Record:
+def _flow_time(items: Mapping[str, ast.Setting], until: ast.Until | None, env: Mapping[str, Number]) -> float:
+    """The finite time t of `optimizer = flow(...)`: it replaces `steps` (t = η·k), and there is no `until`."""
+    for key in ("steps", "max_steps"):
+        if key in items:
+            raise msg.fail(msg.flow_has_no_steps(key, items[key].key.span))
+    if until is not None:
+        raise msg.fail(msg.flow_has_no_steps("until", until.span))
+    item = items.get("time")
+    if item is None:
+        raise msg.fail(msg.flow_needs_time(None, items["optimizer"].value.span))
+    value = scalar_of(item.value, env, "time")
+    if not math.isfinite(value):
+        raise msg.fail(msg.flow_needs_time(value, item.value.span))
+    return float(check_number(TRAIN_KEYS["time"], "time", value, item.value.span, "the flow"))
+
+
+def _record_points(record: ir.Record, item: ast.Setting | None, solve: str, end: float,
+                   flow: bool = False) -> ir.Record:
     """The ``at`` points of ``record`` checked against the training: ≥ 0, at most the end, whole steps unless the
     solve is gradient flow (a spaced grid is rounded to whole steps and repeats dropped, as in sweeps), sorted,
     without 0 and the end (always recorded) and without repeats."""
@@ -237,7 +276,7 @@ def _record_points(record: ir.Record, item: ast.Setting | None, solve: str, end:
         return record
     assert isinstance(item.value, ast.Every)
     node = item.value.interval
-    flow = solve == "gradient_flow"
+    flow = flow or solve == "gradient_flow"
     points: list[float] = []
     for value in record.at:
         if value < 0:

@@ -7,6 +7,7 @@ Role:   ``width`` is the hidden width m of each block, ``state_width`` the state
         with a bias: V acts on x~ = (x, 1)), ``U`` (E, L, D, m), ``Wr`` (E, L, m, D), ``alpha`` (E, D); init with
         s = init_scale: V ~ N(0, s^2/d~), U ~ N(0, s^2/m), Wr ~ N(0, s^2/D), alpha as an output layer of fan-in D
         (other laws and per-layer scales, in the order V, U, Wr, alpha: ``mlc.compiler.families.init``).
+        ``depth_scaling = none`` drops the 1/L: the conventional ResNet z_{l+1} = z_l + U_l s(W_l z_l).
         Its norm is the weighted path norm || |alpha|^T (I + 3|U_L/L||W_L|) ... (I + 3|U_1/L||W_1|) |V| ||_1
         (E–Ma–Wang; the 1/L of the blocks is absorbed into U, as the reference asks), which tends to
         exp(3 E|U||W|) as L grows: bounded in L, but large for a wide block or a large init (docs/lowering.md).
@@ -29,7 +30,7 @@ class ResNet(Family):
     name: ClassVar[str] = "resnet"
     doc: ClassVar[str] = "scaled ResNet z_{l+1} = z_l + (1/L) U_l s(W_l z_l), f = scale · alpha·z_L"
     settings: ClassVar[tuple[str, ...]] = ("width", "depth", "state_width", "activation", "scaling", "init_scale",
-                                           "bias", *INIT_SETTINGS)
+                                           "bias", "depth_scaling", *INIT_SETTINGS)
     default_depth: ClassVar[int] = 8
     norms: ClassVar[tuple[str, ...]] = ("weighted_path_norm",)
     penalties: ClassVar[tuple[str, ...]] = ("weighted_path_norm",)
@@ -80,9 +81,10 @@ class ResNet(Family):
         xt = torch.cat([x, torch.ones_like(x[..., :1])], dim=-1) if run.model.bias else x
         z = torch.bmm(xt, params["V"].transpose(1, 2))  # (E, n, D)
         L = params["U"].shape[1]
+        factor = block_factor(run.model, L)
         for l in range(L):
             h = s(torch.bmm(z, params["Wr"][:, l].transpose(1, 2)))  # (E, n, m)
-            z = z + torch.bmm(h, params["U"][:, l].transpose(1, 2)) / L
+            z = z + torch.bmm(h, params["U"][:, l].transpose(1, 2)) * factor
         return run.conventions.output_scale * torch.bmm(z, params["alpha"].unsqueeze(2)).squeeze(2)
 
     def stages(self, run: ir.Run) -> tuple[Stage, ...]:
@@ -113,12 +115,19 @@ class ResNet(Family):
         if name != "weighted_path_norm":
             return super().norm(name, run, params)
         L = params["U"].shape[1]
+        factor = block_factor(run.model, L)
         row = params["alpha"].abs().unsqueeze(1)  # (E, 1, D)
         for l in reversed(range(L)):
-            block = torch.bmm(params["U"][:, l].abs() / L, params["Wr"][:, l].abs())  # (E, D, D)
+            block = torch.bmm(params["U"][:, l].abs() * factor, params["Wr"][:, l].abs())  # (E, D, D)
             row = row + 3.0 * torch.bmm(row, block)
         row = torch.bmm(row, params["V"].abs())  # (E, 1, d~)
         return run.conventions.output_scale * row.abs().sum(dim=(1, 2))
+
+
+def block_factor(model: ir.Model, depth: int) -> float:
+    """The factor on each block's update: 1/L for the scaled ResNet (``depth_scaling = one_over_L``, the default),
+    1 for the conventional one (``none``); the weighted path norm absorbs it into U either way."""
+    return 1.0 / depth if model.depth_scaling == "one_over_L" else 1.0
 
 
 FAMILY = ResNet()

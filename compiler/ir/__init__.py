@@ -37,7 +37,7 @@ from mlc.compiler.ir.problem import (
 from mlc.compiler.ir.training import (
     Scaling as Scaling, InitLaw as InitLaw, InitChoice as InitChoice, FeatureDraw as FeatureDraw,
     Model as Model, WeightsFile as WeightsFile, Loss as Loss, PenaltyKind as PenaltyKind, Penalty as Penalty,
-    Optimizer as Optimizer, StopRule as StopRule, Record as Record, Solve as Solve,
+    Optimizer as Optimizer, StopRule as StopRule, Record as Record, Solve as Solve, FLOW_MIN_RTOL as FLOW_MIN_RTOL,
     CLOSED_FORM_SOLVES as CLOSED_FORM_SOLVES, Train as Train,
 )
 from mlc.compiler.ir.plan import (

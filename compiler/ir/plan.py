@@ -36,7 +36,7 @@ class Mark(IRModel):
 
 Summary = Literal["mean", "median", "geomean"]
 
-ClaimKind = Literal["peak", "slope", "insensitive", "order", "compare", "regime"]
+ClaimKind = Literal["peak", "slope", "insensitive", "order", "compare", "regime", "robust"]
 
 
 class ClaimValue(IRModel):
@@ -74,6 +74,7 @@ class Claim(IRModel):
     model: str = new_field("", doc="the one model the claim is about (`... for MODEL`); every model when empty")
     regime: str = new_field("", doc="the regime a `regime of ... is R` claim states (spikes, small_oscillation, "
                                     "large_oscillation)")
+    forms: tuple[str, ...] = new_field((), doc="a `robust` claim's two forms: the more robust one, then the other")
     value_at: tuple[ClaimValue, ...] = new_field(
         (), doc="the number per sweep point when it depends on a swept value (`at m = n` with n swept)")
 
@@ -95,6 +96,8 @@ class Report(IRModel):
                            maximum=1)
     summary: Summary = setting("mean", doc="the centre over seeds of tables, plots and rate fits",
                                omit_default=True)
+    robust_within: float = setting(2.0, doc="the robustness summary's x: a grid point converges when its test "
+                                   "error is at most x times the best of the grid", minimum=1, omit_default=True)
     claims: tuple[Claim, ...] = new_field(
         (), doc="the spec's `claims { ... }`, checked after training (absent from the JSON when there are none)")
 

@@ -23,6 +23,9 @@ InitLaw = Literal["normal", "xavier_uniform", "xavier_normal", "he"]
 (the output layer per scaling); ``xavier_uniform``, ``xavier_normal`` and ``he`` are torch.nn.init's laws."""
 InitChoice = Literal["random", "zero"]
 FeatureDraw = Literal["fresh", "nested"]
+DepthScaling = Literal["one_over_L", "none"]
+"""A ResNet block's factor: ``one_over_L``, the scaled z + (1/L) U s(W z) of REFERENCE §2.4 (a flow in depth), or
+``none``, the conventional z + U s(W z)."""
 
 
 class WeightsFile(IRModel):
@@ -75,6 +78,8 @@ class Model(IRModel):
     bias_init: InitChoice = setting("random", doc="`zero`: the trained biases start at 0", omit_default=True)
     features: FeatureDraw = setting("fresh", doc="`nested`: width m uses the first m units of one pool per seed",
                                     omit_default=True)
+    depth_scaling: DepthScaling = setting("one_over_L", doc="ResNet blocks: z + U s(Wz)/L (`one_over_L`, the scaled "
+                                          "form) or z + U s(Wz) (`none`, the conventional one)", omit_default=True)
     seed: int | None = setting(None, doc="seed of the initial weights and features", minimum=0,
                                shown_default="the run's seed", omit_default=True)
     init_file: WeightsFile | None = new_field(None, doc="initial weights read from an .npz file "
@@ -106,8 +111,18 @@ class Penalty(IRModel):
     auto: bool = False
 
 
+FlowMethod = Literal["dopri5", "bosh3", "adaptive_heun", "dopri8"]
+"""torchdiffeq's adaptive Runge-Kutta solvers that `optimizer = flow(method = ...)` may name (orders 5, 3, 2, 8)."""
+FLOW_MIN_RTOL = 1e-13
+"""The tightest relative tolerance a flow accepts: below ~100 float64 epsilons no step size meets it."""
+
+
 class Optimizer(IRModel):
-    kind: Literal["gd", "sgd", "adam", "msa"] = "gd"
+    """How the parameters move. ``flow`` is the gradient flow dθ/dt = -rate·∇J integrated by torchdiffeq's
+    adaptive ``method`` to the training's ``time`` (t = η·k of GD with learning rate η after k steps; the rate is
+    the effective learning rate of lr = 1, ``compiler.conventions.effective_lr``); it has no learning rate."""
+
+    kind: Literal["gd", "sgd", "adam", "msa", "flow"] = "gd"
     lr: float = setting(0.1, doc="learning rate", minimum=0, exclusive_min=True, sweepable=True,
                         kinds=("gd", "sgd", "adam", "msa"), defaults={"adam": 1e-3})
     batch: int | None = setting(None, doc="minibatch size", minimum=1, sweepable=True, kinds=("sgd",),
@@ -123,6 +138,20 @@ class Optimizer(IRModel):
     inner_steps: int = setting(5, doc="gradient-ascent steps of size `lr` (its learning rate) maximising each "
                                "layer's extended Hamiltonian per MSA iteration", minimum=1, sweepable=True, kinds=("msa",),
                                omit_default=True)
+    rtol: float = setting(1e-6, doc="the flow solver's relative tolerance", minimum=0, exclusive_min=True,
+                          maximum=1, kinds=("flow",), omit_default=True)
+    atol: float = setting(1e-8, doc="the flow solver's absolute tolerance", minimum=0, exclusive_min=True,
+                          maximum=1, kinds=("flow",), omit_default=True)
+    method: FlowMethod = setting("dopri5", doc="the flow's adaptive Runge-Kutta solver (torchdiffeq)",
+                                 kinds=("flow",), omit_default=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _flow_rate(cls, data: Any) -> Any:
+        # Why: a flow's time is t = η·k, so its rate per unit of t is that of lr = 1 (never a spec's value).
+        if isinstance(data, dict) and data.get("kind") == "flow":
+            data = {**data, "lr": 1.0}
+        return data
 
 
 class StopRule(IRModel):
@@ -164,6 +193,12 @@ CLOSED_FORM_SOLVES: tuple[str, ...] = ("min_norm", "ridge", "gradient_flow")
 ``gradient_flow`` has a ``time`` instead."""
 
 
+def _is_flow(optimizer: Any) -> bool:
+    """Whether a (not yet validated) optimizer value is ``flow``."""
+    kind = optimizer.get("kind") if isinstance(optimizer, dict) else getattr(optimizer, "kind", None)
+    return kind == "flow"
+
+
 class Train(IRModel):
     """How one model is trained. ``solve`` selects a closed form for random features.
 
@@ -180,7 +215,8 @@ class Train(IRModel):
     stop: StopRule | None = None
     solve: Solve = setting("gd", doc="gd, or a closed form for random features")
     record: Record = setting(Record(), doc="metrics recorded during training", shown_default="nothing recorded")
-    time: float | None = setting(None, doc="gradient-flow time t = η·k; `inf` (the default) is the limit", minimum=0,
+    time: float | None = setting(None, doc="gradient-flow time t = η·k (`solve = gradient_flow`: `inf` is the limit; "
+                                 "`optimizer = flow(...)`: finite, required)", minimum=0,
                                  exclusive_min=True, shown_default="`inf` with `solve = gradient_flow`",
                                  omit_default=True)
     # Where the training runs, not what it computes: left out of the run hash (compiler.ir.hashing).
@@ -202,6 +238,8 @@ class Train(IRModel):
             data.setdefault("steps", None)
             if data.get("solve") == "gradient_flow" and data.get("time") is None:
                 data["time"] = math.inf
+        elif _is_flow(data.get("optimizer")):  # a flow runs for a time, not for steps
+            data.setdefault("steps", None)
         else:
             if data.get("optimizer") is None:
                 data["optimizer"] = Optimizer()
@@ -213,19 +251,30 @@ class Train(IRModel):
     def _closed_forms_have_no_optimizer(self) -> "Train":
         if self.solve in CLOSED_FORM_SOLVES and (self.optimizer is not None or self.steps is not None):
             raise ValueError(f"solve = {self.solve} is a closed form: it has no optimizer and no steps")
-        if (self.time is not None) != (self.solve == "gradient_flow"):
-            raise ValueError("a time belongs to solve = gradient_flow, and gradient_flow has one")
+        if (self.time is not None) != (self.solve == "gradient_flow" or self.flow):
+            raise ValueError("a time belongs to solve = gradient_flow or optimizer = flow, and each has one")
+        if self.flow and (self.steps is not None or self.time is None or not math.isfinite(self.time)):
+            raise ValueError("optimizer = flow runs for a finite time and takes no steps")
         return self
 
     @property
     def iterative(self) -> bool:
-        """Whether training takes steps (then ``optimizer`` and ``steps`` are set)."""
+        """Whether training moves the parameters by an optimizer (then ``optimizer`` is set, and ``steps`` unless
+        the optimizer is a flow, which has a ``time``)."""
         return self.solve not in CLOSED_FORM_SOLVES
+
+    @property
+    def flow(self) -> bool:
+        """Whether the optimizer is ``flow``: the gradient flow to ``time``, integrated by an ODE solver."""
+        return self.optimizer is not None and self.optimizer.kind == "flow"
 
     def describe(self) -> str:
         """How the model is fitted, in words: ``gd(lr 0.1), 1000 steps`` or ``ridge (closed form)``."""
         if self.solve == "gradient_flow":
             return f"gradient flow to time {self.time:g} (closed form)"
+        if self.optimizer is not None and self.optimizer.kind == "flow":
+            o = self.optimizer
+            return f"flow({o.method}, rtol {o.rtol:g}, atol {o.atol:g}) to time {self.time:g}"
         if self.optimizer is None or self.steps is None:
             return f"{self.solve} (closed form)"
         text = f"{self.optimizer.kind}(lr {self.optimizer.lr:g}), {self.steps} steps"

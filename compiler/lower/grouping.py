@@ -3,7 +3,7 @@
 Input:  a :class:`~mlc.compiler.ir.Plan`.
 Output: a list of :class:`Group` (engine name and the runs it trains at once), in plan order of first run.
 Role:   runs that differ only in per-member quantities (seed, learning rate, lambda, label noise, init scale)
-        share a group and train as one ensemble. On the fast path (two_layer / random_features with full-batch
+        share a group and train as one ensemble (a gradient flow's group is one ODE solve). On the fast path (two_layer / random_features with full-batch
         GD) the width is per-member too: all widths are packed into one hidden dimension. Random-feature runs with
         a closed-form ``solve`` are solved one by one. Torch-free: ``compiler.resources`` estimates the very
         groups the lowering trains, and ``mlc compile`` never loads torch.
@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from mlc.compiler import families
 from mlc.compiler.ir import Plan, Run
 
-Engine = str  # "fast" | "autograd" | "closed_form"
+Engine = str  # "fast" | "autograd" | "closed_form" | "flow"
 
 
 def fast_eligible(run: Run) -> bool:
@@ -47,6 +47,8 @@ class Group:
 def engine_of(run: Run, allow_fast: bool = True) -> Engine:
     if run.train.solve != "gd":  # the checker allows it only for a family that lists the solve as a closed form
         return "closed_form"
+    if run.train.flow:  # `optimizer = flow(...)`: one ODE solve per group (compiler.lower.flow)
+        return "flow"
     if allow_fast and fast_eligible(run):
         return "fast"
     return "autograd"

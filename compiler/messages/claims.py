@@ -12,6 +12,9 @@ from mlc.dsl.diagnostics import Span, suggestion_help
 from mlc.compiler.messages.registry import Parts, message_kind, choices_text
 
 __all__ = [
+    "claim_robust_same_form",
+    "claim_robust_not_categorical",
+    "claim_robust_unknown_form",
     "claim_unknown_metric",
     "claim_metric_not_measured",
     "claim_metric_not_recorded",
@@ -87,6 +90,25 @@ def claim_tolerance_unit(word: str, span: Span) -> Parts:
     return (f"unknown unit `{word}` of a tolerance", span,
             (suggestion_help(word, ("step", "steps"), "units") or "") +
             " (grid steps, `within 1 step`, or a percentage, `within 10%`)")
+
+
+@message_kind("E301")
+def claim_robust_same_form(form: str, span: Span) -> Parts:
+    return (f"a robustness claim compares two forms; both are `{form}`", span,
+            "write `test_error more robust with scaling = mean_field than standard`")
+
+
+@message_kind("E303")
+def claim_robust_not_categorical(axis: str, span: Span) -> Parts:
+    return (f"a robustness claim compares the forms of a categorical sweep axis; `{axis}` sweeps numbers", span,
+            "sweep the forms, `sweep { scaling = [standard, mean_field]   lr = [...]   init_scale = [...] }`, "
+            "and claim `test_error more robust with scaling = mean_field than standard`")
+
+
+@message_kind("E303")
+def claim_robust_unknown_form(axis: str, form: str, span: Span, known: tuple[str, ...]) -> Parts:
+    return (f"`{form}` is not a value the sweep gives `{axis}`", span,
+            f"`{axis}` is swept over {', '.join(f'`{k}`' for k in known)}")
 
 
 @message_kind("E102")

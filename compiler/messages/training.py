@@ -30,6 +30,11 @@ __all__ = [
     "spectrum_needs_grid",
     "time_without_gradient_flow",
     "gradient_flow_has_no_steps",
+    "flow_needs_time",
+    "flow_has_no_steps",
+    "flow_needs_gd_solve",
+    "flow_non_smooth_penalty",
+    "flow_tolerance_unreachable",
     "record_point_negative",
     "record_point_not_step",
     "record_point_after_end",
@@ -133,14 +138,50 @@ def spectrum_needs_grid(span: Span) -> Parts:
 
 @message_kind("E301")
 def time_without_gradient_flow(solve: str, span: Span) -> Parts:
-    return (f"`time` is the time of `solve = gradient_flow`; this training has solve = {solve}", span,
-            "write `solve = gradient_flow   time = 1e4` (t = η·k), or give `steps` to GD")
+    return (f"`time` is the time of `solve = gradient_flow` or `optimizer = flow(...)`; this training has solve = "
+            f"{solve}", span, "write `solve = gradient_flow   time = 1e4` (t = η·k), `optimizer = flow()   time = 1e4`, "
+                              "or give `steps` to GD")
 
 
 @message_kind("E301")
 def gradient_flow_has_no_steps(key: str, span: Span) -> Parts:
     return (f"`solve = gradient_flow` runs for a time, not by an optimizer: `{key}` does not apply", span,
             "write `time = 1e4` (t = η·k for GD with learning rate η after k steps), or `time = inf` for the limit")
+
+
+@message_kind("E301")
+def flow_needs_time(value: float | None, span: Span) -> Parts:
+    what = "has no time" if value is None else f"cannot run to time {value:g}"
+    return (f"`optimizer = flow(...)` integrates the gradient flow to a finite time t; this training {what}", span,
+            "write `time = 100` (t = η·k: GD with learning rate η after k steps); for the t → ∞ limit of random "
+            "features use `solve = gradient_flow   time = inf`")
+
+
+@message_kind("E301")
+def flow_has_no_steps(key: str, span: Span) -> Parts:
+    return (f"`optimizer = flow(...)` runs for a time, not for steps: `{key}` does not apply", span,
+            "write `time = 100` (t = η·k for GD with learning rate η after k steps) and record in units of t "
+            "(`record = at logspace(-1, 2, 31): train_error`)")
+
+
+@message_kind("E301")
+def flow_needs_gd_solve(solve: str, span: Span) -> Parts:
+    return (f"`optimizer = flow(...)` integrates the training; `solve = {solve}` is a closed form of its own", span,
+            "drop the `solve` (a flow trains like GD), or use `solve = gradient_flow` without an optimizer")
+
+
+@message_kind("E301")
+def flow_non_smooth_penalty(penalty: str, span: Span | None) -> Parts:
+    return (f"`optimizer = flow(...)` needs a smooth objective; the `{penalty}` penalty is a sum of absolute "
+            "values, whose gradient jumps where a path crosses 0, so the adaptive solver's step size collapses there",
+            span, "use `weight_decay(lambda = ...)` or `rkhs_norm(lambda = ...)` with a flow, or train the path "
+                  "norm with `gd`")
+
+
+@message_kind("E202")
+def flow_tolerance_unreachable(rtol: float, tightest: float, span: Span) -> Parts:
+    return (f"a flow's rtol must be at least {tightest:g}; {rtol:g} is below what float64 arithmetic can meet, "
+            "so the solver could not take a step", span, "write `rtol = 1e-10` or looser")
 
 
 @message_kind("E202")

@@ -36,10 +36,13 @@ from mlc.compiler.theory.hypotheses import (
 from mlc.compiler.theory.render import to_latex, to_text
 from mlc.compiler.theory.theorem_rules import (
     T12_GAP_MSE, T4_GAP_HALF_MSE, T5_HALF_MSE, _d_gt_2, _depth_sum, _flow_q, _m_ge_n, _mean_field, _min_norm,
-    _not_barron, _ntk_scaling, _one, _path_norm, _resnet_lambda, _spectrum_recorded, _sup_sq, _t10_check,
+    _not_barron, _ntk_scaling, _one, _path_norm, _resnet_lambda, _scaled_resnet, _spectrum_recorded, _sup_sq, _t10_check,
     _t10_width, _t11_time, _t18_plain_gd, _t18_value, _t19_value, _t5_values, _t9c_check, _t9c_tau, _t9e_check,
     _trained_by_gd, _wpath_norm,
 )
+
+SCALED_RESNET = custom("the scaled ResNet (1/L blocks)", _scaled_resnet)
+"""The hypothesis of every ResNet theorem (T12, T13): `depth_scaling = one_over_L`."""
 
 # ----------------------------------------------------------------------------------------------
 # Theorems
@@ -277,7 +280,8 @@ CATALOG: tuple[Theorem, ...] = (
         kind="upper", quantity="rademacher_complexity",
         normalisation="Rad_S of {‖f‖_D₁ ≤ Q}, every depth; Q taken as the flow-space bound (√(d+1)·‖f*‖_B for a Barron-space spec)",
         formula=3 * Q * sp.sqrt(2 * sp.log(2 * d) / n), tags=("resnet",),
-        hypotheses=(relu_activation("T12"), bounded_inputs("T12"), space_is("T12", "flow", "barron"), norm_known("T12", "flow")),
+        hypotheses=(relu_activation("T12"), bounded_inputs("T12"), space_is("T12", "flow", "barron"), norm_known("T12", "flow"),
+                    SCALED_RESNET),
         extra_values=_flow_q,
     ),
     Theorem(
@@ -287,7 +291,7 @@ CATALOG: tuple[Theorem, ...] = (
         normalisation="|test − train| in MSE of the [−1,1]-truncated predictor; P = trained weighted path norm",
         formula=T12_GAP_MSE, tags=("resnet",),
         hypotheses=(relu_activation("T12"), bounded_inputs("T12"), target_in("T12", -1.0, 1.0),
-                    metric("T12", "weighted_path_norm", "the trained weighted path norm")),
+                    metric("T12", "weighted_path_norm", "the trained weighted path norm"), SCALED_RESNET),
         extra_values=_wpath_norm, trivial=lambda c: 4.0, unverified=True,
         note="the weighted path norm stands in for ‖θ‖_D₁ (REFERENCE §2.4 [M])",
     ),
@@ -299,7 +303,7 @@ CATALOG: tuple[Theorem, ...] = (
         formula=Q ** 2 / L + lam * (Q ** 3 + 1) * sp.sqrt(sp.log(2 * d) / n) + sp.sqrt(sp.log(1 / delta) / n),
         tags=("resnet",),
         hypotheses=(relu_activation("T12"), bounded_inputs("T12"), space_is("T12", "flow", "barron"), norm_known("T12", "flow"),
-                    target_in("T12", -1.0, 1.0), penalty_is("T12", "weighted_path_norm")),
+                    target_in("T12", -1.0, 1.0), penalty_is("T12", "weighted_path_norm"), SCALED_RESNET),
         extra_values=_resnet_lambda,
     ),
     Theorem(
@@ -308,7 +312,7 @@ CATALOG: tuple[Theorem, ...] = (
         kind="upper_rate", quantity="approximation_error",
         normalisation="squared L² error up to a constant (set to 1)",
         formula=Q ** 2 / L, tags=("resnet",),
-        hypotheses=(relu_activation("T13"), space_is("T13", "flow", "barron"), norm_known("T13", "flow")),
+        hypotheses=(relu_activation("T13"), space_is("T13", "flow", "barron"), norm_known("T13", "flow"), SCALED_RESNET),
         extra_values=_flow_q,
     ),
     Theorem(

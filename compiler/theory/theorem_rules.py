@@ -70,6 +70,13 @@ def _mean_field(c: Context) -> str | None:
     return None if c.model.scaling == "mean_field" else f"T17 is about mean-field scaling; the model uses {c.model.scaling}"
 
 
+def _scaled_resnet(c: Context) -> str | None:
+    """The ResNet theorems are about the scaled ResNet z + (1/L) U s(W z) (REFERENCE §2.4)."""
+    if c.model.depth_scaling == "one_over_L":
+        return None
+    return "the ResNet theorems are stated for the scaled blocks z + U s(Wz)/L; the model uses depth_scaling = none"
+
+
 def _d_gt_2(c: Context) -> str | None:
     return None if c.d > 2 else f"the exponent 4/(d − 2) needs d > 2; d = {c.d}"
 

@@ -1,0 +1,8 @@
+problem golden
+
+let d = 3
+
+input  x ~ uniform(cube(d))
+target f*(x) = relu(x[1])
+model net = two_layer(width = 16)
+train net { optimizer = flow()   time = 100   penalty = path_norm(lambda = 0.1) }
