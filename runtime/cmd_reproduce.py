@@ -10,9 +10,10 @@ Output: for a folder: each spec through ``mlc compile-and-run`` (the results sto
         read-outs' checks with verdict (holds / fails / not testable, and why) and numbers, and the figures.
         For a stored result: the spec it records (its hash must still match), every run retrained in a fresh
         store, and each recorded metric compared with the new value (``OUT/COMPARISON.md`` and the console).
-        Exit 0 when everything ran and every check holds or is not testable (and, for a stored result, every
-        number matches within the tolerance); 1 when a spec has errors, a run failed, a check fails (unless
-        ``--checks warn``) or a number differs; 2 on usage errors (no such path, nothing to reproduce).
+        The report lists the specs' own claims (their ``claims`` sections) with their verdicts too.
+        Exit 0 when everything ran and every check and claim holds or is not testable (and, for a stored result,
+        every number matches within the tolerance); 1 when a spec has errors, a run failed, a check or a claim
+        fails (unless ``--checks warn``) or a number differs; 2 on usage errors (no such path, nothing to reproduce).
 Role:   the reproduction step of issue 11 (docs/reproduce.md). Training goes through ``mlc compile-and-run``;
         the checks are :mod:`mlc.runtime.reproduce_checks` on the read-outs of :mod:`mlc.runtime.report_readouts`.
 """
@@ -94,6 +95,7 @@ class SpecOutcome:
     store_line: str = ""
     summary: dict[str, Any] = field(default_factory=dict)
     checks: list[Check] = field(default_factory=list)
+    claims: list[dict[str, Any]] = field(default_factory=list)  # the spec's own claims, as summary.json has them
     problem: str = ""
 
 
@@ -113,8 +115,9 @@ def _run_spec(spec: Path, out: Path, store: Path, args: argparse.Namespace) -> t
 
     out.mkdir(parents=True, exist_ok=True)
     log = out / "report.txt"
+    # --claims warn: a failed claim is judged here with the read-outs' checks (and --checks), not by the exit
     argv = ["compile-and-run", str(spec), "--out", str(out), "--store", str(store), "--device", args.device,
-            "--dtype", args.dtype or "float32"]
+            "--dtype", args.dtype or "float32", "--claims", "warn"]
     if args.no_plots:
         argv.append("--no-plots")
     with open(log, "w", encoding="utf-8") as handle, contextlib.redirect_stdout(handle), \
@@ -157,38 +160,59 @@ def _reproduce_folder(folder: Path, args: argparse.Namespace) -> int:
                 print(f"mlc reproduce: warning: {summary_path}: unreadable ({exc})", file=sys.stderr)
         item.problem = str(item.summary.get("problem", spec.stem))
         item.checks = all_checks(item.summary.get("readouts", {}))
+        item.claims = list(item.summary.get("claims", []))
         outcomes.append(item)
         verdicts = _verdict_counts(item.checks)
+        claims = _verdict_counts(item.claims)
         print(f"{spec.name}: exit {status}, {item.seconds:.0f} s; {store_line.split(': ', 1)[-1] or 'no store line'}; "
-              f"checks: {verdicts}")
+              f"checks: {verdicts}; claims: {claims}")
     report = out / REPORT_MD
     out.mkdir(parents=True, exist_ok=True)
     report.write_text(render_folder(folder, outcomes, time.perf_counter() - start), encoding="utf-8")
     failed_specs = [o for o in outcomes if o.status != 0]
     failed_checks = [c for o in outcomes for c in o.checks if c.verdict == "fails"]
+    failed_claims = [(o, c) for o in outcomes for c in o.claims if c.get("verdict") == "fails"]
     print(f"reproduction report: {report}")
     for o in failed_specs:
         print(f"mlc reproduce: {o.spec} exited {o.status}; its output is in {o.out / 'report.txt'}", file=sys.stderr)
     for c in failed_checks:
         print(f"mlc reproduce: check fails: {c.statement}: {c.reason}", file=sys.stderr)
+    for o, claim in failed_claims:
+        print(f"mlc reproduce: claim fails: {o.name}: {claim.get('claim')}", file=sys.stderr)
     if failed_specs:
         return 1
-    if failed_checks and args.checks == "fail":
+    if (failed_checks or failed_claims) and args.checks == "fail":
         return 1
     return 0
 
 
-def _verdict_counts(checks: list[Check]) -> str:
+def _verdict_counts(checks: list[Check] | list[dict[str, Any]]) -> str:
     if not checks:
         return "none"
     counts: dict[str, int] = {}
     for c in checks:
-        counts[c.verdict] = counts.get(c.verdict, 0) + 1
+        verdict = str(c.get("verdict")) if isinstance(c, dict) else c.verdict
+        counts[verdict] = counts.get(verdict, 0) + 1
     return ", ".join(f"{n} {v}" for v, n in counts.items())
 
 
 def _md_cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
+
+
+def claim_slices(claim: dict[str, Any]) -> list[str]:
+    """One line per slice of a claim (as summary.json holds it): where, the verdict, the measured number, and how
+    many seeds hold."""
+    pieces = []
+    for piece in claim.get("slices", []):
+        fixed = ", ".join(f"{k} = {v}" for k, v in (piece.get("fixed") or {}).items())
+        where = str(piece.get("model", "")) + (f" ({fixed})" if fixed else "")
+        seeds = piece.get("seeds") or []
+        held = sum(1 for seed in seeds if seed.get("verdict") == "holds")
+        detail = piece.get("detail") or ""
+        pieces.append(f"{where}: {piece.get('verdict')}" + (f", {detail}" if detail else "")
+                      + (f", {held}/{len(seeds)} seeds hold" if seeds else ""))
+    return pieces
 
 
 def render_folder(folder: Path, outcomes: list[SpecOutcome], seconds: float) -> str:
@@ -204,7 +228,14 @@ def render_folder(folder: Path, outcomes: list[SpecOutcome], seconds: float) -> 
         verdict = c.verdict + (f" ({c.reason})" if c.reason else "")
         lines.append(f"| {o.name} | {c.theorem} | {_md_cell(c.statement)} | {_md_cell(verdict)} | "
                      f"{_md_cell(c.numbers)} |")
-    no_checks = [o.name for o in outcomes if not o.checks]
+    claimed = [(o, c) for o in outcomes for c in o.claims]
+    if claimed:
+        lines += ["", "### The specs' claims", "", "| spec | claim | verdict | numbers |", "|---|---|---|---|"]
+        for o, claim in claimed:
+            verdict = str(claim.get("verdict")) + (f" ({claim['reason']})" if claim.get("reason") else "")
+            lines.append(f"| {o.name} | `{_md_cell(str(claim.get('claim')))}` | {_md_cell(verdict)} | "
+                         f"{_md_cell('; '.join(claim_slices(claim)))} |")
+    no_checks = [o.name for o in outcomes if not o.checks and not o.claims]
     if no_checks:
         lines += ["", "Specs with no read-out to check (their tables and figures are below): "
                   + ", ".join(no_checks) + "."]
@@ -216,6 +247,10 @@ def render_folder(folder: Path, outcomes: list[SpecOutcome], seconds: float) -> 
         lines.append(f"Spec `{o.spec}`, exit {o.status}, {o.seconds:.0f} s; {runs.get('done', '?')} of "
                      f"{runs.get('planned', '?')} runs ({runs.get('excluded', 0)} excluded); "
                      f"{o.store_line or 'no store line'}. Full report: `{o.out / 'report.txt'}`.")
+        for claim in o.claims:
+            lines += ["", f"- **claim `{claim.get('claim')}`**: {claim.get('verdict')}"
+                      + (f" ({claim['reason']})" if claim.get("reason") else "") + "."]
+            lines += [f"  - {piece}" for piece in claim_slices(claim)]
         for c in o.checks:
             lines += ["", f"- **{c.theorem}: {c.statement}**: {c.verdict}"
                       + (f" ({c.reason})" if c.reason else "") + f". {c.numbers}."]

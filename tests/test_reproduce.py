@@ -80,6 +80,10 @@ model rf = random_features(width = m, activation = relu, bias = false, features 
 train rf { solve = min_norm }
 sweep { m = [10, 20, 30, 45, 90]   seed = 0..2 }
 report { summary = median }
+claims {
+  peak of test_error over m at m = 30
+  test_error < 1e-9
+}
 """
 
 FLOW_SPEC = """\
@@ -120,6 +124,10 @@ def test_reproduce_a_folder_then_a_stored_result(folder: Path, tmp_path: Path,
     peak = summary["readouts"]["peaks"][0]
     assert "T19" in report and peak["readout"]["median_at"] is not None
     assert "T18" in report and summary["readouts"]["peaks"][0]["solve"] == "min_norm"
+    # the spec's own claims are listed with their verdicts; the second fails, which --checks warn only reports
+    assert "### The specs' claims" in report
+    assert "| a_peak | `peak of test_error over m at m = 30` | holds |" in report
+    assert "| a_peak | `test_error < 1e-9` | fails |" in report and "claims: 1 holds, 1 fails" in printed
     flow = json.loads((out / "b_flow" / "summary.json").read_text(encoding="utf-8"))
     assert len(flow["readouts"]["phases"]) == 2
     # a second reproduction trains nothing: every run is read back from the store
@@ -127,6 +135,9 @@ def test_reproduce_a_folder_then_a_stored_result(folder: Path, tmp_path: Path,
                  "--device", "cpu", "--checks", "warn"]) == 0
     again = capsys.readouterr().out
     assert "0 trained" in again and again.count("read back") == 2
+    assert main(["reproduce", str(folder), "--out", str(out), "--no-plots", "--dtype", "float64",
+                 "--device", "cpu"]) == 1  # --checks fail: the failed claim fails the reproduction
+    assert "claim fails: a_peak: test_error < 1e-9" in capsys.readouterr().err
 
     results = out / "a_peak" / "results.json"
     assert main(["reproduce", str(results), "--out", str(tmp_path / "again"), "--no-plots", "--device", "cpu"]) == 0
