@@ -50,7 +50,7 @@ from mlc.compiler.ir import SEED_KEY, Claim, Plan
 from mlc.compiler.theory.rates import fit_loglog_slope
 from mlc.runtime.readouts import adam_regime, frequency_order
 from mlc.runtime.report_fit import fit_centre_slope
-from mlc.runtime.report_format import add_row, fmt_param, new_table
+from mlc.runtime.report_format import add_row, new_table
 from mlc.runtime.report_groups import Group, group_runs
 from mlc.runtime.results import RunResult
 
@@ -482,8 +482,9 @@ def check_claims(plan: Plan, runs: list[RunResult], groups: list[Group] | None =
 _STYLE = {"holds": "green", "fails": "bold red", "not testable": "yellow"}
 
 
-def _where(piece: SliceResult) -> str:
-    shown = ", ".join(f"{k} = {fmt_param(v)}" for k, v in piece.fixed.items() if k != SEED_KEY)
+def _where(piece: SliceResult, plan: Plan) -> str:
+    """The slice in words; a categorical axis by its label (`scaling = mean_field`), not its index."""
+    shown = ", ".join(f"{k} = {plan.param_text(k, v)}" for k, v in piece.fixed.items() if k != SEED_KEY)
     return piece.model + (f" ({shown})" if shown else "")
 
 
@@ -498,8 +499,9 @@ def _seeds(piece: SliceResult) -> str:
     return ", ".join(parts)
 
 
-def claims_table(results: Sequence[ClaimResult]) -> Table:
-    """The report's claims table: one row per claim and slice, the median's number and verdict, the seeds'."""
+def claims_table(results: Sequence[ClaimResult], plan: Plan) -> Table:
+    """The report's claims table: one row per claim and slice, the median's number and verdict, the seeds'
+    (``plan``: to name a categorical axis's values by their labels)."""
     table = new_table("claims: checked on the median over seeds, and per seed")
     for column in ("claim", "where", "measured (median over seeds)", "seeds", "verdict"):
         table.add_column(column)
@@ -517,7 +519,7 @@ def claims_table(results: Sequence[ClaimResult]) -> Table:
             detail = piece.overall.detail
             if piece.interval is not None:
                 detail += f", 95% interval [{piece.interval[0]:+.3g}, {piece.interval[1]:+.3g}]"
-            add_row(table, result.claim.text if i == 0 else "", _where(piece), detail, _seeds(piece),
+            add_row(table, result.claim.text if i == 0 else "", _where(piece, plan), detail, _seeds(piece),
                     Text(piece.overall.verdict, style=_STYLE[piece.overall.verdict]))
         if folded:
             holding = sum(1 for p in result.slices if p.overall.verdict == "holds")

@@ -190,7 +190,7 @@ def write_report(
     if robust is not None:
         _guard(console, "printing the robustness summary", lambda: _print_robustness(console, robust), None)
     if claims:
-        _guard(console, "printing the claims", lambda: console.print(claims_table(claims)), None)
+        _guard(console, "printing the claims", lambda: console.print(claims_table(claims, plan)), None)
         claims_path = out / CLAIMS_CSV
 
         def write_claims() -> None:

@@ -384,10 +384,23 @@ def test_a_claim_over_many_slices_is_folded_in_the_table() -> None:
     plan = plan_of("test_error < 0.2", sweep="sweep { m = [10, 12, 14, 16, 18, 20, 22, 24, 26, 28]   seed = 0..1 }")
     result = check_claims(plan, results(plan, lambda s, p: 3.0 / p["m"]))  # > 0.2 at m < 15
     console = Console(width=200, record=True)
-    console.print(claims_table(result))
+    console.print(claims_table(result, plan))
     text = console.export_text()
     assert "m = 10" in text and "m = 14" in text and "m = 16" not in text
     assert "7 more slice(s)" in text and "7 of 10 slices hold" in text
+
+
+def test_the_claims_table_names_a_categorical_value_by_its_label() -> None:
+    from rich.console import Console
+
+    from mlc.runtime.claims import claims_table
+
+    plan = plan_of("test_error < 0.2", sweep="sweep { activation = [relu, tanh]   m = [10, 20]   seed = 0..1 }")
+    result = check_claims(plan, results(plan, lambda s, p: 0.1))
+    console = Console(width=200, record=True)
+    console.print(claims_table(result, plan))
+    text = console.export_text()
+    assert "activation = tanh, m = 20" in text and "activation = 1" not in text
 
 
 def test_compile_emit_plan_lists_the_claims(capsys) -> None:
