@@ -34,7 +34,7 @@ def _shrink(plan: ir.Plan) -> ir.Plan:
         if record.every:
             record = record.model_copy(update={"every": 10})
         train = run.train.model_copy(update={"record": record})
-        if train.iterative:
+        if train.iterative and not train.flow:  # a flow runs for a time (its record's points), not for steps
             optimizer = run.train.optimizer
             if optimizer.batch is not None:
                 optimizer = optimizer.model_copy(update={"batch": min(optimizer.batch, n)})

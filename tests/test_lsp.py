@@ -210,7 +210,7 @@ def test_completion_in_a_claims_block_follows_the_claim_rule() -> None:
     assert labels(spec + "peak of test_error ") == ["over"]
     assert {"width", "q", "seed"} <= set(labels(spec + "peak of test_error over "))
     assert labels(spec + "peak of test_error over width ") == ["at"]
-    assert labels(spec + "test_error ") == ["insensitive"]
+    assert labels(spec + "test_error ") == ["insensitive", "more"]
     assert labels(spec + "order of spectrum convergence ") == ["is"]
     assert labels(spec + "order of spectrum convergence is ") == list(ORDER_DIRECTIONS)
     assert labels(spec + "slope of test_error over n <= ") == ["q"]  # a number: the let names

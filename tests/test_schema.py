@@ -41,7 +41,7 @@ def test_enum_choices_come_from_the_ir_types() -> None:
 def test_per_kind_settings_and_defaults_of_the_optimizer() -> None:
     assert {k: list(v) for k, v in check.OPTIMIZER_KEYS.items()} == {
         "gd": ["lr", "momentum"], "sgd": ["lr", "batch", "momentum"], "adam": ["lr", "betas", "eps"],
-        "flow": ["rtol", "atol", "method"]}
+        "msa": ["lr", "rho", "inner_steps"], "flow": ["rtol", "atol", "method"]}
     assert check.OPTIMIZER_KEYS["adam"]["lr"].default == 1e-3 and check.OPTIMIZER_KEYS["gd"]["lr"].default == 0.1
     assert field_settings(ir.Optimizer)["lr"].default == ir.Optimizer().lr
 
@@ -51,7 +51,8 @@ def test_sweepable_slots_are_the_fields_marked_sweepable() -> None:
               for key, spec in field_settings(cls).items() if spec.sweepable}
     assert {k for keys in check.SWEEPABLE_SLOTS.values() for k in keys} == marked | {"max_steps"}
     assert "delta" not in marked  # a report setting: one value for the whole sweep (bug 3)
-    assert check.INTEGER_SLOTS == {"n", "n_test", "width", "depth", "state_width", "batch", "steps", "max_steps"}
+    assert check.INTEGER_SLOTS == {"n", "n_test", "width", "depth", "state_width", "batch", "steps", "max_steps",
+                                   "inner_steps"}
 
 
 def test_the_json_schema_carries_the_settings() -> None:
