@@ -12,7 +12,8 @@ Output: on stdout, one table per sweep and a summary in the layout of issue 14: 
         compile --emit plan, bounds, bounds --explain) with min and median. ``uptime``'s load is printed with
         each round: the machine may be shared.
 Role:   the numbers of docs/performance.md. Every tool runs in its own process (benchmarks/peers.py for the
-        peers), timed from outside; its peak memory is the child's ``ru_maxrss`` (``os.wait4``). The floor is
+        peers), timed from outside (wall and CPU seconds, the latter from ``os.wait4``: on a shared machine CPU
+        time moves less with the load); its peak memory is its own VmHWM. The floor is
         the sweep's matmul FLOPs (per step and run 4 n m (d+1) + 6 n m) at the fp32 peak of a 4096^3 torch.mm
         measured in every round. JAX is skipped with a message where it is not installed (``pip install
         'mlc[bench]'``).
@@ -52,6 +53,7 @@ class Sample:
     """One timed process: wall seconds (outside), peak RSS (MiB), the training part, test errors."""
 
     wall: float
+    cpu: float
     rss_mib: float
     train: float | None = None
     compile_s: float | None = None
@@ -66,18 +68,41 @@ def load() -> str:
         return "?"
 
 
-def timed(cmd: list[str], cwd: Path | None = None) -> tuple[float, float, subprocess.CompletedProcess[str]]:
-    """Run ``cmd``; (wall seconds, the child's peak resident memory in MiB, the completed process)."""
+POLL_S = 0.02
+
+
+def _hwm_mib(pid: int) -> float:
+    """The process's peak resident memory so far (VmHWM of /proc/PID/status), MiB; 0 where unreadable."""
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024.0
+    except OSError:
+        pass
+    return 0.0
+
+
+def timed(cmd: list[str], cwd: Path | None = None) -> tuple[float, float, float, subprocess.CompletedProcess[str]]:
+    """Run ``cmd``; (wall seconds, the child's CPU seconds (user + system), its peak resident memory in MiB, the
+    completed process). The peak is the child's own VmHWM, read every POLL_S while it runs: ``ru_maxrss`` of a
+    child is not its own (Linux carries the parent's high-water mark over fork and exec)."""
     start = time.perf_counter()
+    peak = 0.0
     with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
         proc = subprocess.Popen(cmd, stdout=out, stderr=err, text=True, cwd=cwd)
-        _, status, usage = os.wait4(proc.pid, 0)
+        while True:
+            pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+            if pid:
+                break
+            peak = max(peak, _hwm_mib(proc.pid))
+            time.sleep(POLL_S)
         wall = time.perf_counter() - start
         proc.returncode = os.waitstatus_to_exitcode(status)
         out.seek(0)
         err.seek(0)
         done = subprocess.CompletedProcess(cmd, proc.returncode, out.read(), err.read())
-    return wall, usage.ru_maxrss / 1024.0, done  # ru_maxrss is in KiB on Linux
+    return wall, usage.ru_utime + usage.ru_stime, peak, done
 
 
 def spec_copy(spec: Path, folder: Path, steps: int | None) -> Path:
@@ -143,22 +168,22 @@ def run_mlc(spec: Path, device: str, folder: Path) -> Sample:
     out = Path(tempfile.mkdtemp(dir=folder))
     cmd = [sys.executable, "-m", "mlc.runtime.cli", "compile-and-run", str(spec), "--device", device, "--no-plots",
            "--out", str(out / "out"), "--store", str(out / "store")]
-    wall, rss, proc = timed(cmd, cwd=ROOT)
+    wall, cpu, rss, proc = timed(cmd, cwd=ROOT)
     if proc.returncode != 0:
         sys.exit(f"mlc failed (exit {proc.returncode}):\n{proc.stderr[-3000:]}")
     data = json.loads((out / "out" / "results.json").read_text())
     runs = sorted(data["runs"], key=lambda r: r["index"])
     train = sum(r["wall_time_s"] for r in runs)  # each group's training + final measurement, shared out per run
-    return Sample(wall, rss, train, None, [r["metrics"]["test_error_raw"] for r in runs])
+    return Sample(wall, cpu, rss, train, None, [r["metrics"]["test_error_raw"] for r in runs])
 
 
 def run_peer(peer: str, case: Path, device: str, folder: Path) -> Sample:
     out = Path(tempfile.mkstemp(dir=folder, suffix=".json")[1])
-    wall, rss, proc = timed([sys.executable, str(HERE / "peers.py"), peer, str(case), str(out), "--device", device])
+    wall, cpu, rss, proc = timed([sys.executable, str(HERE / "peers.py"), peer, str(case), str(out), "--device", device])
     if proc.returncode != 0:
         sys.exit(f"{peer} failed (exit {proc.returncode}):\n{proc.stderr[-3000:]}")
     data = json.loads(out.read_text())
-    return Sample(wall, rss, data["train_s"], data["compile_s"], data["test_errors"])
+    return Sample(wall, cpu, rss, data["train_s"], data["compile_s"], data["test_errors"])
 
 
 def matmul_peak(device: str, size: int = 4096, reps: int = 5) -> float:
@@ -182,7 +207,7 @@ def matmul_peak(device: str, size: int = 4096, reps: int = 5) -> float:
 
 
 def _fmt_s(values: list[float]) -> str:
-    return f"{min(values):7.2f} {statistics.median(values):7.2f}"
+    return f"{min(values):7.2f} {statistics.median(values):7.2f}"  # min: the least disturbed; median: typical
 
 
 def rel_diff(a: list[float], b: list[float]) -> float:
@@ -194,7 +219,7 @@ def sweep_table(name: str, flops: float, peaks: list[float], samples: dict[str, 
     floor = flops / max(peaks) / 1e9
     print(f"\n== {name}: {flops / 1e12:.3f} TFLOP of matmul work; floor at the measured peak "
           f"({max(peaks):.0f} GFLOP/s, best of {len(peaks)} rounds): {floor:.2f} s")
-    print(f"{'tool':<34} {'min s':>7} {'med s':>7} {'vs hand':>8} {'floor/t':>8} {'train s':>8} "
+    print(f"{'tool':<34} {'min s':>7} {'med s':>7} {'cpu s':>7} {'vs hand':>8} {'floor/t':>8} {'train s':>8} "
           f"{'floor/train':>11} {'peak MiB':>9} {'err diff':>9}")
     hand = min(s.wall for s in samples["hand"]) if "hand" in samples else None
     ref = samples["mlc"][0].errors if "mlc" in samples else None
@@ -209,7 +234,7 @@ def sweep_table(name: str, flops: float, peaks: list[float], samples: dict[str, 
         speed = f"{hand / min(walls):7.2f}x" if hand else "       -"
         diff = f"{rel_diff(runs[0].errors, ref):9.1e}" if ref is not None and tool != "mlc" else "        -"
         comp = [s.compile_s for s in runs if s.compile_s]
-        print(f"{labels[tool]:<34} {_fmt_s(walls)} {speed} {floor / min(walls):8.1%} "
+        print(f"{labels[tool]:<34} {_fmt_s(walls)} {min(s.cpu for s in runs):7.2f} {speed} {floor / min(walls):8.1%} "
               f"{(f'{train:8.2f}' if train is not None else '       -')} "
               f"{(f'{floor / train:11.1%}' if train else '          -')} {max(s.rss_mib for s in runs):9.0f} {diff}"
               + (f"   (of which compile {min(comp):.2f} s)" if comp else ""))
@@ -273,14 +298,17 @@ def main() -> int:
         b = best[n]
         floor = useful_flops(plans[n]) / max(peaks[n]) / 1e9
 
-        def cell(tool: str) -> str:
-            if tool not in b:
-                return "-"
-            return f"{b[tool]:.2f} s" + (f" ({b['hand'] / b[tool]:.1f}x)" if "hand" in b and tool != "hand" else "")
-        print(f"{n:<12} {cell('hand'):>10} {cell('mlc'):>18} {cell('jax'):>18} {floor:7.2f}s")
+        print(f"{n:<12} {_cell(b, 'hand'):>10} {_cell(b, 'mlc'):>18} {_cell(b, 'jax'):>18} {floor:7.2f}s")
     if not args.no_fixed:
         fixed_cost(names, args.device, folder, 1 if args.quick else 5)
     return 0
+
+
+def _cell(best: dict[str, float], tool: str) -> str:
+    if tool not in best:
+        return "-"
+    ratio = f" ({best['hand'] / best[tool]:.1f}x)" if "hand" in best and tool != "hand" else ""
+    return f"{best[tool]:.2f} s{ratio}"
 
 
 def fixed_cost(names: list[str], device: str, folder: Path, repeats: int) -> None:
@@ -297,22 +325,26 @@ def fixed_cost(names: list[str], device: str, folder: Path, repeats: int) -> Non
     cmds["bounds quickstart.ml"] = [*cli, "bounds", q]
     cmds["bounds --explain double_descent.ml"] = [*cli, "bounds", "--explain", str(EXPLAIN_SPEC)]
     times: dict[str, list[float]] = {k: [] for k in cmds}
+    cpus: dict[str, list[float]] = {k: [] for k in cmds}
     rss: dict[str, float] = {}
+    loads = [load()]
     for _ in range(repeats):
         for label, cmd in cmds.items():
             if cmd[0] == "run":
                 s = run_mlc(Path(cmd[1]), device, folder)
-                wall, peak = s.wall, s.rss_mib
+                wall, cpu, peak = s.wall, s.cpu, s.rss_mib
             else:
-                wall, peak, proc = timed(cmd, cwd=ROOT)
+                wall, cpu, peak, proc = timed(cmd, cwd=ROOT)
                 if proc.returncode != 0:
                     sys.exit(f"{label} failed (exit {proc.returncode}):\n{proc.stderr[-2000:]}")
             times[label].append(wall)
+            cpus[label].append(cpu)
             rss[label] = max(rss.get(label, 0.0), peak)
-    print(f"\n== fixed cost and front end ({repeats} interleaved repeats; load now {load()})")
-    print(f"{'command':<40} {'min s':>7} {'med s':>7} {'peak MiB':>9}")
+        loads.append(load())
+    print(f"\n== fixed cost and front end ({repeats} interleaved repeats; load {' '.join(loads)})")
+    print(f"{'command':<40} {'min s':>7} {'med s':>7} {'cpu min':>7} {'cpu med':>7} {'peak MiB':>9}")
     for label, values in times.items():
-        print(f"{label:<40} {_fmt_s(values)} {rss[label]:9.0f}")
+        print(f"{label:<40} {_fmt_s(values)} {_fmt_s(cpus[label])} {rss[label]:9.0f}")
 
 
 if __name__ == "__main__":

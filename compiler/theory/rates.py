@@ -151,7 +151,8 @@ def _ols_rows(bx: np.ndarray, by: np.ndarray) -> np.ndarray:
 
     xc = bx - bx.mean(axis=1, keepdims=True)
     with np.errstate(divide="ignore", invalid="ignore"):
-        return (xc * (by - by.mean(axis=1, keepdims=True))).sum(axis=1) / (xc * xc).sum(axis=1)
+        slopes: np.ndarray = (xc * (by - by.mean(axis=1, keepdims=True))).sum(axis=1) / (xc * xc).sum(axis=1)
+    return slopes
 
 
 def compare(predicted: RatePrediction, fitted: tuple[float, float, float], tol: float = 0.1) -> RateComparison:
