@@ -113,7 +113,13 @@ def main() -> int:
     parser.add_argument("case", type=Path)
     parser.add_argument("out", type=Path)
     parser.add_argument("--device", choices=("cpu", "cuda"), default="cpu")
+    parser.add_argument("--threads", type=int, default=None,
+                        help="torch intra-op threads of the hand loop (default: torch's own choice)")
     args = parser.parse_args()
+    if args.threads is not None and args.peer == "hand":
+        import torch
+
+        torch.set_num_threads(args.threads)
     with np.load(args.case) as npz:
         case = {k: npz[k] for k in npz.files}
     result = hand(case, args.device) if args.peer == "hand" else jax_peer(case, args.device)

@@ -19,7 +19,7 @@ Role:   the numbers of docs/performance.md. Every tool runs in its own process (
         'mlc[bench]'``).
 
 Usage:  python benchmarks/run.py [--quick] [--rounds N] [--device cpu|cuda] [--only sweep,many_small]
-                                 [--no-hand] [--no-jax] [--no-fixed]
+                                 [--no-hand] [--no-jax] [--no-fixed] [--hand-threads N] [--steps N]
         --quick: 20 steps, one round, one front-end repeat (checks the script in about a minute).
 """
 
@@ -177,9 +177,11 @@ def run_mlc(spec: Path, device: str, folder: Path) -> Sample:
     return Sample(wall, cpu, rss, train, None, [r["metrics"]["test_error_raw"] for r in runs])
 
 
-def run_peer(peer: str, case: Path, device: str, folder: Path) -> Sample:
+def run_peer(peer: str, case: Path, device: str, folder: Path, threads: int | None = None) -> Sample:
     out = Path(tempfile.mkstemp(dir=folder, suffix=".json")[1])
-    wall, cpu, rss, proc = timed([sys.executable, str(HERE / "peers.py"), peer, str(case), str(out), "--device", device])
+    extra = ["--threads", str(threads)] if threads is not None else []
+    wall, cpu, rss, proc = timed([sys.executable, str(HERE / "peers.py"), peer, str(case), str(out), "--device", device,
+                                  *extra])
     if proc.returncode != 0:
         sys.exit(f"{peer} failed (exit {proc.returncode}):\n{proc.stderr[-3000:]}")
     data = json.loads(out.read_text())
@@ -250,6 +252,10 @@ def main() -> int:
     parser.add_argument("--no-hand", action="store_true", help="skip the hand-written loop")
     parser.add_argument("--no-jax", action="store_true", help="skip JAX")
     parser.add_argument("--no-fixed", action="store_true", help="skip the fixed-cost and front-end table")
+    parser.add_argument("--hand-threads", type=int, default=None,
+                        help="torch threads of the hand loop (default: torch's choice, what a user gets; on a shared "
+                             "machine 1 avoids its per-op thread barriers waiting on busy cores)")
+    parser.add_argument("--steps", type=int, default=None, help="override every sweep's steps (a shorter measurement)")
     args = parser.parse_args()
     rounds = args.rounds or (1 if args.quick else 2)
     names = [n.strip() for n in args.only.split(",") if n.strip()]
@@ -260,14 +266,19 @@ def main() -> int:
     if not args.no_jax:
         if importlib.util.find_spec("jax") is None:
             print("JAX is not installed: its column is skipped (pip install 'mlc[bench]')")
+        elif args.device == "cuda" and subprocess.run(
+                [sys.executable, "-c", "import jax; jax.devices('gpu')"], capture_output=True).returncode != 0:
+            print("JAX has no GPU backend here: its column is skipped (pip install 'jax[cuda12]')")
         else:
             tools.append("jax")
     import torch
 
     print(f"machine: {os.cpu_count()} cpus, torch {torch.__version__} ({torch.get_num_threads()} threads), "
-          f"device {args.device}, python {sys.version.split()[0]}; load {load()}")
+          f"device {args.device}, python {sys.version.split()[0]}; load {load()}"
+          + (f"; hand loop on {args.hand_threads} torch thread(s)" if args.hand_threads else ""))
     folder = Path(tempfile.mkdtemp(prefix="mlc-bench-"))
-    specs = {n: spec_copy(BENCHMARKS[n], folder, QUICK_STEPS if args.quick else None) for n in names}
+    steps = args.steps if args.steps is not None else (QUICK_STEPS if args.quick else None)
+    specs = {n: spec_copy(BENCHMARKS[n], folder, steps) for n in names}
     plans = {n: compile_plan(specs[n]) for n in names}
     cases = {}
     for n in names:
@@ -283,7 +294,7 @@ def main() -> int:
             for tool in order:
                 before = load()
                 s = run_mlc(specs[n], args.device, folder) if tool == "mlc" else \
-                    run_peer(tool, cases[n], args.device, folder)
+                    run_peer(tool, cases[n], args.device, folder, args.hand_threads if tool == "hand" else None)
                 samples[n][tool].append(s)
                 line.append(f"{tool} {s.wall:.2f} s (load {before})")
             print("; ".join(line), flush=True)
