@@ -108,13 +108,14 @@ def build_report(plan: Any, *, delta: float, explain: bool = False, estimate: bo
     out_groups: list[dict[str, Any]] = []
     out_runs: list[dict[str, Any]] = []
     norms = norm_cache(Options(estimate_norms=estimate))
+    datasets: dict[str, Any] = {}  # data drawn once per data key (the configurations of a width sweep share it)
     for runs in groups.values():
         rep = runs[0]
         norm = norms.get(rep)
         metrics: dict[str, float] = {}
         extra: dict[str, Any] = {}
         if explain:
-            metrics, extra = data_quantities(rep)
+            metrics, extra = data_quantities(rep, datasets)
         bounds = evaluate_run_bounds(rep, plan, metrics, delta=delta, norm=norm)
         theorems = [bv.model_dump(mode="json") for bv in bounds]
         group = {
@@ -161,21 +162,44 @@ def describe_run(run: Any) -> str:
             f"{tr.describe()}{pen}")
 
 
-def data_quantities(run: Any) -> tuple[dict[str, float], dict[str, Any]]:
-    """Sample the run's data (seed = the run's seed) and compute what data-dependent theorems need."""
+def data_quantities(run: Any, datasets: dict[str, Any] | None = None) -> tuple[dict[str, float], dict[str, Any]]:
+    """Sample the run's data (seed = the run's seed) and compute what data-dependent theorems need.
+    ``datasets``: data sets already drawn, by data key (filled in)."""
     if run.data.n > MAX_EXPLAIN_N:
         return {}, {"skipped": f"n = {run.data.n} > {MAX_EXPLAIN_N}: kernel matrices not formed"}
     if run.input.kind == "grid" and (run.input.points or 101) > MAX_EXPLAIN_N:
         return {}, {"skipped": "grid too large"}
     import torch
 
+    from mlc.compiler.lower.samplers import data_key, make_dataset
+    from mlc.runtime.execute import SMALL_CLOSED_FORM_ELEMENTS
+
+    datasets = {} if datasets is None else datasets
+    key = data_key(run.input, run.data, run.target, run.seed)
+    if key not in datasets:
+        datasets[key] = make_dataset(run.input, run.data, run.target, run.seed)
+    ds = datasets[key]
+    # Small decompositions on one thread, as the executor's closed forms (runtime.execute.group_threads): LAPACK's
+    # thread barriers cost more than they gain at these sizes, most on a shared machine.
+    small = run.data.n * max(run.model.width, run.data.n, run.data.n_test) <= SMALL_CLOSED_FORM_ELEMENTS
+    previous = torch.get_num_threads()
+    if small and previous != 1:
+        torch.set_num_threads(1)
+    try:
+        return _data_quantities(run, ds)
+    finally:
+        if torch.get_num_threads() != previous:
+            torch.set_num_threads(previous)
+
+
+def _data_quantities(run: Any, ds: Any) -> tuple[dict[str, float], dict[str, Any]]:
+    import torch
+
     from mlc.compiler import metrics as metrics_registry
     from mlc.compiler.lower import families as lowered
     from mlc.compiler.lower.measure import rf_lambda_min
-    from mlc.compiler.lower.samplers import make_dataset
     from mlc.compiler.theory.kernels import has_kernel, infinite_width_prediction, kernel_lambda_min
 
-    ds = make_dataset(run.input, run.data, run.target, run.seed)
     metrics: dict[str, float] = {}
     extra: dict[str, Any] = {}
     if has_kernel(run.model):

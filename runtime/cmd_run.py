@@ -291,9 +291,9 @@ def run(args: argparse.Namespace) -> int:
     from mlc.runtime.store_views import plots_key, remember_plots, reusable_plots
 
     try:
-        key = plots_key(plan, result)
+        key = plots_key(plan, result) if not args.no_plots else ""  # (the key hashes every run and imports matplotlib)
         # Every run read back and the same numbers as when the plots were drawn: list them, do not redraw.
-        reuse = reusable_plots(out, key) if report is not None and report.trained == 0 else None
+        reuse = reusable_plots(out, key) if key and report is not None and report.trained == 0 else None
         summary = write_report(plan, result, out, console, plots=not args.no_plots, reuse_plots=reuse)
         if not args.no_plots and reuse is None:
             remember_plots(out, key, summary.files, summary.skipped_plots)

@@ -12,7 +12,6 @@ Role:   the console never shows a traceback: a bug in mlc says that it is one, i
 
 from __future__ import annotations
 
-import importlib.metadata
 import os
 import platform
 import shlex
@@ -31,6 +30,8 @@ CODE = "E999"
 
 def _version(distribution: str) -> str:
     """A package's installed version, read from its metadata (torch is never imported for this)."""
+    import importlib.metadata  # here: 80-170 ms at start-up that only a crash report needs
+
     try:
         return importlib.metadata.version(distribution)
     except importlib.metadata.PackageNotFoundError:

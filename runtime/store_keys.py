@@ -22,7 +22,8 @@ Role:   one place that decides what a stored result depends on. A run's numbers 
 from __future__ import annotations
 
 import hashlib
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -79,9 +80,10 @@ class KeyParts:
     key_version: int = KEY_VERSION
 
     def to_json(self) -> dict[str, Any]:
-        data = asdict(self)
-        data["determinism"]["group"] = list(self.determinism.group)
-        return data
+        det = self.determinism  # by hand, not dataclasses.asdict: that deep-copies the group's hashes one by one
+        return {"run": self.run, "code": self.code, "torch": self.torch, "device": self.device, "dtype": self.dtype,
+                "determinism": {"engine": det.engine, "group": list(det.group), "threads": det.threads},
+                "key_version": self.key_version}
 
     @staticmethod
     def from_json(data: dict[str, Any]) -> "KeyParts":
@@ -91,9 +93,13 @@ class KeyParts:
                         device=str(data["device"]), dtype=str(data["dtype"]), determinism=Determinism(**det),
                         key_version=int(data.get("key_version", 0)))
 
-    def key(self) -> str:
-        """The store key: a content hash of every part (32 hex digits)."""
+    @cached_property
+    def _key(self) -> str:
         return content_hash(self.to_json(), length=32)
+
+    def key(self) -> str:
+        """The store key: a content hash of every part (32 hex digits), computed once per (frozen) KeyParts."""
+        return self._key
 
 
 def group_signature(runs: list[Run]) -> tuple[str, ...]:

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any, Callable
 
 import sympy as sp
@@ -135,9 +136,33 @@ def _join(a: str, b: str) -> str:
     return f"{a}; {b}" if a and b else (a or b)
 
 
+_VALUES_SEEN: dict[tuple[sp.Expr, tuple[tuple[str, str, Any], ...]], float | None] = {}
+"""Values computed so far, by formula and the numbers substituted: the runs of a sweep that share the
+quantities a bound depends on (seeds of one width, say) pay for one sympy evaluation, not one each."""
+
+
+@lru_cache(maxsize=512)
+def _defined(formula: sp.Expr) -> sp.Expr:
+    """``formula`` with the DEFINITIONS substituted (once per formula)."""
+    return formula.subs(DEFINITIONS)
+
+
 def evaluate_formula(formula: sp.Expr, values: dict[sp.Symbol, float]) -> float | None:
-    """Substitute DEFINITIONS then numeric values; None if a symbol is left or the value is not finite."""
-    expr = formula.subs(DEFINITIONS).subs(values)
+    """Substitute DEFINITIONS then numeric values; None if a symbol is left or the value is not finite.
+    The same formula with the same numbers is evaluated once per process (the result is a pure function of them)."""
+    expr = _defined(formula)
+    free = expr.free_symbols  # an int and a float of the same value are different keys (sympy keeps 3 exact, not 3.0)
+    key = (formula, tuple(sorted((s.name, type(v).__name__, v) for s, v in values.items() if s in free)))
+    if key in _VALUES_SEEN:
+        return _VALUES_SEEN[key]
+    value = _evaluate(expr, values)
+    if len(_VALUES_SEEN) < 100_000:  # bounded: a huge sweep keeps its first 100,000 distinct evaluations
+        _VALUES_SEEN[key] = value
+    return value
+
+
+def _evaluate(expr: sp.Expr, values: dict[sp.Symbol, float]) -> float | None:
+    expr = expr.subs(values)
     if expr.free_symbols:
         return None
     v = complex(sp.N(expr))

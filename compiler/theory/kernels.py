@@ -211,6 +211,26 @@ def memo_kernel(tag: tuple[Any, ...], a: Tensor, b: Tensor, compute: Callable[[T
 
 
 
+SPECTRAL_CACHE_ENTRIES = 64
+"""Results of :func:`memo_value` kept (eigenvalues, λ_min, minimum-norm predictions: small)."""
+_value_cache: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
+
+
+def memo_value(tag: tuple[Any, ...], tensors: tuple[Tensor, ...], compute: Callable[[], Any]) -> Any:
+    """``compute()``, a function of the kernel that ``tag`` names (with every scalar it depends on) and of the
+    contents of ``tensors``, computed once per (tag, contents): the configurations of a width sweep share one
+    λ_min of their kernel and, where the function-space kernel does not depend on the width (random features,
+    G = scale² m k with scale² m = 1), one spectrum and one minimum-norm prediction. Not to be modified in place."""
+    key = (tag, *((str(t.dtype), _digest(t)) for t in tensors))
+    if key in _value_cache:
+        _value_cache.move_to_end(key)
+        return _value_cache[key]
+    found = _value_cache[key] = compute()
+    while len(_value_cache) > SPECTRAL_CACHE_ENTRIES:
+        _value_cache.popitem(last=False)
+    return found
+
+
 def has_kernel(model: ir.Model) -> bool:
     """Whether :func:`kernel_lambda_min` is defined for this model (random-feature and two-layer families)."""
     return bool({"random_features", "two_layer"} & set(families.of(model).theory_tags))
@@ -222,10 +242,11 @@ def kernel_lambda_min(run: ir.Run, x_train: Tensor) -> float:
     n = x_train.shape[0]
     if "random_features" in families.of(run.model).theory_tags:
         d = x_train.shape[1]
-        k = rf_kernel(x_train, x_train, bias=run.model.bias, w_var=run.model.init_scale ** 2 / d)
-    else:
-        k = rf_kernel(x_train, x_train, bias=False, features="sphere")
-    return float(torch.linalg.eigvalsh(k / n)[0])
+        w_var = run.model.init_scale ** 2 / d
+        return float(memo_value(("lambda_min", "rf", run.model.bias, w_var), (x_train,), lambda: torch.linalg.eigvalsh(
+            rf_kernel(x_train, x_train, bias=run.model.bias, w_var=w_var) / n)[0]))
+    return float(memo_value(("lambda_min", "sphere"), (x_train,), lambda: torch.linalg.eigvalsh(
+        rf_kernel(x_train, x_train, bias=False, features="sphere") / n)[0]))
 
 
 def infinite_width_prediction(run: ir.Run, x_train: Tensor, y_train: Tensor, x_test: Tensor,
@@ -255,9 +276,10 @@ def infinite_width_prediction(run: ir.Run, x_train: Tensor, y_train: Tensor, x_t
         kern = "random-feature kernel (arc-cosine, w ~ N(0, s²I/d) on x~ = (x, 1))" if model.bias else \
             "random-feature kernel (arc-cosine, w ~ N(0, s²I/d))"
 
+        tag: tuple[Any, ...] = ("rf", model.bias, s2 / d)
+
         def base(a: Tensor, b: Tensor) -> Tensor:
-            return memo_kernel(("rf", model.bias, s2 / d), a, b,
-                               lambda u, v: rf_kernel(u, v, bias=model.bias, w_var=s2 / d))
+            return memo_kernel(tag, a, b, lambda u, v: rf_kernel(u, v, bias=model.bias, w_var=s2 / d))
         scale = conv.output_scale
         gmul = scale ** 2 * model.width
         a_var = s2 / model.width if model.scaling == "standard" else s2
@@ -265,8 +287,10 @@ def infinite_width_prediction(run: ir.Run, x_train: Tensor, y_train: Tensor, x_t
     elif "two_layer" in tags and model.scaling == "ntk" and model.activation == "relu":
         kern = "two-layer NTK (ReLU, bias)" if model.bias else "two-layer NTK (ReLU)"
 
+        tag = ("ntk", model.bias, s2 / d, s2)
+
         def base(a: Tensor, b: Tensor) -> Tensor:
-            return memo_kernel(("ntk", model.bias, s2 / d, s2), a, b,
+            return memo_kernel(tag, a, b,
                                lambda u, v: ntk_kernel(u, v, bias=model.bias, w_var=s2 / d, a_var=s2))
         gmul = 1.0
         init_mul = s2  # f_0 = m^{-1/2} Σ a σ(w·x~) has covariance a_var · k_rf(w_var = s²/d)
@@ -276,9 +300,10 @@ def infinite_width_prediction(run: ir.Run, x_train: Tensor, y_train: Tensor, x_t
         return out
     g_tr = gmul * base(x_train, x_train)
     g_te = gmul * base(x_test, x_train)
-    evals = torch.linalg.eigvalsh(g_tr / n)
+    spectral = (*tag, gmul)  # what g_tr and g_te are a function of, besides the data
+    evals = memo_value(("evals", *spectral), (x_train,), lambda: torch.linalg.eigvalsh(g_tr / n))
     out.update(available=True, kernel=kern, n=n, lambda_min=float(evals[0]), lambda_max=float(evals[-1]))
-    mn = kernel_min_norm(g_tr, g_te, y_train)
+    mn = memo_value(("min_norm", *spectral), (x_train, x_test, y_train), lambda: kernel_min_norm(g_tr, g_te, y_train))
     out["min_norm_test_error"] = float(((mn - y_test) ** 2).mean())
     solve = train.solve if "random_features" in tags else "gd"
     out["solve"] = solve

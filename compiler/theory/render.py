@@ -7,6 +7,8 @@ Role:   one place that decides how formulas look in the terminal (Greek letters,
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import sympy
 from sympy.printing.str import StrPrinter
 
@@ -40,12 +42,14 @@ class UnicodePrinter(StrPrinter):  # type: ignore[misc]  # sympy ships no types
         return str(super()._print_Pow(expr, rational))
 
 
+@lru_cache(maxsize=512)  # the catalog's formulas are fixed: each is printed once per process, not once per run
 def to_text(expr: sympy.Expr) -> str:
     """The one-line Unicode form of a formula."""
     text = str(UnicodePrinter({"order": "none"}).doprint(expr))
     return text.replace("**", "^").replace("*", "·")
 
 
+@lru_cache(maxsize=512)
 def to_latex(expr: sympy.Expr) -> str:
     """The LaTeX form of a formula (sympy.latex, natural log written \\ln)."""
     names = {s: _LATEX_NAMES[s.name] for s in expr.free_symbols if isinstance(s, sympy.Symbol) and s.name in _LATEX_NAMES}
