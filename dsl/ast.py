@@ -362,24 +362,27 @@ Tolerance = Union[TolerancePercent, ToleranceSteps]
 
 @dataclass(frozen=True)
 class ClaimPeak(_Node):
-    """``peak of METRIC over AXIS at AXIS = EXPR [within TOL]``: the metric is largest at that value."""
+    """``peak of METRIC over AXIS at AXIS = EXPR [within TOL] [for MODEL]``: the metric is largest at that value
+    (for one model of the spec only, with ``for``)."""
 
     metric: Ident
     axis: Ident
     at_axis: Ident
     value: Expr
     tolerance: Tolerance | None
+    model: Ident | None
     span: Span
 
 
 @dataclass(frozen=True)
 class ClaimSlope:
-    """``slope of METRIC over AXIS <= NUMBER``: the log-log slope of the metric over the axis."""
+    """``slope of METRIC over AXIS <= NUMBER [for MODEL]``: the log-log slope of the metric over the axis."""
 
     metric: Ident
     axis: Ident
     op: str  # < <= > >=
     value: Expr
+    model: Ident | None
     span: Span
 
 

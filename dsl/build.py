@@ -119,8 +119,8 @@ class _HandWritten(Transformer[Token, Any]):
 
     # ---- claims (the comparison's operator is a token, kept as its text)
     def claim_slope(self, meta: Any, children: list[Any]) -> ast.ClaimSlope:
-        metric, axis, op, value = children
-        return ast.ClaimSlope(metric, axis, str(op), value, span_of_meta(meta))
+        metric, axis, op, value, model = children
+        return ast.ClaimSlope(metric, axis, str(op), value, model, span_of_meta(meta))
 
     def claim_compare(self, meta: Any, children: list[Any]) -> ast.ClaimCompare:
         conditions = tuple(c for c in children[3:] if c is not None)

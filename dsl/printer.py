@@ -133,10 +133,12 @@ class ExprPrinter:
     def _print_ClaimPeak(self, node: ast.ClaimPeak) -> str:
         text = (f"peak of {node.metric.name} over {node.axis.name} at {node.at_axis.name} = "
                 f"{self.doprint(node.value)}")
-        return text + (f" {self.doprint(node.tolerance)}" if node.tolerance is not None else "")
+        text += f" {self.doprint(node.tolerance)}" if node.tolerance is not None else ""
+        return text + (f" for {node.model.name}" if node.model is not None else "")
 
     def _print_ClaimSlope(self, node: ast.ClaimSlope) -> str:
-        return f"slope of {node.metric.name} over {node.axis.name} {node.op} {self.doprint(node.value)}"
+        text = f"slope of {node.metric.name} over {node.axis.name} {node.op} {self.doprint(node.value)}"
+        return text + (f" for {node.model.name}" if node.model is not None else "")
 
     def _print_ClaimRobust(self, node: ast.ClaimRobust) -> str:
         return f"{node.metric.name} more robust with {node.axis.name} = {node.better.name} than {node.worse.name}"

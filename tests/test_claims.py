@@ -229,6 +229,32 @@ def test_insensitive_for_one_model_checks_that_models_slices_only() -> None:
     assert bad.plan is None and "E101" in bad.rendered and "rf" in bad.rendered
 
 
+def test_peak_and_slope_claims_take_for_model_too() -> None:
+    """`peak of ... for MODEL`, `slope of ... for MODEL`: a spec comparing two models claims the peak of one."""
+    head = HEAD.replace("train { solve = min_norm }", "model rf2 = random_features(width = m, activation = relu, "
+                        "bias = false, features = nested, seed = 5)\ntrain { solve = min_norm }")
+    outcome = compile_text(head + "sweep { m = [10, 20, 40, 80]   seed = 0..1 }\nclaims {\n"
+                           "peak of test_error over m at m = 40 for rf\nslope of test_error over m <= -0.5 for rf2\n"
+                           "peak of test_error over m at m = 40\n}\n")
+    assert outcome.plan is not None, outcome.rendered
+    plan = outcome.plan
+    assert [c.model for c in plan.report.claims] == ["rf", "rf2", ""]
+    assert [c.text for c in plan.report.claims][:2] == ["peak of test_error over m at m = 40 for rf",
+                                                         "slope of test_error over m <= -0.5 for rf2"]
+    runs = []
+    for run in plan.runs:  # rf peaks at m = 40; rf2 falls as 1/m (slope -1)
+        m = run.params["m"]
+        value = (1.0 if m == 40 else 0.1) if run.model.name == "rf" else 1.0 / m
+        runs.append(RunResult(index=run.index, hash=run.hash, model=run.model.name, family=run.model.family,
+                              seed=run.seed, params=dict(run.params), status="ok", metrics={"test_error": value}))
+    peak, slope, every = check_claims(plan, runs)
+    assert [s.model for s in peak.slices] == ["rf"] and peak.verdict == "holds"
+    assert [s.model for s in slope.slices] == ["rf2"] and slope.verdict == "holds"
+    assert every.verdict == "fails"  # rf2 does not peak at 40
+    bad = compile_text(head + "sweep { m = [10, 20, 40] }\nclaims { slope of test_error over m <= 0 for nope }\n")
+    assert bad.plan is None and "E101" in bad.rendered and "rf2" in bad.rendered
+
+
 def test_regime_claims_read_the_recorded_curve_per_seed_and_on_the_median() -> None:
     head = HEAD.replace("train { solve = min_norm }", "")
     head = head.replace("model rf = random_features(width = m, activation = relu, bias = false, features = nested)",

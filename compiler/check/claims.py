@@ -75,6 +75,16 @@ def _percent(node: ast.Number, what: str) -> float:
     return node.value / 100.0
 
 
+def _scope(name: ast.Ident | None, models: Sequence[ir.Model]) -> str:
+    """The one model a claim is about (`... for MODEL`), or "" (every model) without ``for``."""
+    if name is None:
+        return ""
+    names = [m.name for m in models]
+    if name.name not in names:
+        raise msg.fail(msg.claim_unknown_model(name.name, name.span, names))
+    return name.name
+
+
 def _claim(node: ast.Claim, env: Mapping[str, Number], axes: Sequence[str], models: Sequence[ir.Model],
            trains: Mapping[str, ir.Train], dist: ir.InputDist) -> ir.Claim:
     problem = _check_metric(node.metric, models, trains, dist)
@@ -100,21 +110,15 @@ def _claim(node: ast.Claim, env: Mapping[str, Number], axes: Sequence[str], mode
                                                        "a whole number of grid steps (e.g. `within 1 step`)"))
             tolerance, kind = float(steps.value), "steps"
         return ir.Claim(kind="peak", text=text, metric=metric, axis=axis, value=where, tolerance=tolerance,
-                        tolerance_kind=kind)
+                        tolerance_kind=kind, model=_scope(node.model, models))
     if isinstance(node, ast.ClaimSlope):
         axis = _axis(node.axis, axes)
         return ir.Claim(kind="slope", text=text, metric=metric, axis=axis, op=node.op,
-                        value=_number(node.value, env, "the slope"))
+                        value=_number(node.value, env, "the slope"), model=_scope(node.model, models))
     if isinstance(node, ast.ClaimInsensitive):
         axis = _axis(node.axis, axes)
-        model = ""
-        if node.model is not None:
-            names = [m.name for m in models]
-            if node.model.name not in names:
-                raise msg.fail(msg.claim_unknown_model(node.model.name, node.model.span, names))
-            model = node.model.name
         return ir.Claim(kind="insensitive", text=text, metric=metric, axis=axis,
-                        value=_percent(node.percent, "the relative spread"), model=model)
+                        value=_percent(node.percent, "the relative spread"), model=_scope(node.model, models))
     if isinstance(node, ast.ClaimRobust):
         if node.better.name == node.worse.name:
             raise msg.fail(msg.claim_robust_same_form(node.better.name, node.worse.span))

@@ -32,3 +32,10 @@ report {
   plot test_error vs m
   mark m = n / (d + 1), m = n
 }
+
+# The figure's statement: the random-feature error peaks at the interpolation threshold m = n; the two-layer
+# net's does not peak there (nor at n/(d+1)): its error falls with the width.
+claims {
+  peak of test_error over m at m = n for rf
+  slope of test_error over m < 0 for net
+}

@@ -28,3 +28,6 @@ report {
   plot test_error vs m
   mark m = n
 }
+
+# The figure's statement: the minimum-norm interpolant's error peaks at m = n.
+claims { peak of test_error over m at m = n for mn }

@@ -22,3 +22,6 @@ train {
 sweep { seed = 0..1 }
 
 report { plot spectrum vs step   plot train_error vs step }
+
+# The frequency principle: the low frequencies converge first.
+claims { order of spectrum convergence is increasing }
