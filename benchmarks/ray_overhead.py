@@ -2,12 +2,14 @@
 
 Input:  a spec (default ``specs/mean_field_cod.ml``: 12 runs, mean-field nets, 600 GD steps each), a local Ray
         instance started here (``ray.init(num_cpus=...)``, this machine's cores by default) or ``--address``.
-Output: on stdout, for each of ``--repeats`` rounds, the wall time of ``mlc compile-and-run SPEC`` (in this process,
-        a fresh store each time, no plots) with ``--executor local``, with ``--executor ray --group-cpus C`` where
+Output: on stdout, for each of ``--repeats`` rounds, the wall time (and the time the groups trained, from the
+        results) of ``mlc compile-and-run SPEC`` (in this process, a fresh store each time, no plots) with
+        ``--executor local``, with ``--executor ray --group-cpus C`` where
         C is the cluster's CPUs (one task at a time: the same serial work as local, so the difference is the
         executor's cost: submission, scheduling, the worker's imports and data, shipping results back) and with
         ``--executor ray`` as it packs by default (tasks side by side on the cores); then the medians, the
-        overhead of the serial Ray run over the local one (in % and per task), the time of a no-op Ray task
+        overhead of the serial Ray run over the local one (in % and per task), the same with each run's own
+        training time taken out (what the executor adds beside the work, less moved by a loaded machine), the time of a no-op Ray task
         (submitted 200 at once, and one after the other), the time ``ray.init`` took, and whether the numbers
         are bitwise those of the local executor (metrics, curves, bounds of every run).
 Role:   the measured overhead in docs/ray.md, and the basis of its estimate for a sweep on a real cluster.
@@ -37,7 +39,12 @@ def _numbers(out: Path) -> list[dict]:
     return sorted(({k: r.get(k) for k in keep} for r in runs), key=lambda r: r["index"])
 
 
-def _timed_run(spec: Path, tmp: Path, name: str, *extra: str) -> tuple[float, list[dict]]:
+def _training_s(out: Path) -> float:
+    """The time the groups trained, from the results (each run holds its share of its group's wall time)."""
+    return sum(r["wall_time_s"] for r in json.loads((out / "results.json").read_text())["runs"])
+
+
+def _timed_run(spec: Path, tmp: Path, name: str, *extra: str) -> tuple[float, float, list[dict]]:
     from mlc.runtime.cli import main
 
     out, store = tmp / name / "out", tmp / name / "store"
@@ -50,7 +57,7 @@ def _timed_run(spec: Path, tmp: Path, name: str, *extra: str) -> tuple[float, li
     wall = time.perf_counter() - t0
     if code != 0:
         raise SystemExit(f"{' '.join(argv)} exited {code}:\n{sink.getvalue()}")
-    return wall, _numbers(out)
+    return wall, _training_s(out), _numbers(out)
 
 
 def _noop() -> int:
@@ -87,22 +94,27 @@ def main() -> int:
     cluster_cpus = int(ray.cluster_resources().get("CPU", 1))
     spec = Path(args.spec)
     local_t, serial_t, packed_t = [], [], []
+    local_rest, serial_rest = [], []  # wall time minus training: what each executor adds around the work
     equal = True
     with tempfile.TemporaryDirectory() as tmp_name:
         tmp = Path(tmp_name)
         _timed_run(spec, tmp, "warm")  # imports, the first compilation, torch's first kernels: not measured
         for i in range(args.repeats):
-            lt, ln = _timed_run(spec, tmp, f"local{i}")
-            st, sn = _timed_run(spec, tmp, f"serial{i}", "--executor", "ray", "--group-cpus", str(cluster_cpus))
+            lt, ltrain, ln = _timed_run(spec, tmp, f"local{i}")
+            st, strain, sn = _timed_run(spec, tmp, f"serial{i}", "--executor", "ray", "--group-cpus",
+                                        str(cluster_cpus))
             serial_tasks = tasks[-1]
-            pt, pn = _timed_run(spec, tmp, f"packed{i}", "--executor", "ray")
+            pt, _, pn = _timed_run(spec, tmp, f"packed{i}", "--executor", "ray")
             packed_tasks = tasks[-1]
             equal = equal and ln == sn == pn
+            local_rest.append(lt - ltrain)
+            serial_rest.append(st - strain)
             local_t.append(lt)
             serial_t.append(st)
             packed_t.append(pt)
-            print(f"round {i + 1}: local {lt:.2f} s, ray one task at a time {st:.2f} s ({serial_tasks} tasks), "
-                  f"ray packed {pt:.2f} s ({packed_tasks} tasks)", flush=True)
+            print(f"round {i + 1}: local {lt:.2f} s (training {ltrain:.2f} s), ray one task at a time {st:.2f} s "
+                  f"(training {strain:.2f} s, {serial_tasks} tasks), ray packed {pt:.2f} s ({packed_tasks} tasks)",
+                  flush=True)
     noop = ray.remote(num_cpus=1)(_noop)
     ray.get([noop.remote() for _ in range(20)])  # workers started
     t0 = time.perf_counter()
@@ -118,6 +130,13 @@ def main() -> int:
     print(f"median: local {lm:.2f} s, ray one task at a time {sm:.2f} s, ray packed {pm:.2f} s")
     print(f"overhead of the Ray executor (one task at a time) over local: {sm - lm:+.2f} s = "
           f"{100 * (sm - lm) / lm:+.1f}% of the work, {1e3 * (sm - lm) / max(1, serial_tasks):+.0f} ms per task")
+    # On a shared machine the training itself moves by more than the executor costs; its own time, taken out of
+    # both runs, leaves what each executor adds around the work (compiling, the store and the report included).
+    added = statistics.median(s - r for s, r in zip(serial_rest, local_rest))
+    train = statistics.median(t - r for t, r in zip(local_t, local_rest))
+    print(f"Ray's cost beside the training (one task at a time, the training's own time taken out of both): "
+          f"{added:+.2f} s = {100 * added / train:+.1f}% of the local training ({train:.2f} s), "
+          f"{1e3 * added / max(1, serial_tasks):+.0f} ms per task")
     print(f"a no-op Ray task: {batch_ms:.2f} ms each when 200 are submitted at once, {serial_ms:.2f} ms one after "
           f"the other")
     print(f"numbers bitwise equal to the local executor's: {'yes' if equal else 'NO'}")
