@@ -97,12 +97,12 @@ class ClaimResult:
     verdict: Verdict = "not testable"
     reason: str = ""
 
-    def as_dict(self) -> dict[str, Any]:
-        """A JSON-able view (for ``summary.json``)."""
+    def as_dict(self, plan: Plan) -> dict[str, Any]:
+        """A JSON-able view (for ``summary.json``); each slice's ``where`` names categorical values by label."""
         return {
             "claim": self.claim.text, "kind": self.claim.kind, "metric": self.claim.metric, "axis": self.claim.axis,
             "verdict": self.verdict, "reason": self.reason,
-            "slices": [{"model": s.model, "fixed": s.fixed, "verdict": s.overall.verdict,
+            "slices": [{"model": s.model, "fixed": s.fixed, "where": _where(s, plan), "verdict": s.overall.verdict,
                         "measured": s.overall.measured, "detail": s.overall.detail,
                         "interval": list(s.interval) if s.interval else None,
                         "seeds": [{"seed": c.seed, "verdict": c.verdict, "measured": c.measured, "detail": c.detail}

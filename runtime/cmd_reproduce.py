@@ -205,8 +205,7 @@ def claim_slices(claim: dict[str, Any]) -> list[str]:
     many seeds hold."""
     pieces = []
     for piece in claim.get("slices", []):
-        fixed = ", ".join(f"{k} = {v}" for k, v in (piece.get("fixed") or {}).items())
-        where = str(piece.get("model", "")) + (f" ({fixed})" if fixed else "")
+        where = str(piece.get("where", ""))
         seeds = piece.get("seeds") or []
         held = sum(1 for seed in seeds if seed.get("verdict") == "holds")
         detail = piece.get("detail") or ""

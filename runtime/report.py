@@ -150,7 +150,7 @@ def _summary_dict(plan: Plan, result: ExperimentResult, groups: list[Group], fit
         "learned_nothing": learned_nothing(groups),
         "files": [str(p) for p in files],
         "skipped_plots": skipped,
-        **({"claims": [c.as_dict() for c in claims]} if claims else {}),
+        **({"claims": [c.as_dict(plan) for c in claims]} if claims else {}),
         "readouts": readouts_dict(readouts or Readouts()),
         **({"robustness": robust.as_dict()} if robust is not None else {}),
     }

@@ -427,6 +427,8 @@ def test_the_claims_table_names_a_categorical_value_by_its_label() -> None:
     console.print(claims_table(result, plan))
     text = console.export_text()
     assert "activation = tanh, m = 20" in text and "activation = 1" not in text
+    wheres = [piece["where"] for piece in result[0].as_dict(plan)["slices"]]  # summary.json, read by reproduce
+    assert "rf (activation = tanh, m = 20)" in wheres
 
 
 def test_compile_emit_plan_lists_the_claims(capsys) -> None:
