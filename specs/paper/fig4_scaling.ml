@@ -34,3 +34,12 @@ train mean_field {
 sweep { width = [10, 40, 160, 640]   n = [50, 200] }
 
 report { plot test_error vs width   mark width = 200 / (d + 1), width = 200 }  # the lines for n = 200
+
+# The figure's statement, at each n: the conventional net's error grows with the width and its path norm with it
+# (random-feature-like: the fit is carried by many small output weights), while the mean-field net's path norm
+# stays bounded.
+claims {
+  slope of test_error over width > 0 for conventional
+  slope of path_norm over width > 0.5 for conventional
+  slope of path_norm over width < 0.5 for mean_field
+}
