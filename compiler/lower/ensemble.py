@@ -13,6 +13,7 @@ state. A member therefore follows the same trajectory as when trained alone (tes
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import torch
 
@@ -86,6 +87,30 @@ def learning_rates(members: list[Member], name: str, device: torch.device, dtype
     return torch.tensor([m.run.conventions.lr[name] for m in members], dtype=dtype, device=device)
 
 
+class StackedGroup(NamedTuple):
+    """A group's members stacked along a leading ensemble axis, as every iterative trainer starts from them:
+    the parameters (on the device), a copy of the initial ones, the training inputs and labels, each member's data
+    set, and each member's penalty weight."""
+
+    params: families.Params
+    init: families.Params
+    X: torch.Tensor
+    Y: torch.Tensor
+    datas: list[DataSet]
+    lam: torch.Tensor
+
+
+def stack_group(members: list[Member], device: torch.device, dtype: torch.dtype) -> StackedGroup:
+    """Stack ``members`` for one ensemble (gradient steps, the flow and MSA all start here)."""
+    params = {k: v.to(device=device, dtype=dtype) for k, v in
+              families.stack_members([m.init for m in members]).items()}
+    init = {k: v.clone() for k, v in params.items()}
+    X = torch.stack([m.data.x_train for m in members])
+    Y = torch.stack([m.data.y_train for m in members])
+    lam = torch.tensor([m.run.train.penalty.lam for m in members], dtype=dtype, device=device)
+    return StackedGroup(params, init, X, Y, [m.data for m in members], lam)
+
+
 def train_autograd(members: list[Member], device: torch.device, dtype: torch.dtype,
                    checkpoint: Checkpoint | None = None) -> list[MemberOutcome]:
     """Train a group of same-shape members as one ensemble (see the module docstring); with ``checkpoint``,
@@ -100,17 +125,11 @@ def train_autograd(members: list[Member], device: torch.device, dtype: torch.dty
         return train_msa(members, device, dtype, checkpoint)
     E = len(members)
     names = first.conventions.trained
-    params = {k: v.to(device=device, dtype=dtype) for k, v in
-              families.stack_members([m.init for m in members]).items()}
-    init = {k: v.clone() for k, v in params.items()}
+    params, init, X, Y, datas, lam = stack_group(members, device, dtype)
     for k in names:
         params[k].requires_grad_(True)
-    X = torch.stack([m.data.x_train for m in members])
-    Y = torch.stack([m.data.y_train for m in members])
     n = X.shape[1]
-    datas = [m.data for m in members]
     lr = {name: learning_rates(members, name, device, dtype) for name in names}
-    lam = torch.tensor([m.run.train.penalty.lam for m in members], dtype=dtype, device=device)
     opt = EnsembleOptimizer(train.optimizer, lr)
     tracker = Tracker(train, E)
     batch = train.optimizer.batch if train.optimizer.kind == "sgd" and train.optimizer.batch else None

@@ -27,7 +27,7 @@ import torch
 from mlc.compiler.ir import Train
 from mlc.compiler.lower import families
 from mlc.compiler.lower.closed_forms import record_points
-from mlc.compiler.lower.ensemble import Member, MemberOutcome, finish_tracking, learning_rates
+from mlc.compiler.lower.ensemble import Member, MemberOutcome, finish_tracking, learning_rates, stack_group
 from mlc.compiler.lower.losses import loss_per_member
 from mlc.compiler.lower.measure import measure
 from mlc.compiler.lower.penalties import penalty_per_member
@@ -64,14 +64,8 @@ def train_flow(members: list[Member], device: torch.device, dtype: torch.dtype) 
     opt = train.optimizer
     E = len(members)
     names = first.conventions.trained
-    params = {k: v.to(device=device, dtype=dtype) for k, v in
-              families.stack_members([m.init for m in members]).items()}
-    init = {k: v.clone() for k, v in params.items()}
-    X = torch.stack([m.data.x_train for m in members])
-    Y = torch.stack([m.data.y_train for m in members])
-    datas = [m.data for m in members]
+    params, init, X, Y, datas, lam = stack_group(members, device, dtype)
     rate = {name: learning_rates(members, name, device, dtype) for name in names}
-    lam = torch.tensor([m.run.train.penalty.lam for m in members], dtype=dtype, device=device)
     tracker = Tracker(train, E)
     nfe = 0
 

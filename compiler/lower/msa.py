@@ -41,7 +41,7 @@ from mlc.compiler.families.base import Stage
 from mlc.compiler.ir import Run
 from mlc.compiler.lower import families
 from mlc.compiler.lower.checkpoint import Checkpoint, autograd_state, restore_autograd
-from mlc.compiler.lower.ensemble import Member, MemberOutcome, finish_tracking, learning_rates
+from mlc.compiler.lower.ensemble import Member, MemberOutcome, finish_tracking, learning_rates, stack_group
 from mlc.compiler.lower.losses import loss_per_member
 from mlc.compiler.lower.measure import measure
 from mlc.compiler.lower.optimizers import EnsembleOptimizer
@@ -146,17 +146,11 @@ def train_msa(members: list[Member], device: torch.device, dtype: torch.dtype,
     batched = runs_of_layers(stages)  # the blocks' maximisations as one batch
     E = len(members)
     names = first.conventions.trained
-    params = {k: v.to(device=device, dtype=dtype) for k, v in
-              families.stack_members([m.init for m in members]).items()}
-    init = {k: v.clone() for k, v in params.items()}
-    X = torch.stack([m.data.x_train for m in members])
-    Y = torch.stack([m.data.y_train for m in members])
-    datas = [m.data for m in members]
+    params, init, X, Y, datas, lam = stack_group(members, device, dtype)
     lr = {name: learning_rates(members, name, device, dtype).reshape(-1, *(1,) * (params[name].dim() - 1))
           for name in names}
     rho = torch.tensor([m.run.train.optimizer.rho if m.run.train.optimizer else 0.0 for m in members],
                        dtype=dtype, device=device)
-    lam = torch.tensor([m.run.train.penalty.lam for m in members], dtype=dtype, device=device)
     tracker = Tracker(train, E)
     no_state = EnsembleOptimizer(spec, {})  # MSA keeps no state between iterations: only the parameters
     is_grid = members[0].is_grid
