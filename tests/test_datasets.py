@@ -11,6 +11,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from spec_fixtures import run_commands_importing_none
+
 import numpy as np
 import pytest
 
@@ -139,18 +141,7 @@ def test_front_end_commands_import_neither_torch_nor_sklearn(tmp_path: Path) -> 
     spec = tmp_path / "d.ml"
     spec.write_text(SPEC, encoding="utf-8")
     argvs = [["check", str(spec)], ["fmt", "--check", str(spec)], ["compile", str(spec), "--emit", "plan"]]
-    code = (
-        "import contextlib, io, sys\n"
-        "from mlc.runtime.cli import main\n"
-        f"for argv in {argvs!r}:\n"
-        "    with contextlib.redirect_stdout(io.StringIO()):\n"
-        "        status = main(argv)\n"
-        "    assert status == 0, (argv, status)\n"
-        "    for heavy in ('torch', 'sklearn'):\n"
-        "        assert heavy not in sys.modules, f'mlc {argv[0]} imported {heavy}'\n"
-    )
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300,
-                            cwd=ROOT)
+    result = run_commands_importing_none(argvs, ("torch", "sklearn"), ROOT)
     assert result.returncode == 0, result.stderr
 
 

@@ -21,6 +21,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from spec_fixtures import run_commands_importing_none
+
 ROOT = Path(__file__).resolve().parents[1]
 PIPELINE = ("dsl", "compiler", "runtime")
 
@@ -124,18 +126,7 @@ def test_front_end_commands_do_not_import_torch(tmp_path):
         ["compile", quickstart, "--emit", "schema"],
         ["bounds", quickstart],
     ]
-    code = (
-        "import contextlib, io, sys\n"
-        "from mlc.runtime.cli import main\n"
-        f"for argv in {argvs!r}:\n"
-        "    with contextlib.redirect_stdout(io.StringIO()):\n"
-        "        status = main(argv)\n"
-        "    assert status == 0, (argv, status)\n"
-        "    for heavy in ('torch', 'matplotlib'):\n"
-        "        assert heavy not in sys.modules, f'mlc {\" \".join(argv[:1])} imported {heavy}'\n"
-    )
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300,
-                            cwd=tmp_path)
+    result = run_commands_importing_none(argvs, ("torch", "matplotlib"), tmp_path)
     assert result.returncode == 0, result.stderr
 
 
