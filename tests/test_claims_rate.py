@@ -102,6 +102,23 @@ def test_a_rate_claims_number_may_follow_the_other_swept_values() -> None:
     assert {e.value for e in claim.value_at} == {-4.0, -1.0, -4 / 7}
 
 
+def test_a_first_step_that_follows_the_sweep_is_an_error() -> None:
+    head = HEAD.replace("let d = 5", "let d = 5\nlet T = 100").replace("steps = 100", "steps = T")
+    outcome = compile_text(head + "sweep { T = [100, 200] }\nclaims { slope of test_error over step <= 0 from step T / 2 }\n")
+    assert not outcome.ok and "E303" in outcome.rendered and "changes with the swept" in outcome.rendered
+
+
+def test_the_editor_explains_the_metric_of_a_rate_claim() -> None:
+    from mlc.runtime.lsp_analysis import analyse
+    from mlc.runtime.lsp_hover import hover
+
+    text = HEAD + SWEEP + "claims {\n  slope of test_error over step increases with d\n}\n"
+    lines = text.splitlines()
+    line = lines.index("  slope of test_error over step increases with d")
+    found = hover(analyse(text, "rate.ml"), line, 12)
+    assert found is not None and "**`test_error`**: metric" in found.markdown
+
+
 def test_rate_claims_do_not_change_the_run_hashes() -> None:
     without = compile_text(HEAD + SWEEP).plan
     with_claims = plan_of("slope of test_error over step increases with d")
