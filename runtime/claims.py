@@ -55,6 +55,7 @@ import numpy as np
 from rich.table import Table
 from rich.text import Text
 
+from mlc.compiler.check.claims import RATE_MIN_POINTS
 from mlc.compiler.ir import SEED_KEY, Claim, Plan
 from mlc.compiler.theory.rates import fit_loglog_slope
 from mlc.runtime.readouts import adam_regime, frequency_order
@@ -276,7 +277,6 @@ def _over_axis(plan: Plan, claim: Claim, piece: _Slice) -> SliceResult:
 
 # ------------------------------------------------------------------------------ the rate over the step
 
-RATE_MIN_POINTS = 3  # as the checker asks (compiler.check.claims.RATE_MIN_POINTS): two points always fit a line
 
 
 @dataclass

@@ -53,7 +53,7 @@ class Claim(IRModel):
     (``mlc.runtime.claims``). Presentation only: no run depends on it (claims are in no run hash).
 
     ``text`` is the claim's canonical text (as ``mlc fmt`` prints it). ``metric`` is measured, ``axis`` a swept
-    axis (empty for ``order`` and ``compare``). ``value`` is the number the claim states: the predicted peak
+    axis (empty for ``order``, ``compare`` and ``rate``). ``value`` is the number the claim states: the predicted peak
     location (``peak``), the slope threshold (``slope``), the allowed relative spread (``insensitive``, a
     fraction), the threshold of Δ(k) (``order``), or the bound (``compare``); ``op`` the comparison
     (``slope``, ``compare``). A peak's ``tolerance`` is relative (``percent``, a fraction) or in grid steps
