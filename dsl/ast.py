@@ -453,7 +453,49 @@ class ClaimRegime:
     span: Span
 
 
-Claim = Union[ClaimPeak, ClaimSlope, ClaimInsensitive, ClaimRobust, ClaimOrder, ClaimCompare, ClaimRegime]
+@dataclass(frozen=True)
+class ClaimRate:
+    """``slope of METRIC over step OP EXPR [from step EXPR] [at AXIS = EXPR and ...] [for MODEL]``: the rate of a
+    recorded curve (its log-log slope over the training step, from that step on) compared with a number, at the
+    given sweep values (at every sweep point without ``at``)."""
+
+    metric: Ident
+    op: str  # < <= > >=
+    value: Expr
+    start: Expr | None  # `from step EXPR`
+    conditions: tuple[Condition, ...]
+    model: Ident | None
+    span: Span
+
+
+@dataclass(frozen=True)
+class ClaimRateInsensitive(_Node):
+    """``slope of METRIC over step insensitive to AXIS within P% [from step EXPR] [for MODEL]``: the rate of a
+    recorded curve is about the same at every value of the axis."""
+
+    metric: Ident
+    axis: Ident
+    percent: Number
+    start: Expr | None
+    model: Ident | None
+    span: Span
+
+
+@dataclass(frozen=True)
+class ClaimRateTrend(_Node):
+    """``slope of METRIC over step increases with AXIS [from step EXPR] [for MODEL]`` (or ``decreases``): the rate
+    of a recorded curve moves one way as the axis grows (``increases``: the decay gets shallower)."""
+
+    metric: Ident
+    trend: Ident  # `increases` or `decreases` (the grammar's TREND)
+    axis: Ident
+    start: Expr | None
+    model: Ident | None
+    span: Span
+
+
+Claim = Union[ClaimPeak, ClaimSlope, ClaimInsensitive, ClaimRobust, ClaimOrder, ClaimCompare, ClaimRegime,
+              ClaimRate, ClaimRateInsensitive, ClaimRateTrend]
 
 
 @dataclass(frozen=True)

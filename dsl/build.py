@@ -63,6 +63,7 @@ class _HandWritten(Transformer[Token, Any]):
         return ast.Ident(str(token), span_of_token(token))
 
     SWEEP_MODE = NAME
+    TREND = NAME  # `increases` / `decreases` of a rate claim
 
     @v_args(inline=False, meta=False)
     def NUMBER(self, token: Token) -> ast.Number:
@@ -121,6 +122,12 @@ class _HandWritten(Transformer[Token, Any]):
     def claim_slope(self, meta: Any, children: list[Any]) -> ast.ClaimSlope:
         metric, axis, op, value, model = children
         return ast.ClaimSlope(metric, axis, str(op), value, model, span_of_meta(meta))
+
+    def claim_rate(self, meta: Any, children: list[Any]) -> ast.ClaimRate:
+        # metric, op, value, the `from step` expression (or None), the conditions (or one None), the model (or None)
+        metric, op, value, start, *rest = children
+        conditions = tuple(c for c in rest[:-1] if c is not None)
+        return ast.ClaimRate(metric, str(op), value, start, conditions, rest[-1], span_of_meta(meta))
 
     def claim_compare(self, meta: Any, children: list[Any]) -> ast.ClaimCompare:
         conditions = tuple(c for c in children[3:] if c is not None)

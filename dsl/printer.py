@@ -160,6 +160,24 @@ class ExprPrinter:
             text += " at " + " and ".join(self.doprint(c) for c in node.conditions)
         return text
 
+    def _rate_tail(self, start: Any, model: ast.Ident | None, conditions: tuple[ast.Condition, ...] = ()) -> str:
+        text = f" from step {self.doprint(start)}" if start is not None else ""
+        if conditions:
+            text += " at " + " and ".join(self.doprint(c) for c in conditions)
+        return text + (f" for {model.name}" if model is not None else "")
+
+    def _print_ClaimRate(self, node: ast.ClaimRate) -> str:
+        return (f"slope of {node.metric.name} over step {node.op} {self.doprint(node.value)}"
+                + self._rate_tail(node.start, node.model, node.conditions))
+
+    def _print_ClaimRateInsensitive(self, node: ast.ClaimRateInsensitive) -> str:
+        return (f"slope of {node.metric.name} over step insensitive to {node.axis.name} within "
+                f"{self.doprint(node.percent)}%" + self._rate_tail(node.start, node.model))
+
+    def _print_ClaimRateTrend(self, node: ast.ClaimRateTrend) -> str:
+        return (f"slope of {node.metric.name} over step {node.trend.name} with {node.axis.name}"
+                + self._rate_tail(node.start, node.model))
+
     def _print_ClaimCompare(self, node: ast.ClaimCompare) -> str:
         text = f"{node.metric.name} {node.op} {self.doprint(node.value)}"
         if node.conditions:

@@ -25,6 +25,15 @@ Role:   the numbers are computed from the results, never assumed. A claim is *no
 * ``regime of y is R [at a = v and ...]``: the regime read off the recorded curve y
   (:func:`mlc.runtime.readouts.adam_regime`: spikes, small oscillation, large oscillation; a diverged run is a
   large oscillation), of each seed and of the median curve over the successful seeds, is R.
+* ``slope of y over step OP s [from step K] [at a = v and ...]``: the rate of the recorded curve y over the
+  training step (:func:`curve_rate`: the least-squares slope of log y on log step over the recorded points with
+  step > 0 and step >= K, at least 3) of each seed, and the median of the seeds' rates, compares so with s; at
+  those sweep values (at every sweep point without ``at``).
+* ``slope of y over step insensitive to a within p%``: over the axis, the relative spread
+  (max − min) / |median| of the rates (each seed's; and of the median of the seeds' rates at each value of a)
+  is at most p%.
+* ``slope of y over step increases with a`` (``decreases``): the rate grows (falls) strictly from each swept
+  value of a to the next, each seed's and the median of the seeds'.
 * ``y insensitive to a within p% for M``: only the slices of the model M.
 * ``y more robust with a = A than B``: over the grid of the numeric swept axes (the report's centre over seeds at
   each point), the fraction of the grid within x of the best y of the whole grid
@@ -40,12 +49,13 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass, field
-from typing import Any, Literal, Sequence
+from typing import Any, Callable, Literal, Sequence
 
 import numpy as np
 from rich.table import Table
 from rich.text import Text
 
+from mlc.compiler.check.claims import RATE_MIN_POINTS
 from mlc.compiler.ir import SEED_KEY, Claim, Plan
 from mlc.compiler.theory.rates import fit_loglog_slope
 from mlc.runtime.readouts import adam_regime, frequency_order
@@ -145,7 +155,15 @@ class _Slice:
         return out
 
 
-def _slices(plan: Plan, groups: list[Group], claim: Claim) -> list[_Slice]:
+def _final_value(claim: Claim, run: RunResult) -> float | None:
+    """A run's number for the claims over an axis: the metric's final value."""
+    return run.metrics.get(claim.metric)
+
+
+def _slices(plan: Plan, groups: list[Group], claim: Claim,
+            value_of: Callable[[Claim, RunResult], float | None] = _final_value) -> list[_Slice]:
+    """The slices of the sweep a claim over an axis speaks about, each a table seeds × axis values of
+    ``value_of`` (the metric's final value, or a recorded curve's rate)."""
     moving = {claim.axis} | plan.zip_partners(claim.axis)
     by_key: dict[tuple[str, tuple[tuple[str, float], ...]], list[Group]] = {}
     for group in groups:
@@ -156,8 +174,9 @@ def _slices(plan: Plan, groups: list[Group], claim: Claim) -> list[_Slice]:
             by_key.setdefault((group.model, fixed), []).append(group)
     out: list[_Slice] = []
     for (model, fixed), members in by_key.items():
-        if not any(claim.metric in r.metrics for g in members for r in g.ok_runs):
-            continue  # the model does not measure it (another model of the spec does)
+        if not any(claim.metric in (r.curves if claim.kind.startswith("rate") else r.metrics)
+                   for g in members for r in g.ok_runs):
+            continue  # the model does not measure (or record) it; another model of the spec does
         members = sorted(members, key=lambda g: g.params[claim.axis])
         xs = [float(g.params[claim.axis]) for g in members]
         seeds = sorted({r.seed for g in members for r in g.runs})
@@ -166,7 +185,7 @@ def _slices(plan: Plan, groups: list[Group], claim: Claim) -> list[_Slice]:
         bad: dict[int, list[float]] = {}
         for j, group in enumerate(members):
             for run in group.runs:
-                value = run.metrics.get(claim.metric)
+                value = value_of(claim, run) if run.status == "ok" else None
                 if run.status != "ok":
                     bad.setdefault(run.seed, []).append(xs[j])
                 elif value is not None and math.isfinite(value):
@@ -253,6 +272,147 @@ def _over_axis(plan: Plan, claim: Claim, piece: _Slice) -> SliceResult:
                                        f"{', '.join(_fmt(x) for x in piece.missing)}")
     else:
         result.overall, result.interval = decide(piece.median(), None)
+    return result
+
+
+# ------------------------------------------------------------------------------ the rate over the step
+
+
+
+@dataclass
+class Rate:
+    """The rate of one recorded curve: the least-squares slope of log(value) on log(step) over the recorded points
+    with step > 0 and step >= ``start`` (``slope`` None, with ``why``, where it cannot be fitted)."""
+
+    slope: float | None
+    points: int
+    why: str = ""
+
+
+def curve_rate(steps: Sequence[float], values: Sequence[float], start: float = 0.0) -> Rate:
+    """The rate of a recorded curve from step ``start`` on (see :class:`Rate`). Not fitted with fewer than
+    :data:`RATE_MIN_POINTS` points, or where a value there is not a positive finite number (its log is not
+    defined: an error that reached 0, or a diverged curve); an infinite step (the limit of a gradient flow) is no
+    point of the fit."""
+    kept = [(float(t), float(v)) for t, v in zip(steps, values) if math.isfinite(float(t)) and t > 0 and t >= start]
+    where = f"from step {_fmt(start)}" if start > 0 else "after the start"
+    if len(kept) < RATE_MIN_POINTS:
+        return Rate(None, len(kept), f"{len(kept)} recorded point(s) {where}; a rate needs {RATE_MIN_POINTS}")
+    bad = [t for t, v in kept if not (math.isfinite(v) and v > 0)]
+    if bad:
+        return Rate(None, len(kept), f"a value that is not positive and finite at step {_fmt(bad[0])}")
+    slope, _, _ = fit_loglog_slope([t for t, _ in kept], [[v for _, v in kept]], n_boot=0)
+    return Rate(slope, len(kept))
+
+
+def _run_rate(claim: Claim, run: RunResult) -> Rate:
+    curve = run.curves.get(claim.metric)
+    if curve is None:
+        return Rate(None, 0, f"no recorded {claim.metric}")
+    return curve_rate(curve.steps, curve.values, claim.start)
+
+
+def _rate_value(claim: Claim, run: RunResult) -> float | None:
+    return _run_rate(claim, run).slope
+
+
+def _rate_detail(claim: Claim) -> str:
+    return f", fit from step {_fmt(claim.start)}" if claim.start > 0 else ""
+
+
+def _rate_bound(claim: Claim, group: Group) -> SliceResult | None:
+    """``slope of y over step OP s``: each seed's rate against s, and the median of the seeds' rates."""
+    result = SliceResult(group.model, dict(group.params), Check("not testable"))
+
+    def check(slope: float, seed: int | None, what: str) -> Check:
+        ok = _OPS[claim.op](slope, claim.value)
+        return Check("holds" if ok else "fails", slope, f"{what} {slope:+.3g} (claimed {claim.op} {claim.value:+.3g}"
+                     f"{_rate_detail(claim)})", seed)
+
+    slopes: list[float] = []
+    for run in sorted(group.runs, key=lambda r: r.seed):
+        rate = _run_rate(claim, run) if run.status == "ok" else None
+        if rate is None:
+            result.seeds.append(_not_testable(f"the run {run.status}", run.seed))
+        elif rate.slope is None:
+            result.seeds.append(_not_testable(rate.why, run.seed))
+        else:
+            slopes.append(rate.slope)
+            result.seeds.append(check(rate.slope, run.seed, "slope"))
+    if not slopes:
+        if all(r.status == "ok" and claim.metric not in r.curves for r in group.runs):
+            return None  # a model that records no such curve (another model does)
+        reasons = sorted({c.detail for c in result.seeds})
+        result.overall = _not_testable("no run's rate could be fitted: " + "; ".join(reasons))
+        return result
+    result.overall = check(float(np.median(slopes)), None,
+                           "slope" if len(slopes) == 1 else f"median of {len(slopes)} seeds' slopes")
+    return result
+
+
+def _rate_spread(claim: Claim, slopes: np.ndarray, xs: list[float], seed: int | None) -> Check:
+    """``... insensitive to a within p%``: the relative spread (max − min) / |median| of the rates over the axis."""
+    centre = float(np.median(slopes))
+    shown = ", ".join(f"{claim.axis} = {_fmt(x)}: {s:+.3g}" for x, s in zip(xs, slopes))
+    if centre == 0:
+        return _not_testable(f"the median rate over {claim.axis} is 0 ({shown})", seed)
+    spread = float((slopes.max() - slopes.min()) / abs(centre))
+    ok = spread <= claim.value
+    return Check("holds" if ok else "fails", spread, f"slopes {shown}; relative spread {100 * spread:.3g}% "
+                 f"(claimed ≤ {100 * claim.value:.3g}%)", seed)
+
+
+def _rate_trend(claim: Claim, slopes: np.ndarray, xs: list[float], seed: int | None) -> Check:
+    """``... increases with a``: the rate grows strictly from each swept value of the axis to the next
+    (``decreases``: falls); ``measured`` is the smallest step in the claimed direction (negative: against it)."""
+    shown = ", ".join(f"{claim.axis} = {_fmt(x)}: {s:+.3g}" for x, s in zip(xs, slopes))
+    steps = np.diff(slopes) if claim.direction == "increasing" else -np.diff(slopes)
+    ok = bool((steps > 0).all())
+    word = "increases" if claim.direction == "increasing" else "decreases"
+    against = [f"{_fmt(a)} → {_fmt(b)}" for a, b, step in zip(xs, xs[1:], steps) if not step > 0]
+    detail = f"slopes {shown}" + ("" if ok else f"; does not {word.rstrip('s')} from {claim.axis} = "
+                                  + ", ".join(against))
+    return Check("holds" if ok else "fails", float(steps.min()), detail, seed)
+
+
+def _rate_over_axis(plan: Plan, claim: Claim, piece: _Slice, groups: list[Group]) -> SliceResult:
+    """The claims on the rate over an axis: on each seed's rates (a full row), then on the median of the seeds'
+    rates at each value of the axis."""
+    result = SliceResult(piece.model, piece.fixed, Check("not testable"))
+    axis = plan.axis(claim.axis)
+    if axis is not None and not axis.varies:
+        result.overall = _not_testable(f"`{claim.axis}` changes nothing trained")
+        return result
+    if len(set(piece.xs)) < 2:
+        result.overall = _not_testable(f"{len(set(piece.xs))} value(s) of {claim.axis}; the claim needs 2")
+        return result
+    decide = _rate_spread if claim.kind == "rate_insensitive" else _rate_trend
+    # why a seed has no rate at a value of the axis (a run that failed, a curve too short to fit)
+    why: dict[tuple[int, float], str] = {}
+    for group in groups:
+        if group.model == piece.model and claim.axis in group.params and all(
+                group.params.get(k) == v for k, v in piece.fixed.items()):
+            for run in group.runs:
+                if run.status == "ok" and (rate := _run_rate(claim, run)).slope is None:
+                    why[(run.seed, float(group.params[claim.axis]))] = rate.why
+    for i, seed in enumerate(piece.seeds):
+        row = piece.table[i]
+        if piece.bad.get(seed):
+            result.seeds.append(_not_testable(
+                f"run failed or diverged at {claim.axis} = {', '.join(_fmt(x) for x in piece.bad[seed])}", seed))
+        elif not np.isfinite(row).all():
+            absent = [j for j in range(len(piece.xs)) if not np.isfinite(row[j])]
+            reasons = "; ".join(f"{claim.axis} = {_fmt(piece.xs[j])}: {why.get((seed, piece.xs[j]), 'no run')}"
+                                for j in absent)
+            result.seeds.append(_not_testable(f"no rate of {claim.metric} at {reasons}", seed))
+        else:
+            result.seeds.append(decide(claim, row, piece.xs, seed))
+    if piece.missing:
+        result.overall = _not_testable(f"no seed's rate at {claim.axis} = "
+                                       f"{', '.join(_fmt(x) for x in piece.missing)}")
+    else:
+        result.overall = decide(claim, piece.median(), piece.xs, None)
+        result.overall.detail = f"median over seeds: {result.overall.detail}" + _rate_detail(claim)
     return result
 
 
@@ -468,6 +628,15 @@ def check_claims(plan: Plan, runs: list[RunResult], groups: list[Group] | None =
                 reason = "no run at " + " and ".join(f"{k} = {_fmt(v)}" for k, v in claim.at.items())
         elif claim.kind == "robust":
             slices, reason = _robust(plan, groups, claim)
+        elif claim.kind == "rate":
+            matching = [g for g in groups if _matches(g, claim.at) and (not claim.model or g.model == claim.model)]
+            slices = [s for g in matching if (here := _here(claim, g.params)) is not None
+                      if (s := _rate_bound(here, g)) is not None]
+            if not matching:
+                reason = "no run at " + " and ".join(f"{k} = {_fmt(v)}" for k, v in claim.at.items())
+        elif claim.kind in ("rate_insensitive", "rate_trend"):
+            slices = [_rate_over_axis(plan, claim, piece, groups)
+                      for piece in _slices(plan, groups, claim, _rate_value)]
         else:
             slices = [s for g in groups if (here := _here(claim, g.params)) is not None
                       if (s := _order(here, g)) is not None]

@@ -263,7 +263,7 @@ def _claim_items(ctx: Context) -> list[Item]:
     """In a `claims` block: the words the claim grammar allows after the claim written so far on this line.
     Each alternative of the grammar's `claim` rule is followed token by token (a keyword must match, NAME takes
     any word); where one reaches the cursor, its next symbol gives the words: a keyword itself, a metric after
-    `of` or at a claim's start, a sweep axis after `over`, `to` or `at`, an order after `is`, a `let` name
+    `of` or at a claim's start, a sweep axis after `over`, `to`, `at` or `with`, an order after `is`, a `let` name
     where a number goes."""
     words: dict[str, Item] = {}
     axes = _words(sorted(sweep_candidates(ctx.lets)), "Variable", "sweep axis")
@@ -277,7 +277,8 @@ def _claim_items(ctx: Context) -> list[Item]:
             found = _words(ctx.lets, "Variable", "let") if symbol == "arith" else []
         elif symbol == "NAME" and previous in terminal_words("IS"):
             found = _words(ORDER_DIRECTIONS, "EnumMember", "order")
-        elif symbol == "NAME" and previous in terminal_words("OVER") + terminal_words("TO") + terminal_words("AT"):
+        elif symbol == "NAME" and previous in (terminal_words("OVER") + terminal_words("TO") + terminal_words("AT")
+                                               + terminal_words("WITH")):
             found = axes
         elif symbol == "NAME":
             found = _metrics(tuple(metrics.METRICS))

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, get_args
 
 from mlc.compiler import metrics
 from mlc.compiler.check import tables
@@ -248,9 +248,7 @@ def hover(analysis: Analysis, line: int, char: int) -> HoverText | None:
             text = setting_markdown(node.name, *found) if found is not None else None
     elif isinstance(node, ast.Ident) and isinstance(parent, (ast.Every, ast.ReportPlot)):
         text = metric_markdown(node.name)
-    elif isinstance(parent, (ast.ClaimPeak, ast.ClaimSlope, ast.ClaimInsensitive, ast.ClaimRobust, ast.ClaimOrder,
-                             ast.ClaimCompare, ast.ClaimRegime)) \
-            and isinstance(node, ast.Ident) and parent.metric is node:
+    elif isinstance(parent, get_args(ast.Claim)) and isinstance(node, ast.Ident) and parent.metric is node:
         text = metric_markdown(node.name)  # the metric a claim is about
     elif isinstance(node, ast.Name) and any(isinstance(a, ast.Until) for a in ancestors):
         text = metric_markdown(node.id)

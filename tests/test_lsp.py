@@ -217,6 +217,19 @@ def test_completion_in_a_claims_block_follows_the_claim_rule() -> None:
     assert labels(spec + "peak of") == labels(spec + "peak ")  # the word being typed is replaced
 
 
+def test_completion_offers_the_rate_claims_over_the_step() -> None:
+    spec = "let q = 10\nsweep { width = [8, 16] }\nclaims {\n  "
+    over = labels(spec + "slope of test_error over ")
+    assert over[0] == "step" and {"width", "q"} <= set(over)  # the keyword of the rate, then the sweep axes
+    assert labels(spec + "slope of test_error over step ") == ["insensitive", "increases", "decreases"]
+    assert {"width", "q"} <= set(labels(spec + "slope of test_error over step increases with "))
+    assert labels(spec + "slope of test_error over step increases with width ") == ["from", "for"]
+    assert labels(spec + "slope of test_error over step increases with width from ") == ["step"]
+    assert labels(spec + "slope of test_error over step increases with width from step ") == ["q"]
+    assert labels(spec + "slope of test_error over step insensitive to width within 30% ") == ["from", "for"]
+    assert labels(spec + "slope of test_error over step <= ") == ["q"]
+
+
 def test_completion_replaces_the_word_being_typed() -> None:
     items, replaced = complete("data { n_te", 0, 11)
     assert "n_test" in [i.label for i in items]

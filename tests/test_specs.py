@@ -96,7 +96,8 @@ def _markers(outcomes: dict[str, CompileOutcome]) -> dict[str, set[str]]:
                 used["model form"].add(node.form)
             if isinstance(node, (ast.ReportBounds, ast.ReportRates, ast.ReportPlot, ast.ReportMark)):
                 used["report item"].add(type(node).__name__)
-            if isinstance(node, (ast.ClaimPeak, ast.ClaimSlope, ast.ClaimInsensitive, ast.ClaimOrder, ast.ClaimCompare)):
+            if isinstance(node, (ast.ClaimPeak, ast.ClaimSlope, ast.ClaimInsensitive, ast.ClaimOrder, ast.ClaimCompare,
+                                 ast.ClaimRateInsensitive, ast.ClaimRateTrend)):
                 used["claim"].add(type(node).__name__)
         for stmt in outcome.spec.statements:
             used["statement"].add(type(stmt).__name__)
@@ -174,7 +175,7 @@ REQUIRED: dict[str, set[str]] = {
               "Teacher", "linspace", "logspace", "+", "-", "*", "/", "^"},
     "report item": {"ReportBounds", "ReportRates", "ReportPlot", "ReportMark"},
     # a slope claim: not yet in a shipped spec (adding one to a shipped spec would change its plan)
-    "claim": {"ClaimPeak", "ClaimInsensitive", "ClaimCompare", "ClaimOrder"},
+    "claim": {"ClaimPeak", "ClaimInsensitive", "ClaimCompare", "ClaimOrder", "ClaimRateInsensitive", "ClaimRateTrend"},
     "sweep": {"product", "zip", "several blocks", "seed", "let", "model", "data", "train", "scoped"},
     "misc": {"named train", "shared train", "declared norm", "noise", "until", "record",
              "lambda auto", "momentum", "teacher", "no bias", "marks", "delta", "record at", "merged runs",

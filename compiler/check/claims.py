@@ -5,13 +5,15 @@ Input:  the claims statement (or none), the environment of constants, the swept 
 Output: the claims of the report (``ir.Report.claims``), each with its numbers evaluated, or diagnostics.
 Role:   a claim may only speak about what the spec produces: a metric that some model of the spec measures (the
         metric registry, :mod:`mlc.compiler.metrics`, says for which families and inputs; a per-frequency
-        metric's order needs it recorded during training) and a numeric swept axis other than the seed. Its
+        metric's order needs it recorded during training; a rate over the step needs it recorded at 3 points or
+        more) and a numeric swept axis other than the seed. Its
         numbers (a peak's location ``m = n``, a threshold) are expressions of the constants, ``n``, ``n_test`` and
         ``d``, as a report mark's are. Nothing here looks at results: ``mlc.runtime.claims`` evaluates them.
 """
 
 from __future__ import annotations
 
+import math
 from typing import Any, Literal, Mapping, Sequence
 
 from mlc.compiler import ir, metrics
@@ -85,6 +87,71 @@ def _scope(name: ast.Ident | None, models: Sequence[ir.Model]) -> str:
     return name.name
 
 
+RATE_MIN_POINTS = 3
+"""The recorded points (after ``from step``) a rate claim's log-log fit needs: two always fit a line exactly."""
+
+
+def recorded_points(train: ir.Train) -> list[float] | None:
+    """The steps (or gradient-flow times) after the start at which a training records its curves: every
+    ``every`` steps or the ``at`` points, and the end (the trainers always record the start and the end; a
+    stopping rule may end a run earlier). None when the end is not a finite step (``gradient_flow`` to
+    ``time = inf`` with ``every``)."""
+    record = train.record
+    end = train.steps if train.steps is not None else train.time
+    if not record.recording:
+        return []
+    if end is None or not math.isfinite(end):
+        return sorted(t for t in record.at if t > 0) if record.at else None
+    if record.every > 0:
+        points = [float(t) for t in range(record.every, int(end) + 1, record.every)]
+    else:
+        points = sorted(float(t) for t in record.at if 0 < t < end)
+    return points if points and points[-1] == end else [*points, float(end)]
+
+
+def _record_help(metric: str, trains: Sequence[ir.Train]) -> str:
+    """The record rule that adds ``metric`` to the first of ``trains`` that records something (else a new one)."""
+    for train in trains:
+        record = train.record
+        if record.recording and record.metrics:
+            names = ", ".join((*record.metrics, metric))
+            if record.every > 0:
+                return f"record = every {record.every}: {names}"
+            return f"record = at {', '.join(f'{t:g}' for t in record.at)}: {names}"
+    return f"record = every 50: {metric}"
+
+
+def _rate_start(node: ast.ClaimRate | ast.ClaimRateInsensitive | ast.ClaimRateTrend, env: Mapping[str, Number],
+                models: Sequence[ir.Model], trains: Mapping[str, ir.Train], dist: ir.InputDist, model: str) -> float:
+    """A rate claim's first step (``from step K``, 0 without), after checking that each model it speaks about
+    records the metric at enough points from there on."""
+    metric = node.metric.name
+    start = _number(node.start, env, "the first step") if node.start is not None else 0.0
+    if start < 0:
+        assert node.start is not None
+        raise msg.fail(msg.claim_bad_tolerance("the first step", f"{start:g}", node.start.span,
+                                               "a step of the training, 0 or more (e.g. `from step 100`)"))
+    scope = [m for m in models if not model or m.name == model]
+    recording = [(m.name, t) for m in scope if (t := trains.get(m.name)) is not None
+                 and metric in t.record.metrics and t.record.recording]
+    if not recording:
+        measured = [n for n in measured_metrics(scope, trains, dist) if n in metrics.recordable()]
+        raise msg.fail(msg.claim_rate_not_recorded(metric, node.metric.span, metric in metrics.recordable(),
+                                                   _record_help(metric, [t for t in (trains.get(m.name) for m in scope)
+                                                                         if t is not None]), measured))
+    for name, train in recording:
+        points = recorded_points(train)
+        if points is None:
+            continue  # an unbounded time: the runtime counts the points it recorded
+        used = [t for t in points if t >= start]
+        if len(used) < RATE_MIN_POINTS:
+            where = f"from step {start:g}" if start > 0 else "after the start"
+            shown = ", ".join(f"{t:g}" for t in used) or "none"
+            raise msg.fail(msg.claim_rate_few_points(metric, name, len(used), f"{where} ({shown})", node.span,
+                                                     RATE_MIN_POINTS))
+    return start
+
+
 def _claim(node: ast.Claim, env: Mapping[str, Number], axes: Sequence[str], models: Sequence[ir.Model],
            trains: Mapping[str, ir.Train], dist: ir.InputDist) -> ir.Claim:
     problem = _check_metric(node.metric, models, trains, dist)
@@ -92,6 +159,21 @@ def _claim(node: ast.Claim, env: Mapping[str, Number], axes: Sequence[str], mode
         raise msg.fail(problem)
     text = format_expr(node)  # canonical: layout does not change the claim (nor the spec hash)
     metric = node.metric.name
+    if isinstance(node, (ast.ClaimRate, ast.ClaimRateInsensitive, ast.ClaimRateTrend)):
+        model = _scope(node.model, models)
+        if isinstance(node, ast.ClaimRate):
+            at = _conditions(node.conditions, env, axes)
+            return ir.Claim(kind="rate", text=text, metric=metric, op=node.op, value=_number(node.value, env, "the rate"),
+                            at=at, model=model, start=_rate_start(node, env, models, trains, dist, model))
+        axis = _axis(node.axis, axes)
+        start = _rate_start(node, env, models, trains, dist, model)
+        if isinstance(node, ast.ClaimRateInsensitive):
+            return ir.Claim(kind="rate_insensitive", text=text, metric=metric, axis=axis, model=model, start=start,
+                            value=_percent(node.percent, "the relative spread"))
+        trend: Literal["increasing", "decreasing"] = "increasing" if node.trend.name == "increases" \
+            else "decreasing"
+        return ir.Claim(kind="rate_trend", text=text, metric=metric, axis=axis, model=model, start=start,
+                        direction=trend)
     if isinstance(node, ast.ClaimPeak):
         axis = _axis(node.axis, axes)
         if node.at_axis.name != axis:

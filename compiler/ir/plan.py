@@ -36,7 +36,8 @@ class Mark(IRModel):
 
 Summary = Literal["mean", "median", "geomean"]
 
-ClaimKind = Literal["peak", "slope", "insensitive", "order", "compare", "regime", "robust"]
+ClaimKind = Literal["peak", "slope", "insensitive", "order", "compare", "regime", "robust", "rate",
+                    "rate_insensitive", "rate_trend"]
 
 
 class ClaimValue(IRModel):
@@ -52,13 +53,18 @@ class Claim(IRModel):
     (``mlc.runtime.claims``). Presentation only: no run depends on it (claims are in no run hash).
 
     ``text`` is the claim's canonical text (as ``mlc fmt`` prints it). ``metric`` is measured, ``axis`` a swept
-    axis (empty for ``order`` and ``compare``). ``value`` is the number the claim states: the predicted peak
+    axis (empty for ``order``, ``compare`` and ``rate``). ``value`` is the number the claim states: the predicted peak
     location (``peak``), the slope threshold (``slope``), the allowed relative spread (``insensitive``, a
     fraction), the threshold of Δ(k) (``order``), or the bound (``compare``); ``op`` the comparison
     (``slope``, ``compare``). A peak's ``tolerance`` is relative (``percent``, a fraction) or in grid steps
     (``steps``); ``direction`` is the order claim's ``increasing`` or ``decreasing``; ``at`` the sweep values
     of a ``compare`` claim; ``value_at`` the number per sweep point when it depends on a swept value (``value``
     then holds the first point's).
+
+    The ``rate`` claims speak about a recorded curve's rate over the training step (its log-log slope from step
+    ``start`` on, per run): ``rate`` compares it with ``value`` (``op``, at the sweep values ``at``),
+    ``rate_insensitive`` bounds its relative spread over ``axis`` by ``value`` (a fraction), ``rate_trend`` says
+    it moves along ``axis`` in ``direction`` (``increasing``: the decay gets shallower as the axis grows).
     """
 
     kind: ClaimKind
@@ -77,6 +83,8 @@ class Claim(IRModel):
     forms: tuple[str, ...] = new_field((), doc="a `robust` claim's two forms: the more robust one, then the other")
     value_at: tuple[ClaimValue, ...] = new_field(
         (), doc="the number per sweep point when it depends on a swept value (`at m = n` with n swept)")
+    start: float = new_field(0.0, doc="the first recorded step a rate claim fits (`from step K`); 0: every recorded "
+                                      "step after the start")
 
     def value_for(self, params: dict[str, float]) -> float | None:
         """The claim's number at a slice with these swept ``params`` (None when the points it covers disagree)."""

@@ -29,6 +29,8 @@ __all__ = [
     "claim_depends_on_sweep",
     "claim_unknown_model",
     "claim_unknown_regime",
+    "claim_rate_not_recorded",
+    "claim_rate_few_points",
 ]
 
 
@@ -135,3 +137,25 @@ def claim_unknown_regime(word: str, span: Span, regimes: Iterable[str]) -> Parts
     """A ``regime of ... is R`` claim whose R is not one of the regimes the read-out tells apart."""
     return (f"unknown regime `{word}`", span,
             suggestion_help(word, regimes, "regimes") or f"the regimes: {', '.join(regimes)}")
+
+
+@message_kind("E301")
+def claim_rate_not_recorded(name: str, span: Span, recordable: bool, record_help: str,
+                            recordable_measured: Iterable[str]) -> Parts:
+    """A rate claim (``slope of METRIC over step ...``) about a metric that no model it speaks of records during
+    training: ``record_help`` is the record rule to write (the model's own, with the metric added)."""
+    if not recordable:
+        return (f"the rate of `{name}` over the step needs a recorded curve, and `{name}` is measured at the end of "
+                "training only", span,
+                "claim the rate of a metric that can be recorded: " + choices_text(f"`{m}`" for m in recordable_measured))
+    return (f"the rate of `{name}` over the step needs `{name}` recorded during training", span,
+            f"add it to the training's `record`: `{record_help}`")
+
+
+@message_kind("E301")
+def claim_rate_few_points(name: str, model: str, count: int, where: str, span: Span, minimum: int) -> Parts:
+    """A rate claim whose model records fewer points of the curve than a slope needs (after ``from step``)."""
+    return (f"the rate of `{name}` over the step is fitted to the recorded points {where}; `{model}` records "
+            f"{count} there", span,
+            f"a rate needs {minimum} recorded points: record more often (`record = every N: {name}` with a smaller "
+            "N) or fit from an earlier step (`from step ...`)")
