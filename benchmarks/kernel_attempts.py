@@ -118,7 +118,59 @@ def variants(G: int, nb: int, widths: list[int], dp: int) -> tuple[dict[str, Cal
         torch.ops.aten.threshold_backward.grad_input(RT, AT, 0, grad_input=RT)
         QT.baddbmm_(RT, X)
 
-    fns = {"shipped": shipped, "all_segments_dense": all_segments_dense, "transposed_index": transposed_index}
+    P2, R2, Q2 = torch.empty(G, nb, M), torch.empty(G, nb, M), torch.zeros(G, dp, M)
+    saT = sa.transpose(1, 2)
+    Psegs = [P2[..., offs[j]:offs[j + 1]] for j in range(J)]
+    Rsegs = [R2[..., offs[j]:offs[j + 1]] for j in range(J)]
+    fcols = [f[:, :, j] for j in range(J)]
+    fexp = [f[:, :, j:j + 1].expand(G, nb, widths[j]) for j in range(J)]
+
+    def segment_sums() -> None:
+        torch.bmm(X, Wt, out=A)
+        A.relu_()
+        torch.mul(A, saT, out=P2)
+        for j in range(J):
+            torch.sum(Psegs[j], dim=2, out=fcols[j])
+        f.sub_(Yb)
+        loss.add_((f * f).sum(1))
+        f.mul_(coef)
+        for j in range(J):
+            Rsegs[j].copy_(fexp[j])
+        torch.ops.aten.threshold_backward.grad_input(R2, A, 0, grad_input=R2)
+        Q2.baddbmm_(Xt, R2)
+
+    # the transposed layout with contiguous copies of the inputs: X^T (G, d~, rows), W (G, M, d~)
+    XTc, Wc = X.transpose(1, 2).contiguous(), Wt.transpose(1, 2).contiguous()
+    AT3, PT3, RT3, QT3 = torch.empty(G, M, nb), torch.empty(G, M, nb), torch.empty(G, M, nb), torch.zeros(G, M, dp)
+    fT3 = torch.empty(G, J, nb)
+    Psl = [PT3[:, offs[j]:offs[j + 1]] for j in range(J)]
+    Rsl = [RT3[:, offs[j]:offs[j + 1]] for j in range(J)]
+    frow = [fT3[:, j] for j in range(J)]
+    fexpT = [fT3[:, j:j + 1].expand(G, widths[j], nb) for j in range(J)]
+
+    def transposed_slices() -> None:
+        torch.bmm(Wc, XTc, out=AT3)
+        AT3.relu_()
+        torch.mul(AT3, sa, out=PT3)
+        for j in range(J):
+            torch.sum(Psl[j], dim=1, out=frow[j])
+        fT3.sub_(YT)
+        loss.add_((fT3 * fT3).sum(2))
+        fT3.mul_(coef)
+        for j in range(J):
+            Rsl[j].copy_(fexpT[j])
+        torch.ops.aten.threshold_backward.grad_input(RT3, AT3, 0, grad_input=RT3)
+        QT3.baddbmm_(RT3, X)
+
+    def forward_matmul_only() -> None:
+        torch.bmm(X, Wt, out=A)
+
+    def gradient_matmul_only() -> None:
+        Q2.baddbmm_(Xt, R2)
+
+    fns = {"shipped": shipped, "segment_sums": segment_sums, "all_segments_dense": all_segments_dense,
+           "transposed_index": transposed_index, "transposed_slices": transposed_slices, "forward_matmul_only": forward_matmul_only,
+           "gradient_matmul_only": gradient_matmul_only}
     return fns, (X, Wt, sa, Y, seg, coef, J)
 
 
@@ -138,13 +190,19 @@ def main() -> None:
     parser.add_argument("--compile", action="store_true", help="also time torch.compile of the block (minutes)")
     args = parser.parse_args()
     torch.set_num_threads(1)
-    print(f"torch {torch.__version__}, one thread; CPU microseconds per block, best of 5 x 50 calls")
+    a, b = torch.randn(2048, 2048), torch.randn(2048, 2048)
+    peak = 2 * 2048 ** 3 / cpu_us(lambda: torch.mm(a, b), calls=5) / 1e3
+    print(f"torch {torch.__version__}, one thread; CPU microseconds per block, best of 5 x 50 calls; "
+          f"one-thread fp32 peak of a 2048^3 torch.mm: {peak:.1f} GFLOP/s")
     for name, (G, nb, widths, dp) in SHAPES.items():
         fns, inputs = variants(G, nb, widths, dp)
         print(f"{name}: G = {G} data groups, {nb} rows, J = {len(widths)} members of widths {widths[:4]}..., "
               f"M = {sum(widths)}, d~ = {dp}")
+        matmul_flop = 2.0 * G * nb * dp * sum(widths)  # one of the two big matmuls of the block
         for label, fn in fns.items():
-            print(f"  {label:22s} {cpu_us(fn):9.0f} us")
+            us = cpu_us(fn)
+            rate = f"   {matmul_flop / us / 1e3:5.1f} GFLOP/s" if label.endswith("matmul_only") else ""
+            print(f"  {label:22s} {us:9.0f} us{rate}")
         if args.compile:
             eager = cpu_us(lambda args=inputs: functional_block(*args))
             start = time.time()
