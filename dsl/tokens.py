@@ -32,7 +32,8 @@ def significant_tokens(text: str) -> list[Token]:
     # spec at the token limit.)
     interactive = lark_parser().parse_interactive(text)
     tokens: list[Token] = list(interactive.iter_parse())
-    separators = _separator_offsets(interactive.feed_eof(tokens[-1] if tokens else None))
+    tree: Tree[Token] = interactive.feed_eof(tokens[-1] if tokens else None)  # type: ignore[no-untyped-call]
+    separators = _separator_offsets(tree)
     return [t.update(value=SPELLINGS[t]) if t in SPELLINGS else t for t in tokens
             if not (t.type in SEPARATORS and t.start_pos in separators)]
 
