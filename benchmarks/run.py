@@ -8,8 +8,9 @@ Output: on stdout, one table per sweep and a summary in the layout of issue 14: 
         minimum and median wall time over interleaved rounds, the speed-up over the hand loop, the fraction of
         the matmul floor's speed it reaches (floor / time), its training part, its peak resident memory, and the
         largest relative difference of its final test errors from mlc's (a correctness check). Then the fixed
-        cost (``compile-and-run`` with ``steps = 1``) and the front-end commands (check, fmt --check,
-        compile --emit plan, bounds, bounds --explain) with min and median. ``uptime``'s load is printed with
+        cost (``compile-and-run`` with ``steps = 1``, bounds, bounds --explain) and the front-end commands
+        (check, fmt --check, compile --emit plan/ir on the quickstart spec and on the largest specs the limits
+        let through) with min and median (``--front-end``: that table alone). ``uptime``'s load is printed with
         each round: the machine may be shared.
 Role:   the numbers of docs/performance.md. Every tool runs in its own process (benchmarks/peers.py for the
         peers), timed from outside (wall and CPU seconds, the latter from ``os.wait4``: on a shared machine CPU
@@ -19,7 +20,7 @@ Role:   the numbers of docs/performance.md. Every tool runs in its own process (
         'mlc[bench]'``).
 
 Usage:  python benchmarks/run.py [--quick] [--rounds N] [--device cpu|cuda] [--only sweep,many_small]
-                                 [--no-hand] [--no-jax] [--no-fixed] [--hand-threads N] [--steps N]
+                                 [--no-hand] [--no-jax] [--no-fixed] [--front-end] [--hand-threads N] [--steps N]
         --quick: 20 steps, one round, one front-end repeat (checks the script in about a minute).
 """
 
@@ -251,13 +252,17 @@ def main() -> int:
     parser.add_argument("--only", default="sweep,many_small", help="comma-separated: sweep, many_small")
     parser.add_argument("--no-hand", action="store_true", help="skip the hand-written loop")
     parser.add_argument("--no-jax", action="store_true", help="skip JAX")
-    parser.add_argument("--no-fixed", action="store_true", help="skip the fixed-cost and front-end table")
+    parser.add_argument("--no-fixed", action="store_true", help="skip the fixed-cost and front-end tables")
+    parser.add_argument("--front-end", action="store_true", help="only the front-end table (check, fmt, compile)")
     parser.add_argument("--hand-threads", type=int, default=None,
                         help="torch threads of the hand loop (default: torch's choice, what a user gets; on a shared "
                              "machine 1 avoids its per-op thread barriers waiting on busy cores)")
     parser.add_argument("--steps", type=int, default=None, help="override every sweep's steps (a shorter measurement)")
     args = parser.parse_args()
     rounds = args.rounds or (1 if args.quick else 2)
+    if args.front_end:
+        front_end(Path(tempfile.mkdtemp(prefix="mlc-bench-")), 1 if args.quick else 7)
+        return 0
     names = [n.strip() for n in args.only.split(",") if n.strip()]
     for n in names:
         if n not in BENCHMARKS:
@@ -312,6 +317,7 @@ def main() -> int:
         print(f"{n:<12} {_cell(b, 'hand'):>10} {_cell(b, 'mlc'):>18} {_cell(b, 'jax'):>18} {floor:7.2f}s")
     if not args.no_fixed:
         fixed_cost(names, args.device, folder, 1 if args.quick else 5)
+        front_end(folder, 1 if args.quick else 7)
     return 0
 
 
@@ -330,9 +336,6 @@ def fixed_cost(names: list[str], device: str, folder: Path, repeats: int) -> Non
         one = spec_copy(BENCHMARKS[n], folder, 1)
         cmds[f"compile-and-run {n} (steps = 1)"] = ["run", str(one)]
     q = str(FRONT_END_SPEC)
-    cmds["check quickstart.ml"] = [*cli, "check", q]
-    cmds["fmt --check quickstart.ml"] = [*cli, "fmt", "--check", q]
-    cmds["compile --emit plan quickstart.ml"] = [*cli, "compile", "--emit", "plan", q]
     cmds["bounds quickstart.ml"] = [*cli, "bounds", q]
     cmds["bounds --explain double_descent.ml"] = [*cli, "bounds", "--explain", str(EXPLAIN_SPEC)]
     times: dict[str, list[float]] = {k: [] for k in cmds}
@@ -352,10 +355,80 @@ def fixed_cost(names: list[str], device: str, folder: Path, repeats: int) -> Non
             cpus[label].append(cpu)
             rss[label] = max(rss.get(label, 0.0), peak)
         loads.append(load())
-    print(f"\n== fixed cost and front end ({repeats} interleaved repeats; load {' '.join(loads)})")
+    print(f"\n== fixed cost ({repeats} interleaved repeats; load {' '.join(loads)})")
     print(f"{'command':<40} {'min s':>7} {'med s':>7} {'cpu min':>7} {'cpu med':>7} {'peak MiB':>9}")
     for label, values in times.items():
         print(f"{label:<40} {_fmt_s(values)} {_fmt_s(cpus[label])} {rss[label]:9.0f}")
+
+
+FRONT_END_TARGET_S = 0.3
+"""Issue 14's target for check, fmt and compile --emit on specs/quickstart.ml (wall, quiet machine)."""
+
+
+def largest_specs(folder: Path) -> dict[str, Path]:
+    """Specs at the token limit (``mlc.dsl.limits.MAX_TOKENS``), each long in one direction: a sweep list of 2,300
+    widths (2,300 runs), 1,150 ``let``s, 150 models each with its training. Derived from the quickstart spec."""
+    q = FRONT_END_SPEC.read_text()
+    head = q.split("sweep {")[0]
+    widths = ", ".join(str(8 + i) for i in range(2300))
+    lets = "".join(f"let a{i} = {i}\n" for i in range(1150))
+    models = "".join(f"model m{i} = two_layer(width = {8 + i}, activation = relu)\n"
+                     f"train m{i} {{ loss = mse  optimizer = gd(lr = 0.1)  steps = 10 }}\n" for i in range(150))
+    texts = {"sweep list": head + f"sweep {{ width = [{widths}] }}\nreport {{\n  bounds\n}}\n",
+             "lets": q.replace("let d = 5\n", "let d = 5\n" + lets),
+             "models": q.split("model net")[0] + models + "sweep { seed = 0..1 }\n"}
+    paths = {}
+    for label, text in texts.items():
+        paths[label] = folder / f"largest_{label.replace(' ', '_')}.ml"
+        paths[label].write_text(text)
+    return paths
+
+
+def _wait(cmd: list[str], env: dict[str, str]) -> tuple[float, float, int]:
+    """(wall seconds, CPU seconds of the child, exit status); a blocking ``os.wait4``, no polling: the commands
+    take tenths of a second, where a poll interval would show."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=ROOT, env=env)
+    _, status, usage = os.wait4(proc.pid, 0)
+    return time.perf_counter() - start, usage.ru_utime + usage.ru_stime, os.waitstatus_to_exitcode(status)
+
+
+def front_end(folder: Path, repeats: int) -> None:
+    """check, fmt --check, compile --emit plan and --emit ir on the quickstart spec (against the 0.3 s target) and
+    on the largest specs the limits let through, interleaved, median and min of wall and CPU seconds.
+
+    Python is allowed its bytecode cache (``PYTHONDONTWRITEBYTECODE`` is removed from the children's
+    environment, after one warm-up call of each command): an installed package has its ``.pyc`` files, and
+    without them every call compiles mlc's ~80 modules from source (+40 % on ``check``)."""
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    cli = [sys.executable, "-m", "mlc.runtime.cli"]
+    specs = {"quickstart.ml": FRONT_END_SPEC, **largest_specs(folder)}
+    cmds: dict[str, list[str]] = {}
+    for label, spec in specs.items():
+        cmds[f"check {label}"] = [*cli, "check", str(spec)]
+        cmds[f"fmt --check {label}"] = [*cli, "fmt", "--check", str(spec)]
+        cmds[f"compile --emit plan {label}"] = [*cli, "compile", str(spec), "--emit", "plan"]
+        if spec == FRONT_END_SPEC:
+            cmds[f"compile --emit ir {label}"] = [*cli, "compile", str(spec), "--emit", "ir"]
+    for cmd in cmds.values():  # warm-up: the bytecode and grammar caches
+        _wait(cmd, env)
+    walls: dict[str, list[float]] = {k: [] for k in cmds}
+    cpus: dict[str, list[float]] = {k: [] for k in cmds}
+    loads = [load()]
+    for _ in range(repeats):
+        for label, cmd in cmds.items():
+            wall, cpu, status = _wait(cmd, env)
+            if status not in (0, 1):  # 1: fmt --check of a generated spec that is not in canonical layout
+                sys.exit(f"{label} failed (exit {status})")
+            walls[label].append(wall)
+            cpus[label].append(cpu)
+        loads.append(load())
+    print(f"\n== front end ({repeats} interleaved repeats, bytecode cached; load {' '.join(loads)}; target for "
+          f"quickstart.ml: < {FRONT_END_TARGET_S} s wall on a quiet machine)")
+    print(f"{'command':<40} {'wall med':>8} {'wall min':>8} {'cpu med':>8} {'cpu min':>8}")
+    for label in cmds:
+        print(f"{label:<40} {statistics.median(walls[label]):8.3f} {min(walls[label]):8.3f} "
+              f"{statistics.median(cpus[label]):8.3f} {min(cpus[label]):8.3f}")
 
 
 if __name__ == "__main__":

@@ -14,7 +14,6 @@ The nodes are re-exported by ``mlc.compiler.ir`` (``ir.Num``, ``ir.Expr``...), w
 ``x[i]`` is 1-based, as in papers.
 """
 
-from __future__ import annotations
 
 import operator
 from typing import Annotated, Any, Callable, ClassVar, Generic, Iterator, Literal, TypeVar, Union, get_args

@@ -24,8 +24,10 @@ marks the classes whose one field is the tuple of all the children.
 
 from __future__ import annotations
 
+import dataclasses
+import reprlib
 from dataclasses import dataclass, field
-from typing import Union
+from typing import Any, Union
 
 from lark.ast_utils import AsList as _AsList
 from lark.ast_utils import Ast as _Ast
@@ -33,17 +35,57 @@ from lark.ast_utils import WithMeta as _WithMeta
 
 from mlc.dsl.diagnostics import Span
 
+_FIELDS: dict[type, tuple[str, ...]] = {}
 
-class _Node(_Ast, _WithMeta):
+
+def _field_names(cls: type) -> tuple[str, ...]:
+    names = _FIELDS.get(cls)
+    if names is None:
+        names = _FIELDS[cls] = tuple(f.name for f in dataclasses.fields(cls))
+    return names
+
+
+class _Value:
+    """The equality, hash and repr of a frozen dataclass, written once for every node class.
+
+    Why: ``@dataclass(frozen=True)`` generates and compiles six methods per class at import, and this module's
+    48 classes were the largest part of the front end's import time after pydantic (``mlc fmt`` and ``mlc
+    check`` pay it on every call). The node classes are ``@dataclass(frozen=True, eq=False, repr=False)`` and
+    inherit these three, which behave exactly as the generated ones do: equal when of the same class with equal
+    fields (in field order), the hash of the tuple of the fields, ``Name(id='x', span=...)``.
+    """
+
+    __slots__ = ()
+
+    def _values(self) -> tuple[Any, ...]:
+        return tuple([getattr(self, name) for name in _field_names(type(self))])
+
+    def __eq__(self, other: Any) -> bool:
+        if other.__class__ is self.__class__:
+            return self._values() == other._values()
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(self._values())
+
+    @reprlib.recursive_repr()
+    def __repr__(self) -> str:
+        parts = []
+        for name in _field_names(type(self)):  # a loop, not a generator: one frame per level, as generated
+            parts.append(f"{name}={getattr(self, name)!r}")
+        return f"{self.__class__.__qualname__}({', '.join(parts)})"
+
+
+class _Node(_Value, _Ast, _WithMeta):
     """Built one-to-one from the grammar rule named like the class (children in order, then the span)."""
 
 
-class _ListNode(_Ast, _AsList, _WithMeta):
+class _ListNode(_Value, _Ast, _AsList, _WithMeta):
     """Built from the grammar rule named like the class, its children as one tuple (then the span)."""
 
 
-@dataclass(frozen=True)
-class Ident:
+@dataclass(frozen=True, eq=False, repr=False)
+class Ident(_Value):
     """A name as written, with its span (statement names, keys, metric names...)."""
 
     name: str
@@ -53,35 +95,35 @@ class Ident:
 # ---------------------------------------------------------------------------- expressions
 
 
-@dataclass(frozen=True)
-class Number:
+@dataclass(frozen=True, eq=False, repr=False)
+class Number(_Value):
     value: float
     text: str
     span: Span
 
 
-@dataclass(frozen=True)
-class Name:
+@dataclass(frozen=True, eq=False, repr=False)
+class Name(_Value):
     id: str
     span: Span
 
 
-@dataclass(frozen=True)
-class StringLit:
+@dataclass(frozen=True, eq=False, repr=False)
+class StringLit(_Value):
     """A string, `"data.npz"` (``value`` without the quotes): the language's one use is a file's path."""
 
     value: str
     span: Span
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False, repr=False)
 class KwArg(_Node):
     key: Ident
     value: "Value"
     span: Span
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False, repr=False)
 class Bind(_Node):
     """``i in lo..hi`` inside ``sum(...)``."""
 
@@ -91,8 +133,8 @@ class Bind(_Node):
     span: Span
 
 
-@dataclass(frozen=True)
-class Call:
+@dataclass(frozen=True, eq=False, repr=False)
+class Call(_Value):
     func: Ident
     args: tuple["Arg", ...]
     span: Span
@@ -106,8 +148,8 @@ class Call:
         return [a for a in self.args if isinstance(a, KwArg)]
 
 
-@dataclass(frozen=True)
-class BinOp:
+@dataclass(frozen=True, eq=False, repr=False)
+class BinOp(_Value):
     op: str  # + - * / ^ (``spelling`` keeps ** when the user wrote it)
     left: "Expr"
     right: "Expr"
@@ -115,35 +157,35 @@ class BinOp:
     spelling: str = ""
 
 
-@dataclass(frozen=True)
-class UnaryOp:
+@dataclass(frozen=True, eq=False, repr=False)
+class UnaryOp(_Value):
     op: str  # - or +
     operand: "Expr"
     span: Span
 
 
-@dataclass(frozen=True)
-class Compare:
+@dataclass(frozen=True, eq=False, repr=False)
+class Compare(_Value):
     op: str  # < <= > >=
     left: "Expr"
     right: "Expr"
     span: Span
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False, repr=False)
 class Index(_Node):
     base: "Expr"
     index: "Expr"
     span: Span
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False, repr=False)
 class VectorLit(_ListNode):
     items: tuple["Expr", ...]
     span: Span
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False, repr=False)
 class Paren(_Node):
     expr: "Expr"
     span: Span
@@ -153,7 +195,7 @@ Expr = Union[Number, Name, Call, BinOp, UnaryOp, Compare, Index, VectorLit, Pare
 Arg = Union[Expr, KwArg, Bind]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False, repr=False)
 class RangeLit(_Node):
     """``lo..hi``: an inclusive integer range (sweeps, seeds)."""
 
@@ -162,8 +204,8 @@ class RangeLit(_Node):
     span: Span
 
 
-@dataclass(frozen=True)
-class Every:
+@dataclass(frozen=True, eq=False, repr=False)
+class Every(_Value):
     """``every N: metric, metric``: what to record during training and how often; with ``at``,
     ``at POINTS: metric, metric`` (``interval`` then holds the points: a list or a spaced grid)."""
 
@@ -179,14 +221,14 @@ Value = Union[Expr, RangeLit, Every]
 # ---------------------------------------------------------------------------- block items
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False, repr=False)
 class Setting(_Node):
     key: Ident
     value: Value
     span: Span
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False, repr=False)
 class Until(_Node):
     condition: Expr
     span: Span
@@ -195,7 +237,7 @@ class Until(_Node):
 BlockItem = Union[Setting, Until]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False, repr=False)
 class Block(_ListNode):
     items: tuple[BlockItem, ...]
     span: Span
@@ -204,34 +246,34 @@ class Block(_ListNode):
 # ---------------------------------------------------------------------------- statements
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False, repr=False)
 class ProblemStmt(_Node):
     name: Ident
     span: Span
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False, repr=False)
 class LetStmt(_Node):
     name: Ident
     value: Value
     span: Span
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False, repr=False)
 class InputStmt(_Node):
     var: Ident
     distribution: Expr
     span: Span
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False, repr=False)
 class Teacher(_Node):
     call: Call
     span: Span
 
 
-@dataclass(frozen=True)
-class TargetStmt:
+@dataclass(frozen=True, eq=False, repr=False)
+class TargetStmt(_Value):
     name: Ident
     star: bool
     param: Ident | None
@@ -239,19 +281,19 @@ class TargetStmt:
     span: Span
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False, repr=False)
 class SpaceStmt(_Node):
     space: Expr
     span: Span
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False, repr=False)
 class DataStmt(_Node):
     block: Block
     span: Span
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False, repr=False)
 class ModelCall(_Node):
     """Faithful: ``model NAME = family(args)``, the call as written."""
 
@@ -260,7 +302,7 @@ class ModelCall(_Node):
     span: Span
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False, repr=False)
 class ModelBlock(_Node):
     """Faithful: ``model NAME = family { ... }`` or ``model family { ... }`` (then ``name`` is None)."""
 
@@ -270,8 +312,8 @@ class ModelBlock(_Node):
     span: Span
 
 
-@dataclass(frozen=True)
-class ModelStmt:
+@dataclass(frozen=True, eq=False, repr=False)
+class ModelStmt(_Value):
     """Desugared: any of the three model forms, as the checker reads it (built by :mod:`mlc.dsl.desugar`)."""
 
     name: Ident  # the family's name when none is written
@@ -282,14 +324,14 @@ class ModelStmt:
     positional: tuple[Expr, ...] = ()  # positional call arguments (always an error; kept to report it)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False, repr=False)
 class TrainStmt(_Node):
     model: Ident | None
     block: Block
     span: Span
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False, repr=False)
 class SweepStmt(_Node):
     mode: Ident | None  # zip | product
     model: Ident | None  # `sweep net { ... }`: the sweep sets only that model's settings
@@ -297,32 +339,32 @@ class SweepStmt(_Node):
     span: Span
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False, repr=False)
 class ReportBounds(_Node):
     span: Span
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False, repr=False)
 class ReportRates(_ListNode):
     axes: tuple[Ident, ...]
     span: Span
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False, repr=False)
 class ReportPlot(_Node):
     y: Ident
     x: Ident
     span: Span
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False, repr=False)
 class Mark(_Node):
     axis: Ident
     value: Expr
     span: Span
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False, repr=False)
 class ReportMark(_ListNode):
     marks: tuple[Mark, ...]
     span: Span
@@ -331,7 +373,7 @@ class ReportMark(_ListNode):
 ReportItem = Union[ReportBounds, ReportRates, ReportPlot, ReportMark, Setting]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False, repr=False)
 class ReportStmt(_ListNode):
     items: tuple[ReportItem, ...]
     span: Span
@@ -340,7 +382,7 @@ class ReportStmt(_ListNode):
 # ---------------------------------------------------------------------------- claims
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False, repr=False)
 class TolerancePercent(_Node):
     """``within 10%``: a relative tolerance, in percent."""
 
@@ -348,7 +390,7 @@ class TolerancePercent(_Node):
     span: Span
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False, repr=False)
 class ToleranceSteps(_Node):
     """``within 1 step``: a tolerance in steps of the swept grid."""
 
@@ -360,7 +402,7 @@ class ToleranceSteps(_Node):
 Tolerance = Union[TolerancePercent, ToleranceSteps]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False, repr=False)
 class ClaimPeak(_Node):
     """``peak of METRIC over AXIS at AXIS = EXPR [within TOL] [for MODEL]``: the metric is largest at that value
     (for one model of the spec only, with ``for``)."""
@@ -374,8 +416,8 @@ class ClaimPeak(_Node):
     span: Span
 
 
-@dataclass(frozen=True)
-class ClaimSlope:
+@dataclass(frozen=True, eq=False, repr=False)
+class ClaimSlope(_Value):
     """``slope of METRIC over AXIS <= NUMBER [for MODEL]``: the log-log slope of the metric over the axis."""
 
     metric: Ident
@@ -386,7 +428,7 @@ class ClaimSlope:
     span: Span
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False, repr=False)
 class ClaimInsensitive(_Node):
     """``METRIC insensitive to AXIS within 5% [for MODEL]``: the metric's relative spread over the axis is small
     (for one model of the spec only, with ``for``)."""
@@ -398,7 +440,7 @@ class ClaimInsensitive(_Node):
     span: Span
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False, repr=False)
 class ClaimRobust(_Node):
     """``METRIC more robust with AXIS = BETTER than WORSE``: over the grid of the other swept axes, more of the
     grid is within x of the best for the form ``AXIS = BETTER`` than for ``AXIS = WORSE`` (a categorical axis)."""
@@ -410,7 +452,7 @@ class ClaimRobust(_Node):
     span: Span
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False, repr=False)
 class ClaimOrder(_Node):
     """``order of METRIC convergence is increasing [below EXPR]``: a per-frequency recorded metric falls below
     the threshold first at the low frequencies (``increasing``: in order of increasing frequency)."""
@@ -421,7 +463,7 @@ class ClaimOrder(_Node):
     span: Span
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False, repr=False)
 class Condition(_Node):
     """``AXIS = EXPR`` in a claim's ``at ...``."""
 
@@ -430,8 +472,8 @@ class Condition(_Node):
     span: Span
 
 
-@dataclass(frozen=True)
-class ClaimCompare:
+@dataclass(frozen=True, eq=False, repr=False)
+class ClaimCompare(_Value):
     """``METRIC < EXPR [at AXIS = EXPR and ...]``: the metric compared with a number, at the given sweep
     values (at every sweep point without ``at``)."""
 
@@ -442,8 +484,8 @@ class ClaimCompare:
     span: Span
 
 
-@dataclass(frozen=True)
-class ClaimRegime:
+@dataclass(frozen=True, eq=False, repr=False)
+class ClaimRegime(_Value):
     """``regime of METRIC is spikes [at AXIS = EXPR and ...]``: the regime read off the recorded curve (Adam's
     spikes, small_oscillation, large_oscillation), at the given sweep values (at every sweep point without)."""
 
@@ -498,7 +540,7 @@ Claim = Union[ClaimPeak, ClaimSlope, ClaimInsensitive, ClaimRobust, ClaimOrder, 
               ClaimRate, ClaimRateInsensitive, ClaimRateTrend]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False, repr=False)
 class ClaimsStmt(_ListNode):
     """``claims { ... }``: what the results should show, checked after training."""
 
@@ -513,8 +555,8 @@ Statement = Union[
 """A statement of either tree: the faithful one has ModelCall/ModelBlock, the desugared one ModelStmt."""
 
 
-@dataclass(frozen=True)
-class Comment:
+@dataclass(frozen=True, eq=False, repr=False)
+class Comment(_Value):
     text: str  # including the leading '#'
     span: Span
 

@@ -19,7 +19,6 @@ import sys
 from typing import Sequence
 
 from mlc import __version__
-from mlc.runtime import crash
 from mlc.runtime.console import OutputFailed, guard_streams, silence, tell_stderr
 
 # name -> (module under mlc.runtime, one-line help)
@@ -87,6 +86,8 @@ def _dispatch(argv: list[str]) -> int:
         sys.stdout.flush()
         return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 2)
     except Exception as exc:  # noqa: BLE001 - an internal error: E999 and a report file, never a traceback
+        from mlc.runtime import crash  # here: its imports (tempfile, platform, traceback) only a crash needs
+
         report = crash.write_report(exc, argv)
         for line in crash.console_lines(exc, report):
             print(line, file=sys.stderr)

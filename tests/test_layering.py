@@ -130,6 +130,26 @@ def test_front_end_commands_do_not_import_torch(tmp_path):
     assert result.returncode == 0, result.stderr
 
 
+def test_fmt_imports_only_the_parser_and_the_printer(tmp_path):
+    """``mlc fmt`` needs the grammar, the AST and the printer: not the compiler, its pydantic IR, numpy or the
+    console library (each a measurable part of its start-up, docs/performance.md "Front end")."""
+    quickstart = str(ROOT / "specs" / "quickstart.ml")
+    heavy = ("mlc.compiler", "pydantic", "numpy", "sympy", "rich", "torch", "importlib.metadata")
+    result = run_commands_importing_none([["fmt", "--check", quickstart]], heavy, tmp_path)
+    assert result.returncode == 0, result.stderr
+
+
+def test_check_and_compile_import_no_numeric_or_console_library(tmp_path):
+    """``mlc check`` and ``mlc compile --emit ast|ir|plan`` check and expand a spec with the parser, the checker
+    and the IR alone: no numpy, sympy, scipy, rich (nor torch). ``bounds`` evaluates the theorems and may."""
+    quickstart = str(ROOT / "specs" / "quickstart.ml")
+    argvs = [["check", quickstart], ["compile", quickstart, "--emit", "ast"],
+             ["compile", quickstart, "--emit", "ir"], ["compile", quickstart, "--emit", "plan"]]
+    heavy = ("numpy", "sympy", "scipy", "rich", "torch", "matplotlib", "mlc.runtime.crash")
+    result = run_commands_importing_none(argvs, heavy, tmp_path)
+    assert result.returncode == 0, result.stderr
+
+
 # No rule derives an RKHS norm from a formula and none is declared: `mlc bounds` estimates one (by the kernel
 # solve, the cheapest of the fits) unless told not to.
 NEEDS_A_FIT = """problem needs_a_fit

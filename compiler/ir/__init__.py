@@ -17,6 +17,8 @@ Conventions (see docs/language.md):
 
 The IR is split by part: ``base`` (the model class and the settings schema), ``problem``, ``training``,
 ``plan`` and ``hashing``; this package re-exports all of them, so ``ir.Run`` is the one name of a run.
+The model modules (and ``compiler.expr``) do without ``from __future__ import annotations``: pydantic would
+evaluate every field's annotation string at import, which was 3 % of the instructions of ``mlc check``.
 """
 
 # The expression nodes are part of the IR's namespace (explicit re-exports).

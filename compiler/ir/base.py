@@ -7,7 +7,6 @@ Role:   the one description of each setting's default, range, meaning and sweepa
         so that every hash and every plan of the specs that do not use it stay byte-identical.
 """
 
-from __future__ import annotations
 
 from typing import Any, ClassVar
 

@@ -5,7 +5,6 @@ Output: :class:`Plan` (what ``mlc compile --emit plan`` prints) and its parts.
 Role:   the expanded experiment that the back ends read.
 """
 
-from __future__ import annotations
 
 from typing import Any, Literal
 

@@ -5,7 +5,6 @@ Output: :class:`InputDist`, the targets, :class:`Space`, :class:`Data`.
 Role:   what is learned, from what, measured in which norm.
 """
 
-from __future__ import annotations
 
 from typing import Annotated, Literal, Union
 

@@ -5,7 +5,6 @@ Output: :class:`Model`, :class:`Train` and their parts.
 Role:   what is trained and how; a closed-form solve has no optimizer and no steps.
 """
 
-from __future__ import annotations
 
 import math
 from functools import cached_property
