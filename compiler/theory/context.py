@@ -2,7 +2,8 @@
 
 Input:  a resolved :class:`~mlc.compiler.ir.Run` (with its conventions block), the target-norm estimate, trained
         metrics if any, and delta.
-Output: :class:`Context` and the sympy symbols (m, n, d, d_eff, L, Q, delta, t, lambda, P, eps_n, ...).
+Output: :class:`Context` and the symbols (m, n, d, d_eff, L, Q, delta, t, lambda, P, eps_n, ...) of the formulas'
+        vocabulary (``theory.symbolic``).
 Role:   everything a hypothesis or a formula may look at. The conventions it needs (d_eff, eps_n, the loss factor,
         the effective learning rate, the theorems' lambdas) are read from ``Run.conventions``
         (``compiler.conventions``), never re-derived here.
@@ -12,31 +13,28 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from fractions import Fraction
 from functools import cached_property
-
-import sympy as sp
 
 from mlc.compiler import ir
 from mlc.compiler.theory.exprs import Interval, interval_range
 from mlc.compiler.theory.norms import NormEstimate
+from mlc.compiler.theory.symbolic import PI, Formula, number, sqrt, symbols
+from mlc.compiler.theory.symbolic import log as ln
 
 # ----------------------------------------------------------------------------------------------
 # Symbols
 # ----------------------------------------------------------------------------------------------
 
-m, n, d, d_eff, L, Q, delta, t, lam, P = sp.symbols("m n d d_eff L Q delta t lambda P")
-eps_n, c_pi, lam_min, tau, S_m = sp.symbols("eps_n c lambda_min tau S_m")
-HALF = sp.Rational(1, 2)
+m, n, d, d_eff, L, Q, delta, t, lam, P = symbols("m n d d_eff L Q delta t lambda P")
+eps_n, c_pi, lam_min, tau, S_m = symbols("eps_n c lambda_min tau S_m")
+HALF = number(Fraction(1, 2))
 
-DEFINITIONS: dict[sp.Symbol, sp.Expr] = {
-    eps_n: sp.sqrt(2 * sp.log(2 * d_eff) / n),
-    c_pi: sp.pi ** 2 / 6,
+DEFINITIONS: dict[Formula, Formula] = {
+    eps_n: sqrt(2 * ln(2 * d_eff) / n),
+    c_pi: PI ** 2 / 6,
 }
 """Auxiliary symbols, substituted before evaluation (ε_n is the Rademacher unit of T3, c = π²/6)."""
-
-
-def _twice(inner: sp.Expr) -> sp.Expr:
-    return sp.Mul(2, inner, evaluate=False)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -117,9 +115,9 @@ class Context:
         except NoRule:
             return None
 
-    def values(self) -> dict[sp.Symbol, float]:
+    def values(self) -> dict[Formula, float]:
         """Numeric values of the basic symbols (those that are known)."""
-        vals: dict[sp.Symbol, float] = {
+        vals: dict[Formula, float] = {
             m: float(self.model.width), n: float(self.run.data.n), d: float(self.d), d_eff: float(self.d_eff),
             L: float(self.model.depth), delta: self.delta,
         }
