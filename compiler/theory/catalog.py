@@ -86,9 +86,12 @@ class Theorem:
         """(name, failure message or None) for every hypothesis, in order."""
         return [(h.name, h.check(c)) for h in self.hypotheses]
 
-    def evaluate(self, c: Context) -> dict[str, Any]:
-        """The BoundValue-shaped dict for this run."""
-        failing = [msg for h in self.hypotheses if (msg := h.check(c)) is not None]
+    def evaluate(self, c: Context, status: list[tuple[str, str | None]] | None = None) -> dict[str, Any]:
+        """The BoundValue-shaped dict for this run; ``status``: :meth:`hypothesis_status` if the caller has it
+        already (each hypothesis is checked once per run)."""
+        if status is None:
+            status = self.hypothesis_status(c)
+        failing = [msg for _, msg in status if msg is not None]
         value: float | None = None
         trivial: float | None = None
         note = self.note

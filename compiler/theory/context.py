@@ -15,6 +15,7 @@ import math
 from dataclasses import dataclass, field
 from fractions import Fraction
 from functools import cached_property
+from typing import Any
 
 from mlc.compiler import ir
 from mlc.compiler.theory.exprs import Interval, interval_range
@@ -40,6 +41,17 @@ DEFINITIONS: dict[Formula, Formula] = {
 # ----------------------------------------------------------------------------------------------
 # Context
 # ----------------------------------------------------------------------------------------------
+
+_PER_TARGET: dict[tuple[str, str], Any] = {}
+"""Quantities that depend on the target and the input law alone, by (quantity, :attr:`Context._target_key`): the
+runs of a sweep share their target, so each is computed once per distinct target, not once per run."""
+
+
+def _remember(key: tuple[str, str], value: Any) -> None:
+    if len(_PER_TARGET) >= 10_000:  # bounded: a process that sees very many targets starts over
+        _PER_TARGET.clear()
+    _PER_TARGET[key] = value
+
 
 
 @dataclass
@@ -101,19 +113,35 @@ class Context:
         return lr.get("a", lr.get("alpha")) if lr else None
 
     @cached_property
+    def _target_key(self) -> str:
+        """The target and the input law as canonical JSON: what :attr:`target_range` and :attr:`barron_derived`
+        depend on."""
+        return ir.canonical_json({"target": self.run.target.model_dump(mode="json"),
+                                  "input": self.run.input.model_dump(mode="json")})
+
+    @cached_property
     def target_range(self) -> Interval:
-        """A sound enclosure of f* over the input domain (:func:`target_range`)."""
-        return target_range(self.run.target, self.run.input)
+        """A sound enclosure of f* over the input domain (:func:`target_range`), once per distinct target."""
+        key = ("range", self._target_key)
+        if key not in _PER_TARGET:
+            _remember(key, target_range(self.run.target, self.run.input))
+        found: Interval = _PER_TARGET[key]
+        return found
 
     @cached_property
     def barron_derived(self) -> float | None:
-        """The rule-derived Barron-norm bound of f* whatever the declared space (None if no rule applies)."""
+        """The rule-derived Barron-norm bound of f* whatever the declared space (None if no rule applies), once
+        per distinct target."""
         from mlc.compiler.theory.norms import NoRule, barron_norm_bound
 
-        try:
-            return barron_norm_bound(self.run.target, self.run.input).value
-        except NoRule:
-            return None
+        key = ("barron", self._target_key)
+        if key not in _PER_TARGET:
+            try:
+                _remember(key, barron_norm_bound(self.run.target, self.run.input).value)
+            except NoRule:
+                _remember(key, None)
+        found: float | None = _PER_TARGET[key]
+        return found
 
     def values(self) -> dict[Formula, float]:
         """Numeric values of the basic symbols (those that are known)."""
