@@ -149,7 +149,7 @@ def test_the_vocabulary_builds_the_same_sympy_expressions_as_sympy_operators() -
 
 
 def test_bounds_and_compile_and_run_import_no_sympy(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    """The numeric and text path of the bounds: ``mlc bounds`` (text and --json) and a short ``compile-and-run``
+    """The numeric and text path of the bounds: ``mlc bounds`` (text, --json, --explain) and a short ``compile-and-run``
     with ``report { bounds }``, in one fresh interpreter, checked after each."""
     spec = tmp_path / "tiny.ml"
     spec.write_text(TINY_SPEC, encoding="utf-8")
@@ -158,6 +158,7 @@ def test_bounds_and_compile_and_run_import_no_sympy(tmp_path) -> None:  # type: 
         ["bounds", quickstart],
         ["bounds", "--json", quickstart],
         ["bounds", str(spec)],
+        ["bounds", "--explain", str(spec)],
         ["compile-and-run", str(spec), "--no-plots", "--out", str(tmp_path / "out"), "--store", str(tmp_path / "st")],
     ]
     result = run_commands_importing_none(argvs, ("sympy", "mpmath"), tmp_path)
