@@ -165,8 +165,11 @@ class Formula:
         op = self.op
         if op == "sym":
             return sp.Symbol(self.name)
-        if op == "num":
-            return sp.sympify(self.number)
+        if op == "num":  # the number sympy's operators would have made of a Python int, Fraction or float
+            v = self.number
+            if isinstance(v, Fraction):
+                return sp.Rational(v.numerator, v.denominator)
+            return sp.Integer(v) if isinstance(v, int) else sp.Float(v)
         if op == "pi":
             return sp.pi
         x: Any = self.args[0].to_sympy()
