@@ -51,7 +51,7 @@ class Formula:
         elif op == "num":
             self.key = repr(number) if not isinstance(number, Fraction) else f"{number.numerator}/{number.denominator}"
         elif op == "pi":
-            self.key = "pi"
+            self.key = "pi()"  # not a symbol's name
         else:
             self.key = f"{op}({','.join(a.key for a in args)})"
         self._hash = hash(self.key)
