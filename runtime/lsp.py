@@ -169,7 +169,7 @@ def goto_definition(ls: MlcServer, params: types.DefinitionParams) -> types.Loca
 
 
 def warm_up() -> None:
-    """Import what the first hover needs (the theorem catalogue, sympy: about a second) before serving, so that
+    """Import what the first hover needs (the checker, the theorem catalogue: no sympy) before serving, so that
     the first request does not pay for it."""
     import mlc.compiler.lower.norm_fit  # noqa: F401 - torch-free at import (torch only inside a fit)
     import mlc.compiler.theory.catalog  # noqa: F401

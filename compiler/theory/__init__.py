@@ -62,9 +62,9 @@ def evaluate_run_bounds(run: ir.Run, plan: ir.Plan | None = None, metrics: dict[
     for theorem in CATALOG:
         if not theorem.applies_to(context):
             continue
-        fields = theorem.evaluate(context)
+        status = theorem.hypothesis_status(context)
+        fields = theorem.evaluate(context, status)
         fields.pop("failing")  # derived from the hypotheses by BoundValue
-        checks = [HypothesisCheck(name=name, ok=msg is None, message=msg)
-                  for name, msg in theorem.hypothesis_status(context)]
+        checks = [HypothesisCheck(name=name, ok=msg is None, message=msg) for name, msg in status]
         out.append(BoundValue(**fields, hypotheses=checks))
     return out

@@ -8,7 +8,10 @@ Role:   the single place where REFERENCE §3 lives in code, as a table. A value 
         lists the theory tags of the model families it is about (``Family.theory_tags``,
         ``mlc.compiler.families``); a model whose family has none of them does not list it. The context and
         symbols are in ``theory.context``, the shared hypotheses in ``theory.hypotheses``, the theorem-specific
-        formulas and checks in ``theory.theorem_rules``.
+        formulas and checks in ``theory.theorem_rules``. The formulas are written in ``theory.symbolic`` (plain
+        float evaluation) and printed from ``theory._rendered`` (their text and LaTeX, generated from this table
+        with sympy's printers by ``python -m mlc.compiler.theory.render``): evaluating and printing the bounds
+        imports no sympy.
 
 Normalisations (REFERENCE §1, §7): errors are MSE = mean (f − f*)² unless a theorem says L = MSE/2, in which
 case the value reported is converted to MSE (×2) and the text says so; logs are natural; d_eff = d + 1 when
@@ -19,22 +22,18 @@ the model has biases; "t" is gradient-flow time lr × steps. Kinds: "upper" (exp
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any, Callable
-
-import sympy as sp
 
 from mlc.compiler import families
 from mlc.compiler.theory.context import (
-    Context, DEFINITIONS, L, Q, S_m, _twice, d, delta, eps_n, lam, lam_min, m, n, t, tau,
+    Context, DEFINITIONS, L, Q, S_m, d, delta, eps_n, lam, lam_min, m, n, t, tau,
 )
 from mlc.compiler.theory.hypotheses import (
     Hypothesis, _g, bounded_inputs, custom, gd_from_zero, gradient_flow, metric, noiseless, norm_known,
     penalty_is, relu_activation, space_is, t5_lambda, target_in,
 )
-from mlc.compiler.theory.render import to_latex, to_text
+from mlc.compiler.theory.symbolic import Formula, log, real_value, sqrt, symbols, twice
 from mlc.compiler.theory.theorem_rules import (
     T12_GAP_MSE, T4_GAP_HALF_MSE, T5_HALF_MSE, _d_gt_2, _depth_sum, _flow_q, _m_ge_n, _mean_field, _min_norm,
     _not_barron, _ntk_scaling, _one, _path_norm, _resnet_lambda, _scaled_resnet, _spectrum_recorded, _sup_sq, _t10_check,
@@ -66,12 +65,12 @@ class Theorem:
     kind: str
     quantity: str
     normalisation: str
-    formula: sp.Expr | None
+    formula: Formula | None
     tags: tuple[str, ...]
     hypotheses: tuple[Hypothesis, ...]
     unverified: bool = False
     note: str = ""
-    extra_values: Callable[[Context], dict[sp.Symbol, float]] | None = None
+    extra_values: Callable[[Context], dict[Formula, float]] | None = None
     trivial: Callable[[Context], float | None] | None = None
     relevant: Callable[[Context], bool] | None = None
     value_fn: Callable[[Context], float | None] | None = None
@@ -87,9 +86,12 @@ class Theorem:
         """(name, failure message or None) for every hypothesis, in order."""
         return [(h.name, h.check(c)) for h in self.hypotheses]
 
-    def evaluate(self, c: Context) -> dict[str, Any]:
-        """The BoundValue-shaped dict for this run."""
-        failing = [msg for h in self.hypotheses if (msg := h.check(c)) is not None]
+    def evaluate(self, c: Context, status: list[tuple[str, str | None]] | None = None) -> dict[str, Any]:
+        """The BoundValue-shaped dict for this run; ``status``: :meth:`hypothesis_status` if the caller has it
+        already (each hypothesis is checked once per run)."""
+        if status is None:
+            status = self.hypothesis_status(c)
+        failing = [msg for _, msg in status if msg is not None]
         value: float | None = None
         trivial: float | None = None
         note = self.note
@@ -109,6 +111,7 @@ class Theorem:
             note = _join(note, "Q is a numerical estimate, so this is not a proven bound")
         unverified = self.unverified or (c.norm.unverified and self.formula is not None
                                          and Q in self.formula.free_symbols)
+        text, latex = rendered(self.formula) if self.formula is not None else ("", "")
         return {
             "theorem": self.id,
             "title": self.title,
@@ -118,14 +121,14 @@ class Theorem:
             "failing": failing,
             "quantity": self.quantity,
             "value": value,
-            "latex": to_latex(self.formula) if self.formula is not None else "",
-            "text": to_text(self.formula) if self.formula is not None else "",
+            "latex": latex,
+            "text": text,
             "unverified": unverified,
             "note": _join(note, self.normalisation) if self.normalisation else note,
             "trivial": trivial,
         }
 
-    def _values(self, c: Context) -> dict[sp.Symbol, float]:
+    def _values(self, c: Context) -> dict[Formula, float]:
         vals = c.values()
         if self.extra_values is not None:
             vals.update(self.extra_values(c))
@@ -136,41 +139,37 @@ def _join(a: str, b: str) -> str:
     return f"{a}; {b}" if a and b else (a or b)
 
 
-_VALUES_SEEN: dict[tuple[sp.Expr, tuple[tuple[str, str, Any], ...]], float | None] = {}
-"""Values computed so far, by formula and the numbers substituted: the runs of a sweep that share the
-quantities a bound depends on (seeds of one width, say) pay for one sympy evaluation, not one each."""
+_DEFINED: dict[Formula, Formula] = {}
+"""Each formula with the DEFINITIONS substituted, by formula (the catalog's formulas are fixed)."""
 
 
-@lru_cache(maxsize=512)
-def _defined(formula: sp.Expr) -> sp.Expr:
-    """``formula`` with the DEFINITIONS substituted (once per formula)."""
-    return formula.subs(DEFINITIONS)
+def evaluate_formula(formula: Formula, values: dict[Formula, float]) -> float | None:
+    """Substitute DEFINITIONS then the numeric values; None if a symbol has no value or the value is not a
+    finite real number (:func:`~mlc.compiler.theory.symbolic.real_value`). Plain float arithmetic: a few
+    microseconds, so every run evaluates its own bounds (no cache of values is needed)."""
+    expr = _DEFINED.get(formula)
+    if expr is None:
+        expr = _DEFINED[formula] = formula.subs(DEFINITIONS)
+    return real_value(expr, values)
 
 
-def evaluate_formula(formula: sp.Expr, values: dict[sp.Symbol, float]) -> float | None:
-    """Substitute DEFINITIONS then numeric values; None if a symbol is left or the value is not finite.
-    The same formula with the same numbers is evaluated once per process (the result is a pure function of them)."""
-    expr = _defined(formula)
-    free = expr.free_symbols  # an int and a float of the same value are different keys (sympy keeps 3 exact, not 3.0)
-    key = (formula, tuple(sorted((s.name, type(v).__name__, v) for s, v in values.items() if s in free)))
-    if key in _VALUES_SEEN:
-        return _VALUES_SEEN[key]
-    value = _evaluate(expr, values)
-    if len(_VALUES_SEEN) < 100_000:  # bounded: a huge sweep keeps its first 100,000 distinct evaluations
-        _VALUES_SEEN[key] = value
-    return value
+def rendered(formula: Formula) -> tuple[str, str]:
+    """The one-line text and the LaTeX of a formula: generated from the catalog with sympy's printers into
+    ``theory._rendered`` (``python -m mlc.compiler.theory.render``), so that printing a bound imports no sympy.
+    A formula missing there (the table is stale: tests/test_theory_render.py fails then) is printed with sympy."""
+    from mlc.compiler.theory._rendered import RENDERED
+
+    found = RENDERED.get(formula.key)
+    if found is None:
+        from mlc.compiler.theory.render import to_latex, to_text
+
+        expr = formula.to_sympy()
+        found = (to_text(expr), to_latex(expr))
+    return found
 
 
-def _evaluate(expr: sp.Expr, values: dict[sp.Symbol, float]) -> float | None:
-    expr = expr.subs(values)
-    if expr.free_symbols:
-        return None
-    v = complex(sp.N(expr))
-    if abs(v.imag) > 1e-12 or not math.isfinite(v.real):
-        return None
-    return float(v.real)
-
-
+eta, k_loss = symbols("eta k")
+"""T18's effective learning rate and loss factor (its value is computed by ``value_fn``; the formula is text)."""
 
 T5_CITE = "E, Ma, Wu, arXiv 1810.06397 (CMS 2019), a priori estimate; REFERENCE §3.1 T5 explicit version [D]"
 
@@ -197,7 +196,7 @@ CATALOG: tuple[Theorem, ...] = (
         citation="REFERENCE §3.1 T4 [D] (from T3 + union bound over norm levels; cf. 1810.06397)",
         kind="a_posteriori", quantity="generalisation_gap",
         normalisation="|test − train| in MSE of the [0,1]-truncated predictor = 2 × the L = MSE/2 gap; P = trained path norm",
-        formula=_twice(T4_GAP_HALF_MSE), tags=("two_layer",),
+        formula=twice(T4_GAP_HALF_MSE), tags=("two_layer",),
         hypotheses=(relu_activation("T4"), bounded_inputs("T4"), target_in("T4", 0.0, 1.0), noiseless("T4"),
                     metric("T4", "path_norm", "the trained path norm")),
         extra_values=_path_norm, trivial=_one,
@@ -208,7 +207,7 @@ CATALOG: tuple[Theorem, ...] = (
         kind="upper", quantity="test_error",
         normalisation=("MSE of the [0,1]-truncated predictor = 2 × the bound on L = MSE/2; holds for the exact "
                        "minimiser of J = L̂ + λ ε_n ‖θ‖_P (a trained net only approximately minimises J)"),
-        formula=_twice(T5_HALF_MSE), tags=("two_layer",),
+        formula=twice(T5_HALF_MSE), tags=("two_layer",),
         hypotheses=(relu_activation("T5"), bounded_inputs("T5"), space_is("T5", "barron"), norm_known("T5", "Barron"),
                     target_in("T5", 0.0, 1.0), noiseless("T5"), penalty_is("T5", "path_norm"), t5_lambda()),
         extra_values=_t5_values, trivial=_one,
@@ -218,7 +217,7 @@ CATALOG: tuple[Theorem, ...] = (
         citation="E, Ma, Wu, arXiv 1810.06397, V-slides#31; REFERENCE §3.1 T5 paper form",
         kind="upper_rate", quantity="test_error",
         normalisation="MSE; unknown constants C₀, C₁, C₂ set to 1 (shape only)",
-        formula=Q ** 2 / m + Q * sp.sqrt(sp.log(2 * d) / n) + sp.sqrt((sp.log(4 / delta) + sp.log(n)) / n),
+        formula=Q ** 2 / m + Q * sqrt(log(2 * d) / n) + sqrt((log(4 / delta) + log(n)) / n),
         tags=("two_layer",),
         hypotheses=(relu_activation("T5p"), bounded_inputs("T5p"), space_is("T5p", "barron"), norm_known("T5p", "Barron"),
                     target_in("T5p", 0.0, 1.0), penalty_is("T5p", "path_norm")),
@@ -244,7 +243,7 @@ CATALOG: tuple[Theorem, ...] = (
         citation="V-lec5 eq. (2), V-lec4 Claim 4.3; REFERENCE §3.3 T9b",
         kind="upper_rate", quantity="rademacher_complexity",
         normalisation="Rad_n of {√m‖a‖₂ ≤ Q}, explicit when |φ| ≤ 1",
-        formula=Q / sp.sqrt(n), tags=("random_features",),
+        formula=Q / sqrt(n), tags=("random_features",),
         hypotheses=(space_is("T9b", "rkhs"), norm_known("T9b", "RKHS")),
     ),
     Theorem(
@@ -252,8 +251,8 @@ CATALOG: tuple[Theorem, ...] = (
         citation="V-slides#23, V-lec5 eq. (7); REFERENCE §3.3 T9c",
         kind="upper_rate", quantity="test_error",
         normalisation="MSE up to absolute constants (set to 1); τ = λ√(ln(2d_eff)) from the slide-form penalty",
-        formula=(Q ** 2 / m + (1 + tau) * Q / sp.sqrt(n) + sp.sqrt(sp.log(n ** 2 / delta) / n)
-                 + sp.sqrt(sp.log(1 / delta) / n) * Q),
+        formula=(Q ** 2 / m + (1 + tau) * Q / sqrt(n) + sqrt(log(n ** 2 / delta) / n)
+                 + sqrt(log(1 / delta) / n) * Q),
         tags=("random_features",),
         hypotheses=(space_is("T9c", "rkhs"), norm_known("T9c", "RKHS"), target_in("T9c", -1.0, 1.0),
                     penalty_is("T9c", "rkhs_norm"), custom("τ ≥ 1", _t9c_check)),
@@ -264,7 +263,7 @@ CATALOG: tuple[Theorem, ...] = (
         citation="V-slides#62; REFERENCE §3.3 T9d",
         kind="upper_rate", quantity="test_error",
         normalisation="MSE up to constants (set to 1), t = lr·steps; the small ε(m, n, t, δ) term omitted",
-        formula=Q ** 2 / m + t / sp.sqrt(n) + Q ** 2 / (2 * t), tags=("random_features",),
+        formula=Q ** 2 / m + t / sqrt(n) + Q ** 2 / (2 * t), tags=("random_features",),
         hypotheses=(space_is("T9d", "rkhs"), norm_known("T9d", "RKHS"), gd_from_zero("T9d")),
     ),
     Theorem(
@@ -272,7 +271,7 @@ CATALOG: tuple[Theorem, ...] = (
         citation="V-slides#63; REFERENCE §3.3 T9e",
         kind="upper_rate", quantity="test_error",
         normalisation="MSE up to constants (set to 1, C = Q); fails near m ≈ n",
-        formula=Q ** 2 / m + Q / sp.sqrt(n) + Q ** 2 * sp.log(1 / delta) / m + Q * sp.sqrt(sp.log(1 / delta) / n),
+        formula=Q ** 2 / m + Q / sqrt(n) + Q ** 2 * log(1 / delta) / m + Q * sqrt(log(1 / delta) / n),
         tags=("random_features",),
         hypotheses=(space_is("T9e", "rkhs"), norm_known("T9e", "RKHS"), custom("solve = min_norm", _min_norm),
                     metric("T9e", "kernel_lambda_min", "λ_min of the kernel Gram matrix K = k(x_i,x_j)/n"),
@@ -283,7 +282,7 @@ CATALOG: tuple[Theorem, ...] = (
         citation="E–Ma–Wu, arXiv 1904.04326, V-slides#49-50; REFERENCE §3.4 T10",
         kind="prediction", quantity="width_needed",
         normalisation="value: the width 64 λ_n⁻⁴ ln(n²/δ) above which the net stays close to the kernel model",
-        formula=64 * lam_min ** -4 * sp.log(n ** 2 / delta), tags=("two_layer",),
+        formula=64 * lam_min ** -4 * log(n ** 2 / delta), tags=("two_layer",),
         hypotheses=(relu_activation("T10"), custom("conventional/NTK scaling", _ntk_scaling),
                     metric("T10", "kernel_lambda_min", "λ_n = λ_min of the Gram matrix k₀(x_i,x_j)/n"),
                     custom("m > 64 λ_n⁻⁴ ln(n²/δ)", _t10_check)),
@@ -294,7 +293,7 @@ CATALOG: tuple[Theorem, ...] = (
         citation="V-slides#51, V-lec7.2; REFERENCE §3.4 T11",
         kind="upper_rate", quantity="test_error",
         normalisation="MSE up to constants (set to 1); only for f* ∈ H_k0 (the kernel method)",
-        formula=1 / m + 1 / sp.sqrt(n), tags=("two_layer",),
+        formula=1 / m + 1 / sqrt(n), tags=("two_layer",),
         hypotheses=(space_is("T11", "rkhs"), target_in("T11", -1.0, 1.0), custom("m ≥ n", _m_ge_n),
                     custom("t = O(√n/m)", _t11_time), custom("conventional/NTK scaling", _ntk_scaling),
                     gradient_flow("T11")),
@@ -304,7 +303,7 @@ CATALOG: tuple[Theorem, ...] = (
         citation="V-slides#38-40; REFERENCE §3.5 T12",
         kind="upper", quantity="rademacher_complexity",
         normalisation="Rad_S of {‖f‖_D₁ ≤ Q}, every depth; Q taken as the flow-space bound (√(d+1)·‖f*‖_B for a Barron-space spec)",
-        formula=3 * Q * sp.sqrt(2 * sp.log(2 * d) / n), tags=("resnet",),
+        formula=3 * Q * sqrt(2 * log(2 * d) / n), tags=("resnet",),
         hypotheses=(relu_activation("T12"), bounded_inputs("T12"), space_is("T12", "flow", "barron"), norm_known("T12", "flow"),
                     SCALED_RESNET),
         extra_values=_flow_q,
@@ -325,7 +324,7 @@ CATALOG: tuple[Theorem, ...] = (
         citation="V-slides#40; E–Ma–Wang arXiv 1903.02154; REFERENCE §3.5 T12",
         kind="upper_rate", quantity="test_error",
         normalisation="MSE up to constants (set to 1); Q used for both ‖f*‖_D₂ and ‖f*‖_D₁ (√(d+1)·‖f*‖_B for a Barron-space spec)",
-        formula=Q ** 2 / L + lam * (Q ** 3 + 1) * sp.sqrt(sp.log(2 * d) / n) + sp.sqrt(sp.log(1 / delta) / n),
+        formula=Q ** 2 / L + lam * (Q ** 3 + 1) * sqrt(log(2 * d) / n) + sqrt(log(1 / delta) / n),
         tags=("resnet",),
         hypotheses=(relu_activation("T12"), bounded_inputs("T12"), space_is("T12", "flow", "barron"), norm_known("T12", "flow"),
                     target_in("T12", -1.0, 1.0), penalty_is("T12", "weighted_path_norm"), SCALED_RESNET),
@@ -345,7 +344,7 @@ CATALOG: tuple[Theorem, ...] = (
         citation="E–Wojtowytsch, arXiv 2007.15623 (abstract); REFERENCE §3.6 T14m, §2.5 [M]",
         kind="upper_rate", quantity="test_error",
         normalisation="MSE shape; S_m = Σ_l 2^(L−l)/√m_l; constants unverified",
-        formula=Q ** 2 * S_m ** 2 + 2 ** (L + 1) * Q * sp.sqrt(2 * sp.log(2 * d + 2) / n) + sp.sqrt(sp.log(1 / delta) / n),
+        formula=Q ** 2 * S_m ** 2 + 2 ** (L + 1) * Q * sqrt(2 * log(2 * d + 2) / n) + sqrt(log(1 / delta) / n),
         tags=("deep",),
         hypotheses=(relu_activation("T14m"), bounded_inputs("T14m"), space_is("T14m", "multilayer", "barron"), norm_known("T14m", "multilayer")),
         extra_values=_depth_sum, unverified=True,
@@ -366,7 +365,7 @@ CATALOG: tuple[Theorem, ...] = (
         normalisation=("the GD step 1/(η k λ_min) at which the slowest mode (λ_min = smallest nonzero eigenvalue of "
                        "ΦᵀΦ/n) is learned and the error may rise toward the min-norm error; η = effective lr, "
                        "k = 2 for mse, 1 for half_mse; under solve = gradient_flow the time t = η·steps, with η = 1"),
-        formula=1 / (sp.Symbol("eta") * sp.Symbol("k") * lam_min), tags=("random_features",),
+        formula=1 / (eta * k_loss * lam_min), tags=("random_features",),
         hypotheses=(custom("full-batch GD", _t18_plain_gd),
                     metric("T18", "rf_lambda_min", "the smallest nonzero eigenvalue of the feature Gram matrix")),
         value_fn=_t18_value, relevant=_trained_by_gd, heavy_tailed=True,

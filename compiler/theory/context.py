@@ -2,7 +2,8 @@
 
 Input:  a resolved :class:`~mlc.compiler.ir.Run` (with its conventions block), the target-norm estimate, trained
         metrics if any, and delta.
-Output: :class:`Context` and the sympy symbols (m, n, d, d_eff, L, Q, delta, t, lambda, P, eps_n, ...).
+Output: :class:`Context` and the symbols (m, n, d, d_eff, L, Q, delta, t, lambda, P, eps_n, ...) of the formulas'
+        vocabulary (``theory.symbolic``).
 Role:   everything a hypothesis or a formula may look at. The conventions it needs (d_eff, eps_n, the loss factor,
         the effective learning rate, the theorems' lambdas) are read from ``Run.conventions``
         (``compiler.conventions``), never re-derived here.
@@ -12,36 +13,45 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from fractions import Fraction
 from functools import cached_property
-
-import sympy as sp
+from typing import Any
 
 from mlc.compiler import ir
 from mlc.compiler.theory.exprs import Interval, interval_range
 from mlc.compiler.theory.norms import NormEstimate
+from mlc.compiler.theory.symbolic import PI, Formula, number, sqrt, symbols
+from mlc.compiler.theory.symbolic import log as ln
 
 # ----------------------------------------------------------------------------------------------
 # Symbols
 # ----------------------------------------------------------------------------------------------
 
-m, n, d, d_eff, L, Q, delta, t, lam, P = sp.symbols("m n d d_eff L Q delta t lambda P")
-eps_n, c_pi, lam_min, tau, S_m = sp.symbols("eps_n c lambda_min tau S_m")
-HALF = sp.Rational(1, 2)
+m, n, d, d_eff, L, Q, delta, t, lam, P = symbols("m n d d_eff L Q delta t lambda P")
+eps_n, c_pi, lam_min, tau, S_m = symbols("eps_n c lambda_min tau S_m")
+HALF = number(Fraction(1, 2))
 
-DEFINITIONS: dict[sp.Symbol, sp.Expr] = {
-    eps_n: sp.sqrt(2 * sp.log(2 * d_eff) / n),
-    c_pi: sp.pi ** 2 / 6,
+DEFINITIONS: dict[Formula, Formula] = {
+    eps_n: sqrt(2 * ln(2 * d_eff) / n),
+    c_pi: PI ** 2 / 6,
 }
 """Auxiliary symbols, substituted before evaluation (ε_n is the Rademacher unit of T3, c = π²/6)."""
-
-
-def _twice(inner: sp.Expr) -> sp.Expr:
-    return sp.Mul(2, inner, evaluate=False)
 
 
 # ----------------------------------------------------------------------------------------------
 # Context
 # ----------------------------------------------------------------------------------------------
+
+_PER_TARGET: dict[tuple[str, str], Any] = {}
+"""Quantities that depend on the target and the input law alone, by (quantity, :attr:`Context._target_key`): the
+runs of a sweep share their target, so each is computed once per distinct target, not once per run."""
+
+
+def _remember(key: tuple[str, str], value: Any) -> None:
+    if len(_PER_TARGET) >= 10_000:  # bounded: a process that sees very many targets starts over
+        _PER_TARGET.clear()
+    _PER_TARGET[key] = value
+
 
 
 @dataclass
@@ -103,23 +113,39 @@ class Context:
         return lr.get("a", lr.get("alpha")) if lr else None
 
     @cached_property
+    def _target_key(self) -> str:
+        """The target and the input law as canonical JSON: what :attr:`target_range` and :attr:`barron_derived`
+        depend on."""
+        return ir.canonical_json({"target": self.run.target.model_dump(mode="json"),
+                                  "input": self.run.input.model_dump(mode="json")})
+
+    @cached_property
     def target_range(self) -> Interval:
-        """A sound enclosure of f* over the input domain (:func:`target_range`)."""
-        return target_range(self.run.target, self.run.input)
+        """A sound enclosure of f* over the input domain (:func:`target_range`), once per distinct target."""
+        key = ("range", self._target_key)
+        if key not in _PER_TARGET:
+            _remember(key, target_range(self.run.target, self.run.input))
+        found: Interval = _PER_TARGET[key]
+        return found
 
     @cached_property
     def barron_derived(self) -> float | None:
-        """The rule-derived Barron-norm bound of f* whatever the declared space (None if no rule applies)."""
+        """The rule-derived Barron-norm bound of f* whatever the declared space (None if no rule applies), once
+        per distinct target."""
         from mlc.compiler.theory.norms import NoRule, barron_norm_bound
 
-        try:
-            return barron_norm_bound(self.run.target, self.run.input).value
-        except NoRule:
-            return None
+        key = ("barron", self._target_key)
+        if key not in _PER_TARGET:
+            try:
+                _remember(key, barron_norm_bound(self.run.target, self.run.input).value)
+            except NoRule:
+                _remember(key, None)
+        found: float | None = _PER_TARGET[key]
+        return found
 
-    def values(self) -> dict[sp.Symbol, float]:
+    def values(self) -> dict[Formula, float]:
         """Numeric values of the basic symbols (those that are known)."""
-        vals: dict[sp.Symbol, float] = {
+        vals: dict[Formula, float] = {
             m: float(self.model.width), n: float(self.run.data.n), d: float(self.d), d_eff: float(self.d_eff),
             L: float(self.model.depth), delta: self.delta,
         }

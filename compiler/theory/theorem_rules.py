@@ -12,38 +12,37 @@ from __future__ import annotations
 
 import math
 
-import sympy as sp
-
 from mlc.compiler import families
 from mlc.compiler.theory.context import (
     Context, HALF, L, P, Q, S_m, c_pi, d, delta, eps_n, lam, m, n, tau,
 )
 from mlc.compiler.theory.hypotheses import _g
+from mlc.compiler.theory.symbolic import Formula, log, sqrt
 
 # --- T5 explicit [D] -------------------------------------------------------------------------
 
 T5_HALF_MSE = (3 * Q ** 2 / (2 * m) + ((2 * lam + 8) * Q + 8) * eps_n
-               + HALF * sp.sqrt(sp.log(2 * c_pi * (2 * Q + 1) ** 2 / delta) / (2 * n))
-               + HALF * sp.sqrt(sp.log(2 * c_pi * (2 * Q + 1 + 1 / (2 * lam * eps_n)) ** 2 / delta) / (2 * n)))
+               + HALF * sqrt(log(2 * c_pi * (2 * Q + 1) ** 2 / delta) / (2 * n))
+               + HALF * sqrt(log(2 * c_pi * (2 * Q + 1 + 1 / (2 * lam * eps_n)) ** 2 / delta) / (2 * n)))
 """REFERENCE §3.1 T5 explicit-constant version [D], on L = MSE/2."""
 
-T4_GAP_HALF_MSE = 4 * (P + 1) * eps_n + HALF * sp.sqrt(sp.log(2 * c_pi * (P + 1) ** 2 / delta) / (2 * n))
+T4_GAP_HALF_MSE = 4 * (P + 1) * eps_n + HALF * sqrt(log(2 * c_pi * (P + 1) ** 2 / delta) / (2 * n))
 """REFERENCE §3.1 T4 [D]: sup_θ |L(θ) − L̂(θ)| with P = ‖θ‖_P, on L = MSE/2."""
 
-T12_GAP_MSE = (24 * (P + 1) * sp.sqrt(2 * sp.log(2 * d) / n)
-               + 4 * sp.sqrt(2 * sp.log(4 * (P + 1) ** 2 / delta) / n))
+T12_GAP_MSE = (24 * (P + 1) * sqrt(2 * log(2 * d) / n)
+               + 4 * sqrt(2 * log(4 * (P + 1) ** 2 / delta) / n))
 """REFERENCE §3.5 T12 a posteriori (slide#39 verbatim), loss = MSE, truncation to [-1, 1]."""
 
 
-def _t5_values(c: Context) -> dict[sp.Symbol, float]:
+def _t5_values(c: Context) -> dict[Formula, float]:
     return {lam: c.lam_normalised}
 
 
-def _path_norm(c: Context) -> dict[sp.Symbol, float]:
+def _path_norm(c: Context) -> dict[Formula, float]:
     return {P: float(c.metrics["path_norm"])}
 
 
-def _wpath_norm(c: Context) -> dict[sp.Symbol, float]:
+def _wpath_norm(c: Context) -> dict[Formula, float]:
     return {P: float(c.metrics["weighted_path_norm"])}
 
 
@@ -118,7 +117,7 @@ def _tau(c: Context) -> float:
     return c.conv.theorem_lambda["T9c"]
 
 
-def _t9c_tau(c: Context) -> dict[sp.Symbol, float]:
+def _t9c_tau(c: Context) -> dict[Formula, float]:
     return {tau: _tau(c)}
 
 
@@ -148,7 +147,7 @@ def _ntk_scaling(c: Context) -> str | None:
         f"the kernel-regime theorems are for conventional/NTK scaling; the model uses {c.model.scaling}"
 
 
-def _depth_sum(c: Context) -> dict[sp.Symbol, float]:
+def _depth_sum(c: Context) -> dict[Formula, float]:
     widths = list(c.model.widths) or [c.model.width] * c.model.depth
     depth = len(widths)
     return {S_m: sum(2.0 ** (depth - (l + 1)) / math.sqrt(w) for l, w in enumerate(widths)), L: float(depth)}
@@ -185,14 +184,14 @@ def _spectrum_recorded(c: Context) -> bool:
     return "spectrum" in c.run.train.record.metrics
 
 
-def _flow_q(c: Context) -> dict[sp.Symbol, float]:
+def _flow_q(c: Context) -> dict[Formula, float]:
     """Q in flow space: a Barron-space norm converts by ‖f‖_D₂ ≤ √(d+1)‖f‖_B (REFERENCE §2.4)."""
     if c.run.space.kind == "barron" and c.norm.value is not None:
         return {Q: math.sqrt(c.d + 1) * float(c.norm.value)}
     return {}
 
 
-def _resnet_lambda(c: Context) -> dict[sp.Symbol, float]:
+def _resnet_lambda(c: Context) -> dict[Formula, float]:
     # the lowering's penalty is lam · √(2 ln(2 d_eff)/n) · ‖θ‖_WP, T12's is λ (‖θ‖ + 1) √(2 log(2d)/n)
     vals = _flow_q(c)
     if "T12" in c.conv.theorem_lambda:
