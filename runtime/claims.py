@@ -215,9 +215,11 @@ def _peak(claim: Claim, xs: list[float], ys: np.ndarray, seed: int | None) -> Ch
     return Check("holds" if ok else "fails", where, f"peak at {claim.axis} = {_fmt(where)}, {off}", seed)
 
 
-def _slope_check(claim: Claim, slope: float, seed: int | None) -> Check:
+def _slope_check(claim: Claim, slope: float, seed: int | None, what: str = "slope", detail: str = "") -> Check:
+    """A slope (over a swept axis or over the step) against the claimed bound ``claim.op claim.value``."""
     ok = _OPS[claim.op](slope, claim.value)
-    return Check("holds" if ok else "fails", slope, f"slope {slope:+.3g} (claimed {claim.op} {claim.value:+.3g})", seed)
+    return Check("holds" if ok else "fails", slope,
+                 f"{what} {slope:+.3g} (claimed {claim.op} {claim.value:+.3g}{detail})", seed)
 
 
 def _spread(claim: Claim, ys: np.ndarray, seed: int | None) -> Check:
@@ -323,12 +325,7 @@ def _rate_detail(claim: Claim) -> str:
 def _rate_bound(claim: Claim, group: Group) -> SliceResult | None:
     """``slope of y over step OP s``: each seed's rate against s, and the median of the seeds' rates."""
     result = SliceResult(group.model, dict(group.params), Check("not testable"))
-
-    def check(slope: float, seed: int | None, what: str) -> Check:
-        ok = _OPS[claim.op](slope, claim.value)
-        return Check("holds" if ok else "fails", slope, f"{what} {slope:+.3g} (claimed {claim.op} {claim.value:+.3g}"
-                     f"{_rate_detail(claim)})", seed)
-
+    detail = _rate_detail(claim)
     slopes: list[float] = []
     for run in sorted(group.runs, key=lambda r: r.seed):
         rate = _run_rate(claim, run) if run.status == "ok" else None
@@ -338,15 +335,15 @@ def _rate_bound(claim: Claim, group: Group) -> SliceResult | None:
             result.seeds.append(_not_testable(rate.why, run.seed))
         else:
             slopes.append(rate.slope)
-            result.seeds.append(check(rate.slope, run.seed, "slope"))
+            result.seeds.append(_slope_check(claim, rate.slope, run.seed, detail=detail))
     if not slopes:
         if all(r.status == "ok" and claim.metric not in r.curves for r in group.runs):
             return None  # a model that records no such curve (another model does)
         reasons = sorted({c.detail for c in result.seeds})
         result.overall = _not_testable("no run's rate could be fitted: " + "; ".join(reasons))
         return result
-    result.overall = check(float(np.median(slopes)), None,
-                           "slope" if len(slopes) == 1 else f"median of {len(slopes)} seeds' slopes")
+    result.overall = _slope_check(claim, float(np.median(slopes)), None,
+                                  "slope" if len(slopes) == 1 else f"median of {len(slopes)} seeds' slopes", detail)
     return result
 
 
