@@ -19,13 +19,11 @@ from typing import Callable
 
 from mlc.compiler import families
 from mlc.compiler.ir import Plan, Run, canonical_json
+from mlc.compiler.lower.blocks import ROW_WORKERS, eval_block_rows, fast_block_rows, widest_layer
 from mlc.compiler.lower.grouping import Group, group_runs
 from mlc.compiler.theory.limits import MAX_KERNEL_N, MAX_KERNEL_TEST, has_infinite_width_limit
 
 DTYPE_BYTES = {"float32": 4, "float64": 8}
-EVAL_BLOCK = 4096  # = compiler.lower.measure.EVAL_BLOCK: test inputs per forward pass when measuring
-FAST_ROW_WORKERS = 2  # = compiler.lower.fastpath.ROW_WORKERS
-FAST_BLOCK_ELEMENTS = 1 << 20  # = compiler.lower.fastpath_rows.BLOCK_ELEMENTS
 CURVE_POINT_MEMORY = 130
 """Bytes of memory per recorded value: the tracker's step and value lists (a Python int and float each), the
 result's copies and their JSON text when the results are written."""
@@ -133,10 +131,6 @@ def _trained_count(run: Run) -> int:
 def _macs(run: Run) -> int:
     """Multiply-adds of one forward pass per sample."""
     return sum(i * o for i, o in _layers(run))
-
-
-def _widest(run: Run) -> int:
-    return max(o for _, o in _layers(run))
 
 
 def _hidden_sum(run: Run) -> int:
@@ -253,7 +247,7 @@ def _measure_peak(runs: list[Run], s: int) -> int:
     E, run = len(runs), runs[0]
     n, nt, d = _train_rows(run), run.data.n_test, run.input.dim
     stacks = E * (n + nt) * (d + 2) * s
-    block = 2 * E * min(EVAL_BLOCK, max(n, nt)) * _widest(run) * s + E * (n + nt) * s
+    block = 2 * E * min(eval_block_rows(run, E), max(n, nt)) * widest_layer(run) * s + E * (n + nt) * s
     svd = 3 * n * run.model.width * 8 if "lambda_min" in families.of(run.model).diagnostics else 0
     return stacks + max(block, svd)
 
@@ -270,7 +264,7 @@ def _autograd(runs: list[Run], setup: Setup) -> tuple[Memory, float, int]:
     data = E * n * (d + 3) * s + (E * b * (d + 1) * s if b < n else 0)
     # the graph holds one activation per layer; the backward pass about four of the widest layer at a time (the
     # incoming gradient, the activation's backward, the gradient passed down and its accumulation; measured)
-    step = E * b * (_hidden_sum(run) + 4 * _widest(run)) * s
+    step = E * b * (_hidden_sum(run) + 4 * widest_layer(run)) * s
     activations = max(step, _measure_peak(runs, s))
     steps = run.train.steps or 0
     # An MSA iteration is a pass forward and back and `inner_steps` ascent steps whose gradient goes through a
@@ -298,11 +292,9 @@ def _fast(runs: list[Run], setup: Setup) -> tuple[Memory, float, int]:
     relu = run.model.activation == "relu"
     buffers = 2 * G * dp * M + 8 * G * M  # Wt, gW; a, scale, lr, lr_inner, lam, unit_active, saflat, ga
     data = G * n * (dp + 3) * s  # X, Y, F
-    workers = min(FAST_ROW_WORKERS, n)
+    workers = min(ROW_WORKERS, n)
     per_worker_rows = -(-n // workers)
-    rows = per_worker_rows  # on a GPU one block per worker; on a CPU blocks of about FAST_BLOCK_ELEMENTS
-    if setup.device != "cuda":
-        rows = min(max(8, min(per_worker_rows, FAST_BLOCK_ELEMENTS // max(1, G * M))), per_worker_rows)
+    rows = fast_block_rows(per_worker_rows, G, M, cuda=setup.device == "cuda")
     sizes = 1 + (per_worker_rows % rows != 0)  # one buffer per distinct block size
     block = G * rows * M + G * rows * J + (J * G * rows * dp if inner and relu else 0) + \
         (G * rows * M if inner and not relu else 0)

@@ -39,13 +39,12 @@ import torch
 
 from mlc.compiler import families
 from mlc.compiler.lower import families as lowered
+from mlc.compiler.lower.blocks import ROW_WORKERS
 from mlc.compiler.lower.checkpoint import Checkpoint, fast_state, restore_fast
 from mlc.compiler.lower.ensemble import Member, MemberOutcome, finish_tracking
 from mlc.compiler.lower.fastpath_rows import RowWorker
 from mlc.compiler.lower.measure import clip_bound, measure
 from mlc.compiler.lower.tracking import Tracker
-
-ROW_WORKERS = 2  # fixed split of the rows into partial sums (see PackedGroup)
 
 
 class _Where(TypedDict):

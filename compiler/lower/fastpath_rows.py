@@ -4,7 +4,7 @@ Input:  a :class:`~mlc.compiler.lower.fastpath.PackedGroup` (its packed buffers)
 Output: per-worker partial sums of the gradients (``Q``, ``gA``) and of the losses and errors, which the group
         reduces in a fixed order.
 Role:   the hot loop of ``compiler.lower.fastpath`` (see its docstring for the layout and the algorithm): rows
-        are processed in blocks of about BLOCK_ELEMENTS activations so that a block stays in cache, with every
+        are processed in blocks of about ``blocks.BLOCK_ELEMENTS`` activations so that a block stays in cache, with every
         view and buffer built once.
 """
 
@@ -14,11 +14,10 @@ from typing import TYPE_CHECKING, Any
 
 import torch
 
+from mlc.compiler.lower.blocks import fast_block_rows
+
 if TYPE_CHECKING:
     from mlc.compiler.lower.fastpath import PackedGroup
-
-BLOCK_ELEMENTS = 1 << 20  # rows per block: one (G, rows, M) activation block has about this many entries
-
 
 def _activate_inplace(activation: str, H: torch.Tensor) -> None:
     if activation == "relu":
@@ -45,8 +44,7 @@ class RowWorker:
         self.pk = pk
         G, J, M, dp = pk.G, pk.J, pk.M, pk.dp
         kw: dict[str, Any] = dict(device=pk.device, dtype=pk.dtype)
-        # On a GPU one block per worker (kernel launches, not caches, are the cost there).
-        rows = hi - lo if pk.device.type == "cuda" else max(8, min(hi - lo, BLOCK_ELEMENTS // max(1, G * M)))
+        rows = fast_block_rows(hi - lo, G, M, cuda=pk.device.type == "cuda")
         self.blocks = [(s, min(rows, hi - s)) for s in range(lo, hi, rows)]
         self.bufA = {nb: torch.empty(G, nb, M, **kw) for _, nb in self.blocks}
         self.bufF = {nb: torch.empty(G, nb, J, **kw) for _, nb in self.blocks}

@@ -38,6 +38,7 @@ from mlc.compiler import metrics
 from mlc.compiler.ir import InputDist, Run, Target, canonical_json
 from mlc.compiler.theory.context import target_range
 from mlc.compiler.lower import families
+from mlc.compiler.lower.blocks import eval_block_rows
 from mlc.compiler.lower.losses import loss_per_member
 from mlc.compiler.lower.penalties import penalty_per_member
 from mlc.compiler.lower.samplers import DataSet
@@ -55,17 +56,17 @@ def clip_bound(run: Run) -> float:
     return _clip_bound(canonical_json(run.target), canonical_json(run.input))
 
 
-EVAL_BLOCK = 4096  # test inputs per forward pass when measuring (bounds the memory of wide ensembles)
-
-
 def _stack(datas: list[DataSet], attr: str) -> torch.Tensor:
     return torch.stack([getattr(ds, attr) for ds in datas])
 
 
 @torch.no_grad()
 def predict(run: Run, params: families.Params, x: torch.Tensor) -> torch.Tensor:
-    """Ensemble outputs (E, N) on inputs (E, N, d), in blocks of EVAL_BLOCK inputs."""
-    outs = [families.forward(run, params, x[:, i:i + EVAL_BLOCK]) for i in range(0, x.shape[1], EVAL_BLOCK)]
+    """Ensemble outputs (E, N) on inputs (E, N, d), in blocks of inputs whose activations stay in cache
+    (``compiler.lower.blocks.eval_block_rows``; each output depends on its own input only, so the blocking does not
+    change a number)."""
+    rows = eval_block_rows(run, x.shape[0])
+    outs = [families.forward(run, params, x[:, i:i + rows]) for i in range(0, x.shape[1], rows)]
     return torch.cat(outs, dim=1)
 
 

@@ -6,4 +6,4 @@ space barron
 data { n = 500   n_test = 2000 }
 model net = two_layer(width = 64, activation = relu, scaling = mean_field)
 train net { loss = mse   optimizer = gd(lr = 0.2)   steps = 20 }
-sweep { width = [8, 2000000]   seed = 0..2 }
+sweep { width = [8, 20000000]   seed = 0..2 }
