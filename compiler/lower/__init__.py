@@ -15,6 +15,7 @@ Role:   everything that turns a resolved :class:`~mlc.compiler.ir.Run` into tens
                    (``fastpath_rows``: its row workers);
 * ``closed_forms`` min-norm, ridge and exact-GD solutions of random-feature models;
 * ``grouping``     which runs of a plan train together;
+* ``blocks``       (torch-free) the rows per block of the trainers and the measurement, read by the resource plan;
 * ``measure``      every measured metric; ``health`` (torch-free) what they say about the objective;
 * ``norm_fit``     the theory's norm estimator: fits a target's norm when no rule gives it (torch only then).
 
