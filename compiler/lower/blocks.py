@@ -30,8 +30,11 @@ EVAL_ELEMENTS = 1 << 19
 float32), so that the hidden layer of a block stays in cache. With 4,096 rows a width-1,024 member wrote 16 MiB
 per block and measured 5-9x slower per input than with 512 rows (docs/performance.md, "Final measurement")."""
 
-EVAL_MIN_ROWS = 64
-"""The fewest rows per forward pass: below this the per-call overhead, not the memory traffic, is the cost."""
+EVAL_MIN_ROWS = 1
+"""The fewest rows per forward pass. Not more: a block of 64 rows of a width-30,000 member (7.7 MB) or wider is
+above what the C allocator reuses well, and the resident set grew by ten such blocks (measured with
+``/proc/self/status``: 55 MB after 32 blocks at width 30,000, 248 MB at width 100,000, against 18 MB with blocks of
+about ``EVAL_ELEMENTS``); one forward call per few rows costs less than that memory."""
 
 
 def fast_block_rows(rows: int, groups: int, units: int, cuda: bool) -> int:
