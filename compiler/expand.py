@@ -17,11 +17,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel
-
 from mlc.compiler import conventions, ir
 from mlc.compiler import messages as msg
 from mlc.compiler.check import Checker
+from mlc.compiler.ir.hashing import RunHasher
 from mlc.compiler.parametric import ParametricPlan, checker_point
 from mlc.compiler.sweep import MAX_RUNS, Axis, SweepMode, expand_points, resolve_axes, run_count
 from mlc.dsl.diagnostics import Diagnostic, SpecErrors, Span
@@ -121,19 +120,14 @@ def _claim_numbers(checker: Checker, claims: tuple[ir.Claim, ...],
 
 
 class _Shared:
-    """What runs built from the same IR objects share: each object's JSON dump and each conventions block,
-    computed once (points that substitute the same values share the objects, :mod:`.parametric`). The
-    objects are kept, so an id is never reused for another one while the plan is built."""
+    """What runs built from the same IR objects share: each object's canonical JSON (for the run hash,
+    :class:`~mlc.compiler.ir.hashing.RunHasher`) and each conventions block, computed once (points that substitute
+    the same values share the objects, :mod:`.parametric`). The objects are kept, so an id is never reused for
+    another one while the plan is built."""
 
     def __init__(self) -> None:
-        self._dumps: dict[int, tuple[object, dict[str, Any]]] = {}
+        self.hasher = RunHasher()
         self._conventions: dict[tuple[int, ...], tuple[tuple[object, ...], ir.Conventions]] = {}
-
-    def dump(self, obj: BaseModel) -> dict[str, Any]:
-        found = self._dumps.get(id(obj))
-        if found is None:
-            found = self._dumps[id(obj)] = (obj, obj.model_dump(mode="json"))
-        return found[1]
 
     def conventions(self, model: ir.Model, train: ir.Train, dist: ir.InputDist, data: ir.Data) -> ir.Conventions:
         parts = (model, train, dist, data)
@@ -219,7 +213,7 @@ def build_plan(checker: Checker) -> ir.Plan:
         for model in resolved.models:
             train = resolved.trains[model.name]
             parts = (model, train, resolved.input, resolved.target, resolved.space, resolved.data)
-            run_hash = ir.run_hash({**dict(zip(_HASHED, (shared.dump(p) for p in parts))), "seed": seed})
+            run_hash = shared.hasher({**dict(zip(_HASHED, parts)), "seed": seed})
             first = owner_of.get(run_hash)
             if first is None:
                 owner_of[run_hash] = (values, model.name)
