@@ -26,6 +26,7 @@ from mlc.compiler import ir
 from mlc.compiler import messages as msg
 from mlc.compiler.check import Checker
 from mlc.compiler.expand import build_plan
+from mlc.compiler.memo import RunMemo
 from mlc.compiler.theory.rates import with_rates
 from mlc.compiler.verify import PlanInvariantError, verify_plan
 from mlc.dsl import ast
@@ -122,8 +123,9 @@ def compile_text(text: str, path: str = "<string>", stop_after: str = "plan") ->
         outcome.diagnostics.extend(checker.diagnostics)
         if outcome.errors:
             return outcome
-        outcome.plan = with_rates(build_plan(checker))
-        verify_plan(outcome.plan)
+        memo = RunMemo()  # each shared object's hash JSON and conventions, computed once for both
+        outcome.plan = with_rates(build_plan(checker, memo))
+        verify_plan(outcome.plan, memo)
         outcome.diagnostics.extend(declared_norm_warnings(checker, outcome.plan))
     except SpecErrors as exc:
         outcome.diagnostics.extend(exc.diagnostics)

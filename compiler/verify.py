@@ -8,35 +8,28 @@ Role:   catch compiler bugs early, where they are cheap to understand, instead o
 
 from __future__ import annotations
 
-from mlc.compiler import conventions, ir
-from mlc.compiler.ir.hashing import RUN_DERIVED, RUN_LABELS, RunHasher
+from mlc.compiler import ir
+from mlc.compiler.ir.hashing import RUN_DERIVED, RUN_LABELS
+from mlc.compiler.memo import RunMemo
 
 
 class PlanInvariantError(Exception):
     """The plan breaks an invariant the back ends rely on (a bug in mlc, not in the spec)."""
 
 
-def verify_plan(plan: ir.Plan) -> None:
+def verify_plan(plan: ir.Plan, memo: RunMemo | None = None) -> None:
     """Raise :class:`PlanInvariantError` at the first broken invariant: order, hashes (each matching its run's
-    content, as :func:`mlc.compiler.ir.run_hash` computes it, and all distinct), shapes and indices."""
+    content, as :func:`mlc.compiler.ir.run_hash` computes it, and all distinct), conventions, shapes and indices.
+    ``memo``: the one the plan's producer filled (:func:`mlc.compiler.expand.build_plan`), so that no object is
+    serialised twice; without it every distinct object is serialised once here."""
     if not plan.runs:
         raise PlanInvariantError("the plan has no runs")
     first_of: dict[str, int] = {}  # hash -> position of the first run with it
-    # The hash is recomputed from the run's content: that is the check (a producer that hashed other objects than
-    # it stored is caught). Its own hasher, not the producer's: each distinct object of the plan is serialised once
-    # here (runs of a sweep share their sections), and each run costs a join and a SHA-256.
-    hasher = RunHasher()
+    # The hash and the conventions are recomputed from the run's content: that is the check (a producer that hashed
+    # or resolved other objects than the run holds is caught). Each distinct object is serialised once (runs of a
+    # sweep share their sections), or not again when the producer's memo already holds it (see mlc.compiler.memo).
+    memo = memo if memo is not None else RunMemo()
     hashed = [name for name in ir.Run.model_fields if name not in RUN_LABELS and name not in RUN_DERIVED]
-    found_conventions: dict[tuple[int, ...], tuple[tuple[object, ...], ir.Conventions]] = {}
-
-    def recomputed_conventions(run: ir.Run) -> ir.Conventions:
-        parts = (run.model, run.train, run.input, run.data)
-        key = tuple(id(p) for p in parts)
-        found = found_conventions.get(key)
-        if found is None:
-            found = found_conventions[key] = (parts, conventions.of(run))
-        return found[1]
-
     indexed: set[tuple[int, int]] = set()  # (target, input dimension) pairs whose components were checked
     for position, run in enumerate(plan.runs):
         where = f"run {position}"
@@ -44,9 +37,9 @@ def verify_plan(plan: ir.Plan) -> None:
             raise PlanInvariantError(f"{where}: index {run.index} is out of order")
         if run.train.model != run.model.name:
             raise PlanInvariantError(f"{where}: trains `{run.train.model}` but its model is `{run.model.name}`")
-        if run.hash != hasher({name: getattr(run, name) for name in hashed}):
+        if run.hash != memo.hasher({name: getattr(run, name) for name in hashed}):
             raise PlanInvariantError(f"{where}: its hash does not match its content")
-        if run.conventions != recomputed_conventions(run):
+        if run.conventions != memo.conventions(run.model, run.train, run.input, run.data):
             raise PlanInvariantError(f"{where}: its conventions block does not match a recomputation")
         if run.hash in first_of:
             raise PlanInvariantError(f"{where}: same hash as run {first_of[run.hash]}: the plan trains one thing "
