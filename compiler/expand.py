@@ -195,7 +195,7 @@ def build_plan(checker: Checker, memo: RunMemo | None = None) -> ir.Plan:
         for model in resolved.models:
             train = resolved.trains[model.name]
             parts = (model, train, resolved.input, resolved.target, resolved.space, resolved.data)
-            run_hash = shared.hasher({**dict(zip(_HASHED, parts)), "seed": seed})
+            run_hash = shared.hasher.of_parts(_HASHED, parts, seed)
             first = owner_of.get(run_hash)
             if first is None:
                 owner_of[run_hash] = (values, model.name)

@@ -16,11 +16,16 @@ from typing import Any, Mapping
 from pydantic import BaseModel
 
 
+_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), allow_nan=True)
+"""The encoder ``json.dumps(value, sort_keys=True, separators=(",", ":"), allow_nan=True)`` builds on every call
+(the same settings, so the same text), built once: on a small section its construction cost as much as encoding."""
+
+
 def canonical_json(value: Any) -> str:
     """Serialise to JSON with sorted keys and no whitespace: the input of every hash."""
     if isinstance(value, BaseModel):
         value = value.model_dump(mode="json")
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), allow_nan=True)
+    return _CANONICAL.encode(value)
 
 
 def content_hash(value: Any, length: int = 16) -> str:
@@ -83,6 +88,7 @@ class RunHasher:
 
     def __init__(self) -> None:
         self._json: dict[tuple[str, int], tuple[object, str]] = {}
+        self._runs: dict[tuple[Any, ...], tuple[tuple[Any, ...], str]] = {}
         self.dumped = 0
         """How many sections were serialised (each distinct object once per field name)."""
 
@@ -101,6 +107,19 @@ class RunHasher:
         """The run hash of ``fields`` (as :func:`run_hash` takes them)."""
         return _digest({k: self.section(k, v) for k, v in fields.items()
                         if k not in RUN_LABELS and k not in RUN_DERIVED})
+
+    def of_parts(self, names: tuple[str, ...], parts: tuple[Any, ...], seed: int) -> str:
+        """The run hash of the fields ``names`` holding ``parts`` (IR objects), and ``seed``: what ``self({**dict(zip(
+        names, parts)), "seed": seed})`` gives, kept by the objects' ids, so that the same objects and seed again
+        (``verify_plan`` after ``build_plan``) cost a tuple and a lookup. The parts are kept with it: their ids are
+        theirs while the hasher lives."""
+        key = (names, *map(id, parts), seed)
+        found = self._runs.get(key)
+        if found is None:
+            sections = {name: self.section(name, part) for name, part in zip(names, parts)}
+            sections["seed"] = self.section("seed", seed)
+            found = self._runs[key] = (parts, _digest(sections))
+        return found[1]
 
 
 def run_hash(fields: Mapping[str, Any]) -> str:
