@@ -161,8 +161,10 @@ def build_plan(checker: Checker, memo: RunMemo | None = None) -> ir.Plan:
     owner_of: dict[str, tuple[dict[str, float], str]] = {}  # run hash -> (sweep point, model) first giving it
     also: dict[str, list[dict[str, float]]] = {}  # run hash -> the later points that give it again
     claim_points: list[tuple[dict[str, float], tuple[float, ...]]] = []  # each point's claim numbers
+    # The seed of a point, as checker_point(values, targets).seed gives it (without building the whole point).
+    seed_keys = [key for key, slots in targets.items() if any(slot.section == "seed" for slot in slots)]
     for values in points:
-        seed = checker_point(values, targets).seed
+        seed = next((int(values[key]) for key in seed_keys if key in values), 0)
         try:
             resolved = parametric.resolve(values)
         except SpecErrors as exc:
