@@ -17,11 +17,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel
-
-from mlc.compiler import conventions, ir
+from mlc.compiler import ir
 from mlc.compiler import messages as msg
 from mlc.compiler.check import Checker
+from mlc.compiler.memo import RunMemo
 from mlc.compiler.parametric import ParametricPlan, checker_point
 from mlc.compiler.sweep import MAX_RUNS, Axis, SweepMode, expand_points, resolve_axes, run_count
 from mlc.dsl.diagnostics import Diagnostic, SpecErrors, Span
@@ -120,30 +119,6 @@ def _claim_numbers(checker: Checker, claims: tuple[ir.Claim, ...],
     return tuple(out)
 
 
-class _Shared:
-    """What runs built from the same IR objects share: each object's JSON dump and each conventions block,
-    computed once (points that substitute the same values share the objects, :mod:`.parametric`). The
-    objects are kept, so an id is never reused for another one while the plan is built."""
-
-    def __init__(self) -> None:
-        self._dumps: dict[int, tuple[object, dict[str, Any]]] = {}
-        self._conventions: dict[tuple[int, ...], tuple[tuple[object, ...], ir.Conventions]] = {}
-
-    def dump(self, obj: BaseModel) -> dict[str, Any]:
-        found = self._dumps.get(id(obj))
-        if found is None:
-            found = self._dumps[id(obj)] = (obj, obj.model_dump(mode="json"))
-        return found[1]
-
-    def conventions(self, model: ir.Model, train: ir.Train, dist: ir.InputDist, data: ir.Data) -> ir.Conventions:
-        parts = (model, train, dist, data)
-        key = tuple(id(p) for p in parts)
-        found = self._conventions.get(key)
-        if found is None:
-            found = self._conventions[key] = (parts, conventions.resolve(model, train, dist, data))
-        return found[1]
-
-
 def _check_robust_forms(checker: Checker, claims: tuple[ir.Claim, ...], sweep: tuple[ir.SweepBlock, ...]) -> None:
     """A `robust` claim names two values of a categorical swept axis (its labels are known only here)."""
     labels = {a.key: a.labels for block in sweep for a in block.axes}
@@ -162,8 +137,9 @@ def _check_robust_forms(checker: Checker, claims: tuple[ir.Claim, ...], sweep: t
                 raise msg.fail(msg.claim_robust_unknown_form(claim.axis, form, span, known))
 
 
-def build_plan(checker: Checker) -> ir.Plan:
-    """Expand the sweep and resolve every run. Raises SpecErrors (deduplicated over runs)."""
+def build_plan(checker: Checker, memo: RunMemo | None = None) -> ir.Plan:
+    """Expand the sweep and resolve every run. Raises SpecErrors (deduplicated over runs). ``memo`` holds each
+    shared object's part of the run hashes and conventions afterwards (pass it on to ``verify_plan``)."""
     blocks = resolve_axes(checker)
     axes = {a.key: a for _, block_axes in blocks for a in block_axes}
     count = run_count(blocks, len(checker.models))
@@ -181,12 +157,14 @@ def build_plan(checker: Checker) -> ir.Plan:
     repeats: dict[tuple[str, Span | None], int] = {}
     report: ir.Report | None = None
     report_point: dict[str, float] = {}
-    shared = _Shared()
+    shared = memo if memo is not None else RunMemo()
     owner_of: dict[str, tuple[dict[str, float], str]] = {}  # run hash -> (sweep point, model) first giving it
     also: dict[str, list[dict[str, float]]] = {}  # run hash -> the later points that give it again
     claim_points: list[tuple[dict[str, float], tuple[float, ...]]] = []  # each point's claim numbers
+    # The seed of a point, as checker_point(values, targets).seed gives it (without building the whole point).
+    seed_keys = [key for key, slots in targets.items() if any(slot.section == "seed" for slot in slots)]
     for values in points:
-        seed = checker_point(values, targets).seed
+        seed = next((int(values[key]) for key in seed_keys if key in values), 0)
         try:
             resolved = parametric.resolve(values)
         except SpecErrors as exc:
@@ -219,7 +197,7 @@ def build_plan(checker: Checker) -> ir.Plan:
         for model in resolved.models:
             train = resolved.trains[model.name]
             parts = (model, train, resolved.input, resolved.target, resolved.space, resolved.data)
-            run_hash = ir.run_hash({**dict(zip(_HASHED, (shared.dump(p) for p in parts))), "seed": seed})
+            run_hash = shared.hasher.of_parts(_HASHED, parts, seed)
             first = owner_of.get(run_hash)
             if first is None:
                 owner_of[run_hash] = (values, model.name)

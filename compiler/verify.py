@@ -8,42 +8,42 @@ Role:   catch compiler bugs early, where they are cheap to understand, instead o
 
 from __future__ import annotations
 
-from typing import Any
+import operator
 
-from pydantic import BaseModel
-
-from mlc.compiler import conventions, ir
+from mlc.compiler import ir
+from mlc.compiler.ir.hashing import RUN_DERIVED, RUN_LABELS
+from mlc.compiler.memo import RunMemo
 
 
 class PlanInvariantError(Exception):
     """The plan breaks an invariant the back ends rely on (a bug in mlc, not in the spec)."""
 
 
-def verify_plan(plan: ir.Plan) -> None:
+def verify_plan(plan: ir.Plan, memo: RunMemo | None = None) -> None:
     """Raise :class:`PlanInvariantError` at the first broken invariant: order, hashes (each matching its run's
-    content, as :func:`mlc.compiler.ir.run_hash` computes it, and all distinct), shapes and indices."""
+    content, as :func:`mlc.compiler.ir.run_hash` computes it, and all distinct), conventions, shapes and indices.
+    ``memo``: the one the plan's producer filled (:func:`mlc.compiler.expand.build_plan`), so that no object is
+    serialised twice; without it every distinct object is serialised once here."""
     if not plan.runs:
         raise PlanInvariantError("the plan has no runs")
     first_of: dict[str, int] = {}  # hash -> position of the first run with it
-    dumps: dict[int, tuple[object, Any]] = {}  # runs of a sweep share their sections: dump each object once
-
-    def dumped(value: object) -> Any:
-        if not isinstance(value, BaseModel):
-            return value
-        found = dumps.get(id(value))
-        if found is None:
-            found = dumps[id(value)] = (value, value.model_dump(mode="json"))
-        return found[1]
-
+    # The hash and the conventions are recomputed from the run's content: that is the check (a producer that hashed
+    # or resolved other objects than the run holds is caught). Each distinct object is serialised once (runs of a
+    # sweep share their sections), or not again when the producer's memo already holds it (see mlc.compiler.memo).
+    memo = memo if memo is not None else RunMemo()
+    hashed = tuple(name for name in ir.Run.model_fields if name not in RUN_LABELS and name not in RUN_DERIVED)
+    objects = tuple(name for name in hashed if name != "seed")  # the IR objects (the seed is the one number)
+    parts_of = operator.attrgetter(*objects)
+    indexed: set[tuple[int, int]] = set()  # (target, input dimension) pairs whose components were checked
     for position, run in enumerate(plan.runs):
         where = f"run {position}"
         if run.index != position:
             raise PlanInvariantError(f"{where}: index {run.index} is out of order")
         if run.train.model != run.model.name:
             raise PlanInvariantError(f"{where}: trains `{run.train.model}` but its model is `{run.model.name}`")
-        if run.hash != ir.run_hash({name: dumped(value) for name, value in run}):
+        if run.hash != memo.hasher.of_parts(objects, parts_of(run), run.seed):
             raise PlanInvariantError(f"{where}: its hash does not match its content")
-        if run.conventions != conventions.of(run):
+        if run.conventions != memo.conventions(run.model, run.train, run.input, run.data):
             raise PlanInvariantError(f"{where}: its conventions block does not match a recomputation")
         if run.hash in first_of:
             raise PlanInvariantError(f"{where}: same hash as run {first_of[run.hash]}: the plan trains one thing "
@@ -53,7 +53,8 @@ def verify_plan(plan: ir.Plan) -> None:
             raise PlanInvariantError(f"{where}: the model's widths and depth disagree")
         if run.input.kind == "grid" and run.data.n != run.input.points:
             raise PlanInvariantError(f"{where}: a grid input must have n = points")
-        if isinstance(run.target, ir.FormulaTarget):
+        if isinstance(run.target, ir.FormulaTarget) and (id(run.target), run.input.dim) not in indexed:
+            indexed.add((id(run.target), run.input.dim))  # the plan keeps its objects: an id is not reused here
             for node in ir.walk(run.target.expr):
                 if isinstance(node, ir.Component) and isinstance(node.index, ir.Num) \
                         and not 1 <= node.index.value <= run.input.dim:

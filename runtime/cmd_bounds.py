@@ -81,15 +81,21 @@ def _json_default(v: Any) -> str:
 # ----------------------------------------------------------------------------------------------
 
 
-def group_key(run: Any) -> str:
-    """Runs that share everything but the seed share a key."""
-    from mlc.compiler.ir import canonical_json
+_UNGROUPED = ("index", "hash", "seed", "params")
+"""Run fields that do not separate configurations: the position, the hash, the seed (and ``params`` is compared
+without its seed)."""
 
-    data = run.model_dump(mode="json")
-    for k in ("index", "hash", "seed"):
-        data.pop(k, None)
-    data["params"] = {k: v for k, v in data.get("params", {}).items() if k != "seed"}
-    return canonical_json(data)
+
+def group_key(run: Any, sections: Any = None) -> str:
+    """Runs that share everything but the seed share a key: the canonical JSON of each other field, in order.
+    ``sections(name, value)``, when given, returns the canonical JSON of a field's value (cached per object by
+    :func:`build_report`, so that an object the runs share is serialised once); the key is the same text."""
+    from mlc.compiler.ir.hashing import canonical_json
+
+    dump = sections or (lambda name, value: canonical_json(value))
+    parts = [f"{name}={dump(name, getattr(run, name))}" for name in type(run).model_fields if name not in _UNGROUPED]
+    parts.append(f"params={canonical_json({k: v for k, v in run.params.items() if k != 'seed'})}")
+    return "|".join(parts)
 
 
 def build_report(plan: Any, *, delta: float, explain: bool = False, estimate: bool = False) -> dict[str, Any]:
@@ -101,10 +107,23 @@ def build_report(plan: Any, *, delta: float, explain: bool = False, estimate: bo
     from mlc.compiler.theory import evaluate_run_bounds
     from mlc.compiler.lower.norm_fit import norm_cache
     from mlc.compiler.theory.rates import slice_of
+    from pydantic import BaseModel
+
+    from mlc.compiler.ir.hashing import canonical_json
 
     groups: dict[str, list[Any]] = {}
+    dumped: dict[int, str] = {}  # a sweep's runs share their IR objects (the plan keeps them): each serialised once
+
+    def once(name: str, value: Any) -> str:
+        if not isinstance(value, BaseModel):
+            return canonical_json(value)
+        found = dumped.get(id(value))
+        if found is None:
+            found = dumped[id(value)] = canonical_json(value)
+        return found
+
     for r in plan.runs:
-        groups.setdefault(group_key(r), []).append(r)
+        groups.setdefault(group_key(r, once), []).append(r)
     out_groups: list[dict[str, Any]] = []
     out_runs: list[dict[str, Any]] = []
     norms = norm_cache(Options(estimate_norms=estimate))
@@ -133,7 +152,7 @@ def build_report(plan: Any, *, delta: float, explain: bool = False, estimate: bo
             out_runs.append({
                 "index": r.index, "hash": r.hash, "model": r.model.name, "seed": r.seed, "params": dict(r.params),
                 "norm": _norm_dict(norm, steps=False),
-                "bounds": [bv.model_dump(mode="json", exclude={"hypotheses"}) for bv in bounds],
+                "bounds": [{k: v for k, v in t.items() if k != "hypotheses"} for t in theorems],
             })
     return {"problem": plan.problem, "spec_hash": plan.spec_hash, "delta": delta, "groups": out_groups,
             "runs": sorted(out_runs, key=lambda x: x["index"])}
