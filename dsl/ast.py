@@ -42,7 +42,7 @@ else:  # pragma: no cover - Python 3.10 (typing_extensions comes with pydantic)
 from mlc.dsl.diagnostics import Span
 
 _FIELDS: dict[type, tuple[str, ...]] = {}
-_INITS: dict[type, tuple[tuple[str, ...], dict[str, Any]]] = {}
+_INITS: dict[type, tuple[tuple[str, ...], dict[str, Any], tuple[frozenset[str], ...]]] = {}
 
 
 def _field_names(cls: type) -> tuple[str, ...]:
@@ -52,12 +52,15 @@ def _field_names(cls: type) -> tuple[str, ...]:
     return names
 
 
-def _init_spec(cls: type) -> tuple[tuple[str, ...], dict[str, Any]]:
-    """The field names of ``cls`` in order and the defaults of those that have one (built at the first instance)."""
+def _init_spec(cls: type) -> tuple[tuple[str, ...], dict[str, Any], tuple[frozenset[str], ...]]:
+    """The field names of ``cls`` in order, the defaults of those that have one, and for each count k of
+    positional arguments the set of the other fields (what the keywords of a complete call are); built at the
+    first instance."""
     spec = _INITS.get(cls)
     if spec is None:
+        names = _field_names(cls)
         defaults = {f.name: f.default for f in dataclasses.fields(cls) if f.default is not dataclasses.MISSING}
-        spec = _INITS[cls] = (_field_names(cls), defaults)
+        spec = _INITS[cls] = (names, defaults, tuple(frozenset(names[k:]) for k in range(len(names) + 1)))
     return spec
 
 
@@ -95,23 +98,25 @@ class _Value:
     __slots__ = ()
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
-        names, defaults = _INITS.get(type(self)) or _init_spec(type(self))
+        names, defaults, rest = _INITS.get(type(self)) or _init_spec(type(self))
+        if len(args) <= len(names) and kwargs.keys() == rest[len(args)]:  # every field given once, no default
+            values = self.__dict__  # what the generated ``object.__setattr__`` calls store, in field order
+            values.update(zip(names, args))
+            for name in names[len(args):]:
+                values[name] = kwargs[name]
+            return
         if len(args) > len(names):
             least = len(names) - len(defaults) + 1
             takes = f"from {least} to {len(names) + 1}" if defaults else f"{len(names) + 1}"
             raise TypeError(f"{type(self).__qualname__}.__init__() takes {takes} positional arguments "
                             f"but {len(args) + 1} were given")
-        put = object.__setattr__
-        for name, value in zip(names, args):
-            put(self, name, value)
-        if len(args) == len(names) and not kwargs:
-            return
+        values = dict(zip(names, args))
         missing = []
         for name in names[len(args):]:
             if name in kwargs:
-                put(self, name, kwargs.pop(name))
+                values[name] = kwargs.pop(name)
             elif name in defaults:
-                put(self, name, defaults[name])
+                values[name] = defaults[name]
             else:
                 missing.append(name)
         for name in kwargs:
@@ -124,6 +129,7 @@ class _Value:
                       else ", ".join(quoted[:-1]) + ", and " + quoted[-1])  # as Python words it
             raise TypeError(f"{type(self).__qualname__}.__init__() missing {len(missing)} required positional "
                             f"argument{'s' if len(missing) > 1 else ''}: {listed}")
+        self.__dict__.update(values)
 
     def __setattr__(self, name: str, value: Any) -> None:
         raise FrozenInstanceError(f"cannot assign to field {name!r}")
