@@ -26,16 +26,23 @@ from __future__ import annotations
 
 import dataclasses
 import reprlib
-from dataclasses import dataclass, field
-from typing import Any, Union
+import sys
+from dataclasses import FrozenInstanceError, dataclass, field
+from typing import Any, TypeVar, Union
 
 from lark.ast_utils import AsList as _AsList
 from lark.ast_utils import Ast as _Ast
 from lark.ast_utils import WithMeta as _WithMeta
 
+if sys.version_info >= (3, 11):
+    from typing import dataclass_transform
+else:  # pragma: no cover - Python 3.10 (typing_extensions comes with pydantic)
+    from typing_extensions import dataclass_transform
+
 from mlc.dsl.diagnostics import Span
 
 _FIELDS: dict[type, tuple[str, ...]] = {}
+_INITS: dict[type, tuple[tuple[str, ...], dict[str, Any], tuple[frozenset[str], ...]]] = {}
 
 
 def _field_names(cls: type) -> tuple[str, ...]:
@@ -45,17 +52,90 @@ def _field_names(cls: type) -> tuple[str, ...]:
     return names
 
 
+def _init_spec(cls: type) -> tuple[tuple[str, ...], dict[str, Any], tuple[frozenset[str], ...]]:
+    """The field names of ``cls`` in order, the defaults of those that have one, and for each count k of
+    positional arguments the set of the other fields (what the keywords of a complete call are); built at the
+    first instance."""
+    spec = _INITS.get(cls)
+    if spec is None:
+        names = _field_names(cls)
+        defaults = {f.name: f.default for f in dataclasses.fields(cls) if f.default is not dataclasses.MISSING}
+        spec = _INITS[cls] = (names, defaults, tuple(frozenset(names[k:]) for k in range(len(names) + 1)))
+    return spec
+
+
+_N = TypeVar("_N", bound=type)
+
+
+@dataclass_transform(eq_default=False, frozen_default=True)
+def _node(cls: _N) -> _N:
+    """``@dataclass(frozen=True, eq=False, repr=False)`` for a node class, with no code generated for it.
+
+    Why: a frozen dataclass generates and compiles ``__init__``, ``__setattr__`` and ``__delattr__`` per class at
+    import; for this module's 51 classes that was ~70 M instructions of every ``mlc check`` and ``mlc fmt`` (a
+    quarter of this module's import). The class stays a dataclass (``dataclasses.fields``, ``replace`` and
+    ``is_dataclass`` work on it, the fields, their order and defaults are the dataclass's own) and inherits those
+    three methods from :class:`_Value`, written once and behaving as the generated ones: positional or keyword
+    arguments in field order with the defaults, TypeError on a missing, unknown or repeated one, and
+    ``FrozenInstanceError`` on any assignment or deletion. ``tests/test_parser.py`` compares them with a real frozen
+    dataclass.
+    """
+    if cls.__dict__.get("__doc__") is None:  # what dataclass would write, without its call of inspect.signature
+        cls.__doc__ = f"{cls.__name__}({', '.join(cls.__dict__.get('__annotations__', {}))})"
+    return dataclass(init=False, eq=False, repr=False)(cls)  # type: ignore[return-value]
+
+
 class _Value:
-    """The equality, hash and repr of a frozen dataclass, written once for every node class.
+    """The constructor, immutability, equality, hash and repr of a frozen dataclass, written once for every node
+    class (see :func:`_node`).
 
     Why: ``@dataclass(frozen=True)`` generates and compiles six methods per class at import, and this module's
-    48 classes were the largest part of the front end's import time after pydantic (``mlc fmt`` and ``mlc
-    check`` pay it on every call). The node classes are ``@dataclass(frozen=True, eq=False, repr=False)`` and
-    inherit these three, which behave exactly as the generated ones do: equal when of the same class with equal
-    fields (in field order), the hash of the tuple of the fields, ``Name(id='x', span=...)``.
+    classes were the largest part of the front end's import time after pydantic (``mlc fmt`` and ``mlc check``
+    pay it on every call). These behave exactly as the generated ones do: equal when of the same class with
+    equal fields (in field order), the hash of the tuple of the fields, ``Name(id='x', span=...)``.
     """
 
     __slots__ = ()
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        names, defaults, rest = _INITS.get(type(self)) or _init_spec(type(self))
+        if len(args) <= len(names) and kwargs.keys() == rest[len(args)]:  # every field given once, no default
+            values = self.__dict__  # what the generated ``object.__setattr__`` calls store, in field order
+            values.update(zip(names, args))
+            for name in names[len(args):]:
+                values[name] = kwargs[name]
+            return
+        if len(args) > len(names):
+            least = len(names) - len(defaults) + 1
+            takes = f"from {least} to {len(names) + 1}" if defaults else f"{len(names) + 1}"
+            raise TypeError(f"{type(self).__qualname__}.__init__() takes {takes} positional arguments "
+                            f"but {len(args) + 1} were given")
+        values = dict(zip(names, args))
+        missing = []
+        for name in names[len(args):]:
+            if name in kwargs:
+                values[name] = kwargs.pop(name)
+            elif name in defaults:
+                values[name] = defaults[name]
+            else:
+                missing.append(name)
+        for name in kwargs:
+            if name in names:
+                raise TypeError(f"{type(self).__qualname__}.__init__() got multiple values for argument {name!r}")
+            raise TypeError(f"{type(self).__qualname__}.__init__() got an unexpected keyword argument {name!r}")
+        if missing:
+            quoted = [repr(m) for m in missing]
+            listed = (quoted[0] if len(quoted) == 1 else " and ".join(quoted) if len(quoted) == 2
+                      else ", ".join(quoted[:-1]) + ", and " + quoted[-1])  # as Python words it
+            raise TypeError(f"{type(self).__qualname__}.__init__() missing {len(missing)} required positional "
+                            f"argument{'s' if len(missing) > 1 else ''}: {listed}")
+        self.__dict__.update(values)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise FrozenInstanceError(f"cannot assign to field {name!r}")
+
+    def __delattr__(self, name: str) -> None:
+        raise FrozenInstanceError(f"cannot delete field {name!r}")
 
     def _values(self) -> tuple[Any, ...]:
         return tuple([getattr(self, name) for name in _field_names(type(self))])
@@ -84,7 +164,7 @@ class _ListNode(_Value, _Ast, _AsList, _WithMeta):
     """Built from the grammar rule named like the class, its children as one tuple (then the span)."""
 
 
-@dataclass(frozen=True, eq=False, repr=False)
+@_node
 class Ident(_Value):
     """A name as written, with its span (statement names, keys, metric names...)."""
 
@@ -95,20 +175,20 @@ class Ident(_Value):
 # ---------------------------------------------------------------------------- expressions
 
 
-@dataclass(frozen=True, eq=False, repr=False)
+@_node
 class Number(_Value):
     value: float
     text: str
     span: Span
 
 
-@dataclass(frozen=True, eq=False, repr=False)
+@_node
 class Name(_Value):
     id: str
     span: Span
 
 
-@dataclass(frozen=True, eq=False, repr=False)
+@_node
 class StringLit(_Value):
     """A string, `"data.npz"` (``value`` without the quotes): the language's one use is a file's path."""
 
@@ -116,14 +196,14 @@ class StringLit(_Value):
     span: Span
 
 
-@dataclass(frozen=True, eq=False, repr=False)
+@_node
 class KwArg(_Node):
     key: Ident
     value: "Value"
     span: Span
 
 
-@dataclass(frozen=True, eq=False, repr=False)
+@_node
 class Bind(_Node):
     """``i in lo..hi`` inside ``sum(...)``."""
 
@@ -133,7 +213,7 @@ class Bind(_Node):
     span: Span
 
 
-@dataclass(frozen=True, eq=False, repr=False)
+@_node
 class Call(_Value):
     func: Ident
     args: tuple["Arg", ...]
@@ -148,7 +228,7 @@ class Call(_Value):
         return [a for a in self.args if isinstance(a, KwArg)]
 
 
-@dataclass(frozen=True, eq=False, repr=False)
+@_node
 class BinOp(_Value):
     op: str  # + - * / ^ (``spelling`` keeps ** when the user wrote it)
     left: "Expr"
@@ -157,14 +237,14 @@ class BinOp(_Value):
     spelling: str = ""
 
 
-@dataclass(frozen=True, eq=False, repr=False)
+@_node
 class UnaryOp(_Value):
     op: str  # - or +
     operand: "Expr"
     span: Span
 
 
-@dataclass(frozen=True, eq=False, repr=False)
+@_node
 class Compare(_Value):
     op: str  # < <= > >=
     left: "Expr"
@@ -172,20 +252,20 @@ class Compare(_Value):
     span: Span
 
 
-@dataclass(frozen=True, eq=False, repr=False)
+@_node
 class Index(_Node):
     base: "Expr"
     index: "Expr"
     span: Span
 
 
-@dataclass(frozen=True, eq=False, repr=False)
+@_node
 class VectorLit(_ListNode):
     items: tuple["Expr", ...]
     span: Span
 
 
-@dataclass(frozen=True, eq=False, repr=False)
+@_node
 class Paren(_Node):
     expr: "Expr"
     span: Span
@@ -195,7 +275,7 @@ Expr = Union[Number, Name, Call, BinOp, UnaryOp, Compare, Index, VectorLit, Pare
 Arg = Union[Expr, KwArg, Bind]
 
 
-@dataclass(frozen=True, eq=False, repr=False)
+@_node
 class RangeLit(_Node):
     """``lo..hi``: an inclusive integer range (sweeps, seeds)."""
 
@@ -204,7 +284,7 @@ class RangeLit(_Node):
     span: Span
 
 
-@dataclass(frozen=True, eq=False, repr=False)
+@_node
 class Every(_Value):
     """``every N: metric, metric``: what to record during training and how often; with ``at``,
     ``at POINTS: metric, metric`` (``interval`` then holds the points: a list or a spaced grid)."""
@@ -221,14 +301,14 @@ Value = Union[Expr, RangeLit, Every]
 # ---------------------------------------------------------------------------- block items
 
 
-@dataclass(frozen=True, eq=False, repr=False)
+@_node
 class Setting(_Node):
     key: Ident
     value: Value
     span: Span
 
 
-@dataclass(frozen=True, eq=False, repr=False)
+@_node
 class Until(_Node):
     condition: Expr
     span: Span
@@ -237,7 +317,7 @@ class Until(_Node):
 BlockItem = Union[Setting, Until]
 
 
-@dataclass(frozen=True, eq=False, repr=False)
+@_node
 class Block(_ListNode):
     items: tuple[BlockItem, ...]
     span: Span
@@ -246,33 +326,33 @@ class Block(_ListNode):
 # ---------------------------------------------------------------------------- statements
 
 
-@dataclass(frozen=True, eq=False, repr=False)
+@_node
 class ProblemStmt(_Node):
     name: Ident
     span: Span
 
 
-@dataclass(frozen=True, eq=False, repr=False)
+@_node
 class LetStmt(_Node):
     name: Ident
     value: Value
     span: Span
 
 
-@dataclass(frozen=True, eq=False, repr=False)
+@_node
 class InputStmt(_Node):
     var: Ident
     distribution: Expr
     span: Span
 
 
-@dataclass(frozen=True, eq=False, repr=False)
+@_node
 class Teacher(_Node):
     call: Call
     span: Span
 
 
-@dataclass(frozen=True, eq=False, repr=False)
+@_node
 class TargetStmt(_Value):
     name: Ident
     star: bool
@@ -281,19 +361,19 @@ class TargetStmt(_Value):
     span: Span
 
 
-@dataclass(frozen=True, eq=False, repr=False)
+@_node
 class SpaceStmt(_Node):
     space: Expr
     span: Span
 
 
-@dataclass(frozen=True, eq=False, repr=False)
+@_node
 class DataStmt(_Node):
     block: Block
     span: Span
 
 
-@dataclass(frozen=True, eq=False, repr=False)
+@_node
 class ModelCall(_Node):
     """Faithful: ``model NAME = family(args)``, the call as written."""
 
@@ -302,7 +382,7 @@ class ModelCall(_Node):
     span: Span
 
 
-@dataclass(frozen=True, eq=False, repr=False)
+@_node
 class ModelBlock(_Node):
     """Faithful: ``model NAME = family { ... }`` or ``model family { ... }`` (then ``name`` is None)."""
 
@@ -312,7 +392,7 @@ class ModelBlock(_Node):
     span: Span
 
 
-@dataclass(frozen=True, eq=False, repr=False)
+@_node
 class ModelStmt(_Value):
     """Desugared: any of the three model forms, as the checker reads it (built by :mod:`mlc.dsl.desugar`)."""
 
@@ -324,14 +404,14 @@ class ModelStmt(_Value):
     positional: tuple[Expr, ...] = ()  # positional call arguments (always an error; kept to report it)
 
 
-@dataclass(frozen=True, eq=False, repr=False)
+@_node
 class TrainStmt(_Node):
     model: Ident | None
     block: Block
     span: Span
 
 
-@dataclass(frozen=True, eq=False, repr=False)
+@_node
 class SweepStmt(_Node):
     mode: Ident | None  # zip | product
     model: Ident | None  # `sweep net { ... }`: the sweep sets only that model's settings
@@ -339,32 +419,32 @@ class SweepStmt(_Node):
     span: Span
 
 
-@dataclass(frozen=True, eq=False, repr=False)
+@_node
 class ReportBounds(_Node):
     span: Span
 
 
-@dataclass(frozen=True, eq=False, repr=False)
+@_node
 class ReportRates(_ListNode):
     axes: tuple[Ident, ...]
     span: Span
 
 
-@dataclass(frozen=True, eq=False, repr=False)
+@_node
 class ReportPlot(_Node):
     y: Ident
     x: Ident
     span: Span
 
 
-@dataclass(frozen=True, eq=False, repr=False)
+@_node
 class Mark(_Node):
     axis: Ident
     value: Expr
     span: Span
 
 
-@dataclass(frozen=True, eq=False, repr=False)
+@_node
 class ReportMark(_ListNode):
     marks: tuple[Mark, ...]
     span: Span
@@ -373,7 +453,7 @@ class ReportMark(_ListNode):
 ReportItem = Union[ReportBounds, ReportRates, ReportPlot, ReportMark, Setting]
 
 
-@dataclass(frozen=True, eq=False, repr=False)
+@_node
 class ReportStmt(_ListNode):
     items: tuple[ReportItem, ...]
     span: Span
@@ -382,7 +462,7 @@ class ReportStmt(_ListNode):
 # ---------------------------------------------------------------------------- claims
 
 
-@dataclass(frozen=True, eq=False, repr=False)
+@_node
 class TolerancePercent(_Node):
     """``within 10%``: a relative tolerance, in percent."""
 
@@ -390,7 +470,7 @@ class TolerancePercent(_Node):
     span: Span
 
 
-@dataclass(frozen=True, eq=False, repr=False)
+@_node
 class ToleranceSteps(_Node):
     """``within 1 step``: a tolerance in steps of the swept grid."""
 
@@ -402,7 +482,7 @@ class ToleranceSteps(_Node):
 Tolerance = Union[TolerancePercent, ToleranceSteps]
 
 
-@dataclass(frozen=True, eq=False, repr=False)
+@_node
 class ClaimPeak(_Node):
     """``peak of METRIC over AXIS at AXIS = EXPR [within TOL] [for MODEL]``: the metric is largest at that value
     (for one model of the spec only, with ``for``)."""
@@ -416,7 +496,7 @@ class ClaimPeak(_Node):
     span: Span
 
 
-@dataclass(frozen=True, eq=False, repr=False)
+@_node
 class ClaimSlope(_Value):
     """``slope of METRIC over AXIS <= NUMBER [for MODEL]``: the log-log slope of the metric over the axis."""
 
@@ -428,7 +508,7 @@ class ClaimSlope(_Value):
     span: Span
 
 
-@dataclass(frozen=True, eq=False, repr=False)
+@_node
 class ClaimInsensitive(_Node):
     """``METRIC insensitive to AXIS within 5% [for MODEL]``: the metric's relative spread over the axis is small
     (for one model of the spec only, with ``for``)."""
@@ -440,7 +520,7 @@ class ClaimInsensitive(_Node):
     span: Span
 
 
-@dataclass(frozen=True, eq=False, repr=False)
+@_node
 class ClaimRobust(_Node):
     """``METRIC more robust with AXIS = BETTER than WORSE``: over the grid of the other swept axes, more of the
     grid is within x of the best for the form ``AXIS = BETTER`` than for ``AXIS = WORSE`` (a categorical axis)."""
@@ -452,7 +532,7 @@ class ClaimRobust(_Node):
     span: Span
 
 
-@dataclass(frozen=True, eq=False, repr=False)
+@_node
 class ClaimOrder(_Node):
     """``order of METRIC convergence is increasing [below EXPR]``: a per-frequency recorded metric falls below
     the threshold first at the low frequencies (``increasing``: in order of increasing frequency)."""
@@ -463,7 +543,7 @@ class ClaimOrder(_Node):
     span: Span
 
 
-@dataclass(frozen=True, eq=False, repr=False)
+@_node
 class Condition(_Node):
     """``AXIS = EXPR`` in a claim's ``at ...``."""
 
@@ -472,7 +552,7 @@ class Condition(_Node):
     span: Span
 
 
-@dataclass(frozen=True, eq=False, repr=False)
+@_node
 class ClaimCompare(_Value):
     """``METRIC < EXPR [at AXIS = EXPR and ...]``: the metric compared with a number, at the given sweep
     values (at every sweep point without ``at``)."""
@@ -484,7 +564,7 @@ class ClaimCompare(_Value):
     span: Span
 
 
-@dataclass(frozen=True, eq=False, repr=False)
+@_node
 class ClaimRegime(_Value):
     """``regime of METRIC is spikes [at AXIS = EXPR and ...]``: the regime read off the recorded curve (Adam's
     spikes, small_oscillation, large_oscillation), at the given sweep values (at every sweep point without)."""
@@ -495,8 +575,8 @@ class ClaimRegime(_Value):
     span: Span
 
 
-@dataclass(frozen=True)
-class ClaimRate:
+@_node
+class ClaimRate(_Value):
     """``slope of METRIC over step OP EXPR [from step EXPR] [at AXIS = EXPR and ...] [for MODEL]``: the rate of a
     recorded curve (its log-log slope over the training step, from that step on) compared with a number, at the
     given sweep values (at every sweep point without ``at``)."""
@@ -510,7 +590,7 @@ class ClaimRate:
     span: Span
 
 
-@dataclass(frozen=True)
+@_node
 class ClaimRateInsensitive(_Node):
     """``slope of METRIC over step insensitive to AXIS within P% [from step EXPR] [for MODEL]``: the rate of a
     recorded curve is about the same at every value of the axis."""
@@ -523,7 +603,7 @@ class ClaimRateInsensitive(_Node):
     span: Span
 
 
-@dataclass(frozen=True)
+@_node
 class ClaimRateTrend(_Node):
     """``slope of METRIC over step increases with AXIS [from step EXPR] [for MODEL]`` (or ``decreases``): the rate
     of a recorded curve moves one way as the axis grows (``increases``: the decay gets shallower)."""
@@ -540,7 +620,7 @@ Claim = Union[ClaimPeak, ClaimSlope, ClaimInsensitive, ClaimRobust, ClaimOrder, 
               ClaimRate, ClaimRateInsensitive, ClaimRateTrend]
 
 
-@dataclass(frozen=True, eq=False, repr=False)
+@_node
 class ClaimsStmt(_ListNode):
     """``claims { ... }``: what the results should show, checked after training."""
 
@@ -555,7 +635,7 @@ Statement = Union[
 """A statement of either tree: the faithful one has ModelCall/ModelBlock, the desugared one ModelStmt."""
 
 
-@dataclass(frozen=True, eq=False, repr=False)
+@_node
 class Comment(_Value):
     text: str  # including the leading '#'
     span: Span

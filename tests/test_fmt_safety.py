@@ -101,3 +101,17 @@ def test_a_formatter_that_drops_a_block_item_is_refused(monkeypatch) -> None:
     assert formatted is None and [d.code for d in diagnostics] == ["E999"]
     monkeypatch.setattr(ExprPrinter, "_print_Until", original)
     assert format_text("train net { steps = 1   until train_error < 1 }\n")[0] is not None
+
+
+def test_an_unchanged_text_skips_only_checks_that_hold() -> None:
+    """format_text returns a text that formatting leaves unchanged without re-parsing it: on every shipped spec,
+    golden and example the answer is the one the whole safety net gives, and the shortcut is taken on some."""
+    root = Path(__file__).resolve().parent.parent
+    files = sorted([*root.glob("specs/**/*.ml"), *root.glob("tests/golden/**/*.ml"), *root.glob("examples/**/*.ml")])
+    unchanged = 0
+    for path in files:
+        text = path.read_text(encoding="utf-8")
+        fast = format_text(text, str(path))
+        assert fast == format_text(text, str(path), _verify_unchanged=True), path
+        unchanged += fast[0] == text
+    assert len(files) > 200 and unchanged >= 20

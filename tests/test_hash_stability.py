@@ -65,3 +65,33 @@ def test_a_setting_written_at_its_default_does_not_change_the_hash() -> None:
                     dict(data="seed = 1"), dict(data="noise_seed = 1"), dict(adam=", eps = 1e-6"),
                     dict(model=", features = nested")):
         assert _hashes(**changed) != base, changed
+
+
+def _ir_classes() -> list[type[ir.IRModel]]:
+    return sorted({c for c in vars(ir).values() if isinstance(c, type) and issubclass(c, ir.IRModel)
+                   and c is not ir.IRModel}, key=lambda c: c.__name__)
+
+
+def test_the_omitted_fields_are_the_ones_left_out_of_the_json() -> None:
+    """Each field declared ``omit_default`` (a setting) or by ``new_field`` is left out of the JSON at its default by
+    its own ``exclude_if``, and no other field is: the declaration and the serialisation are one fact."""
+    for cls in _ir_classes():
+        omitted = dict(cls.omitted_at_default())
+        excluded = {name for name, info in cls.model_fields.items() if info.exclude_if is not None}
+        assert excluded == set(omitted), cls.__name__
+        for name, default in omitted.items():
+            rule = cls.model_fields[name].exclude_if
+            assert rule is not None and rule(default) and not rule(_another(default)), (cls.__name__, name)
+
+
+def _another(value: object) -> object:
+    """A value that differs from ``value`` (for the check that exclude_if keeps a field off its default)."""
+    if isinstance(value, bool):
+        return not value
+    if isinstance(value, (int, float)):
+        return value + 1
+    if isinstance(value, str):
+        return value + "x"
+    if isinstance(value, tuple):
+        return (*value, 0)
+    return object() if value is not None else 0

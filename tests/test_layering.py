@@ -141,11 +141,12 @@ def test_fmt_imports_only_the_parser_and_the_printer(tmp_path):
 
 def test_check_and_compile_import_no_numeric_or_console_library(tmp_path):
     """``mlc check`` and ``mlc compile --emit ast|ir|plan`` check and expand a spec with the parser, the checker
-    and the IR alone: no numpy, sympy, scipy, rich (nor torch). ``bounds`` evaluates the theorems and may."""
+    and the IR alone: no numpy, sympy, scipy, rich (nor torch), nor the theory's results models (the plan's rates
+    need only ``compiler.theory.rates``). ``bounds`` evaluates the theorems and may."""
     quickstart = str(ROOT / "specs" / "quickstart.ml")
     argvs = [["check", quickstart], ["compile", quickstart, "--emit", "ast"],
              ["compile", quickstart, "--emit", "ir"], ["compile", quickstart, "--emit", "plan"]]
-    heavy = ("numpy", "sympy", "scipy", "rich", "torch", "matplotlib", "mlc.runtime.crash")
+    heavy = ("numpy", "sympy", "scipy", "rich", "torch", "matplotlib", "mlc.runtime.crash", "mlc.compiler.theory.results")
     result = run_commands_importing_none(argvs, heavy, tmp_path)
     assert result.returncode == 0, result.stderr
 

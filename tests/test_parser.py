@@ -11,6 +11,9 @@ Role:   pin down ``mlc.dsl.parser.parse``: node types and fields for each statem
 
 from __future__ import annotations
 
+import dataclasses
+from typing import Any
+
 import pytest
 
 from mlc.dsl import ast
@@ -314,3 +317,62 @@ def test_shipped_specs_and_goldens_build_only_ast_nodes() -> None:
     for path in paths:
         spec, _ = parse(path.read_text(encoding="utf-8"), str(path))
         _no_parse_tree_left(spec.statements, str(path))
+
+
+def _node_classes() -> list[type]:
+    return [c for c in vars(ast).values()
+            if isinstance(c, type) and c.__module__ == ast.__name__ and dataclasses.is_dataclass(c) and c is not ast.Spec]
+
+
+def _reference(cls: type) -> type:
+    """The frozen dataclass that ``cls`` stood for before ``ast._node``: the same fields, every method generated."""
+    fields = [(f.name, f.type, dataclasses.field(default=f.default)) if f.default is not dataclasses.MISSING
+              else (f.name, f.type) for f in dataclasses.fields(cls)]
+    return dataclasses.make_dataclass(cls.__name__, fields, frozen=True)
+
+
+def _outcome(cls: type, args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[str, str]:
+    try:
+        made = cls(*args, **kwargs)
+    except TypeError as e:  # the message names the class (by its own qualname): compare the rest
+        return "TypeError", str(e).split(".__init__() ", 1)[-1]
+    return "ok", repr(made)
+
+
+@pytest.mark.parametrize("cls", _node_classes(), ids=lambda c: c.__name__)
+def test_node_classes_behave_as_generated_frozen_dataclasses(cls: type) -> None:
+    """ast._node gives each node class the shared constructor, immutability, eq, hash and repr of ast._Value
+    instead of generated ones: every way of calling and using it matches a real frozen dataclass's."""
+    ref = _reference(cls)
+    names = [f.name for f in dataclasses.fields(cls)]
+    assert names == [f.name for f in dataclasses.fields(ref)]
+    assert [f.default for f in dataclasses.fields(cls)] == [f.default for f in dataclasses.fields(ref)]
+    required = [f.name for f in dataclasses.fields(cls) if f.default is dataclasses.MISSING]
+    values = {n: (i, n) for i, n in enumerate(names)}
+    calls: list[tuple[tuple[Any, ...], dict[str, Any]]] = [
+        (tuple(values[n] for n in names), {}),  # all positional
+        ((), dict(values)),  # all keywords
+        ((), {n: values[n] for n in required}),  # the defaults
+        (tuple(values[n] for n in names[:1]), {n: values[n] for n in names[1:]}),  # mixed
+        (tuple(values[n] for n in names) + (0,), {}),  # too many
+        ((), {n: values[n] for n in required[1:]}),  # one missing
+        ((), {n: values[n] for n in required[2:]}),  # two missing
+        ((), {}),  # all missing
+        ((), {**values, "nope": 1}),  # unknown
+        (tuple(values[n] for n in names[:1]), dict(values)),  # repeated
+    ]
+    for args, kwargs in calls:
+        got, want = _outcome(cls, args, kwargs), _outcome(ref, args, kwargs)
+        assert got == want, (args, kwargs)
+    node, twin, other = cls(**values), cls(**values), ref(**values)
+    assert node == twin and hash(node) == hash(twin) == hash(other) and node != other
+    for name in names:
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            setattr(node, name, 1)
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            delattr(node, name)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        node.extra = 1  # type: ignore[attr-defined]
+    changed = dataclasses.replace(node, **{names[0]: "changed"})
+    assert getattr(changed, names[0]) == "changed" and changed != node
+    assert dataclasses.astuple(node) == dataclasses.astuple(other)

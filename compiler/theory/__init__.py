@@ -22,13 +22,13 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from mlc.compiler import ir
-from mlc.compiler.theory.results import BoundValue, HypothesisCheck
 
 if TYPE_CHECKING:
     from mlc.compiler.theory.norm_cache import NormCache
     from mlc.compiler.theory.norms import NormEstimate
+    from mlc.compiler.theory.results import BoundValue
 
-__all__ = ["BoundValue", "evaluate_run_bounds"]
+__all__ = ["evaluate_run_bounds"]  # BoundValue is mlc.compiler.theory.results's (imported when bounds are evaluated)
 
 
 def evaluate_run_bounds(run: ir.Run, plan: ir.Plan | None = None, metrics: dict[str, float] | None = None,
@@ -47,6 +47,7 @@ def evaluate_run_bounds(run: ir.Run, plan: ir.Plan | None = None, metrics: dict[
     from mlc.compiler.theory.catalog import CATALOG
     from mlc.compiler.theory.context import Context
     from mlc.compiler.theory.norm_cache import NormCache
+    from mlc.compiler.theory.results import BoundValue, HypothesisCheck
 
     if delta is None:
         delta = plan.report.delta if plan is not None else 0.05

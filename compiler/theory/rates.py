@@ -19,12 +19,13 @@ from typing import TYPE_CHECKING, Sequence
 
 from mlc.compiler import ir
 from mlc.compiler.ir import SEED_KEY, RatePrediction, RateRelation
-from mlc.compiler.theory.results import RateComparison
 
 if TYPE_CHECKING:
     import numpy as np
 
-__all__ = ["RateComparison", "RatePrediction", "compare", "find_rate", "fit_loglog_slope", "plan_rates",
+    from mlc.compiler.theory.results import RateComparison
+
+__all__ = [ "RatePrediction", "compare", "find_rate", "fit_loglog_slope", "plan_rates",
            "predicted_rates", "with_rates"]
 
 def predicted_rates(run: ir.Run, quantity: ir.Quantity, axis: str | None = None,
@@ -163,6 +164,8 @@ def compare(predicted: RatePrediction, fitted: tuple[float, float, float], tol: 
 
     ``tol`` widens the bootstrap interval (fits over few points are noisy).
     """
+    from mlc.compiler.theory.results import RateComparison  # here: the front end imports this module for plan_rates
+
     slope, lo, hi = fitted
     p = predicted.exponent
     inside = lo - tol <= p <= hi + tol
