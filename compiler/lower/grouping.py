@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
-from mlc.compiler import families
+from mlc.compiler import families, ir
 from mlc.compiler.ir import Plan, Run
 
 Engine = str  # "fast" | "autograd" | "closed_form" | "flow"
@@ -54,30 +54,60 @@ def engine_of(run: Run, allow_fast: bool = True) -> Engine:
     return "autograd"
 
 
-def group_key(run: Run, engine: Engine) -> str:
-    """The shape of a run: everything except the per-member quantities (and the width on the fast path)."""
+_SHAPE_SECTIONS = ("model", "train", "input", "target", "space", "data")
+"""The parts of a run that make its shape (with their per-member fields removed by :func:`_section_shape`); the
+index, hash, seed, params and conventions are per member (the conventions are a function of the rest: their
+per-member parts follow lr, width and lambda)."""
+
+SectionCache = dict[tuple[str, int, Engine], tuple[object, str]]
+"""Section shape texts by (section, id of the IR object, engine); the object is kept so that its id is not reused."""
+
+
+def _section_shape(section: str, value: object, engine: Engine) -> str:
+    """The canonical JSON of one section of a run without its per-member fields."""
+    assert isinstance(value, ir.IRModel)
+    data = value.model_dump(mode="json")
+    if section == "model":
+        data.pop("init_scale", None)
+        data.pop("seed", None)  # the init seed, like the run's seed, is per member
+        if engine == "fast":
+            data.pop("width", None)
+    elif section == "data":
+        for key in ("noise", "seed", "noise_seed"):
+            data.pop(key, None)
+    elif section == "train":
+        data["optimizer"].pop("lr", None)
+        data["optimizer"].pop("rho", None)  # msa's rho is per member (compiler.lower.msa)
+        data["penalty"].pop("lam", None)
+    return json.dumps(data, sort_keys=True)
+
+
+def group_key(run: Run, engine: Engine, cache: SectionCache | None = None) -> str:
+    """The shape of a run: everything except the per-member quantities (and the width on the fast path). With
+    ``cache`` (one per plan), each IR object that runs share is serialised once."""
     if engine == "closed_form":
         return f"closed_form:{run.index}"
-    # the conventions are a function of the rest (their per-member parts follow lr, width and lambda)
-    data = run.model_dump(mode="json", exclude={"index", "hash", "seed", "params", "conventions"})
-    data["model"].pop("init_scale", None)
-    data["model"].pop("seed", None)  # the init seed, like the run's seed, is per member
-    for key in ("noise", "seed", "noise_seed"):
-        data["data"].pop(key, None)
-    data["train"]["optimizer"].pop("lr", None)
-    data["train"]["optimizer"].pop("rho", None)  # msa's rho is per member (compiler.lower.msa)
-    data["train"]["penalty"].pop("lam", None)
-    if engine == "fast":
-        data["model"].pop("width", None)
-    return engine + ":" + json.dumps(data, sort_keys=True)
+    parts = [engine]
+    for section in _SHAPE_SECTIONS:
+        value = getattr(run, section)
+        slot = (section, id(value), engine)
+        found = cache.get(slot) if cache is not None else None
+        if found is None:
+            found = (value, _section_shape(section, value, engine))
+            if cache is not None:
+                cache[slot] = found
+        parts.append(found[1])
+    parts.append(json.dumps(list(run.also), sort_keys=True))
+    return "\n".join(parts)
 
 
 def group_runs(plan: Plan, allow_fast: bool = True) -> list[Group]:
     """Partition the plan's runs into training groups."""
     groups: dict[str, Group] = {}
+    cache: SectionCache = {}
     for run in plan.runs:
         engine = engine_of(run, allow_fast)
-        key = group_key(run, engine)
+        key = group_key(run, engine, cache)
         if key not in groups:
             groups[key] = Group(engine, [])
         groups[key].runs.append(run)
