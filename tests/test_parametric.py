@@ -239,6 +239,19 @@ def test_a_bad_swept_value_is_reported_once_with_the_points_that_share_it() -> N
     assert diag.notes == ["2 more sweep point(s) fail here the same way"]
 
 
+def test_an_error_at_every_point_of_a_huge_sweep_stops_after_the_first_failing_points() -> None:
+    """Bounded work on bad input (issue 9 item 3): 100,000 points that all fail are not all resolved (that took
+    45 s); the check stops at MAX_FAILING_POINTS and says so."""
+    from mlc.compiler import expand
+
+    outcome = compile_text(BASE + "model net = two_layer(width = 4)\nsweep { width = [-1]  seed = 0..99999 }\n",
+                           "t.ml")
+    assert [d.code for d in outcome.diagnostics] == ["E202"]
+    cap = expand.MAX_FAILING_POINTS
+    assert outcome.diagnostics[0].notes == [f"{cap - 1} more sweep point(s) fail here the same way (the check "
+                                            f"stopped at the {cap}th failing point)"]
+
+
 # ------------------------------------------------------------- random sweeps: substitution == the checker
 
 _KEYS = {  # sweep key -> values it may take (some out of range, some not whole, to reach the diagnostics)
