@@ -41,7 +41,8 @@ def _is_default(default: Any) -> Callable[[Any], bool]:
     a field that did not exist when a spec was written must not change them while it keeps its default (issue 10:
     hashes of shipped specs stay). A ``model_serializer(mode="wrap")`` on IRModel did that for every object of
     every class, a Python call per object on every dump (3x the time of ``Run.model_dump``); pydantic-core calls
-    this only for the omitted fields. ``tests/test_ir.py`` checks that the two give the same JSON."""
+    this only for the omitted fields. ``tests/test_hash_stability.py`` checks that exactly the omitted fields have one
+    and that it drops each at its default only; the plan goldens that the JSON is unchanged."""
     return lambda value: bool(value == default)
 
 
