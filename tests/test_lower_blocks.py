@@ -38,6 +38,6 @@ def test_blocked_predictions_equal_one_forward_pass(width: int, n_inputs: int) -
     same bits as one forward pass over all of them."""
     run = make_run(width=width, d=5)
     params = {k: v.unsqueeze(0).float() for k, v in families.init_member(run, torch.Generator().manual_seed(0)).items()}
-    x = torch.randn(1, n_inputs, 5, generator=torch.Generator().manual_seed(1))
+    x = torch.randn(1, n_inputs, 5, generator=torch.Generator().manual_seed(1), dtype=torch.float32)
     assert blocks.eval_block_rows(run, 1) < n_inputs
     assert torch.equal(predict(run, params, x), families.forward(run, params, x))
