@@ -129,6 +129,11 @@ def _not_testable(why: str, seed: int | None = None) -> Check:
     return Check("not testable", None, why, seed)
 
 
+def _failed_runs(axis: str, values: list[float], seed: int) -> Check:
+    """A seed's verdict when some of its runs along ``axis`` failed or diverged (at ``values``)."""
+    return _not_testable(f"run failed or diverged at {axis} = {', '.join(_fmt(x) for x in values)}", seed)
+
+
 # ------------------------------------------------------------------------------ the claims over an axis
 
 
@@ -261,8 +266,7 @@ def _over_axis(plan: Plan, claim: Claim, piece: _Slice) -> SliceResult:
     for i, seed in enumerate(piece.seeds):
         row = piece.table[i]
         if piece.bad.get(seed):
-            result.seeds.append(_not_testable(
-                f"run failed or diverged at {claim.axis} = {', '.join(_fmt(x) for x in piece.bad[seed])}", seed))
+            result.seeds.append(_failed_runs(claim.axis, piece.bad[seed], seed))
         elif not np.isfinite(row).all():
             absent = [piece.xs[j] for j in range(len(piece.xs)) if not np.isfinite(row[j])]
             result.seeds.append(_not_testable(f"no {claim.metric} at {claim.axis} = "
@@ -395,8 +399,7 @@ def _rate_over_axis(plan: Plan, claim: Claim, piece: _Slice, groups: list[Group]
     for i, seed in enumerate(piece.seeds):
         row = piece.table[i]
         if piece.bad.get(seed):
-            result.seeds.append(_not_testable(
-                f"run failed or diverged at {claim.axis} = {', '.join(_fmt(x) for x in piece.bad[seed])}", seed))
+            result.seeds.append(_failed_runs(claim.axis, piece.bad[seed], seed))
         elif not np.isfinite(row).all():
             absent = [j for j in range(len(piece.xs)) if not np.isfinite(row[j])]
             reasons = "; ".join(f"{claim.axis} = {_fmt(piece.xs[j])}: {why.get((seed, piece.xs[j]), 'no run')}"
