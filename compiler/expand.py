@@ -20,7 +20,7 @@ from typing import Any
 from mlc.compiler import ir
 from mlc.compiler import messages as msg
 from mlc.compiler.check import Checker
-from mlc.compiler.memo import RunMemo
+from mlc.compiler.memo import RUN_SECTIONS, RunMemo
 from mlc.compiler.parametric import ParametricPlan, checker_point
 from mlc.compiler.sweep import MAX_RUNS, Axis, SweepMode, expand_points, resolve_axes, run_count
 from mlc.dsl.diagnostics import Diagnostic, SpecErrors, Span
@@ -92,9 +92,6 @@ def _same_run(checker: Checker, axes: dict[str, Axis], first: tuple[dict[str, fl
     shown = ", ".join(f"`{key}`" for key in differing)
     where = " and ".join(", ".join(f"{k} = {v[k]:g}" for k in differing) for v in (values_a, values_b))
     return msg.axis_changes_nothing(shown, where, axes[differing[0]].span)
-
-
-_HASHED = ("model", "train", "input", "target", "space", "data")
 
 
 def _claim_numbers(checker: Checker, claims: tuple[ir.Claim, ...],
@@ -203,8 +200,9 @@ def build_plan(checker: Checker, memo: RunMemo | None = None) -> ir.Plan:
         added, repeated, same = False, None, []
         for model in resolved.models:
             train = resolved.trains[model.name]
-            parts = (model, train, resolved.input, resolved.target, resolved.space, resolved.data)
-            run_hash = shared.hasher.of_parts(_HASHED, parts, seed)
+            sections = {"model": model, "train": train, "input": resolved.input, "target": resolved.target,
+                        "space": resolved.space, "data": resolved.data}
+            run_hash = shared.hasher.of_parts(RUN_SECTIONS, tuple(sections[name] for name in RUN_SECTIONS), seed)
             first = owner_of.get(run_hash)
             if first is None:
                 owner_of[run_hash] = (values, model.name)

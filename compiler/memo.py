@@ -16,6 +16,11 @@ from __future__ import annotations
 from mlc.compiler import conventions, ir
 from mlc.compiler.ir.hashing import RunHasher
 
+RUN_SECTIONS: tuple[str, ...] = tuple(name for name in ir.Run.model_fields
+                                      if name not in (*ir.RUN_LABELS, *ir.RUN_DERIVED, "seed"))
+"""The IR objects a run is made of, in field order (model, train, input, target, space, data): its fields less the
+labels, the derived conventions and the seed. A run's hash is these and the seed (``RunHasher.of_parts``)."""
+
 
 class RunMemo:
     """Run hashes and conventions blocks from IR objects, each object's part computed once."""

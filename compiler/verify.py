@@ -11,8 +11,7 @@ from __future__ import annotations
 import operator
 
 from mlc.compiler import ir
-from mlc.compiler.ir.hashing import RUN_DERIVED, RUN_LABELS
-from mlc.compiler.memo import RunMemo
+from mlc.compiler.memo import RUN_SECTIONS, RunMemo
 
 
 class PlanInvariantError(Exception):
@@ -31,9 +30,7 @@ def verify_plan(plan: ir.Plan, memo: RunMemo | None = None) -> None:
     # or resolved other objects than the run holds is caught). Each distinct object is serialised once (runs of a
     # sweep share their sections), or not again when the producer's memo already holds it (see mlc.compiler.memo).
     memo = memo if memo is not None else RunMemo()
-    hashed = tuple(name for name in ir.Run.model_fields if name not in RUN_LABELS and name not in RUN_DERIVED)
-    objects = tuple(name for name in hashed if name != "seed")  # the IR objects (the seed is the one number)
-    parts_of = operator.attrgetter(*objects)
+    parts_of = operator.attrgetter(*RUN_SECTIONS)
     indexed: set[tuple[int, int]] = set()  # (target, input dimension) pairs whose components were checked
     for position, run in enumerate(plan.runs):
         where = f"run {position}"
@@ -41,7 +38,7 @@ def verify_plan(plan: ir.Plan, memo: RunMemo | None = None) -> None:
             raise PlanInvariantError(f"{where}: index {run.index} is out of order")
         if run.train.model != run.model.name:
             raise PlanInvariantError(f"{where}: trains `{run.train.model}` but its model is `{run.model.name}`")
-        if run.hash != memo.hasher.of_parts(objects, parts_of(run), run.seed):
+        if run.hash != memo.hasher.of_parts(RUN_SECTIONS, parts_of(run), run.seed):
             raise PlanInvariantError(f"{where}: its hash does not match its content")
         if run.conventions != memo.conventions(run.model, run.train, run.input, run.data):
             raise PlanInvariantError(f"{where}: its conventions block does not match a recomputation")

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from mlc.compiler import families, ir
 from mlc.compiler.ir import Plan, Run
+from mlc.compiler.memo import RUN_SECTIONS
 
 Engine = str  # "fast" | "autograd" | "closed_form" | "flow"
 
@@ -54,11 +55,6 @@ def engine_of(run: Run, allow_fast: bool = True) -> Engine:
     return "autograd"
 
 
-_SHAPE_SECTIONS = ("model", "train", "input", "target", "space", "data")
-"""The parts of a run that make its shape (with their per-member fields removed by :func:`_section_shape`); the
-index, hash, seed, params and conventions are per member (the conventions are a function of the rest: their
-per-member parts follow lr, width and lambda)."""
-
 SectionCache = dict[tuple[str, int, Engine], tuple[object, str]]
 """Section shape texts by (section, id of the IR object, engine); the object is kept so that its id is not reused."""
 
@@ -83,12 +79,13 @@ def _section_shape(section: str, value: object, engine: Engine) -> str:
 
 
 def group_key(run: Run, engine: Engine, cache: SectionCache | None = None) -> str:
-    """The shape of a run: everything except the per-member quantities (and the width on the fast path). With
+    """The shape of a run: everything except the per-member quantities (index, hash, seed, params, the derived
+    conventions, and the per-member fields of its sections; the width too on the fast path). With
     ``cache`` (one per plan), each IR object that runs share is serialised once."""
     if engine == "closed_form":
         return f"closed_form:{run.index}"
     parts = [engine]
-    for section in _SHAPE_SECTIONS:
+    for section in RUN_SECTIONS:  # with their per-member fields removed (_section_shape)
         value = getattr(run, section)
         slot = (section, id(value), engine)
         found = cache.get(slot) if cache is not None else None
